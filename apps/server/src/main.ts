@@ -1,0 +1,47 @@
+/** Process entry point: configuration, start, and a bounded graceful shutdown. */
+
+import { createServer } from './app';
+import { ConfigError, loadConfig } from './config';
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const server = await createServer(config).catch((err: unknown) => {
+  console.error(`Could not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    server.app.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      server.app.log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        server.app.log.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  });
+}
+
+try {
+  const address = await server.start();
+  server.app.log.info(`GoatedVIPs server listening on ${address} (${server.deps.dbKind})`);
+} catch (err) {
+  server.app.log.fatal({ err }, 'could not start');
+  await server.stop().catch(() => {});
+  process.exit(1);
+}

@@ -1,0 +1,33 @@
+import type { Db, DbKind } from '@goated/db';
+import type { EventBus } from './events/bus';
+
+/** What the server process hands the router: long-lived dependencies, built once. */
+export interface AppDeps {
+  db: Db;
+  dbKind: DbKind;
+  pingDb(): Promise<void>;
+  bus: EventBus;
+  version: string;
+}
+
+/** The signed-in identity behind a request (accounts arrive with the auth layer). */
+export interface SessionUser {
+  id: string;
+  username: string;
+  role: 'user' | 'admin';
+}
+
+export interface Context extends AppDeps {
+  user: SessionUser | null;
+  /** Correlates a request's log lines. */
+  requestId: string;
+}
+
+export interface RequestInfo {
+  requestId: string;
+}
+
+/** Builds the per-request (or, for WebSockets, per-connection) context. */
+export function createContext(deps: AppDeps, request: RequestInfo): Context {
+  return { ...deps, user: null, requestId: request.requestId };
+}

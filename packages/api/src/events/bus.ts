@@ -1,0 +1,29 @@
+/**
+ * Every realtime event the platform publishes, by topic. Payloads are plain JSON so the same
+ * events can cross process boundaries (Redis) unchanged.
+ */
+export interface AppEvents {
+  /** Player totals changed (a sync run or a pushed batch). */
+  'leaderboard.changed': { changedPlayers: number; at: string };
+  /** A race's standings or status changed. */
+  'race.changed': { raceId: number; status: string; at: string };
+  /** A transformation-log entry was written. */
+  'log.created': { id: number; type: 'info' | 'warning' | 'error'; message: string; at: string };
+}
+
+export type EventTopic = keyof AppEvents;
+export type EventHandler<T extends EventTopic> = (payload: AppEvents[T]) => void;
+
+export interface BusHealth {
+  kind: 'in-process' | 'redis';
+  connected: boolean;
+}
+
+/** How events travel between the parts of the server (and later, between instances). */
+export interface EventBus {
+  publish<T extends EventTopic>(topic: T, payload: AppEvents[T]): Promise<void>;
+  /** Returns the function that unsubscribes. */
+  subscribe<T extends EventTopic>(topic: T, handler: EventHandler<T>): () => void;
+  health(): BusHealth;
+  close(): Promise<void>;
+}

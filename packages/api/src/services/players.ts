@@ -1,0 +1,83 @@
+import { type Db, queryRows, schema } from '@goated/db';
+import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { notFound } from '../errors';
+import { addDays, startOfUtcDay, utcDay } from './dates';
+import { type Period, periodColumn, periods } from './periods';
+
+const { players, playerWagerDays } = schema;
+
+export const playerUidInput = z.object({ uid: z.string().min(1).max(128) });
+
+export const playerHistoryInput = z.object({
+  uid: z.string().min(1).max(128),
+  /** How many UTC days back, today included. */
+  days: z.number().int().min(1).max(366).default(30),
+});
+
+export interface PlayerPeriodStats {
+  wagered: string;
+  /** null when nothing was wagered in the period. */
+  rank: number | null;
+}
+
+export interface PlayerProfile {
+  uid: string;
+  name: string;
+  periods: Record<Period, PlayerPeriodStats>;
+  upstreamUpdatedAt: Date;
+}
+
+type ProfileRow = Record<string, unknown> & {
+  uid: string;
+  name: string;
+  upstream_updated_at: string | Date;
+} & Record<`wager_${Period}` | `ahead_${Period}`, string | number>;
+
+/** A player's totals and rank in every period, in one query. */
+export async function getPlayer(db: Db, uid: string): Promise<PlayerProfile> {
+  const perPeriod = periods.map((period) => {
+    const c = sql.identifier(periodColumn[period].name);
+    return sql`p.${c}::text as ${sql.identifier(`wager_${period}`)},
+      (select count(*) from players o where o.${c} > 0 and (o.${c} > p.${c} or (o.${c} = p.${c} and o.uid < p.uid))) as ${sql.identifier(`ahead_${period}`)}`;
+  });
+  const [row] = await queryRows<ProfileRow>(
+    db,
+    sql`select p.uid, p.name, p.upstream_updated_at, ${sql.join(perPeriod, sql`, `)} from players p where p.uid = ${uid}`,
+  );
+  if (!row) throw notFound('Player');
+  const stats = Object.fromEntries(
+    periods.map((period) => {
+      const wagered = String(row[`wager_${period}`]);
+      return [period, { wagered, rank: Number(wagered) > 0 ? Number(row[`ahead_${period}`]) + 1 : null }];
+    }),
+  ) as Record<Period, PlayerPeriodStats>;
+  return { uid: row.uid, name: row.name, periods: stats, upstreamUpdatedAt: new Date(row.upstream_updated_at) };
+}
+
+export interface PlayerHistory {
+  uid: string;
+  /** One point per UTC day, oldest first; days without wagers are "0.00". */
+  days: { day: string; wagered: string }[];
+}
+
+export async function getPlayerHistory(
+  db: Db,
+  input: z.output<typeof playerHistoryInput>,
+  now = new Date(),
+): Promise<PlayerHistory> {
+  const first = addDays(startOfUtcDay(now), -(input.days - 1));
+  const [player] = await db.select({ uid: players.uid }).from(players).where(eq(players.uid, input.uid));
+  if (!player) throw notFound('Player');
+  const rows = await db
+    .select({ day: playerWagerDays.day, wagered: playerWagerDays.wagered })
+    .from(playerWagerDays)
+    .where(and(eq(playerWagerDays.playerUid, input.uid), gte(playerWagerDays.day, utcDay(first))))
+    .orderBy(asc(playerWagerDays.day));
+  const byDay = new Map(rows.map((r) => [r.day, r.wagered]));
+  const days = Array.from({ length: input.days }, (_, i) => {
+    const day = utcDay(addDays(first, i));
+    return { day, wagered: byDay.get(day) ?? '0.00' };
+  });
+  return { uid: input.uid, days };
+}

@@ -1,0 +1,123 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import * as schema from './schema/index';
+
+export type Schema = typeof schema;
+
+/** The one drizzle API the rest of the code sees, whichever engine is underneath. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction handle: same query API as `Db`. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export type DbKind = 'pglite' | 'postgres';
+
+export interface DbConfig {
+  /** postgres:// URL. Absent → embedded PGlite. */
+  databaseUrl?: string | undefined;
+  /** PGlite data folder (embedded mode). Absent → in-memory. */
+  dataDir?: string | undefined;
+  /** postgres.js pool size. */
+  poolMax?: number | undefined;
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean | undefined;
+  /** An existing PGlite instance to wrap (tests clone a migrated template). */
+  pglite?: PGlite | undefined;
+}
+
+export interface DbHandle {
+  db: Db;
+  kind: DbKind;
+  /** Round-trip to the database; throws when it is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
+
+// Any fixed number works; it only has to be the same for every instance of the server.
+const MIGRATION_LOCK_ID = 7_220_001;
+
+export async function createDb(config: DbConfig = {}): Promise<DbHandle> {
+  const shouldMigrate = config.migrate ?? true;
+
+  if (config.databaseUrl) {
+    const client = postgres(config.databaseUrl, {
+      max: config.poolMax ?? 10,
+      idle_timeout: 30,
+      connect_timeout: 10,
+      onnotice: () => {},
+    });
+    const db = drizzlePostgres(client, { schema });
+    const handle: DbHandle = {
+      db: db as unknown as Db,
+      kind: 'postgres',
+      ping: async () => {
+        await client`select 1`;
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+    if (shouldMigrate) {
+      try {
+        await migrateWithLock(client, () => migratePostgres(db, { migrationsFolder }));
+      } catch (err) {
+        await handle.close();
+        throw err;
+      }
+    }
+    return handle;
+  }
+
+  let pg = config.pglite;
+  if (!pg) {
+    if (config.dataDir) mkdirSync(path.dirname(path.resolve(config.dataDir)), { recursive: true });
+    pg = config.dataDir ? new PGlite(path.resolve(config.dataDir)) : new PGlite();
+  }
+  const pglite = pg;
+  const db = drizzlePglite(pglite, { schema });
+  if (shouldMigrate) await migratePglite(db, { migrationsFolder });
+  return {
+    db: db as unknown as Db,
+    kind: 'pglite',
+    ping: async () => {
+      await pglite.query('select 1');
+    },
+    close: () => pglite.close(),
+  };
+}
+
+/** Several instances may start at once; only one applies migrations, the others wait. */
+async function migrateWithLock(client: postgres.Sql, run: () => Promise<void>): Promise<void> {
+  const conn = await client.reserve();
+  try {
+    await conn`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+    try {
+      await run();
+    } finally {
+      await conn`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+    }
+  } finally {
+    conn.release();
+  }
+}
+
+/** `db.execute` returns `{ rows }` on PGlite and an array on postgres.js; this evens it out. */
+export async function queryRows<T extends Record<string, unknown>>(
+  db: Db | Tx,
+  query: ReturnType<typeof sql>,
+): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  if (Array.isArray(result)) return result as T[];
+  if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows)) {
+    return result.rows as T[];
+  }
+  throw new Error('Unexpected result shape from db.execute');
+}

@@ -1,0 +1,3 @@
+export type { Db, DbConfig, DbHandle, DbKind, Schema, Tx } from './client';
+export { createDb, migrationsFolder, queryRows } from './client';
+export * as schema from './schema/index';

@@ -1,0 +1,96 @@
+import { sql } from 'drizzle-orm';
+import { boolean, check, index, integer, numeric, pgTable, serial, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { createdAt, money, tstz, updatedAt } from './columns';
+import { challengeStatus, entryStatus } from './enums';
+import { users } from './users';
+
+/** "Hit a 100x on game X with a minimum bet of Y": prize Z for up to N winners. */
+export const challenges = pgTable(
+  'challenges',
+  {
+    id: serial('id').primaryKey(),
+    title: text('title').notNull(),
+    game: text('game').notNull(),
+    minMultiplier: numeric('min_multiplier', { precision: 12, scale: 2 }).notNull(),
+    minBet: money('min_bet').notNull(),
+    prize: money('prize').notNull(),
+    maxWinners: integer('max_winners').notNull(),
+    startsAt: tstz('starts_at').notNull(),
+    endsAt: tstz('ends_at').notNull(),
+    status: challengeStatus('status').notNull().default('open'),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('challenges_status_ends_at_idx').on(t.status, t.endsAt),
+    check('challenges_max_winners_check', sql`${t.maxWinners} > 0`),
+  ],
+);
+
+export const challengeEntries = pgTable(
+  'challenge_entries',
+  {
+    id: serial('id').primaryKey(),
+    challengeId: integer('challenge_id')
+      .notNull()
+      .references(() => challenges.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Bet id or link to the bet, as the player submitted it (normalized). */
+    betReference: text('bet_reference').notNull(),
+    multiplier: numeric('multiplier', { precision: 12, scale: 2 }).notNull(),
+    betAmount: money('bet_amount').notNull(),
+    status: entryStatus('status').notNull().default('pending'),
+    reviewedBy: text('reviewed_by').references(() => users.id, { onDelete: 'set null' }),
+    reviewedAt: tstz('reviewed_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('challenge_entries_bet_key').on(t.challengeId, t.betReference),
+    index('challenge_entries_challenge_status_idx').on(t.challengeId, t.status),
+    index('challenge_entries_user_id_idx').on(t.userId),
+  ],
+);
+
+export const bonusCodes = pgTable(
+  'bonus_codes',
+  {
+    id: serial('id').primaryKey(),
+    /** Stored upper-case; claims match case-insensitively. */
+    code: text('code').notNull(),
+    description: text('description').notNull().default(''),
+    maxClaims: integer('max_claims').notNull(),
+    claimsCount: integer('claims_count').notNull().default(0),
+    /** Optional requirement: the claimant's linked player wagered at least this much this month. */
+    minMonthlyWager: money('min_monthly_wager'),
+    expiresAt: tstz('expires_at'),
+    disabled: boolean('disabled').notNull().default(false),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('bonus_codes_code_key').on(t.code),
+    check('bonus_codes_claims_check', sql`${t.claimsCount} >= 0 AND ${t.claimsCount} <= ${t.maxClaims}`),
+  ],
+);
+
+export const bonusClaims = pgTable(
+  'bonus_claims',
+  {
+    id: serial('id').primaryKey(),
+    codeId: integer('code_id')
+      .notNull()
+      .references(() => bonusCodes.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    claimedAt: tstz('claimed_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('bonus_claims_code_user_key').on(t.codeId, t.userId),
+    index('bonus_claims_user_id_idx').on(t.userId),
+  ],
+);

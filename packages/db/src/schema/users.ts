@@ -1,0 +1,94 @@
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { createdAt, tstz, updatedAt } from './columns';
+import { userRole } from './enums';
+import { players } from './players';
+
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    /** Normalized (trimmed, lower-case); unique. */
+    username: text('username').notNull(),
+    /** As the user typed it, for display. */
+    displayName: text('display_name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    role: userRole('role').notNull().default('user'),
+    playerUid: text('player_uid').references(() => players.uid, { onDelete: 'set null' }),
+    telegramId: bigint('telegram_id', { mode: 'number' }),
+    telegramUsername: text('telegram_username'),
+    banned: boolean('banned').notNull().default(false),
+    bannedAt: tstz('banned_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('users_username_key').on(t.username),
+    uniqueIndex('users_player_uid_key').on(t.playerUid),
+    uniqueIndex('users_telegram_id_key').on(t.telegramId),
+  ],
+);
+
+/** lucia v3 sessions: the id is the SHA-256 of the token the browser holds. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: tstz('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sessions_user_id_idx').on(t.userId), index('sessions_expires_at_idx').on(t.expiresAt)],
+);
+
+export const apiKeyScopes = ['bot', 'ingest', 'read', 'admin'] as const;
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+/** Service credentials. Only a hash is stored; the key itself is shown once on creation. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    /** The first characters of the key, safe to show so an admin can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    scopes: jsonb('scopes').$type<ApiKeyScope[]>().notNull(),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    expiresAt: tstz('expires_at'),
+    lastUsedAt: tstz('last_used_at'),
+    revokedAt: tstz('revoked_at'),
+    /** Rotation: the key that replaced this one; this one stays valid until `graceUntil`. */
+    replacedById: integer('replaced_by_id').references((): AnyPgColumn => apiKeys.id, { onDelete: 'set null' }),
+    graceUntil: tstz('grace_until'),
+  },
+  (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash)],
+);
+
+/** One-time codes a signed-in user sends to the bot as `/verify CODE`. */
+export const telegramLinkCodes = pgTable(
+  'telegram_link_codes',
+  {
+    code: text('code').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: tstz('expires_at').notNull(),
+    usedAt: tstz('used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('telegram_link_codes_user_id_idx').on(t.userId)],
+);

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
+import postgres from 'postgres';
+import { createDb, type DbHandle, type DbKind, migrationsFolder } from './client';
+
+/**
+ * The database engines a test suite must pass on: PGlite always, the real PostgreSQL when
+ * DATABASE_URL is set. Under CI the real database is mandatory, so a missing URL fails loudly
+ * instead of quietly testing less.
+ */
+export function testBackends(): DbKind[] {
+  if (process.env.DATABASE_URL) return ['pglite', 'postgres'];
+  if (process.env.CI === 'true') {
+    throw new Error('CI=true but DATABASE_URL is not set: the real-PostgreSQL test run is mandatory under CI.');
+  }
+  return ['pglite'];
+}
+
+let pgliteTemplate: Promise<PGlite> | undefined;
+
+/** Migrating a fresh PGlite takes seconds; cloning a migrated one takes well under one. */
+function migratedPgliteTemplate(): Promise<PGlite> {
+  pgliteTemplate ??= (async () => {
+    const pg = new PGlite();
+    await migrate(drizzle(pg), { migrationsFolder });
+    return pg;
+  })();
+  return pgliteTemplate;
+}
+
+/** A fresh, migrated, empty database of the given kind, dropped again on `close()`. */
+export async function createTestDb(kind: DbKind): Promise<DbHandle> {
+  if (kind === 'pglite') {
+    const template = await migratedPgliteTemplate();
+    const clone = await template.clone();
+    if (!(clone instanceof PGlite)) throw new Error('PGlite.clone() returned an unexpected type');
+    return createDb({ pglite: clone, migrate: false });
+  }
+
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) throw new Error('DATABASE_URL is required for the postgres test backend');
+  const name = `goated_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handle = await createDb({ databaseUrl: url.toString(), poolMax: 5 });
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      try {
+        await dropper.unsafe(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await dropper.end();
+      }
+    },
+  };
+}
+
+/** URL of a fresh database on the real server, for tests that start a whole server process. */
