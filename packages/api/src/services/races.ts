@@ -1,5 +1,5 @@
 import { type Db, schema } from '@goated/db';
-import { and, asc, desc, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { notFound } from '../errors';
 import { dayRange } from './dates';
@@ -70,9 +70,10 @@ export interface RacePage {
 export async function listRaces(db: Db, input: z.output<typeof raceListInput>, now = new Date()): Promise<RacePage> {
   const conditions = [];
   if (input.cursor) conditions.push(lt(races.id, input.cursor));
-  if (input.status === 'upcoming') conditions.push(eq(races.status, 'upcoming'), sql`${races.startsAt} > ${now}`);
+  // Filter on the effective status, as `effectiveStatus` computes it.
+  if (input.status === 'upcoming') conditions.push(eq(races.status, 'upcoming'), gt(races.startsAt, now));
   else if (input.status === 'live')
-    conditions.push(sql`${races.status} in ('upcoming', 'live')`, sql`${races.startsAt} <= ${now}`);
+    conditions.push(inArray(races.status, ['upcoming', 'live']), lte(races.startsAt, now));
   else if (input.status) conditions.push(eq(races.status, input.status));
   const rows = await db
     .select()

@@ -1,0 +1,40 @@
+import { createClient } from '@goated/api/client';
+import type { DbHandle, DbKind } from '@goated/db';
+import { createTestDb } from '@goated/db/testing';
+import { createServer, type Server } from '../src/app';
+import { loadConfig } from '../src/config';
+
+export interface TestServer {
+  server: Server;
+  db: DbHandle;
+  url: string;
+  client: ReturnType<typeof createClient>;
+  close(): Promise<void>;
+}
+
+/** A real server on a free port over a fresh database, with a typed client pointed at it. */
+export async function startTestServer(kind: DbKind, env: Record<string, string> = {}): Promise<TestServer> {
+  const db = await createTestDb(kind);
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    SYNC_ENABLED: 'false',
+    WEB_DIST: '/nonexistent',
+    ...env,
+  });
+  const server = await createServer(config, { db });
+  const url = await server.start();
+  const client = createClient({ url });
+  return {
+    server,
+    db,
+    url,
+    client,
+    close: async () => {
+      await client.close();
+      await server.stop();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { centsToDecimal, toCents, toDecimal } from '../src/services/sync/decimal';
+
+describe('exact decimals', () => {
+  it('keeps two places without float drift', () => {
+    expect(toDecimal(0.1 + 0.2)).toBe('0.30');
+    expect(toDecimal('123456789012345.67')).toBe('123456789012345.67');
+    expect(toDecimal(7)).toBe('7.00');
+  });
+
+  it('rounds half up on the third place', () => {
+    expect(toDecimal('1.005')).toBe('1.01');
+    expect(toDecimal('1.004')).toBe('1.00');
+    expect(toDecimal('0.999')).toBe('1.00');
+  });
+
+  it('refuses negatives and non-numbers', () => {
+    expect(() => toCents(-1)).toThrow(RangeError);
+    expect(() => toCents('1e5')).toThrow(RangeError);
+    expect(() => toCents(Number.NaN)).toThrow(RangeError);
+  });
+
+  it('formats cents back to a decimal string', () => {
+    expect(centsToDecimal(5n)).toBe('0.05');
+    expect(centsToDecimal(-1234n)).toBe('-12.34');
+  });
+});
