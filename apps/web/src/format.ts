@@ -1,0 +1,29 @@
+const grouping = new Intl.NumberFormat('en-US');
+const decimal = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/**
+ * Formats an exact decimal string ("1234567.885") as "1,234,567.89" using integer arithmetic,
+ * so large totals never pick up floating-point error. Anything unexpected is shown as is.
+ */
+export function formatAmount(value: string): string {
+  const match = decimal.exec(value.trim());
+  if (!match) return value;
+  const [, sign = '', whole = '0', fraction = ''] = match;
+  const digits = `${fraction}000`;
+  let cents = BigInt(whole) * 100n + BigInt(digits.slice(0, 2));
+  if (digits.charAt(2) >= '5') cents += 1n; // round half up on the third decimal
+  const units = grouping.format(cents / 100n);
+  const rest = (cents % 100n).toString().padStart(2, '0');
+  return `${sign && cents > 0n ? '-' : ''}${units}.${rest}`;
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+
+export function formatDateTime(date: Date): string {
+  return dateTime.format(date);
+}
+
+export function formatTime(date: Date): string {
+  return time.format(date);
+}
