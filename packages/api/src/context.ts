@@ -1,4 +1,4 @@
-import type { Db, DbKind } from '@goated/db';
+import type { ApiKeyScope, Db, DbKind } from '@goated/db';
 import type { EventBus } from './events/bus';
 
 /** What the server process hands the router: long-lived dependencies, built once. */
@@ -17,17 +17,28 @@ export interface SessionUser {
   role: 'user' | 'admin';
 }
 
+/** A service credential behind a request (bot, ingest, scripts). */
+export interface ApiKeyIdentity {
+  id: number;
+  name: string;
+  scopes: ApiKeyScope[];
+}
+
 export interface Context extends AppDeps {
   user: SessionUser | null;
+  apiKey: ApiKeyIdentity | null;
   /** Correlates a request's log lines. */
   requestId: string;
 }
 
 export interface RequestInfo {
   requestId: string;
+  /** Identity already resolved by the transport (session cookie, bearer token). */
+  user?: SessionUser | null;
+  apiKey?: ApiKeyIdentity | null;
 }
 
 /** Builds the per-request (or, for WebSockets, per-connection) context. */
 export function createContext(deps: AppDeps, request: RequestInfo): Context {
-  return { ...deps, user: null, requestId: request.requestId };
+  return { ...deps, user: request.user ?? null, apiKey: request.apiKey ?? null, requestId: request.requestId };
 }

@@ -1,7 +1,7 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from './root';
 
-export type { AppDeps, Context, SessionUser } from './context';
+export type { ApiKeyIdentity, AppDeps, Context, SessionUser } from './context';
 export { createContext } from './context';
 export type { AppEvents, BusHealth, EventBus, EventTopic } from './events/bus';
 export { createInProcessBus } from './events/in-process';

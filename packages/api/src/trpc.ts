@@ -1,3 +1,4 @@
+import type { ApiKeyScope } from '@goated/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
@@ -53,6 +54,21 @@ export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
+
+/**
+ * Services holding an API key with `scope` (an `admin`-scoped key passes every scope check).
+ * Signed-in admins pass too, so the dashboard can drive the same procedures.
+ */
+export function scopedProcedure(scope: ApiKeyScope) {
+  return t.procedure.use(({ ctx, next }) => {
+    const key = ctx.apiKey;
+    if (key && (key.scopes.includes(scope) || key.scopes.includes('admin')))
+      return next({ ctx: { ...ctx, apiKey: key } });
+    if (!key && ctx.user?.role === 'admin') return next({ ctx: { ...ctx, apiKey: null } });
+    if (!key && !ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'An API key is required' });
+    throw new TRPCError({ code: 'FORBIDDEN', message: `This needs an API key with the ${scope} scope` });
+  });
+}
 
 /** Admins only. */
 export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {

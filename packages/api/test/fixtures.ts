@@ -1,23 +1,58 @@
+import { randomUUID } from 'node:crypto';
 import { type Db, type DbHandle, type DbKind, schema } from '@goated/db';
 import { createTestDb } from '@goated/db/testing';
-import { type AppDeps, appRouter, createCallerFactory, createContext, createInProcessBus } from '../src/index';
+import {
+  type ApiKeyIdentity,
+  type AppDeps,
+  appRouter,
+  createCallerFactory,
+  createContext,
+  createInProcessBus,
+  type SessionUser,
+} from '../src/index';
 
 const createCaller = createCallerFactory(appRouter);
+export type Caller = ReturnType<typeof createCaller>;
 
 export interface TestApi {
   deps: AppDeps;
   handle: DbHandle;
-  caller: ReturnType<typeof createCaller>;
+  /** An anonymous caller of the real router. */
+  caller: Caller;
+  /** A caller acting as this identity (a user, an API key, or both). */
+  callerAs(identity: { user?: SessionUser | null; apiKey?: ApiKeyIdentity | null }): Caller;
   close(): Promise<void>;
 }
 
-/** A fresh database of the given kind and a server-side caller of the real router. */
+/** A fresh database of the given kind and server-side callers of the real router. */
 export async function createTestApi(kind: DbKind): Promise<TestApi> {
   const handle = await createTestDb(kind);
   const bus = createInProcessBus();
   const deps: AppDeps = { db: handle.db, dbKind: handle.kind, pingDb: handle.ping, bus, version: 'test' };
-  const caller = createCaller(createContext(deps, { requestId: 'test' }));
-  return { deps, handle, caller, close: () => handle.close() };
+  const callerAs = (identity: { user?: SessionUser | null; apiKey?: ApiKeyIdentity | null }) =>
+    createCaller(createContext(deps, { requestId: 'test', ...identity }));
+  return { deps, handle, caller: callerAs({}), callerAs, close: () => handle.close() };
+}
+
+/** A stored user (password hash is a placeholder: these users never sign in). */
+export async function insertUser(
+  db: Db,
+  fields: { username?: string; role?: 'user' | 'admin'; playerUid?: string } = {},
+): Promise<SessionUser> {
+  const username = fields.username ?? `user_${randomUUID().slice(0, 8)}`;
+  const [row] = await db
+    .insert(schema.users)
+    .values({
+      id: randomUUID(),
+      username,
+      displayName: username,
+      passwordHash: 'not-a-real-hash',
+      role: fields.role ?? 'user',
+      playerUid: fields.playerUid ?? null,
+    })
+    .returning();
+  if (!row) throw new Error('insertUser failed');
+  return { id: row.id, username: row.username, role: row.role };
 }
 
 export interface PlayerFixture {
