@@ -3,7 +3,10 @@ import websocket from '@fastify/websocket';
 import {
   type AppDeps,
   createInProcessBus,
+  createRateLimits,
+  deleteExpiredCredentials,
   type EventBus,
+  ensureAdmin,
   loadPlayerRecords,
   SimulatedUpstream,
   type SyncScheduler,
@@ -12,6 +15,7 @@ import {
 import { createDb, type DbHandle } from '@goated/db';
 import { isEmpty, seedDemoData } from '@goated/db/seed';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
 import { healthPlugin } from './plugins/health';
@@ -52,21 +56,58 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     overrides.db ??
     (await createDb({ databaseUrl: config.db.url, dataDir: config.db.dataDir, poolMax: config.db.poolMax }));
   const bus = overrides.bus ?? createInProcessBus();
-  const deps: AppDeps = { db: db.db, dbKind: db.kind, pingDb: db.ping, bus, version: pkg.version };
+  // Rate-limit counters are shared between instances through Redis when there is one.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    : undefined;
+  redis?.on('error', (err) => app.log.warn({ err: err.message }, 'redis (rate limits) unavailable'));
+  await redis?.connect().catch((err: unknown) => app.log.warn({ err: String(err) }, 'redis not reachable at start'));
+  const perMinute = config.auth.rateLimitsPerMinute;
+  const deps: AppDeps = {
+    db: db.db,
+    dbKind: db.kind,
+    pingDb: db.ping,
+    bus,
+    version: pkg.version,
+    rateLimits: createRateLimits({
+      redis,
+      tiers: {
+        authIp: { points: perMinute.auth, durationSeconds: 60 },
+        mutation: { points: perMinute.mutations, durationSeconds: 60 },
+        query: { points: perMinute.queries, durationSeconds: 60 },
+      },
+    }),
+    sessions: { secureCookie: config.auth.secureCookie, ttlDays: config.auth.sessionTtlDays },
+  };
 
   // Order matters: the WebSocket plugin must exist before tRPC asks for it.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(healthPlugin, { deps });
-  await app.register(trpcPlugin, { deps });
+  await app.register(trpcPlugin, { deps, allowedOrigins: config.auth.allowedOrigins });
   await app.register(webPlugin, { root: config.webDist });
 
   let scheduler: SyncScheduler | undefined;
+  let cleanupTimer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
     app,
     deps,
     async start() {
+      const bootstrap = await ensureAdmin(db.db, config.auth.admin);
+      if (bootstrap.created?.generatedPassword) {
+        // Printed once, to the terminal rather than the structured log.
+        console.log(
+          `\n  First start: created admin "${bootstrap.created.username}" with password ${bootstrap.created.generatedPassword}\n  Sign in and change it; it is not shown again.\n`,
+        );
+      } else if (bootstrap.created) {
+        app.log.info({ username: bootstrap.created.username }, 'created the admin account from ADMIN_USERNAME');
+      }
+      const cleanup = () =>
+        deleteExpiredCredentials(db.db).catch((err: unknown) => app.log.warn({ err }, 'credential cleanup failed'));
+      cleanupTimer = setInterval(cleanup, 60 * 60_000);
+      cleanupTimer.unref();
+      void cleanup();
       if (config.sync.enabled) {
         if (config.sync.seedDemoData && (await isEmpty(db.db))) {
           const summary = await seedDemoData(db.db);
@@ -85,8 +126,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
     stop() {
       stopping ??= (async () => {
+        clearInterval(cleanupTimer);
         await scheduler?.stop();
         await app.close();
+        redis?.disconnect();
         if (!overrides.bus) await bus.close();
         if (!overrides.db) await db.close();
       })();

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { passwordSchema, usernameSchema } from '@goated/api';
 import { z } from 'zod';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -22,6 +23,37 @@ const port = z.coerce
   .min(0, 'must be between 0 and 65535')
   .max(65535, 'must be between 0 and 65535');
 
+const redisUrl = z.string().refine((v) => {
+  try {
+    const url = new URL(v);
+    return url.protocol === 'redis:' || url.protocol === 'rediss:';
+  } catch {
+    return false;
+  }
+}, 'must be a redis:// URL, e.g. redis://127.0.0.1:6379');
+
+const originList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z.string().refine((o) => {
+        try {
+          return new URL(o).origin === o;
+        } catch {
+          return false;
+        }
+      }, 'must be a comma-separated list of origins like https://vip.example.com'),
+    ),
+  );
+
+const perMinute = z.coerce.number({ message: 'must be a number' }).int().min(1, 'must be at least 1');
+
 /** Every environment variable the server reads, with its default. The README's table mirrors this. */
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -41,6 +73,15 @@ const envSchema = z.object({
   SIMULATOR_PLAYERS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1_000_000).default(500),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int().min(100).default(10_000),
   WEB_DIST: z.string().min(1).default(`${repoRoot}apps/web/dist`),
+  REDIS_URL: redisUrl.optional(),
+  ALLOWED_ORIGINS: originList.optional(),
+  ADMIN_USERNAME: usernameSchema.optional(),
+  ADMIN_PASSWORD: passwordSchema.optional(),
+  SESSION_TTL_DAYS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(365).default(30),
+  SESSION_COOKIE_SECURE: bool.optional(),
+  RATE_LIMIT_AUTH_PER_MIN: perMinute.default(20),
+  RATE_LIMIT_MUTATIONS_PER_MIN: perMinute.default(60),
+  RATE_LIMIT_QUERIES_PER_MIN: perMinute.default(600),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -54,6 +95,15 @@ export interface Config {
   sync: { enabled: boolean; intervalMs: number; seedDemoData: boolean; simulatorPlayers: number };
   shutdownTimeoutMs: number;
   webDist: string;
+  redisUrl: string | undefined;
+  auth: {
+    /** Origins besides the server's own allowed to use the session cookie (CSRF). */
+    allowedOrigins: string[];
+    admin: { username: string | undefined; password: string | undefined };
+    sessionTtlDays: number;
+    secureCookie: boolean;
+    rateLimitsPerMinute: { auth: number; mutations: number; queries: number };
+  };
 }
 
 export class ConfigError extends Error {
@@ -87,5 +137,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webDist: e.WEB_DIST,
+    redisUrl: e.REDIS_URL,
+    auth: {
+      // In development the Vite dev server (:5173) proxies to us from another origin.
+      allowedOrigins:
+        e.ALLOWED_ORIGINS ?? (e.NODE_ENV === 'development' ? ['http://localhost:5173', 'http://127.0.0.1:5173'] : []),
+      admin: { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD },
+      sessionTtlDays: e.SESSION_TTL_DAYS,
+      secureCookie: e.SESSION_COOKIE_SECURE ?? e.NODE_ENV === 'production',
+      rateLimitsPerMinute: {
+        auth: e.RATE_LIMIT_AUTH_PER_MIN,
+        mutations: e.RATE_LIMIT_MUTATIONS_PER_MIN,
+        queries: e.RATE_LIMIT_QUERIES_PER_MIN,
+      },
+    },
   };
 }

@@ -1,5 +1,7 @@
 import type { ApiKeyScope, Db, DbKind } from '@goated/db';
 import type { EventBus } from './events/bus';
+import type { SessionOptions } from './services/auth/lucia';
+import type { RateLimits } from './services/rate-limit';
 
 /** What the server process hands the router: long-lived dependencies, built once. */
 export interface AppDeps {
@@ -8,9 +10,13 @@ export interface AppDeps {
   pingDb(): Promise<void>;
   bus: EventBus;
   version: string;
+  /** Tiered request limits. Absent only for server-side callers in tests. */
+  rateLimits?: RateLimits;
+  /** Session cookie policy (Secure flag, lifetime). */
+  sessions?: SessionOptions;
 }
 
-/** The signed-in identity behind a request (accounts arrive with the auth layer). */
+/** The signed-in identity behind a request. */
 export interface SessionUser {
   id: string;
   username: string;
@@ -24,21 +30,45 @@ export interface ApiKeyIdentity {
   scopes: ApiKeyScope[];
 }
 
+/** Where procedures put cookies for the HTTP response (null on WebSockets, which cannot set any). */
+export interface CookieSink {
+  set(serializedCookie: string): void;
+}
+
 export interface Context extends AppDeps {
   user: SessionUser | null;
   apiKey: ApiKeyIdentity | null;
+  /** The lucia session behind `user`, when it came from a session token or cookie. */
+  sessionId: string | null;
   /** Correlates a request's log lines. */
   requestId: string;
+  /** The client's address, for rate limits and the audit log. */
+  ip: string | null;
+  cookies: CookieSink | null;
+  /** When the identity was established (a WebSocket's context lives as long as the connection). */
+  authenticatedAt: number;
 }
 
 export interface RequestInfo {
   requestId: string;
-  /** Identity already resolved by the transport (session cookie, bearer token). */
+  /** Identity already resolved by the transport (see `createRequestContext`). */
   user?: SessionUser | null;
   apiKey?: ApiKeyIdentity | null;
+  sessionId?: string | null;
+  ip?: string | null;
+  cookies?: CookieSink | null;
 }
 
-/** Builds the per-request (or, for WebSockets, per-connection) context. */
+/** Builds the per-request (or, for WebSockets, per-connection) context from a resolved identity. */
 export function createContext(deps: AppDeps, request: RequestInfo): Context {
-  return { ...deps, user: request.user ?? null, apiKey: request.apiKey ?? null, requestId: request.requestId };
+  return {
+    ...deps,
+    user: request.user ?? null,
+    apiKey: request.apiKey ?? null,
+    sessionId: request.sessionId ?? null,
+    requestId: request.requestId,
+    ip: request.ip ?? null,
+    cookies: request.cookies ?? null,
+    authenticatedAt: Date.now(),
+  };
 }

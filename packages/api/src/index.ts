@@ -23,3 +23,12 @@ export { createCallerFactory } from './trpc';
 export type RouterInputs = inferRouterInputs<AppRouter>;
 /** Outputs of every procedure, e.g. `RouterOutputs['races']['standings']`. */
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type { CookieSink } from './context';
+export { passwordSchema, usernameSchema } from './services/auth/credentials';
+export type { RawCredentials } from './services/auth/identity';
+export { createRequestContext } from './services/auth/identity';
+export type { SessionOptions } from './services/auth/lucia';
+export { SESSION_COOKIE } from './services/auth/lucia';
+export { deleteExpiredCredentials, ensureAdmin } from './services/auth/maintenance';
+export type { RateLimits, RateTier, TierLimit } from './services/rate-limit';
+export { createRateLimits, defaultTiers, RateLimitedError } from './services/rate-limit';

@@ -3,12 +3,27 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
 import type { Context } from './context';
+import { FieldError } from './errors';
+import { endOnRevoke, revocations, revokedError } from './services/auth/revocation';
+import { RateLimitedError } from './services/rate-limit';
 
-/** The zod issues of a rejected input, as clients receive them under `error.data.zodIssues`. */
+/** A rejected input field, as clients receive them under `error.data.zodIssues`. */
 export interface InputIssue {
   path: (string | number)[];
   message: string;
   code: string;
+}
+
+function issuesOf(cause: unknown): InputIssue[] | null {
+  if (cause instanceof ZodError) {
+    return cause.issues.map((issue) => ({
+      path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'),
+      message: issue.message,
+      code: issue.code,
+    }));
+  }
+  if (cause instanceof FieldError) return [{ path: cause.path, message: cause.reason, code: 'custom' }];
+  return null;
 }
 
 const t = initTRPC.context<Context>().create({
@@ -16,23 +31,24 @@ const t = initTRPC.context<Context>().create({
   // Stacks never leave the server.
   isDev: false,
   errorFormatter({ shape, error }) {
-    const zodIssues: InputIssue[] | null =
-      error.code === 'BAD_REQUEST' && error.cause instanceof ZodError
-        ? error.cause.issues.map((issue) => ({
-            path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'),
-            message: issue.message,
-            code: issue.code,
-          }))
-        : null;
+    const zodIssues = issuesOf(error.cause);
     const internal = error.code === 'INTERNAL_SERVER_ERROR';
+    const retryAfterSeconds =
+      error.cause instanceof RateLimitedError ? Math.ceil(error.cause.retryAfterMs / 1000) : null;
     return {
       ...shape,
-      message: internal ? 'Internal server error' : zodIssues ? describeIssues(zodIssues) : shape.message,
+      message: internal
+        ? 'Internal server error'
+        : error.cause instanceof ZodError && zodIssues
+          ? describeIssues(zodIssues)
+          : shape.message,
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
         path: shape.data.path,
         zodIssues,
+        /** Set on TOO_MANY_REQUESTS: when to try again. */
+        retryAfterSeconds,
       },
     };
   },
@@ -47,10 +63,36 @@ export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
-export const publicProcedure = t.procedure;
+/**
+ * Every procedure passes here: a revoked session (signed out, banned, password changed) is
+ * refused even on a long-lived WebSocket context; calls count against the caller's rate tier;
+ * a signed-in user's subscriptions end when their session is revoked.
+ */
+const guarded = t.procedure.use(async ({ ctx, type, next }) => {
+  if (ctx.user) {
+    const reason = revocations(ctx.bus).reason(ctx.user.id, ctx.sessionId, ctx.authenticatedAt);
+    if (reason) throw revokedError(reason);
+  }
+  if (ctx.rateLimits) {
+    const who = ctx.user ? `u:${ctx.user.id}` : ctx.apiKey ? `k:${ctx.apiKey.id}` : `ip:${ctx.ip ?? 'unknown'}`;
+    await ctx.rateLimits.consume(type === 'mutation' ? 'mutation' : 'query', who);
+  }
+  const result = await next();
+  if (type !== 'subscription' || !ctx.user || !result.ok) return result;
+  return {
+    ...result,
+    data: endOnRevoke(result.data, ctx.bus, {
+      userId: ctx.user.id,
+      sessionId: ctx.sessionId,
+      since: ctx.authenticatedAt,
+    }),
+  };
+});
+
+export const publicProcedure = guarded;
 
 /** Signed-in users only. */
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+export const protectedProcedure = guarded.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
@@ -60,7 +102,7 @@ export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
  * Signed-in admins pass too, so the dashboard can drive the same procedures.
  */
 export function scopedProcedure(scope: ApiKeyScope) {
-  return t.procedure.use(({ ctx, next }) => {
+  return guarded.use(({ ctx, next }) => {
     const key = ctx.apiKey;
     if (key && (key.scopes.includes(scope) || key.scopes.includes('admin')))
       return next({ ctx: { ...ctx, apiKey: key } });
@@ -70,8 +112,14 @@ export function scopedProcedure(scope: ApiKeyScope) {
   });
 }
 
-/** Admins only. */
-export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Admins only' });
-  return next();
+/**
+ * Admins: a signed-in admin, or an API key with the `admin` scope; a `read`-scoped key may use
+ * the admin queries and streams but change nothing.
+ */
+export const adminProcedure = guarded.use(({ ctx, type, next }) => {
+  if (ctx.user?.role === 'admin') return next();
+  const scopes = ctx.apiKey?.scopes ?? [];
+  if (scopes.includes('admin') || (type !== 'mutation' && scopes.includes('read'))) return next();
+  if (!ctx.user && !ctx.apiKey) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+  throw new TRPCError({ code: 'FORBIDDEN', message: 'Admins only' });
 });

@@ -7,6 +7,16 @@ export interface AppEvents {
   'leaderboard.changed': { changedPlayers: number; at: string };
   /** A race's standings or status changed. */
   'race.changed': { raceId: number; status: string; at: string };
+  /**
+   * Sessions ended (sign-out, password change, ban): open subscriptions of those sessions end
+   * and long-lived connections stop acting for them. `sessionIds: 'all'` means every session.
+   */
+  'auth.revoked': {
+    userId: string;
+    sessionIds: string[] | 'all';
+    reason: 'signed-out' | 'password-changed' | 'banned' | 'role-changed';
+    at: string;
+  };
   /** A transformation-log entry was written. */
   'log.created': { id: number; type: 'info' | 'warning' | 'error'; message: string; at: string };
 }

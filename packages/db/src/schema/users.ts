@@ -29,6 +29,7 @@ export const users = pgTable(
     telegramUsername: text('telegram_username'),
     banned: boolean('banned').notNull().default(false),
     bannedAt: tstz('banned_at'),
+    passwordChangedAt: tstz('password_changed_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -36,6 +37,7 @@ export const users = pgTable(
     uniqueIndex('users_username_key').on(t.username),
     uniqueIndex('users_player_uid_key').on(t.playerUid),
     uniqueIndex('users_telegram_id_key').on(t.telegramId),
+    index('users_created_at_idx').on(t.createdAt),
   ],
 );
 
@@ -75,7 +77,7 @@ export const apiKeys = pgTable(
     replacedById: integer('replaced_by_id').references((): AnyPgColumn => apiKeys.id, { onDelete: 'set null' }),
     graceUntil: tstz('grace_until'),
   },
-  (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash)],
+  (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash), index('api_keys_created_at_idx').on(t.createdAt)],
 );
 
 /** One-time codes a signed-in user sends to the bot as `/verify CODE`. */
@@ -91,4 +93,20 @@ export const telegramLinkCodes = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('telegram_link_codes_user_id_idx').on(t.userId)],
+);
+
+/** One-time password-reset tokens (issued by an admin or through the linked Telegram account). */
+export const passwordResetTokens = pgTable(
+  'password_reset_tokens',
+  {
+    /** SHA-256 of the token; the token itself is shown once. */
+    tokenHash: text('token_hash').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: tstz('expires_at').notNull(),
+    usedAt: tstz('used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('password_reset_tokens_user_id_idx').on(t.userId)],
 );

@@ -1,0 +1,27 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import {
+  changePassword,
+  changePasswordInput,
+  getMe,
+  resetPassword,
+  resetPasswordInput,
+  signIn,
+  signInInput,
+  signOut,
+  signUp,
+  signUpInput,
+} from '../services/auth/accounts';
+import { protectedProcedure, publicProcedure } from '../trpc';
+
+export const authRouter = {
+  signUp: publicProcedure.input(signUpInput).mutation(({ ctx, input }) => signUp(ctx, input)),
+  signIn: publicProcedure.input(signInInput).mutation(({ ctx, input }) => signIn(ctx, input)),
+  signOut: publicProcedure.mutation(({ ctx }) => signOut(ctx)),
+  /** The signed-in user, or null. */
+  me: publicProcedure.query(({ ctx }) => (ctx.user ? getMe(ctx.db, ctx.user.id) : null)),
+  changePassword: protectedProcedure
+    .input(changePasswordInput)
+    .mutation(({ ctx, input }) => changePassword(ctx, ctx.user.id, input)),
+  /** With a one-time token from an admin or the bot. */
+  resetPassword: publicProcedure.input(resetPasswordInput).mutation(({ ctx, input }) => resetPassword(ctx, input)),
+} satisfies TRPCRouterRecord;
