@@ -12,6 +12,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export const TEST_ADMIN = { username: 'admin', password: 'test admin password' } as const;
+
 /** A real server on a free port over a fresh database, with a typed client pointed at it. */
 export async function startTestServer(kind: DbKind, env: Record<string, string> = {}): Promise<TestServer> {
   const db = await createTestDb(kind);
@@ -21,6 +23,8 @@ export async function startTestServer(kind: DbKind, env: Record<string, string> 
     LOG_LEVEL: 'silent',
     SYNC_ENABLED: 'false',
     WEB_DIST: '/nonexistent',
+    ADMIN_USERNAME: TEST_ADMIN.username,
+    ADMIN_PASSWORD: TEST_ADMIN.password,
     ...env,
   });
   const server = await createServer(config, { db });

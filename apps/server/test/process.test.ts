@@ -13,6 +13,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const tsx = path.join(root, 'node_modules/.bin/tsx');
 const main = path.join(root, 'apps/server/src/main.ts');
+/** As `pnpm start` runs it: node with tsx as a loader, so signals reach the server itself. */
+const node = process.execPath;
+const serverArgs = ['--import', 'tsx', main];
 const run = promisify(execFile);
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -21,7 +24,7 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 async function runMain(env: Record<string, string>) {
-  return run(tsx, [main], { env: cleanEnv(env), timeout: 20_000 }).then(
+  return run(node, serverArgs, { cwd: root, env: cleanEnv(env), timeout: 20_000 }).then(
     (r) => ({ code: 0, ...r }),
     (err: { code?: number; stdout: string; stderr: string }) => ({
       code: err.code ?? -1,
@@ -57,7 +60,8 @@ describe('server process', () => {
 
     it('serves /health, feeds a changing leaderboard to the example script, and stops on SIGTERM', async () => {
       const port = String(20_000 + Math.floor(Math.random() * 20_000));
-      const proc = spawn(tsx, [main], {
+      const proc = spawn(node, serverArgs, {
+        cwd: root,
         env: cleanEnv({
           PORT: port,
           HOST: '127.0.0.1',
