@@ -3,7 +3,7 @@ import { testBackends } from '@goated/db/testing';
 import { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Context, createRequestContext, type SessionUser } from '../src/index';
+import { type Context, createRequestContext, deleteExpiredCredentials, type SessionUser } from '../src/index';
 import { type Caller, createTestApi, insertUser, type TestApi } from './fixtures';
 
 const GOOD_PASSWORD = 'correct horse battery';
@@ -255,5 +255,57 @@ describe.each(testBackends())('accounts on %s', (kind) => {
       const bot = t.callerAs({ apiKey: { id: 10, name: 'bot', scopes: ['bot'] } });
       await expect(bot.admin.users.list({})).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });
+  });
+});
+
+describe.each(testBackends())('sessions on %s', (kind) => {
+  let t: TestApi;
+  beforeAll(async () => {
+    t = await createTestApi(kind);
+  });
+  afterAll(() => t.close());
+
+  const withCookie = async (cookieHeader: string) => {
+    const set: string[] = [];
+    const ctx = await createRequestContext(t.deps, {
+      requestId: 'test',
+      ip: null,
+      cookieHeader,
+      authorization: null,
+      connectionToken: null,
+      cookies: { set: (c) => set.push(c) },
+    });
+    return { ctx, set };
+  };
+
+  it('slides the expiry of an active session and refreshes the cookie', async () => {
+    const { token, user } = await t.caller.auth.signUp({ username: 'slider', password: GOOD_PASSWORD, mode: 'token' });
+    const soon = new Date(Date.now() + 86_400_000);
+    await t.deps.db.update(schema.sessions).set({ expiresAt: soon }).where(eq(schema.sessions.userId, user.id));
+    const { ctx, set } = await withCookie(`goated_session=${token}`);
+    expect(ctx.user?.id).toBe(user.id);
+    expect(set.join()).toMatch(/goated_session=/);
+    const [session] = await t.deps.db.select().from(schema.sessions).where(eq(schema.sessions.userId, user.id));
+    expect(session?.expiresAt.getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+  });
+
+  it('clears a stale cookie and continues signed out', async () => {
+    const { ctx, set } = await withCookie('goated_session=not-a-session');
+    expect(ctx.user).toBeNull();
+    expect(set.join()).toMatch(/goated_session=;/);
+  });
+
+  it('cleans up expired sessions and reset tokens', async () => {
+    const { user } = await t.caller.auth.signUp({ username: 'expired_one', password: GOOD_PASSWORD, mode: 'token' });
+    await t.deps.db
+      .update(schema.sessions)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(schema.sessions.userId, user.id));
+    await t.deps.db
+      .insert(schema.passwordResetTokens)
+      .values({ tokenHash: 'old', userId: user.id, expiresAt: new Date(Date.now() - 1000) });
+    await deleteExpiredCredentials(t.deps.db);
+    expect(await t.deps.db.select().from(schema.sessions).where(eq(schema.sessions.userId, user.id))).toEqual([]);
+    expect(await t.deps.db.select().from(schema.passwordResetTokens)).toEqual([]);
   });
 });
