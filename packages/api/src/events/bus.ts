@@ -17,6 +17,15 @@ export interface AppEvents {
     reason: 'signed-out' | 'password-changed' | 'banned' | 'role-changed';
     at: string;
   };
+  /** A race was finalized: its frozen winners, for the bot and the dashboard to announce. */
+  'race.finished': {
+    raceId: number;
+    name: string;
+    winners: { rank: number; uid: string; name: string; wagered: string; prize: string }[];
+    at: string;
+  };
+  /** Something for one user (challenge approved, bonus claimed…), delivered to web and bot. */
+  'user.notification': { userId: string; kind: string; title: string; body: string; at: string };
   /** A transformation-log entry was written. */
   'log.created': { id: number; type: 'info' | 'warning' | 'error'; message: string; at: string };
 }
