@@ -1,5 +1,7 @@
 import { adminRouter } from './router/admin';
 import { authRouter } from './router/auth';
+import { bonusRouter } from './router/bonus';
+import { challengesRouter } from './router/challenges';
 import { healthRouter } from './router/health';
 import { leaderboardRouter } from './router/leaderboard';
 import { playersRouter } from './router/players';
@@ -15,6 +17,8 @@ export const appRouter = createTRPCRouter({
   players: playersRouter,
   races: racesRouter,
   telegram: telegramRouter,
+  challenges: challengesRouter,
+  bonus: bonusRouter,
   admin: adminRouter,
 });
 

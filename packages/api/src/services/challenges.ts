@@ -1,0 +1,363 @@
+import { type Db, schema } from '@goated/db';
+import { TRPCError } from '@trpc/server';
+import { and, asc, count, desc, eq, lt, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Context, SessionUser } from '../context';
+import { fieldError, notFound } from '../errors';
+import { atLeast, positiveDecimal } from './amounts';
+import { actorOf, recordAudit } from './audit';
+
+const { challenges, challengeEntries, users } = schema;
+
+const window = {
+  startsAt: z.date({ message: 'must be a date' }),
+  endsAt: z.date({ message: 'must be a date' }),
+};
+
+export const challengeCreateInput = z
+  .object({
+    title: z.string().trim().min(3, 'must be at least 3 characters').max(120, 'must be at most 120 characters'),
+    game: z.string().trim().min(1, 'is required').max(80, 'must be at most 80 characters'),
+    minMultiplier: positiveDecimal,
+    minBet: positiveDecimal,
+    prize: positiveDecimal,
+    maxWinners: z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
+    ...window,
+  })
+  .refine((v) => v.endsAt > v.startsAt, { path: ['endsAt'], message: 'must be after startsAt' })
+  .refine((v) => v.endsAt.getTime() > Date.now(), { path: ['endsAt'], message: 'must be in the future' });
+
+export const challengeUpdateInput = z
+  .object({
+    id: z.number().int().positive(),
+    title: z.string().trim().min(3).max(120).optional(),
+    game: z.string().trim().min(1).max(80).optional(),
+    minMultiplier: positiveDecimal.optional(),
+    minBet: positiveDecimal.optional(),
+    prize: positiveDecimal.optional(),
+    maxWinners: z.number().int().min(1).max(1000).optional(),
+    startsAt: window.startsAt.optional(),
+    endsAt: window.endsAt.optional(),
+  })
+  .refine((v) => !v.startsAt || !v.endsAt || v.endsAt > v.startsAt, {
+    path: ['endsAt'],
+    message: 'must be after startsAt',
+  });
+
+export const challengeListInput = z.object({
+  status: z.enum(['open', 'closed']).optional(),
+  limit: z.number().int().min(1).max(100).default(20),
+  cursor: z.number().int().positive().nullish(),
+});
+
+export const challengeSubmitInput = z.object({
+  challengeId: z.number().int().positive(),
+  /** The bet id or a link to the bet. */
+  betReference: z
+    .string({ message: 'must be text' })
+    .trim()
+    .min(3, 'must be at least 3 characters')
+    .max(300, 'must be at most 300 characters'),
+  multiplier: positiveDecimal,
+  betAmount: positiveDecimal,
+});
+
+export const challengeReviewInput = z.object({
+  entryId: z.number().int().positive(),
+  decision: z.enum(['approve', 'reject']),
+});
+
+export const challengeEntriesInput = z.object({
+  challengeId: z.number().int().positive(),
+  status: z.enum(['pending', 'approved', 'rejected']).optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+  cursor: z.number().int().positive().nullish(),
+});
+
+type ChallengeRow = typeof challenges.$inferSelect;
+
+export interface Challenge {
+  id: number;
+  title: string;
+  game: string;
+  minMultiplier: string;
+  minBet: string;
+  prize: string;
+  maxWinners: number;
+  winners: number;
+  startsAt: Date;
+  endsAt: Date;
+  /** `open` takes entries now; `upcoming`/`ended` by the clock; `full` when every prize is won. */
+  state: 'upcoming' | 'open' | 'full' | 'ended' | 'closed';
+}
+
+function stateOf(row: ChallengeRow, winners: number, now: Date): Challenge['state'] {
+  if (row.status === 'closed') return 'closed';
+  if (now < row.startsAt) return 'upcoming';
+  if (now >= row.endsAt) return 'ended';
+  return winners >= row.maxWinners ? 'full' : 'open';
+}
+
+function toChallenge(row: ChallengeRow, winners: number, now = new Date()): Challenge {
+  return {
+    id: row.id,
+    title: row.title,
+    game: row.game,
+    minMultiplier: row.minMultiplier,
+    minBet: row.minBet,
+    prize: row.prize,
+    maxWinners: row.maxWinners,
+    winners,
+    startsAt: row.startsAt,
+    endsAt: row.endsAt,
+    state: stateOf(row, winners, now),
+  };
+}
+
+// Spelled out: drizzle would render the outer column unqualified inside the subquery.
+const approvedCount =
+  sql<number>`(select count(*) from challenge_entries e where e.challenge_id = challenges.id and e.status = 'approved')`.mapWith(
+    Number,
+  );
+
+export async function listChallenges(db: Db, input: z.output<typeof challengeListInput>) {
+  const conditions = [];
+  if (input.status) conditions.push(eq(challenges.status, input.status));
+  if (input.cursor) conditions.push(lt(challenges.id, input.cursor));
+  const rows = await db
+    .select({ row: challenges, winners: approvedCount })
+    .from(challenges)
+    .where(and(...conditions))
+    .orderBy(desc(challenges.id))
+    .limit(input.limit + 1);
+  const hasMore = rows.length > input.limit;
+  const page = hasMore ? rows.slice(0, input.limit) : rows;
+  return {
+    challenges: page.map((r) => toChallenge(r.row, r.winners)),
+    nextCursor: hasMore ? (page.at(-1)?.row.id ?? null) : null,
+  };
+}
+
+export async function getChallenge(db: Db, id: number) {
+  const [found] = await db
+    .select({ row: challenges, winners: approvedCount })
+    .from(challenges)
+    .where(eq(challenges.id, id));
+  if (!found) throw notFound('Challenge');
+  const winners = await db
+    .select({
+      username: users.displayName,
+      multiplier: challengeEntries.multiplier,
+      approvedAt: challengeEntries.reviewedAt,
+    })
+    .from(challengeEntries)
+    .innerJoin(users, eq(users.id, challengeEntries.userId))
+    .where(and(eq(challengeEntries.challengeId, id), eq(challengeEntries.status, 'approved')))
+    .orderBy(asc(challengeEntries.reviewedAt));
+  return { ...toChallenge(found.row, found.winners), winnerList: winners };
+}
+
+export async function createChallenge(ctx: Context, input: z.output<typeof challengeCreateInput>) {
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(challenges)
+      .values({ ...input, createdBy: ctx.user?.id ?? null })
+      .returning();
+    if (!row) throw new Error('challenge insert returned nothing');
+    await recordAudit(tx, actorOf(ctx), {
+      action: 'challenge.create',
+      targetType: 'challenge',
+      targetId: row.id,
+      details: input,
+    });
+    return toChallenge(row, 0);
+  });
+}
+
+export async function updateChallenge(ctx: Context, input: z.output<typeof challengeUpdateInput>) {
+  const { id, ...changes } = input;
+  return ctx.db.transaction(async (tx) => {
+    const [current] = await tx.select().from(challenges).where(eq(challenges.id, id)).for('update');
+    if (!current) throw notFound('Challenge');
+    const startsAt = changes.startsAt ?? current.startsAt;
+    const endsAt = changes.endsAt ?? current.endsAt;
+    if (endsAt <= startsAt) throw fieldError('BAD_REQUEST', ['endsAt'], 'must be after startsAt');
+    const [{ winners } = { winners: 0 }] = await tx
+      .select({ winners: count() })
+      .from(challengeEntries)
+      .where(and(eq(challengeEntries.challengeId, id), eq(challengeEntries.status, 'approved')));
+    if (changes.maxWinners !== undefined && changes.maxWinners < winners) {
+      throw fieldError('BAD_REQUEST', ['maxWinners'], `cannot be below the ${winners} winners already approved`);
+    }
+    const [row] = await tx
+      .update(challenges)
+      .set({ ...changes, updatedAt: new Date() })
+      .where(eq(challenges.id, id))
+      .returning();
+    if (!row) throw notFound('Challenge');
+    await recordAudit(tx, actorOf(ctx), {
+      action: 'challenge.update',
+      targetType: 'challenge',
+      targetId: id,
+      details: changes,
+    });
+    return toChallenge(row, winners);
+  });
+}
+
+export async function closeChallenge(ctx: Context, id: number) {
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(challenges)
+      .set({ status: 'closed', updatedAt: new Date() })
+      .where(eq(challenges.id, id))
+      .returning();
+    if (!row) throw notFound('Challenge');
+    await recordAudit(tx, actorOf(ctx), { action: 'challenge.close', targetType: 'challenge', targetId: id });
+    return toChallenge(row, 0);
+  });
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = 'cause' in e ? e.cause : undefined) {
+    if ('code' in e && e.code === '23505') return true;
+  }
+  return false;
+}
+
+/** A player's claim of a win: checked against the rules now, approved or rejected by an admin later. */
+export async function submitEntry(db: Db, user: SessionUser, input: z.output<typeof challengeSubmitInput>) {
+  const now = new Date();
+  const [found] = await db
+    .select({ row: challenges, winners: approvedCount })
+    .from(challenges)
+    .where(eq(challenges.id, input.challengeId));
+  if (!found) throw notFound('Challenge');
+  const state = stateOf(found.row, found.winners, now);
+  if (state === 'closed') throw new TRPCError({ code: 'CONFLICT', message: 'This challenge is closed' });
+  if (state === 'upcoming') throw new TRPCError({ code: 'CONFLICT', message: 'This challenge has not started yet' });
+  if (state === 'ended') throw new TRPCError({ code: 'CONFLICT', message: 'This challenge has ended' });
+  if (state === 'full')
+    throw new TRPCError({ code: 'CONFLICT', message: 'All winners of this challenge are already chosen' });
+  if (!atLeast(input.multiplier, found.row.minMultiplier)) {
+    throw fieldError('BAD_REQUEST', ['multiplier'], `must be at least ${found.row.minMultiplier}x`);
+  }
+  if (!atLeast(input.betAmount, found.row.minBet)) {
+    throw fieldError('BAD_REQUEST', ['betAmount'], `must be at least ${found.row.minBet}`);
+  }
+  try {
+    const [entry] = await db
+      .insert(challengeEntries)
+      .values({
+        challengeId: input.challengeId,
+        userId: user.id,
+        betReference: input.betReference,
+        multiplier: input.multiplier,
+        betAmount: input.betAmount,
+      })
+      .returning();
+    if (!entry) throw new Error('entry insert returned nothing');
+    return entry;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw fieldError('CONFLICT', ['betReference'], 'this bet was already submitted');
+    throw err;
+  }
+}
+
+export async function myEntries(db: Db, userId: string) {
+  return db
+    .select({
+      id: challengeEntries.id,
+      challengeId: challengeEntries.challengeId,
+      challengeTitle: challenges.title,
+      betReference: challengeEntries.betReference,
+      multiplier: challengeEntries.multiplier,
+      betAmount: challengeEntries.betAmount,
+      status: challengeEntries.status,
+      createdAt: challengeEntries.createdAt,
+      reviewedAt: challengeEntries.reviewedAt,
+    })
+    .from(challengeEntries)
+    .innerJoin(challenges, eq(challenges.id, challengeEntries.challengeId))
+    .where(eq(challengeEntries.userId, userId))
+    .orderBy(desc(challengeEntries.id))
+    .limit(100);
+}
+
+export async function listEntries(db: Db, input: z.output<typeof challengeEntriesInput>) {
+  const conditions = [eq(challengeEntries.challengeId, input.challengeId)];
+  if (input.status) conditions.push(eq(challengeEntries.status, input.status));
+  if (input.cursor) conditions.push(lt(challengeEntries.id, input.cursor));
+  const rows = await db
+    .select({
+      id: challengeEntries.id,
+      username: users.displayName,
+      userId: challengeEntries.userId,
+      betReference: challengeEntries.betReference,
+      multiplier: challengeEntries.multiplier,
+      betAmount: challengeEntries.betAmount,
+      status: challengeEntries.status,
+      createdAt: challengeEntries.createdAt,
+    })
+    .from(challengeEntries)
+    .innerJoin(users, eq(users.id, challengeEntries.userId))
+    .where(and(...conditions))
+    .orderBy(desc(challengeEntries.id))
+    .limit(input.limit + 1);
+  const hasMore = rows.length > input.limit;
+  const page = hasMore ? rows.slice(0, input.limit) : rows;
+  return { entries: page, nextCursor: hasMore ? (page.at(-1)?.id ?? null) : null };
+}
+
+/**
+ * Approves or rejects a pending entry. The challenge row is locked for the decision, so
+ * approvals never exceed the number of winners even when admins approve at the same moment.
+ */
+export async function reviewEntry(ctx: Context, input: z.output<typeof challengeReviewInput>) {
+  const result = await ctx.db.transaction(async (tx) => {
+    const [entry] = await tx.select().from(challengeEntries).where(eq(challengeEntries.id, input.entryId));
+    if (!entry) throw notFound('Entry');
+    const [challenge] = await tx.select().from(challenges).where(eq(challenges.id, entry.challengeId)).for('update');
+    if (!challenge) throw notFound('Challenge');
+    // Re-read under the lock: another admin may have decided meanwhile.
+    const [current] = await tx.select().from(challengeEntries).where(eq(challengeEntries.id, input.entryId));
+    if (current?.status !== 'pending') {
+      throw new TRPCError({ code: 'CONFLICT', message: `This entry was already ${current?.status ?? 'removed'}` });
+    }
+    if (input.decision === 'approve') {
+      const [{ winners } = { winners: 0 }] = await tx
+        .select({ winners: count() })
+        .from(challengeEntries)
+        .where(and(eq(challengeEntries.challengeId, challenge.id), eq(challengeEntries.status, 'approved')));
+      if (winners >= challenge.maxWinners) {
+        throw new TRPCError({ code: 'CONFLICT', message: 'All winners of this challenge are already chosen' });
+      }
+    }
+    const [updated] = await tx
+      .update(challengeEntries)
+      .set({
+        status: input.decision === 'approve' ? 'approved' : 'rejected',
+        reviewedBy: ctx.user?.id ?? null,
+        reviewedAt: new Date(),
+      })
+      .where(eq(challengeEntries.id, input.entryId))
+      .returning();
+    await recordAudit(tx, actorOf(ctx), {
+      action: `challenge.${input.decision}`,
+      targetType: 'challengeEntry',
+      targetId: input.entryId,
+      details: { challengeId: challenge.id, userId: entry.userId },
+    });
+    return { entry: updated, challenge };
+  });
+  if (result.entry?.status === 'approved') {
+    await ctx.bus.publish('user.notification', {
+      userId: result.entry.userId,
+      kind: 'challenge.approved',
+      title: 'Challenge won!',
+      body: `Your entry for “${result.challenge.title}” was approved: you win ${result.challenge.prize}.`,
+      at: new Date().toISOString(),
+    });
+  }
+  return result.entry;
+}
