@@ -18,7 +18,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
+import { createMetrics } from './metrics';
 import { healthPlugin } from './plugins/health';
+import { hygienePlugin } from './plugins/hygiene';
+import { observabilityPlugin } from './plugins/observability';
 import { trpcPlugin } from './plugins/trpc';
 import { webPlugin } from './plugins/web';
 
@@ -35,6 +38,13 @@ export interface ServerOverrides {
   /** Use this database instead of creating one from the config (tests). */
   db?: DbHandle;
   bus?: EventBus;
+  /** Where JSON log lines go (default stdout); tests read them. */
+  logStream?: { write(line: string): void };
+}
+
+/** Trust the nearest `hops` proxies' X-Forwarded-For entries. */
+function hopsTrusted(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
 }
 
 /** Builds the whole server from a validated config. Nothing listens until `start()`. */
@@ -42,20 +52,41 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const app = Fastify({
     logger: {
       level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      ...(overrides.logStream ? { stream: overrides.logStream } : {}),
+      // Secrets never reach the log, whatever a log call is handed.
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          '*.password',
+          '*.newPassword',
+          '*.currentPassword',
+          '*.token',
+          '*.key',
+          'password',
+          'token',
+        ],
+        censor: '[redacted]',
+      },
     },
+    // One line per request from the observability plugin instead of Fastify's two.
+    disableRequestLogging: true,
+    trustProxy:
+      typeof config.http.trustProxy === 'number' ? hopsTrusted(config.http.trustProxy) : config.http.trustProxy,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     },
     requestIdHeader: false,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: config.http.bodyLimitBytes,
   });
 
   const db =
     overrides.db ??
     (await createDb({ databaseUrl: config.db.url, dataDir: config.db.dataDir, poolMax: config.db.poolMax }));
   const bus = overrides.bus ?? createInProcessBus();
+  const metrics = createMetrics();
   // Rate-limit counters are shared between instances through Redis when there is one.
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
@@ -78,10 +109,34 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       },
     }),
     sessions: { secureCookie: config.auth.secureCookie, ttlDays: config.auth.sessionTtlDays },
+    observe: (call) => {
+      metrics.observeProcedure(call);
+      app.log.info(
+        {
+          reqId: call.requestId,
+          userId: call.userId,
+          apiKeyId: call.apiKeyId,
+          procedure: call.path,
+          type: call.type,
+          durationMs: Math.round(call.durationMs * 10) / 10,
+          outcome: call.errorCode ?? 'ok',
+        },
+        'procedure',
+      );
+    },
   };
 
+  await app.register(hygienePlugin, { corsOrigins: config.auth.allowedOrigins });
+  await app.register(observabilityPlugin, { metrics });
   // Order matters: the WebSocket plugin must exist before tRPC asks for it.
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(websocket, {
+    options: { maxPayload: 64 * 1024 },
+    // 1001 "going away": clients reconnect (elsewhere) instead of treating it as an error.
+    preClose(done) {
+      for (const client of this.websocketServer.clients) client.close(1001, 'server shutting down');
+      this.websocketServer.close(() => done());
+    },
+  });
   await app.register(healthPlugin, { deps });
   await app.register(trpcPlugin, { deps, allowedOrigins: config.auth.allowedOrigins });
   await app.register(webPlugin, { root: config.webDist });

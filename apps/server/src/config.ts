@@ -52,6 +52,16 @@ const originList = z
     ),
   );
 
+/** `false`, `true`, a hop count, or a comma-separated list of proxy addresses/CIDRs. */
+const trustProxy = z.string().transform((v): boolean | number | string[] => {
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^\d+$/.test(v)) return Number(v);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+});
+
 const perMinute = z.coerce.number({ message: 'must be a number' }).int().min(1, 'must be at least 1');
 
 /** Every environment variable the server reads, with its default. The README's table mirrors this. */
@@ -82,6 +92,13 @@ const envSchema = z.object({
   RATE_LIMIT_AUTH_PER_MIN: perMinute.default(20),
   RATE_LIMIT_MUTATIONS_PER_MIN: perMinute.default(60),
   RATE_LIMIT_QUERIES_PER_MIN: perMinute.default(600),
+  TRUST_PROXY: trustProxy.default(false),
+  BODY_LIMIT_BYTES: z.coerce
+    .number({ message: 'must be a number' })
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -96,6 +113,7 @@ export interface Config {
   shutdownTimeoutMs: number;
   webDist: string;
   redisUrl: string | undefined;
+  http: { trustProxy: boolean | number | string[]; bodyLimitBytes: number };
   auth: {
     /** Origins besides the server's own allowed to use the session cookie (CSRF). */
     allowedOrigins: string[];
@@ -138,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webDist: e.WEB_DIST,
     redisUrl: e.REDIS_URL,
+    http: { trustProxy: e.TRUST_PROXY, bodyLimitBytes: e.BODY_LIMIT_BYTES },
     auth: {
       // In development the Vite dev server (:5173) proxies to us from another origin.
       allowedOrigins:

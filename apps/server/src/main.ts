@@ -19,6 +19,16 @@ const server = await createServer(config).catch((err: unknown) => {
   process.exit(1);
 });
 
+// A process in an unknown state is worse than a restart: log, then exit non-zero.
+process.on('uncaughtException', (err) => {
+  server.app.log.fatal({ err }, 'uncaught exception');
+  process.exit(1);
+});
+process.on('unhandledRejection', (reason) => {
+  server.app.log.fatal({ err: reason }, 'unhandled rejection');
+  process.exit(1);
+});
+
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     server.app.log.info({ signal }, 'shutting down');

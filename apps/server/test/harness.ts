@@ -1,7 +1,7 @@
 import { createClient } from '@goated/api/client';
 import type { DbHandle, DbKind } from '@goated/db';
 import { createTestDb } from '@goated/db/testing';
-import { createServer, type Server } from '../src/app';
+import { createServer, type Server, type ServerOverrides } from '../src/app';
 import { loadConfig } from '../src/config';
 
 export interface TestServer {
@@ -15,7 +15,11 @@ export interface TestServer {
 export const TEST_ADMIN = { username: 'admin', password: 'test admin password' } as const;
 
 /** A real server on a free port over a fresh database, with a typed client pointed at it. */
-export async function startTestServer(kind: DbKind, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  kind: DbKind,
+  env: Record<string, string> = {},
+  overrides: ServerOverrides = {},
+): Promise<TestServer> {
   const db = await createTestDb(kind);
   const config = loadConfig({
     HOST: '127.0.0.1',
@@ -27,7 +31,7 @@ export async function startTestServer(kind: DbKind, env: Record<string, string> 
     ADMIN_PASSWORD: TEST_ADMIN.password,
     ...env,
   });
-  const server = await createServer(config, { db });
+  const server = await createServer(config, { db, ...overrides });
   const url = await server.start();
   const client = createClient({ url });
   return {

@@ -14,6 +14,21 @@ export interface AppDeps {
   rateLimits?: RateLimits;
   /** Session cookie policy (Secure flag, lifetime). */
   sessions?: SessionOptions;
+  /** Told about every procedure call (logs, metrics). */
+  observe?: (call: ProcedureCall) => void;
+}
+
+/** One finished procedure call, for logs and metrics. */
+export interface ProcedureCall {
+  path: string;
+  type: 'query' | 'mutation' | 'subscription';
+  /** For a subscription: the time to start it. */
+  durationMs: number;
+  /** null on success, else the tRPC error code. */
+  errorCode: string | null;
+  requestId: string;
+  userId: string | null;
+  apiKeyId: number | null;
 }
 
 /** The signed-in identity behind a request. */

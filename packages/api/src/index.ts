@@ -23,7 +23,7 @@ export { createCallerFactory } from './trpc';
 export type RouterInputs = inferRouterInputs<AppRouter>;
 /** Outputs of every procedure, e.g. `RouterOutputs['races']['standings']`. */
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
-export type { CookieSink } from './context';
+export type { CookieSink, ProcedureCall } from './context';
 export { passwordSchema, usernameSchema } from './services/auth/credentials';
 export type { RawCredentials } from './services/auth/identity';
 export { createRequestContext } from './services/auth/identity';

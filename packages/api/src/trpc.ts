@@ -68,25 +68,43 @@ export const middleware = t.middleware;
  * refused even on a long-lived WebSocket context; calls count against the caller's rate tier;
  * a signed-in user's subscriptions end when their session is revoked.
  */
-const guarded = t.procedure.use(async ({ ctx, type, next }) => {
-  if (ctx.user) {
-    const reason = revocations(ctx.bus).reason(ctx.user.id, ctx.sessionId, ctx.authenticatedAt);
-    if (reason) throw revokedError(reason);
+const guarded = t.procedure.use(async ({ ctx, type, path, next }) => {
+  const started = performance.now();
+  let errorCode: string | null = null;
+  try {
+    if (ctx.user) {
+      const reason = revocations(ctx.bus).reason(ctx.user.id, ctx.sessionId, ctx.authenticatedAt);
+      if (reason) throw revokedError(reason);
+    }
+    if (ctx.rateLimits) {
+      const who = ctx.user ? `u:${ctx.user.id}` : ctx.apiKey ? `k:${ctx.apiKey.id}` : `ip:${ctx.ip ?? 'unknown'}`;
+      await ctx.rateLimits.consume(type === 'mutation' ? 'mutation' : 'query', who);
+    }
+    const result = await next();
+    if (!result.ok) errorCode = result.error.code;
+    if (type !== 'subscription' || !ctx.user || !result.ok) return result;
+    return {
+      ...result,
+      data: endOnRevoke(result.data, ctx.bus, {
+        userId: ctx.user.id,
+        sessionId: ctx.sessionId,
+        since: ctx.authenticatedAt,
+      }),
+    };
+  } catch (err) {
+    errorCode = err instanceof TRPCError ? err.code : 'INTERNAL_SERVER_ERROR';
+    throw err;
+  } finally {
+    ctx.observe?.({
+      path,
+      type,
+      durationMs: performance.now() - started,
+      errorCode,
+      requestId: ctx.requestId,
+      userId: ctx.user?.id ?? null,
+      apiKeyId: ctx.apiKey?.id ?? null,
+    });
   }
-  if (ctx.rateLimits) {
-    const who = ctx.user ? `u:${ctx.user.id}` : ctx.apiKey ? `k:${ctx.apiKey.id}` : `ip:${ctx.ip ?? 'unknown'}`;
-    await ctx.rateLimits.consume(type === 'mutation' ? 'mutation' : 'query', who);
-  }
-  const result = await next();
-  if (type !== 'subscription' || !ctx.user || !result.ok) return result;
-  return {
-    ...result,
-    data: endOnRevoke(result.data, ctx.bus, {
-      userId: ctx.user.id,
-      sessionId: ctx.sessionId,
-      since: ctx.authenticatedAt,
-    }),
-  };
 });
 
 export const publicProcedure = guarded;

@@ -1,0 +1,113 @@
+import { runSync } from '@goated/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
+
+const feed = (count: number) => ({
+  name: 'ops-feed',
+  fetchRecords: async () =>
+    Array.from({ length: count }, (_, i) => ({
+      uid: `ops${i}`,
+      name: `Operations Player ${i}`,
+      wagered: { today: i, this_week: i, this_month: i + 1, all_time: i + 1 },
+      updated_at: '2026-01-01T00:00:00Z',
+    })),
+});
+
+describe('operations: logs, metrics, HTTP hygiene', () => {
+  let t: TestServer;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    t = await startTestServer(
+      'pglite',
+      { LOG_LEVEL: 'info', ALLOWED_ORIGINS: 'https://dashboard.example' },
+      { logStream: { write: (line) => void lines.push(line) } },
+    );
+    await runSync(t.server.deps, feed(300));
+  });
+  afterAll(() => t?.close());
+
+  const logs = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('logs each procedure with request id, user, duration and outcome, and never a secret', async () => {
+    const session = await t.client.api.auth.signIn.mutate({ ...TEST_ADMIN, mode: 'token' });
+    await fetch(`${t.url}/trpc/auth.me`, { headers: { authorization: `Bearer ${session.token}` } });
+    await t.client.api.leaderboard.top.query({ period: 'month', limit: 0 }).catch(() => {});
+    const procedureLines = logs().filter((l) => l.msg === 'procedure');
+    expect(procedureLines).toContainEqual(
+      expect.objectContaining({ procedure: 'auth.signIn', type: 'mutation', outcome: 'ok', reqId: expect.any(String) }),
+    );
+    expect(procedureLines).toContainEqual(
+      expect.objectContaining({ procedure: 'auth.me', userId: session.user.id, outcome: 'ok' }),
+    );
+    expect(procedureLines).toContainEqual(
+      expect.objectContaining({ procedure: 'leaderboard.top', outcome: 'BAD_REQUEST' }),
+    );
+    expect(procedureLines.every((l) => typeof l.durationMs === 'number')).toBe(true);
+    const all = lines.join('\n');
+    expect(all).not.toContain(TEST_ADMIN.password);
+    expect(all).not.toContain(session.token ?? 'no token');
+  });
+
+  it('exposes Prometheus metrics for HTTP and procedures', async () => {
+    const res = await fetch(`${t.url}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/goated_http_request_duration_seconds_bucket\{.*route="\/trpc\/:path"/);
+    expect(text).toMatch(
+      /goated_trpc_procedure_duration_seconds_count\{procedure="auth.signIn",type="mutation",outcome="ok"\} \d+/,
+    );
+    expect(text).toMatch(/goated_trpc_errors_total\{procedure="leaderboard.top",code="BAD_REQUEST"\} \d+/);
+    expect(text).toMatch(/goated_process_resident_memory_bytes/);
+  });
+
+  it('sends security headers', async () => {
+    const res = await fetch(`${t.url}/health`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('strict-transport-security')).toBeTruthy();
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  });
+
+  it('answers CORS only for configured origins', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${t.url}/trpc/auth.signIn`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+    const allowed = await preflight('https://dashboard.example');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://dashboard.example');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+    const other = await preflight('https://evil.example');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('compresses large responses', async () => {
+    const input = encodeURIComponent(JSON.stringify({ json: { period: 'month', limit: 100 } }));
+    const res = await fetch(`${t.url}/trpc/leaderboard.top?input=${input}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    // fetch decompresses transparently; the body is still the JSON.
+    expect(await res.text()).toContain('Operations Player');
+  });
+
+  it('refuses an oversized request body', async () => {
+    const res = await fetch(`${t.url}/trpc/auth.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { username: 'x'.repeat(2 * 1024 * 1024), password: 'y' } }),
+    });
+    expect(res.status).toBe(413);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('closes open WebSockets with 1001 so clients reconnect elsewhere', async () => {
+    const t = await startTestServer('pglite');
+    const sockets = Array.from({ length: 5 }, () => new WebSocket(`${t.url.replace('http', 'ws')}/trpc`));
+    await Promise.all(sockets.map((s) => new Promise((resolve) => s.once('open', resolve))));
+    const codes = sockets.map((s) => new Promise<number>((resolve) => s.once('close', (code) => resolve(code))));
+    await t.close();
+    expect(await Promise.all(codes)).toEqual([1001, 1001, 1001, 1001, 1001]);
+  });
+});
