@@ -13,7 +13,8 @@ type ProcedureType = 'query' | 'mutation' | 'subscription';
 function procedureList(): { path: string; type: ProcedureType }[] {
   const list: { path: string; type: ProcedureType }[] = [];
   for (const [path, procedure] of Object.entries(appRouter._def.procedures)) {
-    const type: unknown = '_def' in procedure ? procedure._def.type : null;
+    const def: unknown = '_def' in procedure ? procedure._def : null;
+    const type = def && typeof def === 'object' && 'type' in def ? def.type : null;
     if (type === 'query' || type === 'mutation' || type === 'subscription') list.push({ path, type });
   }
   return list;
