@@ -14,7 +14,7 @@ import {
 } from '@goated/api';
 import { createDb, type DbHandle } from '@goated/db';
 import { isEmpty, seedDemoData } from '@goated/db/seed';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
@@ -71,7 +71,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       },
     },
     // One line per request from the observability plugin instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy:
       typeof config.http.trustProxy === 'number' ? hopsTrusted(config.http.trustProxy) : config.http.trustProxy,
     genReqId: (req) => {
@@ -80,6 +80,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimitBytes,
+    // tRPC batches put every procedure name in one path segment (`/trpc/a,b,c`).
+    routerOptions: { maxParamLength: 5000 },
   });
 
   const db =

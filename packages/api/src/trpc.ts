@@ -5,6 +5,7 @@ import { ZodError } from 'zod';
 import type { Context } from './context';
 import { FieldError } from './errors';
 import { endOnRevoke, revocations, revokedError } from './services/auth/revocation';
+import { isTransientDbError } from './services/db-errors';
 import { RateLimitedError } from './services/rate-limit';
 
 /** A rejected input field, as clients receive them under `error.data.zodIssues`. */
@@ -80,7 +81,26 @@ const guarded = t.procedure.use(async ({ ctx, type, path, next }) => {
       const who = ctx.user ? `u:${ctx.user.id}` : ctx.apiKey ? `k:${ctx.apiKey.id}` : `ip:${ctx.ip ?? 'unknown'}`;
       await ctx.rateLimits.consume(type === 'mutation' ? 'mutation' : 'query', who);
     }
-    const result = await next();
+    let result = await next();
+    // Reads are safe to repeat: ride out a database restart with a short backoff.
+    for (
+      let attempt = 0;
+      type === 'query' && !result.ok && isTransientDbError(result.error.cause) && attempt < 3;
+      attempt++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 150 * 2 ** attempt));
+      result = await next();
+    }
+    if (!result.ok && isTransientDbError(result.error.cause)) {
+      result = {
+        ...result,
+        error: new TRPCError({
+          code: 'SERVICE_UNAVAILABLE',
+          message: 'The database is unavailable; retry shortly',
+          cause: result.error.cause,
+        }),
+      };
+    }
     if (!result.ok) errorCode = result.error.code;
     if (type !== 'subscription' || !ctx.user || !result.ok) return result;
     return {

@@ -54,6 +54,9 @@ export async function createDb(config: DbConfig = {}): Promise<DbHandle> {
       max: config.poolMax ?? 10,
       idle_timeout: 30,
       connect_timeout: 10,
+      // Reconnect quickly after an outage: postgres.js's default backoff grows to 20 s, holding
+      // queued queries that long. Cap it at 1 s so callers get a prompt answer either way.
+      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
       onnotice: () => {},
     });
     const db = drizzlePostgres(client, { schema });
