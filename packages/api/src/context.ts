@@ -1,5 +1,6 @@
 import type { ApiKeyScope, Db, DbKind } from '@goated/db';
 import type { EventBus } from './events/bus';
+import type { SyncService } from './services/sync/service';
 
 /** What the server process hands the router: long-lived dependencies, built once. */
 export interface AppDeps {
@@ -8,6 +9,8 @@ export interface AppDeps {
   pingDb(): Promise<void>;
   bus: EventBus;
   version: string;
+  /** The data pipeline (`sync.*` procedures); absent where nothing runs it. */
+  sync?: SyncService | undefined;
 }
 
 /** The signed-in identity behind a request (accounts arrive with the auth layer). */
