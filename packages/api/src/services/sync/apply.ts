@@ -6,7 +6,7 @@ import type { PlayerSnapshot } from './records';
  * Rows per statement. Each chunk travels as one JSON parameter, so a 100,000-player feed is a
  * handful of round trips instead of thousands of bound parameters.
  */
-const CHUNK = 25_000;
+export const DEFAULT_CHUNK_SIZE = 25_000;
 
 export interface ApplyResult {
   /** Players whose stored figures actually changed (new players included). */
@@ -36,7 +36,11 @@ interface ChunkRow extends Record<string, unknown> {
  * not a row lock and a WAL record each; the upsert repeats the same conditions under the row
  * lock, which keeps it correct if another writer got there in between.
  */
-export async function applySnapshots(tx: Tx, snapshots: PlayerSnapshot[]): Promise<ApplyResult> {
+export async function applySnapshots(
+  tx: Tx,
+  snapshots: PlayerSnapshot[],
+  chunkSize = DEFAULT_CHUNK_SIZE,
+): Promise<ApplyResult> {
   // The last snapshot of a uid in one batch wins, as upstream would have it.
   const latest = new Map<string, PlayerSnapshot>();
   for (const s of snapshots) {
@@ -47,8 +51,8 @@ export async function applySnapshots(tx: Tx, snapshots: PlayerSnapshot[]): Promi
   const rows = [...latest.values()].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
 
   const result: ApplyResult = { changedPlayers: 0, changedDays: 0, staleSnapshots: 0, changedDayRange: null };
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
+  for (let i = 0; i < rows.length; i += chunkSize) {
+    const chunk = rows.slice(i, i + chunkSize);
     const [row] = await queryRows<ChunkRow>(tx, upsertChunk(chunk));
     if (!row) throw new Error('the upsert returned no summary row');
     result.changedPlayers += Number(row.changed_players);

@@ -1,6 +1,6 @@
 import { type Db, type ReleaseLock, schema } from '@goated/db';
 import { TRPCError } from '@trpc/server';
-import { and, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, DrizzleQueryError, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { EventBus } from '../../events/bus';
 import { addDays } from '../dates';
@@ -83,6 +83,8 @@ export interface SyncServiceOptions {
   now?: () => Date;
   /** Operational problems that have no better place (a failed publish, a failed prune). */
   logger?: SyncLogger;
+  /** Players per upsert statement (default 25,000); all chunks share one transaction. */
+  chunkSize?: number;
   /** Called with every scheduled run's result (the server logs them). */
   onResult?: (result: SyncRunResult) => void;
 }
@@ -118,7 +120,14 @@ function localLock(db: Db): TryRunLock {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/**
+ * A failure's message for logs and results. A failed query's own message repeats the SQL and
+ * its parameters (a whole batch): what went wrong is the database's error, its cause.
+ */
+function messageOf(err: unknown): string {
+  if (err instanceof DrizzleQueryError && err.cause instanceof Error) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
 
 /**
  * The data pipeline: fetch → validate every record → transform → upsert players and per-day
@@ -200,7 +209,7 @@ export class SyncService {
       const { result, log, applied } = await this.db.transaction(async (tx) => {
         await tx.execute(sql`set local lock_timeout = '30s'`);
         await tx.execute(sql`select pg_advisory_xact_lock(${SYNC_APPLY_LOCK})`);
-        const applied = await applySnapshots(tx, snapshots);
+        const applied = await applySnapshots(tx, snapshots, this.options.chunkSize);
         const outcome = describeApply(base, snapshots, rejected, applied, started);
         const [run] = await tx
           .insert(syncRuns)
@@ -341,7 +350,7 @@ export class SyncService {
       const { result, log, applied } = await this.db.transaction(async (tx) => {
         await tx.execute(sql`set local lock_timeout = '30s'`);
         await tx.execute(sql`select pg_advisory_xact_lock(${SYNC_APPLY_LOCK})`);
-        const applied = await applySnapshots(tx, snapshots);
+        const applied = await applySnapshots(tx, snapshots, this.options.chunkSize);
         const outcome = describeApply(base, snapshots, rejected, applied, started);
         await tx
           .update(syncRuns)
