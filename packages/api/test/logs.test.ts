@@ -2,7 +2,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SessionUser } from '../src/index';
+import type { LogEntry, SessionUser } from '../src/index';
 import { SyncService } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
 import { upstreamRecord } from './fake-upstream';
@@ -18,6 +18,18 @@ function movingFeed(): UpstreamSource {
       return [upstreamRecord('a', n, new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString())];
     },
   };
+}
+
+type Tracked = { id: string; data: LogEntry };
+
+/**
+ * A streamed entry as `{ id, data }`. Clients receive that shape; the server-side caller hands
+ * out tRPC's internal envelope (`[id, data, symbol]`) under the same static type.
+ */
+function read(value: Tracked): Tracked {
+  const raw: unknown = value;
+  if (Array.isArray(raw)) return { id: String(raw[0]), data: raw[1] as LogEntry };
+  return value;
 }
 
 /** The next value of an async iterator, or 'timeout' if none comes within `ms`. */
@@ -84,7 +96,7 @@ describe.each(testBackends())('transformation logs on %s', (kind) => {
     await sync.runOnce();
     const received = await firstEntry;
     if (received.done) throw new Error('the stream ended');
-    const [lastEventId, entry] = received.value;
+    const { id: lastEventId, data: entry } = read(received.value);
     expect(entry).toMatchObject({ type: 'info', id: Number(lastEventId) });
     // Disconnect: the client goes away.
     await live.return?.();
@@ -105,8 +117,9 @@ describe.each(testBackends())('transformation logs on %s', (kind) => {
     for (let i = 0; i < 3; i++) {
       const next = await nextWithin(resumed.next(), 5_000);
       if (next === 'timeout' || next.done) throw new Error(`replay stopped after ${i} entries`);
-      expect(next.value[0]).toBe(String(next.value[1].id));
-      replayed.push(next.value[1].id);
+      const { id, data } = read(next.value);
+      expect(id).toBe(String(data.id));
+      replayed.push(data.id);
     }
     expect(replayed).toEqual(missed);
 
@@ -116,7 +129,7 @@ describe.each(testBackends())('transformation logs on %s', (kind) => {
     await sync.runOnce();
     const fresh = await nextWithin(pending, 5_000);
     if (fresh === 'timeout' || fresh.done) throw new Error('no live entry after the replay');
-    expect(fresh.value[1].id).toBeGreaterThan(missed[2] ?? 0);
+    expect(read(fresh.value).data.id).toBeGreaterThan(missed[2] ?? 0);
     await resumed.return?.();
   });
 
@@ -138,14 +151,17 @@ describe.each(testBackends())('transformation logs on %s', (kind) => {
     const errors = (await api.logs.onLog({ type: 'error', lastEventId: '0' }))[Symbol.asyncIterator]();
     const first = await nextWithin(errors.next(), 5_000);
     if (first === 'timeout' || first.done) throw new Error('no error entry replayed');
-    expect(first.value[1]).toMatchObject({ type: 'error', message: expect.stringContaining('upstream said no') });
+    expect(read(first.value).data).toMatchObject({
+      type: 'error',
+      message: expect.stringContaining('upstream said no'),
+    });
     // The info entries of the other runs never arrive; the next error does.
     const pending = errors.next();
     expect(await nextWithin(pending, 300)).toBe('timeout');
     await failing.runOnce();
     const second = await nextWithin(pending, 5_000);
     if (second === 'timeout' || second.done) throw new Error('no live error entry');
-    expect(second.value[1].type).toBe('error');
+    expect(read(second.value).data.type).toBe('error');
     await errors.return?.();
   });
 
