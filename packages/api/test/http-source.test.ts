@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HttpUpstream } from '../src/services/sync/http-source';
 import { type RetriedFailure, UpstreamError } from '../src/services/sync/source';
-import { type FakeUpstream, startFakeUpstream, upstreamRecord } from './fake-upstream';
+import { type FakeUpstream, startFakeUpstream, upstreamRecord } from './support/fake-upstream';
 
 const at = '2026-01-01T00:00:00Z';
 

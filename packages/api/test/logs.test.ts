@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEntry, SessionUser } from '../src/index';
 import { SyncService } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
-import { upstreamRecord } from './fake-upstream';
 import { createTestApi, insertUser, type TestApi } from './fixtures';
+import { upstreamRecord } from './support/fake-upstream';
 
 /** A feed whose figures move on every fetch, so every run writes one `info` entry. */
 function movingFeed(): UpstreamSource {

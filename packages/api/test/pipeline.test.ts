@@ -12,7 +12,7 @@ import { createInProcessBus } from '../src/events/in-process';
 import { HttpUpstream } from '../src/services/sync/http-source';
 import { SYNC_RUN_LOCK, SyncService, type SyncServiceOptions } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
-import { type FakeUpstream, startFakeUpstream, upstreamRecord } from './fake-upstream';
+import { type FakeUpstream, startFakeUpstream, upstreamRecord } from './support/fake-upstream';
 
 const { players, playerWagerDays, syncRuns, transformationLogs, races } = schema;
 const T1 = '2026-01-01T10:00:00Z';

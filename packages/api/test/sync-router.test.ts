@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/index';
 import { MAX_INGEST_RECORDS, SyncService } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
-import { upstreamRecord } from './fake-upstream';
 import { createTestApi, insertUser, type TestApi } from './fixtures';
+import { upstreamRecord } from './support/fake-upstream';
 
 const T1 = '2026-01-01T10:00:00Z';
 const ingestKey: ApiKeyIdentity = { id: 1, name: 'affiliate-push', scopes: ['ingest'] };
