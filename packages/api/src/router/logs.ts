@@ -1,5 +1,5 @@
 import { type TRPCRouterRecord, tracked } from '@trpc/server';
-import { followLogs, listLogs, logListInput, logStreamInput } from '../services/logs';
+import { listLogs, logListInput, logStreamInput, openLogStream } from '../services/logs';
 import { adminProcedure } from '../trpc';
 
 export const logsRouter = {
@@ -10,9 +10,10 @@ export const logsRouter = {
    * Entries as they are written, each tracked by its id: a client that reconnects with
    * `lastEventId` first receives every entry it missed, in order.
    */
-  onLog: adminProcedure.input(logStreamInput).subscription(async function* ({ ctx, input, signal }) {
-    for await (const entry of followLogs(ctx, input, signal)) {
-      yield tracked(String(entry.id), entry);
-    }
+  onLog: adminProcedure.input(logStreamInput).subscription(async ({ ctx, input, signal }) => {
+    const entries = await openLogStream(ctx, input, signal);
+    return (async function* () {
+      for await (const entry of entries) yield tracked(String(entry.id), entry);
+    })();
   }),
 } satisfies TRPCRouterRecord;

@@ -137,15 +137,19 @@ const REPLAY_PAGE = 200;
 
 /**
  * Entries as they are committed. With `lastEventId`, first every entry after it (in order),
- * then live ones; without, only entries written from now on. The database is the source of
- * truth: a bus event only says "look again", so nothing is lost between replay and live, a
- * burst of events costs one query, and a slow consumer holds no backlog in memory.
+ * then live ones; without, every entry committed after this call resolves. The starting point
+ * and the bus subscription are fixed before it resolves (so before a client is told the
+ * subscription started), not when the stream is first read.
+ *
+ * The database is the source of truth: a bus event only says "look again", so nothing is lost
+ * between replay and live, a burst of events costs one query, and a slow consumer holds no
+ * backlog in memory.
  */
-export async function* followLogs(
+export async function openLogStream(
   deps: { db: Db; bus: EventBus },
   input: z.output<typeof logStreamInput>,
   signal: AbortSignal | undefined,
-): AsyncGenerator<LogEntry> {
+): Promise<AsyncGenerator<LogEntry>> {
   let pending = true;
   let wake: (() => void) | undefined;
   const unsubscribe = deps.bus.subscribe('log.created', (event) => {
@@ -155,30 +159,43 @@ export async function* followLogs(
   });
   const onAbort = () => wake?.();
   signal?.addEventListener('abort', onAbort);
-  try {
-    let after = input.lastEventId ? Number(input.lastEventId) : await latestLogId(deps.db);
-    while (!signal?.aborted) {
-      if (!pending) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
-        continue;
-      }
-      pending = false;
-      for (;;) {
-        const page = await logsAfter(deps.db, after, input.type, REPLAY_PAGE);
-        for (const entry of page) {
-          after = entry.id;
-          yield entry;
-        }
-        if (page.length < REPLAY_PAGE || signal?.aborted) break;
-      }
-    }
-  } finally {
+  const stop = () => {
     unsubscribe();
     signal?.removeEventListener('abort', onAbort);
+  };
+  let after: number;
+  try {
+    after = input.lastEventId ? Number(input.lastEventId) : await latestLogId(deps.db);
+  } catch (err) {
+    stop();
+    throw err;
   }
+
+  async function* entries(): AsyncGenerator<LogEntry> {
+    try {
+      while (!signal?.aborted) {
+        if (!pending) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+          continue;
+        }
+        pending = false;
+        for (;;) {
+          const page = await logsAfter(deps.db, after, input.type, REPLAY_PAGE);
+          for (const entry of page) {
+            after = entry.id;
+            yield entry;
+          }
+          if (page.length < REPLAY_PAGE || signal?.aborted) break;
+        }
+      }
+    } finally {
+      stop();
+    }
+  }
+  return entries();
 }
 
 /**
