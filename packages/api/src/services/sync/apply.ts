@@ -70,8 +70,9 @@ export async function applySnapshots(
 }
 
 function upsertChunk(chunk: PlayerSnapshot[]) {
-  // Positional rows: `json_array_elements` + `->>` parses several times faster than
-  // `json_to_recordset`, and the payload carries no repeated keys.
+  // Positional rows in one jsonb parameter: parsed once, then `->>` is a direct lookup (on
+  // `json` every `->>` re-parses the element); measured faster than `json_to_recordset` and
+  // than unnest() of per-column arrays, and the payload carries no repeated keys.
   const payload = JSON.stringify(
     chunk.map((s) => [
       s.uid,
@@ -89,7 +90,7 @@ function upsertChunk(chunk: PlayerSnapshot[]) {
     with src as materialized (
       select e->>0 as u, e->>1 as n, (e->>2)::numeric(20,2) as t, (e->>3)::numeric(20,2) as w,
         (e->>4)::numeric(20,2) as m, (e->>5)::numeric(20,2) as a, (e->>6)::timestamptz as at
-      from json_array_elements(${payload}::json) as e
+      from jsonb_array_elements(${payload}::jsonb) as e
     ),
     cmp as materialized (
       select src.*,

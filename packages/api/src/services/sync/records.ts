@@ -21,12 +21,25 @@ const amount = z.custom<number | string>(
 /** ISO 8601 with a UTC offset (`Z` or `±hh:mm`), seconds and fraction optional. */
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
-const timestamp = z
-  .string()
-  .refine((text) => ISO_WITH_OFFSET.test(text) && !Number.isNaN(Date.parse(text)), {
-    message: 'must be an ISO 8601 time with an offset, e.g. 2026-11-21T12:00:00Z',
-  })
-  .transform((text) => new Date(text));
+/** Feeds stamp most records with the same time: parse each distinct string once per batch. */
+let lastIso = '';
+let lastMs = Number.NaN;
+function parseIso(text: string): number {
+  if (text !== lastIso) {
+    lastIso = text;
+    lastMs = ISO_WITH_OFFSET.test(text) ? Date.parse(text) : Number.NaN;
+  }
+  return lastMs;
+}
+
+const timestamp = z.string().transform((text, ctx) => {
+  const ms = parseIso(text);
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time with an offset, e.g. 2026-11-21T12:00:00Z' });
+    return z.NEVER;
+  }
+  return new Date(ms);
+});
 
 /**
  * One player as the affiliate's feed reports them. This is the documented upstream format

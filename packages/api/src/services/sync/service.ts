@@ -42,9 +42,20 @@ export interface SyncRunResult {
   /** Valid records older than what is stored, ignored. */
   staleRecords: number;
   durationMs: number;
+  /** Where the time went (absent for skipped and failed runs). */
+  phases?: SyncPhases;
   /** Why records were skipped (the first 100). */
   rejected: RejectedRecord[];
   error?: string;
+}
+
+export interface SyncPhases {
+  /** Fetching from upstream, retries included (0 for a pushed batch). */
+  fetchMs: number;
+  /** Validating and normalizing every record. */
+  validateMs: number;
+  /** The upserts, inside the transaction. */
+  applyMs: number;
 }
 
 export type SyncRun = typeof syncRuns.$inferSelect;
@@ -120,6 +131,7 @@ function localLock(db: Db): TryRunLock {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+const elapsed = (since: number) => Math.round(performance.now() - since);
 /**
  * A failure's message for logs and results. A failed query's own message repeats the SQL and
  * its parameters (a whole batch): what went wrong is the database's error, its cause.
@@ -204,12 +216,15 @@ export class SyncService {
   async ingest(records: unknown[], pushedBy: string): Promise<SyncRunResult> {
     const started = performance.now();
     const { snapshots, rejected } = parseRecords(records, this.now());
-    const base = { trigger: 'ingest' as const, source: pushedBy, recordsIn: records.length };
+    const phases: SyncPhases = { fetchMs: 0, validateMs: elapsed(started), applyMs: 0 };
+    const base = { trigger: 'ingest' as const, source: pushedBy, recordsIn: records.length, phases };
     try {
       const { result, log, applied } = await this.db.transaction(async (tx) => {
         await tx.execute(sql`set local lock_timeout = '30s'`);
         await tx.execute(sql`select pg_advisory_xact_lock(${SYNC_APPLY_LOCK})`);
+        const applyStarted = performance.now();
         const applied = await applySnapshots(tx, snapshots, this.options.chunkSize);
+        phases.applyMs = elapsed(applyStarted);
         const outcome = describeApply(base, snapshots, rejected, applied, started);
         const [run] = await tx
           .insert(syncRuns)
@@ -229,7 +244,7 @@ export class SyncService {
         return { result: { ...outcome.result, runId: run.id }, log: entry, applied };
       });
       await this.announce(log, result, applied);
-      return result;
+      return { ...result, durationMs: elapsed(started) };
     } catch (err) {
       await this.logFailure(null, `Ingest from ${pushedBy} failed: ${messageOf(err)}`, {
         recordsIn: records.length,
@@ -332,7 +347,8 @@ export class SyncService {
       .returning({ id: syncRuns.id });
     if (!run) throw new Error('the sync run was not recorded');
 
-    const base = { trigger, source: source.name, recordsIn: 0 };
+    const phases: SyncPhases = { fetchMs: 0, validateMs: 0, applyMs: 0 };
+    const base = { trigger, source: source.name, recordsIn: 0, phases };
     // Failed attempts that will be retried are warnings, written in order as they happen.
     let retryLogs: Promise<unknown> = Promise.resolve();
     const onRetry = (failure: RetriedFailure) => {
@@ -340,17 +356,23 @@ export class SyncService {
     };
     try {
       const fetchedAt = this.now();
+      const fetchStarted = performance.now();
       const raw = await source.fetchRecords({ signal: this.abort.signal, onRetry });
+      phases.fetchMs = elapsed(fetchStarted);
       await retryLogs;
       base.recordsIn = raw.length;
+      const validateStarted = performance.now();
       const { snapshots, rejected } = parseRecords(raw, fetchedAt);
+      phases.validateMs = elapsed(validateStarted);
       if (raw.length > 0 && snapshots.length === 0) {
         throw new AllRejected(raw.length, rejected);
       }
       const { result, log, applied } = await this.db.transaction(async (tx) => {
         await tx.execute(sql`set local lock_timeout = '30s'`);
         await tx.execute(sql`select pg_advisory_xact_lock(${SYNC_APPLY_LOCK})`);
+        const applyStarted = performance.now();
         const applied = await applySnapshots(tx, snapshots, this.options.chunkSize);
+        phases.applyMs = elapsed(applyStarted);
         const outcome = describeApply(base, snapshots, rejected, applied, started);
         await tx
           .update(syncRuns)
@@ -366,7 +388,7 @@ export class SyncService {
         return { result: { ...outcome.result, runId: run.id }, log: entry, applied };
       });
       await this.announce(log, result, applied);
-      return result;
+      return { ...result, durationMs: elapsed(started) };
     } catch (err) {
       await retryLogs.catch(() => {});
       return this.failRun(run.id, base, err, started);
@@ -552,7 +574,7 @@ export class SyncService {
 
 /** The result and log entry of a successful apply. */
 function describeApply(
-  base: { trigger: SyncTrigger; source: string; recordsIn: number },
+  base: { trigger: SyncTrigger; source: string; recordsIn: number; phases: SyncPhases },
   snapshots: PlayerSnapshot[],
   rejected: RejectedRecord[],
   applied: ApplyResult,
@@ -583,6 +605,7 @@ function describeApply(
       changedPlayers: applied.changedPlayers,
       staleRecords: applied.staleSnapshots,
       durationMs,
+      phases: base.phases,
       rejected: rejected.slice(0, REJECTED_IN_RESULT),
       ...(error ? { error } : {}),
     },
@@ -599,6 +622,7 @@ function describeApply(
         changedPlayers: applied.changedPlayers,
         changedDays: applied.changedDays,
         staleRecords: applied.staleSnapshots,
+        phases: base.phases,
         ...(rejected.length > 0 ? { rejected: rejected.slice(0, REJECTED_IN_LOG) } : {}),
       },
     },
