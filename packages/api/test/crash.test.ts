@@ -36,7 +36,7 @@ describe.skipIf(!testBackends().includes('postgres'))('a sync process killed mid
     url = created.url;
     drop = created.drop;
     handle = await createDb({ databaseUrl: url, poolMax: 3 });
-  });
+  }, 120_000);
   afterEach(async () => {
     child?.kill('SIGKILL');
     await handle.close();

@@ -47,7 +47,7 @@ describe.each(testBackends())('transformation logs on %s', (kind) => {
     admin = await insertUser(t.deps.db, { role: 'admin' });
     sync = new SyncService({ db: t.deps.db, bus: t.deps.bus, source: movingFeed() });
     t.deps.sync = sync;
-  });
+  }, 120_000);
   afterEach(() => t.close());
 
   const adminCaller = () => t.callerAs({ user: admin });

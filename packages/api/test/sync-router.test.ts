@@ -50,7 +50,7 @@ describe.each(testBackends())('sync router on %s', (kind) => {
     admin = await insertUser(t.deps.db, { role: 'admin' });
     source = holdableSource();
     t.deps.sync = new SyncService({ db: t.deps.db, bus: t.deps.bus, source, intervalMs: 60_000 });
-  });
+  }, 120_000);
   afterEach(async () => {
     await t.deps.sync?.stop();
     await t.close();
@@ -112,10 +112,15 @@ describe.each(testBackends())('sync router on %s', (kind) => {
     await inProgress;
 
     t.deps.sync?.start();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const scheduled = await api.sync.status();
+    // The first scheduled run starts at once; the next one is due an interval after it ends.
+    const deadline = Date.now() + 20_000;
+    let scheduled = await api.sync.status();
+    while (!(scheduled.nextRunAt && scheduled.lastRuns.length === 4) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      scheduled = await api.sync.status();
+    }
     expect(scheduled).toMatchObject({ scheduled: true, intervalMs: 60_000 });
-    expect(scheduled.nextRunAt?.getTime()).toBeGreaterThan(Date.now());
+    expect(scheduled.nextRunAt?.getTime()).toBeGreaterThan(Date.now() + 50_000);
   });
 
   it('ingest takes an API key with the ingest scope (or an admin) and refuses others', async () => {
