@@ -19,7 +19,7 @@ describe('the HTTP upstream source', () => {
     new HttpUpstream({
       url: feed.url,
       token: 'secret-token',
-      timeoutMs: 500,
+      timeoutMs: 5000,
       retries: 2,
       retryBaseMs: 5,
       ...overrides,
