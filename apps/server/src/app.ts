@@ -7,10 +7,12 @@ import {
   deleteExpiredCredentials,
   type EventBus,
   ensureAdmin,
+  HttpUpstream,
   loadPlayerRecords,
   SimulatedUpstream,
-  type SyncScheduler,
-  scheduleSync,
+  SYNC_RUN_LOCK,
+  SyncService,
+  type UpstreamSource,
 } from '@goated/api';
 import { createDb, type DbHandle } from '@goated/db';
 import { isEmpty, seedDemoData } from '@goated/db/seed';
@@ -88,6 +90,24 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     overrides.db ??
     (await createDb({ databaseUrl: config.db.url, dataDir: config.db.dataDir, poolMax: config.db.poolMax }));
   const bus = overrides.bus ?? createInProcessBus();
+  // With AFFILIATE_API_URL the real feed; otherwise the simulator, continuing from the database.
+  const source: UpstreamSource = config.sync.upstream
+    ? new HttpUpstream(config.sync.upstream)
+    : new SimulatedUpstream({ loadInitial: () => loadPlayerRecords(db.db), players: config.sync.simulatorPlayers });
+  const sync = new SyncService({
+    db: db.db,
+    bus,
+    source,
+    // One pulled run at a time across every instance on this database.
+    tryLock: () => db.tryAdvisoryLock(SYNC_RUN_LOCK),
+    intervalMs: config.sync.intervalMs,
+    logRetentionDays: config.sync.logRetentionDays,
+    logger: { warn: (details, message) => app.log.warn(details, message) },
+    onResult: (result) => {
+      if (result.status === 'failed') app.log.warn({ sync: result }, 'sync run failed');
+      else app.log.debug({ sync: result }, `sync run ${result.status}`);
+    },
+  });
   const metrics = createMetrics();
   // Rate-limit counters are shared between instances through Redis when there is one.
   const redis = config.redisUrl
@@ -102,6 +122,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     pingDb: db.ping,
     bus,
     version: pkg.version,
+    sync,
     rateLimits: createRateLimits({
       redis,
       tiers: {
@@ -143,7 +164,6 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   await app.register(trpcPlugin, { deps, allowedOrigins: config.auth.allowedOrigins });
   await app.register(webPlugin, { root: config.webDist });
 
-  let scheduler: SyncScheduler | undefined;
   let cleanupTimer: NodeJS.Timeout | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -170,21 +190,14 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
           const summary = await seedDemoData(db.db);
           app.log.info(summary, 'seeded the demo data set');
         }
-        const source = new SimulatedUpstream({
-          loadInitial: () => loadPlayerRecords(db.db),
-          players: config.sync.simulatorPlayers,
-        });
-        scheduler = scheduleSync({ db: db.db, bus }, source, config.sync.intervalMs, (result) => {
-          if (result.status === 'failed') app.log.warn({ sync: result }, 'sync run failed');
-          else app.log.debug({ sync: result }, 'sync run finished');
-        });
+        sync.start();
       }
       return app.listen({ host: config.host, port: config.port });
     },
     stop() {
       stopping ??= (async () => {
         clearInterval(cleanupTimer);
-        await scheduler?.stop();
+        await sync.stop();
         await app.close();
         redis?.disconnect();
         if (!overrides.bus) await bus.close();

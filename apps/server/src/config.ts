@@ -17,6 +17,22 @@ const postgresUrl = z.string().refine((v) => {
   }
 }, 'must be a postgres:// URL, e.g. postgres://user:pass@127.0.0.1:5432/goated');
 
+const httpUrl = z.string().refine((v) => {
+  try {
+    const url = new URL(v);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// URL');
+
+const whole = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
 const port = z.coerce
   .number({ message: 'must be a number' })
   .int('must be a whole number')
@@ -99,6 +115,13 @@ const envSchema = z.object({
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
+  AFFILIATE_API_URL: httpUrl.optional(),
+  AFFILIATE_API_TOKEN: z.string().min(1).optional(),
+  AFFILIATE_TIMEOUT_MS: whole(100, 600_000).default(10_000),
+  AFFILIATE_RETRIES: whole(0, 10).default(3),
+  AFFILIATE_RETRY_BASE_MS: whole(1, 60_000).default(500),
+  AFFILIATE_MAX_PAGES: whole(1, 100_000).default(1000),
+  LOG_RETENTION_DAYS: whole(0, 3650).default(30),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -109,7 +132,16 @@ export interface Config {
   port: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   db: { url: string | undefined; poolMax: number; dataDir: string };
-  sync: { enabled: boolean; intervalMs: number; seedDemoData: boolean; simulatorPlayers: number };
+  sync: {
+    enabled: boolean;
+    intervalMs: number;
+    seedDemoData: boolean;
+    simulatorPlayers: number;
+    /** The affiliate's HTTP feed; null → the built-in simulator. */
+    upstream: UpstreamConfig | null;
+    /** Transformation-log entries older than this are pruned; 0 keeps them all. */
+    logRetentionDays: number;
+  };
   shutdownTimeoutMs: number;
   webDist: string;
   redisUrl: string | undefined;
@@ -122,6 +154,15 @@ export interface Config {
     secureCookie: boolean;
     rateLimitsPerMinute: { auth: number; mutations: number; queries: number };
   };
+}
+
+export interface UpstreamConfig {
+  url: string;
+  token: string | undefined;
+  timeoutMs: number;
+  retries: number;
+  retryBaseMs: number;
+  maxPages: number;
 }
 
 export class ConfigError extends Error {
@@ -140,6 +181,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
+  if (e.AFFILIATE_API_TOKEN && !e.AFFILIATE_API_URL) {
+    throw new ConfigError([
+      'AFFILIATE_API_TOKEN: is set but AFFILIATE_API_URL is not (the token belongs to a feed URL)',
+    ]);
+  }
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -152,6 +198,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       // The embedded default starts with a demo data set; a real database starts empty.
       seedDemoData: e.SEED_DEMO_DATA ?? !e.DATABASE_URL,
       simulatorPlayers: e.SIMULATOR_PLAYERS,
+      upstream: e.AFFILIATE_API_URL
+        ? {
+            url: e.AFFILIATE_API_URL,
+            token: e.AFFILIATE_API_TOKEN,
+            timeoutMs: e.AFFILIATE_TIMEOUT_MS,
+            retries: e.AFFILIATE_RETRIES,
+            retryBaseMs: e.AFFILIATE_RETRY_BASE_MS,
+            maxPages: e.AFFILIATE_MAX_PAGES,
+          }
+        : null,
+      logRetentionDays: e.LOG_RETENTION_DAYS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webDist: e.WEB_DIST,

@@ -38,4 +38,36 @@ describe('configuration', () => {
   it('rejects a port out of range', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT: must be between 0 and 65535/);
   });
+
+  it('uses the simulator unless AFFILIATE_API_URL is set, and keeps logs 30 days', () => {
+    const config = loadConfig({});
+    expect(config.sync.upstream).toBeNull();
+    expect(config.sync.logRetentionDays).toBe(30);
+  });
+
+  it('reads the HTTP feed settings with their defaults', () => {
+    const config = loadConfig({
+      AFFILIATE_API_URL: 'https://affiliate.example/api/referrals',
+      AFFILIATE_API_TOKEN: 't0k',
+    });
+    expect(config.sync.upstream).toEqual({
+      url: 'https://affiliate.example/api/referrals',
+      token: 't0k',
+      timeoutMs: 10_000,
+      retries: 3,
+      retryBaseMs: 500,
+      maxPages: 1000,
+    });
+  });
+
+  it('names bad feed settings, and a token without a feed', () => {
+    expect(() =>
+      loadConfig({ AFFILIATE_API_URL: 'ftp://x', AFFILIATE_RETRIES: '99', LOG_RETENTION_DAYS: '-1' }),
+    ).toThrow(
+      /AFFILIATE_API_URL: must be an http:\/\/ or https:\/\/ URL[\s\S]*AFFILIATE_RETRIES: must be at most 10[\s\S]*LOG_RETENTION_DAYS: must be at least 0/,
+    );
+    expect(() => loadConfig({ AFFILIATE_API_TOKEN: 'orphan' })).toThrow(
+      /AFFILIATE_API_TOKEN: is set but AFFILIATE_API_URL is not/,
+    );
+  });
 });

@@ -2,6 +2,7 @@ import type { ApiKeyScope, Db, DbKind } from '@goated/db';
 import type { EventBus } from './events/bus';
 import type { SessionOptions } from './services/auth/lucia';
 import type { RateLimits } from './services/rate-limit';
+import type { SyncService } from './services/sync/service';
 
 /** What the server process hands the router: long-lived dependencies, built once. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   sessions?: SessionOptions;
   /** Told about every procedure call (logs, metrics). */
   observe?: (call: ProcedureCall) => void;
+  /** The data pipeline (`sync.*` procedures); absent where nothing runs it. */
+  sync?: SyncService | undefined;
 }
 
 /** One finished procedure call, for logs and metrics. */

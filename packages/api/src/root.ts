@@ -4,8 +4,10 @@ import { bonusRouter } from './router/bonus';
 import { challengesRouter } from './router/challenges';
 import { healthRouter } from './router/health';
 import { leaderboardRouter } from './router/leaderboard';
+import { logsRouter } from './router/logs';
 import { playersRouter } from './router/players';
 import { racesRouter } from './router/races';
+import { syncRouter } from './router/sync';
 import { telegramRouter } from './router/telegram';
 import { createTRPCRouter } from './trpc';
 
@@ -20,6 +22,8 @@ export const appRouter = createTRPCRouter({
   challenges: challengesRouter,
   bonus: bonusRouter,
   admin: adminRouter,
+  logs: logsRouter,
+  sync: syncRouter,
 });
 
 export type AppRouter = typeof appRouter;

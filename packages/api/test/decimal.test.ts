@@ -25,3 +25,17 @@ describe('exact decimals', () => {
     expect(centsToDecimal(-1234n)).toBe('-12.34');
   });
 });
+
+describe('the fast path agrees with exact cents arithmetic', () => {
+  it('on strings and numbers that need no rounding', () => {
+    for (const v of ['0', '00012.5', '7.05', ' 42 ', '123456789012345678.99', 0, 12.34, 0.07, 1e15, 99.9]) {
+      expect(toDecimal(v)).toBe(centsToDecimal(toCents(v)));
+    }
+  });
+
+  it('on values that do need rounding', () => {
+    for (const v of ['1.005', '2.675', '0.125', '9.999', 1.005, 2.675, 0.125, 1234.5678]) {
+      expect(toDecimal(v)).toBe(centsToDecimal(toCents(v)));
+    }
+  });
+});

@@ -38,8 +38,17 @@ export interface DbHandle {
   kind: DbKind;
   /** Round-trip to the database; throws when it is unreachable. */
   ping(): Promise<void>;
+  /**
+   * Takes a session-level advisory lock on a connection of its own and keeps it until the
+   * returned release function runs (or the process dies: the connection closes and the server
+   * lets go). Resolves null when another session holds it. PGlite has one session, where
+   * advisory locks always succeed, so there the lock is kept per PGlite instance in memory.
+   */
+  tryAdvisoryLock(key: number): Promise<ReleaseLock | null>;
   close(): Promise<void>;
 }
+
+export type ReleaseLock = () => Promise<void>;
 
 export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -66,6 +75,7 @@ export async function createDb(config: DbConfig = {}): Promise<DbHandle> {
       ping: async () => {
         await client`select 1`;
       },
+      tryAdvisoryLock: (key) => tryPostgresAdvisoryLock(client, key),
       close: () => client.end({ timeout: 5 }),
     };
     if (shouldMigrate) {
@@ -93,6 +103,7 @@ export async function createDb(config: DbConfig = {}): Promise<DbHandle> {
     ping: async () => {
       await pglite.query('select 1');
     },
+    tryAdvisoryLock: async (key) => tryInProcessLock(pglite, key),
     close: () => pglite.close(),
   };
 }
@@ -110,6 +121,46 @@ async function migrateWithLock(client: postgres.Sql, run: () => Promise<void>): 
   } finally {
     conn.release();
   }
+}
+
+async function tryPostgresAdvisoryLock(client: postgres.Sql, key: number): Promise<ReleaseLock | null> {
+  const conn = await client.reserve();
+  try {
+    const [row] = await conn<{ locked: boolean }[]>`select pg_try_advisory_lock(${key}) as locked`;
+    if (!row?.locked) {
+      conn.release();
+      return null;
+    }
+  } catch (err) {
+    conn.release();
+    throw err;
+  }
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    try {
+      await conn`select pg_advisory_unlock(${key})`;
+    } finally {
+      conn.release();
+    }
+  };
+}
+
+const pgliteLocks = new WeakMap<PGlite, Set<number>>();
+
+function tryInProcessLock(pglite: PGlite, key: number): ReleaseLock | null {
+  let held = pgliteLocks.get(pglite);
+  if (!held) {
+    held = new Set();
+    pgliteLocks.set(pglite, held);
+  }
+  if (held.has(key)) return null;
+  held.add(key);
+  const locks = held;
+  return async () => {
+    locks.delete(key);
+  };
 }
 
 /** `db.execute` returns `{ rows }` on PGlite and an array on postgres.js; this evens it out. */

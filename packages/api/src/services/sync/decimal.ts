@@ -28,6 +28,27 @@ export function centsToDecimal(cents: bigint): string {
   return negative ? `-${text}` : text;
 }
 
+const TWO_PLACES_OR_FEWER = /^(\d+)(?:\.(\d{1,2}))?$/;
+
+/**
+ * Normalizes an amount to a two-place decimal string, rounding half up. Amounts that need no
+ * rounding (the usual case, and four per record on a 100,000-player feed) skip the bigint path.
+ */
 export function toDecimal(value: number | string): string {
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value) && value >= 0) return `${value}.00`;
+    // Already whole cents, give or take float noise (0.1 + 0.2): no rounding decision to make.
+    const scaled = value * 100;
+    const cents = Math.round(scaled);
+    if (value >= 0 && scaled < Number.MAX_SAFE_INTEGER && Math.abs(scaled - cents) < 1e-6) {
+      return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+    }
+    return centsToDecimal(toCents(value));
+  }
+  const match = TWO_PLACES_OR_FEWER.exec(value.trim());
+  if (match) {
+    const whole = (match[1] ?? '0').replace(/^0+(?=\d)/, '');
+    return `${whole}.${(match[2] ?? '').padEnd(2, '0')}`;
+  }
   return centsToDecimal(toCents(value));
 }

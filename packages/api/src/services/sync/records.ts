@@ -1,14 +1,49 @@
 import { z } from 'zod';
 import { toDecimal } from './decimal';
 
-const amount = z.union([
-  z.number().finite().nonnegative(),
-  z.string().regex(/^\s*\d+(\.\d+)?\s*$/, 'must be a non-negative decimal'),
-]);
+const DECIMAL_TEXT = /^\s*\d{1,18}(\.\d+)?\s*$/;
+/** Totals above this are not wagers but a broken feed (and would overflow `numeric(20,2)`). */
+const MAX_AMOUNT = 1e18;
+
+/**
+ * A non-negative amount: a JSON number or a decimal string, at most 18 digits before the point.
+ * A plain predicate rather than a union of two schemas: this runs four times per record, for
+ * every record of a 100,000-player feed.
+ */
+const amount = z.custom<number | string>(
+  (v) =>
+    typeof v === 'number'
+      ? Number.isFinite(v) && v >= 0 && v < MAX_AMOUNT
+      : typeof v === 'string' && DECIMAL_TEXT.test(v),
+  { message: 'must be a non-negative decimal (a JSON number or a string like "12.34")' },
+);
+
+/** ISO 8601 with a UTC offset (`Z` or `±hh:mm`), seconds and fraction optional. */
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** Feeds stamp most records with the same time: parse each distinct string once per batch. */
+let lastIso = '';
+let lastMs = Number.NaN;
+function parseIso(text: string): number {
+  if (text !== lastIso) {
+    lastIso = text;
+    lastMs = ISO_WITH_OFFSET.test(text) ? Date.parse(text) : Number.NaN;
+  }
+  return lastMs;
+}
+
+const timestamp = z.string().transform((text, ctx) => {
+  const ms = parseIso(text);
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time with an offset, e.g. 2026-11-21T12:00:00Z' });
+    return z.NEVER;
+  }
+  return new Date(ms);
+});
 
 /**
  * One player as the affiliate's feed reports them. This is the documented upstream format
- * (see docs/ARCHITECTURE.md): totals per period, as JSON numbers or decimal strings.
+ * (see docs/UPSTREAM.md): totals per period, as JSON numbers or decimal strings.
  */
 export const upstreamRecordSchema = z.object({
   uid: z.string().trim().min(1).max(128),
@@ -20,10 +55,7 @@ export const upstreamRecordSchema = z.object({
     all_time: amount,
   }),
   /** When upstream computed these figures; defaults to the time of the fetch. */
-  updated_at: z.iso
-    .datetime({ offset: true })
-    .transform((iso) => new Date(iso))
-    .optional(),
+  updated_at: timestamp.optional(),
 });
 export type UpstreamRecord = z.input<typeof upstreamRecordSchema>;
 
@@ -38,8 +70,13 @@ export interface PlayerSnapshot {
   upstreamUpdatedAt: Date;
 }
 
+/** A control character, whitespace other than a plain space, or two spaces in a row. */
+const NEEDS_CLEANING = /\p{Cc}|[^\S ]| {2}/u;
+
 /** Names are shown on public boards: collapse whitespace and strip control characters. */
 export function normalizeName(name: string): string {
+  // Most names are clean already; one test is cheaper than two replaces.
+  if (!NEEDS_CLEANING.test(name)) return name.trim();
   return name
     .replace(/\p{Cc}/gu, '')
     .replace(/\s+/g, ' ')
@@ -58,6 +95,9 @@ export function toSnapshot(record: z.output<typeof upstreamRecordSchema>, fetche
   };
 }
 
+/** How far ahead of our clock an upstream timestamp may be (clock skew) before it is refused. */
+export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
+
 export interface RejectedRecord {
   index: number;
   uid: string | null;
@@ -74,6 +114,12 @@ export function parseRecords(
   input.forEach((raw, index) => {
     const parsed = upstreamRecordSchema.safeParse(raw);
     if (parsed.success) {
+      const at = parsed.data.updated_at;
+      // A timestamp far in the future would pin the player: every later snapshot would look stale.
+      if (at && at.getTime() - fetchedAt.getTime() > MAX_FUTURE_SKEW_MS) {
+        rejected.push({ index, uid: parsed.data.uid, reason: 'updated_at: is more than a day in the future' });
+        return;
+      }
       snapshots.push(toSnapshot(parsed.data, fetchedAt));
       return;
     }

@@ -1,0 +1,299 @@
+/**
+ * The pipeline inside the real server: the HTTP source configured from the environment, the
+ * admin wall on the wire, and `logs.onLog` resuming over a real WebSocket.
+ */
+import { randomUUID } from 'node:crypto';
+import websocket from '@fastify/websocket';
+import {
+  type AppDeps,
+  type AppRouter,
+  appRouter,
+  createContext,
+  createInProcessBus,
+  type LogEntry,
+  type SessionUser,
+  SyncService,
+} from '@goated/api';
+import { type Client, createClient } from '@goated/api/client';
+import type { DbHandle } from '@goated/db';
+import { createTestDb, testBackends } from '@goated/db/testing';
+import { createTRPCClient, createWSClient, TRPCClientError, wsLink } from '@trpc/client';
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import superjson from 'superjson';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import WebSocket from 'ws';
+import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '../../../packages/api/test/support/fake-upstream';
+import { startTestServer, type TestServer } from './harness';
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A feed whose figures move on every fetch, so every run writes one `info` entry. */
+function movingFeed() {
+  let n = 0;
+  return {
+    name: 'moving',
+    fetchRecords: async () => {
+      n++;
+      return [upstreamRecord('a', n, new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString())];
+    },
+  };
+}
+
+describe.each(testBackends())('the server pulling from an HTTP feed on %s', (kind) => {
+  let feed: FakeUpstream;
+  let t: TestServer;
+
+  beforeAll(async () => {
+    feed = await startFakeUpstream();
+    feed.reply({ status: 503, raw: 'warming up' }, { json: [upstreamRecord('p1', '42.00', '2026-01-01T00:00:00Z')] });
+    t = await startTestServer(kind, {
+      SYNC_ENABLED: 'true',
+      SYNC_INTERVAL_MS: '250',
+      SEED_DEMO_DATA: 'false',
+      AFFILIATE_API_URL: feed.url,
+      AFFILIATE_API_TOKEN: 'feed-token',
+      AFFILIATE_RETRY_BASE_MS: '5',
+      AFFILIATE_TIMEOUT_MS: '5000',
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    await feed?.close();
+  });
+
+  it('uses AFFILIATE_API_URL with its bearer token, retrying a 5xx, and keeps syncing', async () => {
+    await until('the first player', async () => {
+      const top = await t.client.api.leaderboard.top.query({ period: 'all' });
+      return top.entries.length > 0;
+    });
+    expect(feed.requests[0]?.authorization).toBe('Bearer feed-token');
+    const status = await t.server.deps.sync?.status();
+    expect(status).toMatchObject({ source: expect.stringMatching(/^http:127\.0\.0\.1:\d+$/), scheduled: true });
+    const seen = feed.requests.length;
+    await until('more scheduled runs', () => feed.requests.length > seen + 1);
+  });
+
+  it('keeps serving while the feed is down, with each failure in the log', async () => {
+    feed.reply({ status: 500, raw: 'broken' });
+    const sync = t.server.deps.sync;
+    if (!sync) throw new Error('the server has no pipeline');
+    await until('a failed run', async () => (await sync.status()).lastError !== null);
+    const health = await fetch(`${t.url}/health/ready`);
+    expect(health.status).toBe(200);
+    const top = await t.client.api.leaderboard.top.query({ period: 'all' });
+    expect(top.entries.map((e) => [e.uid, e.wagered])).toEqual([['p1', '42.00']]);
+  });
+
+  it('refuses the admin procedures and the log stream to anonymous clients on the wire', async () => {
+    const code = (err: unknown) => (err instanceof TRPCClientError ? err.data?.code : String(err));
+    expect(code(await t.client.api.sync.runNow.mutate().catch((e: unknown) => e))).toBe('UNAUTHORIZED');
+    expect(code(await t.client.api.sync.status.query().catch((e: unknown) => e))).toBe('UNAUTHORIZED');
+    expect(code(await t.client.api.logs.list.query({}).catch((e: unknown) => e))).toBe('UNAUTHORIZED');
+    expect(
+      code(
+        await t.client.api.sync.ingest
+          .mutate({ records: [upstreamRecord('x', 1, '2026-01-01T00:00:00Z')] })
+          .catch((e: unknown) => e),
+      ),
+    ).toBe('UNAUTHORIZED');
+    const refused = await new Promise<unknown>((resolve) => {
+      const sub = t.client.api.logs.onLog.subscribe(
+        {},
+        {
+          onData: () => resolve(new Error('an anonymous client received a log entry')),
+          onError: (err) => {
+            sub.unsubscribe();
+            resolve(err);
+          },
+        },
+      );
+    });
+    expect(code(refused)).toBe('UNAUTHORIZED');
+  });
+
+  it('resumes logs.onLog over the wire for an admin', async (ctx) => {
+    // Needs a way to authenticate on the wire (issue 3: sessions and API keys). When it lands,
+    // `adminToken` mints an admin session or an admin-scoped key for this server, and this test
+    // runs the same resume check as the one below against the real server.
+    const token = await adminToken(t);
+    if (!token) ctx.skip();
+    const client = createClient({ url: t.url, token });
+    try {
+      await expectResumeWithLastEventId(client, async () => {
+        await client.api.sync.runNow.mutate();
+      });
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+/** An admin credential for a test server. Returns undefined until the server can authenticate. */
+async function adminToken(_server: TestServer): Promise<string | undefined> {
+  return undefined;
+}
+
+/**
+ * Subscribes, receives one entry, disconnects; three runs happen; a new subscription with the
+ * last id receives exactly those three entries, in order, and then a live one.
+ */
+async function expectResumeWithLastEventId(client: Client, run: () => Promise<void>): Promise<void> {
+  let firstRun: Promise<void> = Promise.resolve();
+  const firstId = await new Promise<string>((resolve, reject) => {
+    const sub = client.api.logs.onLog.subscribe(
+      {},
+      {
+        onStarted: () => {
+          firstRun = run();
+          firstRun.catch(reject);
+        },
+        onData: (event) => {
+          sub.unsubscribe();
+          resolve(event.id);
+        },
+        onError: reject,
+      },
+    );
+  });
+  // The entry arrives before the run has returned; the next runs must not overlap it.
+  await firstRun;
+
+  await run();
+  await run();
+  await run();
+
+  const received: LogEntry[] = [];
+  let notify = () => {};
+  const sub = client.api.logs.onLog.subscribe(
+    { lastEventId: firstId },
+    {
+      onData: (event) => {
+        expect(event.id).toBe(String(event.data.id));
+        received.push(event.data);
+        notify();
+      },
+    },
+  );
+  const waitFor = (n: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`received ${received.length} of ${n} entries`)), 20_000);
+      notify = () => {
+        if (received.length >= n) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      notify();
+    });
+  try {
+    await waitFor(3);
+    const ids = received.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(ids[0]).toBeGreaterThan(Number(firstId));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received).toHaveLength(3);
+    await run();
+    await waitFor(4);
+    expect(received[3]?.id).toBeGreaterThan(ids[2] ?? 0);
+  } finally {
+    sub.unsubscribe();
+  }
+}
+
+/**
+ * The router over a real HTTP + WebSocket transport with an admin identity on every
+ * connection: stands in for the authenticated server until the transport resolves identities.
+ */
+describe.each(testBackends())('logs.onLog over a real WebSocket on %s', (kind) => {
+  let db: DbHandle;
+  let app: FastifyInstance;
+  let sync: SyncService;
+  let client: Client;
+  let url: string;
+  /** While set, the server refuses new connections (the client keeps retrying). */
+  let refuseConnections = false;
+
+  beforeEach(async () => {
+    refuseConnections = false;
+    db = await createTestDb(kind);
+    const bus = createInProcessBus();
+    sync = new SyncService({ db: db.db, bus, source: movingFeed() });
+    const deps: AppDeps = { db: db.db, dbKind: db.kind, pingDb: db.ping, bus, version: 'test', sync };
+    const admin: SessionUser = { id: randomUUID(), username: 'admin', role: 'admin' };
+    app = Fastify({ logger: false });
+    app.addHook('onRequest', async (request, reply) => {
+      if (!refuseConnections) return;
+      // Hang up on the upgrade request, as a server that is down would.
+      reply.hijack();
+      request.raw.socket.destroy();
+    });
+    await app.register(websocket);
+    const options: FastifyTRPCPluginOptions<AppRouter> = {
+      prefix: '/trpc',
+      useWSS: true,
+      trpcOptions: {
+        router: appRouter,
+        createContext: () => createContext(deps, { requestId: randomUUID(), user: admin }),
+      },
+    };
+    await app.register(fastifyTRPCPlugin, options);
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+    client = createClient({ url });
+  }, 120_000);
+  afterEach(async () => {
+    await client.close();
+    await app.close();
+    await db.close();
+  });
+
+  it('a client that resubscribes with lastEventId gets exactly the missed entries, in order, then live ones', async () => {
+    await expectResumeWithLastEventId(client, async () => {
+      expect(await sync.runOnce('manual')).toMatchObject({ status: 'succeeded' });
+    });
+  });
+
+  it('after the connection drops, the client reconnects by itself, misses nothing and gets nothing twice', async () => {
+    // A plain tRPC WebSocket client, retrying every 100 ms (createClient backs off for seconds).
+    const wsClient = createWSClient({
+      url: `${url.replace(/^http/, 'ws')}/trpc`,
+      WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+      retryDelayMs: () => 100,
+    });
+    const api = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient, transformer: superjson })] });
+    onTestFinished(() => wsClient.close());
+    const received: number[] = [];
+    let started = false;
+    const sub = api.logs.onLog.subscribe(
+      {},
+      {
+        onStarted: () => {
+          started = true;
+        },
+        onData: (event) => received.push(event.data.id),
+      },
+    );
+    await until('the subscription', () => started);
+    expect(await sync.runOnce('manual')).toMatchObject({ status: 'succeeded' });
+    await until('the first entry', () => received.length === 1);
+    // Drop the connection and keep the client out while three runs happen: it can only get
+    // their entries by resubscribing with the id of the last entry it saw.
+    refuseConnections = true;
+    for (const socket of app.websocketServer.clients) socket.terminate();
+    await until('the client to be disconnected', () => app.websocketServer.clients.size === 0);
+    for (let i = 0; i < 3; i++) expect(await sync.runOnce('manual')).toMatchObject({ status: 'succeeded' });
+    refuseConnections = false;
+    await until('the entries written while disconnected', () => received.length >= 4);
+    expect(await sync.runOnce('manual')).toMatchObject({ status: 'succeeded' });
+    await until('a live entry after the reconnect', () => received.length >= 5);
+    sub.unsubscribe();
+    const { entries } = await client.api.logs.list.query({ limit: 10 });
+    expect(received).toEqual(entries.map((e) => e.id).reverse());
+  });
+});

@@ -1,0 +1,28 @@
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import type { Context } from '../context';
+import { type SyncService, syncIngestInput, syncStatusInput } from '../services/sync/service';
+import { adminProcedure, scopedProcedure } from '../trpc';
+
+function pipeline(ctx: Context): SyncService {
+  if (!ctx.sync) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'The sync pipeline is not running here' });
+  return ctx.sync;
+}
+
+export const syncRouter = {
+  /** Last runs, the next scheduled one, the last error. */
+  status: adminProcedure.input(syncStatusInput).query(({ ctx, input }) => pipeline(ctx).status(input)),
+
+  /** Runs the pipeline now and returns its result; CONFLICT while another run is in progress. */
+  runNow: adminProcedure.input(z.object({}).optional()).mutation(({ ctx }) => pipeline(ctx).runNow()),
+
+  /** Pushes a batch of records (the upstream format) through the same validation and transaction. */
+  ingest: scopedProcedure('ingest')
+    .input(syncIngestInput)
+    .mutation(({ ctx, input }) =>
+      pipeline(ctx).ingest(
+        input.records,
+        ctx.apiKey ? `ingest:key:${ctx.apiKey.name}` : `ingest:user:${ctx.user?.username ?? 'unknown'}`,
+      ),
+    ),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { type FetchOptions, UpstreamError, type UpstreamSource } from './source';
+
+export interface HttpUpstreamOptions {
+  /** The feed's URL (`AFFILIATE_API_URL`). */
+  url: string;
+  /** Sent as `Authorization: Bearer …` (`AFFILIATE_API_TOKEN`). */
+  token?: string | undefined;
+  /** Bound on each request, headers and body together. */
+  timeoutMs?: number;
+  /** Further attempts after a retryable failure, per page. */
+  retries?: number;
+  /** First back-off delay; doubles on each retry, with jitter. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** A feed that keeps handing out cursors past this is treated as broken. */
+  maxPages?: number;
+  fetch?: typeof fetch;
+  random?: () => number;
+}
+
+/**
+ * What one response may look like (documented in docs/UPSTREAM.md): a bare array of records,
+ * or `{ data: [...], next_cursor?: string | null }` for a paged feed.
+ */
+const pageSchema = z.union([
+  z.array(z.unknown()),
+  z.object({
+    data: z.array(z.unknown()),
+    next_cursor: z.string().min(1).nullish(),
+  }),
+]);
+
+/** Statuses where the same request may well succeed a moment later. */
+function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 425 || status === 429;
+}
+
+/**
+ * The affiliate's HTTP JSON feed. Each page is fetched with a timeout and retried with
+ * exponential back-off (with jitter, honouring `Retry-After`) on 5xx, 408, 429, timeouts and
+ * dropped connections; 4xx answers, malformed JSON and a wrong shape fail at once, because
+ * asking again would give the same answer.
+ */
+export class HttpUpstream implements UpstreamSource {
+  readonly name: string;
+  private readonly url: URL;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly maxPages: number;
+  private readonly fetchImpl: typeof fetch;
+  private readonly random: () => number;
+
+  constructor(private readonly options: HttpUpstreamOptions) {
+    this.url = new URL(options.url);
+    this.name = `http:${this.url.host}`;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.retries = options.retries ?? 3;
+    this.retryBaseMs = options.retryBaseMs ?? 500;
+    this.retryMaxMs = options.retryMaxMs ?? 30_000;
+    this.maxPages = options.maxPages ?? 1000;
+    this.fetchImpl = options.fetch ?? fetch;
+    this.random = options.random ?? Math.random;
+  }
+
+  async fetchRecords(options: FetchOptions = {}): Promise<unknown[]> {
+    const records: unknown[] = [];
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    for (let page = 1; ; page++) {
+      if (page > this.maxPages) {
+        throw new UpstreamError('schema', `the feed has more than ${this.maxPages} pages`, false);
+      }
+      const url = new URL(this.url);
+      if (cursor !== null) url.searchParams.set('cursor', cursor);
+      const body = await this.fetchPageWithRetries(url, page, options);
+      for (const record of body.records) records.push(record);
+      if (!body.nextCursor) return records;
+      if (seen.has(body.nextCursor)) {
+        throw new UpstreamError('schema', `page ${page} repeats the cursor ${JSON.stringify(body.nextCursor)}`, false);
+      }
+      seen.add(body.nextCursor);
+      cursor = body.nextCursor;
+    }
+  }
+
+  private async fetchPageWithRetries(
+    url: URL,
+    page: number,
+    options: FetchOptions,
+  ): Promise<{ records: unknown[]; nextCursor: string | null }> {
+    const maxAttempts = this.retries + 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.fetchPage(url, page, options.signal);
+      } catch (err) {
+        if (!(err instanceof UpstreamError) || !err.retryable || attempt >= maxAttempts) throw err;
+        const delayMs = this.backoff(attempt, err);
+        options.onRetry?.({ attempt, maxAttempts, page, error: err, delayMs });
+        await sleep(delayMs, options.signal);
+      }
+    }
+  }
+
+  /** Exponential, with "equal jitter" so instances that failed together do not retry together. */
+  private backoff(attempt: number, err: UpstreamError): number {
+    const exponential = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** (attempt - 1));
+    const jittered = Math.round(exponential / 2 + (this.random() * exponential) / 2);
+    return Math.min(this.retryMaxMs, Math.max(jittered, err.detail.retryAfterMs ?? 0));
+  }
+
+  private async fetchPage(
+    url: URL,
+    page: number,
+    outer: AbortSignal | undefined,
+  ): Promise<{ records: unknown[]; nextCursor: string | null }> {
+    // Messages name the page without its query string: a key in the URL must not reach a log.
+    const where = `${url.origin}${url.pathname} (page ${page})`;
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
+    let text: string;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        headers: {
+          accept: 'application/json',
+          ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
+        },
+        signal,
+      });
+      text = await response.text();
+    } catch (err) {
+      if (outer?.aborted) throw err;
+      if (timeout.aborted) {
+        throw new UpstreamError('timeout', `${where} did not answer within ${this.timeoutMs} ms`, true);
+      }
+      const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+      throw new UpstreamError('network', `${where} could not be reached${cause}`, true);
+    }
+
+    if (!response.ok) {
+      const retryAfter = Number(response.headers.get('retry-after'));
+      throw new UpstreamError(
+        'http',
+        `${where} answered HTTP ${response.status}${snippet(text)}`,
+        isRetryableStatus(response.status),
+        {
+          status: response.status,
+          ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+        },
+      );
+    }
+
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new UpstreamError('malformed', `${where} sent malformed JSON: ${reason}`, false);
+    }
+    const parsed = pageSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new UpstreamError(
+        'schema',
+        `${where} sent JSON of the wrong shape: expected an array of records or { "data": [...], "next_cursor": ... }`,
+        false,
+      );
+    }
+    return Array.isArray(parsed.data)
+      ? { records: parsed.data, nextCursor: null }
+      : { records: parsed.data.data, nextCursor: parsed.data.next_cursor ?? null };
+  }
+}
+
+/** The start of an error body, enough to tell "maintenance" from "bad token". */
+function snippet(text: string): string {
+  const clean = text.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return clean ? `: ${clean}` : '';
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
