@@ -102,7 +102,7 @@ describe('formatLeaderboard', () => {
       { rank: 3, uid: 'c', name: 'Carol', wagered: '300.00' },
       { rank: 4, uid: 'd', name: 'Dave', wagered: '20.00' },
     ],
-    nextCursor: 10,
+    nextCursor: 'opaque-cursor',
     generatedAt: now,
   };
 
