@@ -38,6 +38,8 @@ function standings(overrides: Partial<RaceStandings> = {}): RaceStandings {
   return {
     raceId: 7,
     status: 'live',
+    startsAt: new Date('2025-06-05T15:30:00Z'),
+    endsAt: new Date('2025-06-12T15:30:00Z'),
     final: false,
     standings: [
       { rank: 1, uid: 'a', name: 'Alice', wagered: '123456.7', prize: '3000.00' },

@@ -1,5 +1,6 @@
 import type { ApiKeyScope, Db, DbKind } from '@goated/db';
 import type { EventBus } from './events/bus';
+import type { LiveOptions } from './services/live';
 
 /** What the server process hands the router: long-lived dependencies, built once. */
 export interface AppDeps {
@@ -8,6 +9,8 @@ export interface AppDeps {
   pingDb(): Promise<void>;
   bus: EventBus;
   version: string;
+  /** Read caches and live streams (push interval…); defaults apply when absent. */
+  live?: LiveOptions;
 }
 
 /** The signed-in identity behind a request (accounts arrive with the auth layer). */

@@ -191,6 +191,8 @@ describe.each(testBackends())('leaderboard ranks under change on %s', (kind) => 
 
   /** Every player's rank in every period, from the API, against the reference ranking. */
   async function expectRanksExact(): Promise<void> {
+    // Direct writes publish no event of their own: tell the caches, as every writer does.
+    await t.deps.bus.publish('leaderboard.changed', { changedPlayers: 1, at: new Date().toISOString() });
     const rows = await t.deps.db.select().from(players);
     for (const period of periods) {
       const column = { today: 'wagerToday', week: 'wagerWeek', month: 'wagerMonth', all: 'wagerAllTime' } as const;
@@ -279,6 +281,7 @@ describe.each(testBackends())('leaderboard pagination while the board moves on %
     await insertPlayers(t.deps.db, [{ uid: 'new', month: '99999.00' }]);
     await t.deps.db.update(players).set({ wagerMonth: '5000.00' }).where(eq(players.uid, 'p25'));
     await t.deps.db.update(players).set({ wagerMonth: '2050.00' }).where(eq(players.uid, 'p12'));
+    await t.deps.bus.publish('leaderboard.changed', { changedPlayers: 3, at: new Date().toISOString() });
 
     const page2 = await t.caller.leaderboard.top({ period: 'month', limit: 10, cursor: page1.nextCursor });
     seen.push(...page2.entries.map((e) => e.uid));
@@ -293,6 +296,7 @@ describe.each(testBackends())('leaderboard pagination while the board moves on %
 
     // A player not yet shown drops out of the period (a reset to zero).
     await t.deps.db.update(players).set({ wagerMonth: '0' }).where(eq(players.uid, 'p22'));
+    await t.deps.bus.publish('leaderboard.changed', { changedPlayers: 1, at: new Date().toISOString() });
     const page3 = await t.caller.leaderboard.top({ period: 'month', limit: 10, cursor: page2.nextCursor });
     seen.push(...page3.entries.map((e) => e.uid));
     expect(page3.nextCursor).toBeNull();

@@ -7,6 +7,20 @@ export interface AppEvents {
   'leaderboard.changed': { changedPlayers: number; at: string };
   /** A race's standings or status changed. */
   'race.changed': { raceId: number; status: string; at: string };
+  /**
+   * A race was finalized and its results frozen — published exactly once per race, by the
+   * instance whose finalization won. The bot and the dashboard announce the winners.
+   */
+  'race.finished': {
+    raceId: number;
+    name: string;
+    prizePool: string;
+    /** The paid ranks, best first, with the prize each won. */
+    winners: { rank: number; uid: string; name: string; wagered: string; prize: string }[];
+    /** Prize money nobody won (fewer players than paid ranks); winners' prizes + this = pool. */
+    unawarded: string;
+    at: string;
+  };
   /** A transformation-log entry was written. */
   'log.created': { id: number; type: 'info' | 'warning' | 'error'; message: string; at: string };
 }

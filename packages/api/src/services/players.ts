@@ -5,6 +5,7 @@ import { notFound } from '../errors';
 import { addDays, startOfUtcDay, utcDay } from './dates';
 import { playersAheadSql } from './leaderboard';
 import { type Period, periodColumn, periods } from './periods';
+import { type PlayerRaceStanding, playerLiveRaces } from './races';
 
 const { players, playerWagerDays } = schema;
 
@@ -26,6 +27,8 @@ export interface PlayerProfile {
   uid: string;
   name: string;
   periods: Record<Period, PlayerPeriodStats>;
+  /** The player's place in every live race, soonest to end first. */
+  races: PlayerRaceStanding[];
   upstreamUpdatedAt: Date;
 }
 
@@ -36,8 +39,8 @@ type ProfileRow = Record<string, unknown> & {
 } & Record<`wager_${Period}`, string> &
   Record<`ahead_${Period}`, string | number | null>;
 
-/** A player's totals and rank in every period, in one query. */
-export async function getPlayer(db: Db, uid: string): Promise<PlayerProfile> {
+/** A player's totals and rank in every period (one query) and standing in live races (one more). */
+export async function getPlayer(db: Db, uid: string, now = new Date()): Promise<PlayerProfile> {
   const perPeriod = periods.map((period) => {
     const c = sql`p.${sql.identifier(periodColumn[period].name)}`;
     return sql`${c}::text as ${sql.identifier(`wager_${period}`)},
@@ -54,7 +57,8 @@ export async function getPlayer(db: Db, uid: string): Promise<PlayerProfile> {
       return [period, { wagered: row[`wager_${period}`], rank: ahead === null ? null : Number(ahead) + 1 }];
     }),
   ) as Record<Period, PlayerPeriodStats>;
-  return { uid: row.uid, name: row.name, periods: stats, upstreamUpdatedAt: new Date(row.upstream_updated_at) };
+  const races = await playerLiveRaces(db, uid, now);
+  return { uid: row.uid, name: row.name, periods: stats, races, upstreamUpdatedAt: new Date(row.upstream_updated_at) };
 }
 
 export interface PlayerHistory {
