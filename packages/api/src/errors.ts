@@ -1,5 +1,5 @@
 import { TRPCError } from '@trpc/server';
-import { ZodError } from 'zod';
+import { ZodRealError } from 'zod';
 
 /** Domain services throw these; the router's error formatter shapes them for clients. */
 export function notFound(what: string): TRPCError {
@@ -11,7 +11,7 @@ export function notFound(what: string): TRPCError {
  * like a zod failure, so clients get `BAD_REQUEST` with `zodIssues` naming each field.
  */
 export function invalidInput(issues: { path: (string | number)[]; message: string }[]): TRPCError {
-  const cause = new ZodError(
+  const cause = new ZodRealError(
     issues.map((i) => ({ code: 'custom' as const, path: i.path, message: i.message, input: undefined })),
   );
   return new TRPCError({

@@ -21,13 +21,16 @@ const { races, raceResults, auditLog } = schema;
 const MAX_WINDOW_DAYS = 366;
 const DAY_MS = 86_400_000;
 
-/** Money in and out of the API: a decimal string with at most two places, stored as "12.50". */
+/**
+ * Money in and out of the API: a decimal string with at most two places, stored as "12.50".
+ * Failures abort, so the cross-field rules below only ever see valid amounts.
+ */
 const amount = z
   .string()
   .trim()
-  .regex(/^\d{1,15}(\.\d{1,2})?$/, 'must be an amount such as "250.00" (at most 2 decimals)')
+  .regex(/^\d{1,15}(\.\d{1,2})?$/, { message: 'must be an amount such as "250.00" (at most 2 decimals)', abort: true })
   .transform((text) => centsToDecimal(toCents(text)))
-  .refine((text) => toCents(text) > 0n, 'must be more than 0');
+  .refine((text) => toCents(text) > 0n, { message: 'must be more than 0', abort: true });
 
 const raceFields = {
   name: z.string().trim().min(1).max(80),
@@ -36,7 +39,7 @@ const raceFields = {
   endsAt: z.date(),
   prizePool: amount,
   /** Prize for rank 1, 2, …: non-increasing, summing exactly to the pool. */
-  prizes: z.array(amount).min(1).max(RACE_RESULTS_KEPT),
+  prizes: z.array(amount).min(1, { abort: true }).max(RACE_RESULTS_KEPT, { abort: true }),
 };
 
 interface Issue {
