@@ -5,8 +5,10 @@ import {
   createInProcessBus,
   type EventBus,
   loadPlayerRecords,
+  type RaceScheduler,
   SimulatedUpstream,
   type SyncScheduler,
+  scheduleRaces,
   scheduleSync,
 } from '@goated/api';
 import { createDb, type DbHandle } from '@goated/db';
@@ -52,7 +54,17 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     overrides.db ??
     (await createDb({ databaseUrl: config.db.url, dataDir: config.db.dataDir, poolMax: config.db.poolMax }));
   const bus = overrides.bus ?? createInProcessBus();
-  const deps: AppDeps = { db: db.db, dbKind: db.kind, pingDb: db.ping, bus, version: pkg.version };
+  const deps: AppDeps = {
+    db: db.db,
+    dbKind: db.kind,
+    pingDb: db.ping,
+    bus,
+    version: pkg.version,
+    live: {
+      pushIntervalMs: config.live.pushIntervalMs,
+      onError: (err, where) => app.log.error({ err, where }, 'live stream recomputation failed'),
+    },
+  };
 
   // Order matters: the WebSocket plugin must exist before tRPC asks for it.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
@@ -61,6 +73,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   await app.register(webPlugin, { root: config.webDist });
 
   let scheduler: SyncScheduler | undefined;
+  let raceScheduler: RaceScheduler | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -81,11 +94,21 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
           else app.log.debug({ sync: result }, 'sync run finished');
         });
       }
+      // Every instance runs it: starting and finalizing a race are safe to race (see raceTick).
+      raceScheduler = scheduleRaces(
+        { db: db.db, bus },
+        config.races.tickMs,
+        (tick) => {
+          if (tick.started.length > 0 || tick.finalized.length > 0) app.log.info({ races: tick }, 'races moved on');
+        },
+        (err) => app.log.warn({ err }, 'race scheduler tick failed'),
+      );
       return app.listen({ host: config.host, port: config.port });
     },
     stop() {
       stopping ??= (async () => {
         await scheduler?.stop();
+        await raceScheduler?.stop();
         await app.close();
         if (!overrides.bus) await bus.close();
         if (!overrides.db) await db.close();
