@@ -17,6 +17,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
 import { healthPlugin } from './plugins/health';
+import { hotQueriesPlugin } from './plugins/hot-queries';
 import { trpcPlugin } from './plugins/trpc';
 import { webPlugin } from './plugins/web';
 
@@ -69,6 +70,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   // Order matters: the WebSocket plugin must exist before tRPC asks for it.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(healthPlugin, { deps });
+  await app.register(hotQueriesPlugin, { deps });
   await app.register(trpcPlugin, { deps });
   await app.register(webPlugin, { root: config.webDist });
 

@@ -43,6 +43,32 @@ describe.each(testBackends())('live leaderboards and races over the server on %s
     expect(rest.entries.map((e) => [e.rank, e.uid])).toEqual([[4, 'd']]);
   });
 
+  it('answers hot queries on the fast path with the very bytes tRPC itself sends', async () => {
+    const input = { period: 'all', limit: 2 };
+    const enc = (value: unknown) => encodeURIComponent(JSON.stringify(value));
+    const single = await fetch(`${t.url}/trpc/leaderboard.top?input=${enc({ json: input })}`);
+    const singleText = await single.text();
+    const batchOfOne = await fetch(`${t.url}/trpc/leaderboard.top?batch=1&input=${enc({ 0: { json: input } })}`);
+    // A batch of two is not the fast path: this is tRPC's own answer, from the same cache entry.
+    const batchOfTwo = await fetch(
+      `${t.url}/trpc/leaderboard.top,health.status?batch=1&input=${enc({ 0: { json: input }, 1: { json: null } })}`,
+    );
+    const fromTrpc: unknown = await batchOfTwo.json();
+    expect(Array.isArray(fromTrpc)).toBe(true);
+    expect(singleText).toBe(JSON.stringify(Array.isArray(fromTrpc) ? fromTrpc[0] : null));
+    expect(await batchOfOne.text()).toBe(`[${singleText}]`);
+    for (const response of [single, batchOfOne]) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe(batchOfTwo.headers.get('content-type'));
+    }
+    // What the fast path does not accept still gets tRPC's answer.
+    const invalid = await fetch(`${t.url}/trpc/leaderboard.top?input=${enc({ json: { period: 'year' } })}`);
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toMatchObject({ error: { json: { data: { code: 'BAD_REQUEST' } } } });
+    const broken = await fetch(`${t.url}/trpc/leaderboard.top?input=%7Bnot-json`);
+    expect(broken.status).toBe(400);
+  });
+
   it('pushes a burst of syncs to every WebSocket subscriber once, after the configured interval', async () => {
     const second = createClient({ url: t.url });
     const received: Page[][] = [[], []];
