@@ -108,6 +108,8 @@ function stubApi(options: { fail?: boolean; liveRaces?: Race[] } = {}) {
           return {
             raceId: input.raceId,
             status: 'live',
+            startsAt: live.startsAt,
+            endsAt: live.endsAt,
             final: false,
             standings: [{ rank: 1, uid: 'a', name: 'Alice', wagered: '800.00', prize: '5000.00' }],
             generatedAt: now,

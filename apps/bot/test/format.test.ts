@@ -38,6 +38,8 @@ function standings(overrides: Partial<RaceStandings> = {}): RaceStandings {
   return {
     raceId: 7,
     status: 'live',
+    startsAt: new Date('2025-06-05T15:30:00Z'),
+    endsAt: new Date('2025-06-12T15:30:00Z'),
     final: false,
     standings: [
       { rank: 1, uid: 'a', name: 'Alice', wagered: '123456.7', prize: '3000.00' },
@@ -102,7 +104,7 @@ describe('formatLeaderboard', () => {
       { rank: 3, uid: 'c', name: 'Carol', wagered: '300.00' },
       { rank: 4, uid: 'd', name: 'Dave', wagered: '20.00' },
     ],
-    nextCursor: 10,
+    nextCursor: 'opaque-cursor',
     generatedAt: now,
   };
 

@@ -9,9 +9,11 @@ import {
   ensureAdmin,
   HttpUpstream,
   loadPlayerRecords,
+  type RaceScheduler,
   SimulatedUpstream,
   SYNC_RUN_LOCK,
   SyncService,
+  scheduleRaces,
   type UpstreamSource,
 } from '@goated/api';
 import { createDb, type DbHandle } from '@goated/db';
@@ -22,6 +24,7 @@ import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
 import { createMetrics } from './metrics';
 import { healthPlugin } from './plugins/health';
+import { hotQueriesPlugin } from './plugins/hot-queries';
 import { hygienePlugin } from './plugins/hygiene';
 import { observabilityPlugin } from './plugins/observability';
 import { trpcPlugin } from './plugins/trpc';
@@ -147,6 +150,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         'procedure',
       );
     },
+    live: {
+      pushIntervalMs: config.live.pushIntervalMs,
+      onError: (err, where) => app.log.error({ err, where }, 'live stream recomputation failed'),
+    },
   };
 
   await app.register(hygienePlugin, { corsOrigins: config.auth.allowedOrigins });
@@ -161,10 +168,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
   });
   await app.register(healthPlugin, { deps });
+  await app.register(hotQueriesPlugin, { deps });
   await app.register(trpcPlugin, { deps, allowedOrigins: config.auth.allowedOrigins });
   await app.register(webPlugin, { root: config.webDist });
 
   let cleanupTimer: NodeJS.Timeout | undefined;
+  let raceScheduler: RaceScheduler | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -192,12 +201,22 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         }
         sync.start();
       }
+      // Every instance runs it: starting and finalizing a race are safe to race (see raceTick).
+      raceScheduler = scheduleRaces(
+        { db: db.db, bus },
+        config.races.tickMs,
+        (tick) => {
+          if (tick.started.length > 0 || tick.finalized.length > 0) app.log.info({ races: tick }, 'races moved on');
+        },
+        (err) => app.log.warn({ err }, 'race scheduler tick failed'),
+      );
       return app.listen({ host: config.host, port: config.port });
     },
     stop() {
       stopping ??= (async () => {
         clearInterval(cleanupTimer);
         await sync.stop();
+        await raceScheduler?.stop();
         await app.close();
         redis?.disconnect();
         if (!overrides.bus) await bus.close();

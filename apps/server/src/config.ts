@@ -98,6 +98,18 @@ const envSchema = z.object({
   SEED_DEMO_DATA: bool.optional(),
   SIMULATOR_PLAYERS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1_000_000).default(500),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int().min(100).default(10_000),
+  LEADERBOARD_PUSH_INTERVAL_MS: z.coerce
+    .number({ message: 'must be a number' })
+    .int()
+    .min(50, 'must be at least 50')
+    .max(60_000, 'must be at most 60000')
+    .default(1000),
+  RACE_TICK_MS: z.coerce
+    .number({ message: 'must be a number' })
+    .int()
+    .min(50, 'must be at least 50')
+    .max(60_000, 'must be at most 60000')
+    .default(1000),
   WEB_DIST: z.string().min(1).default(`${repoRoot}apps/web/dist`),
   REDIS_URL: redisUrl.optional(),
   ALLOWED_ORIGINS: originList.optional(),
@@ -142,6 +154,10 @@ export interface Config {
     /** Transformation-log entries older than this are pruned; 0 keeps them all. */
     logRetentionDays: number;
   };
+  /** Live streams push at most once per interval each. */
+  live: { pushIntervalMs: number };
+  /** How often the race scheduler moves races along (start, finish) by the clock. */
+  races: { tickMs: number };
   shutdownTimeoutMs: number;
   webDist: string;
   redisUrl: string | undefined;
@@ -210,6 +226,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : null,
       logRetentionDays: e.LOG_RETENTION_DAYS,
     },
+    live: { pushIntervalMs: e.LEADERBOARD_PUSH_INTERVAL_MS },
+    races: { tickMs: e.RACE_TICK_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webDist: e.WEB_DIST,
     redisUrl: e.REDIS_URL,

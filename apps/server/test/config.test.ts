@@ -70,4 +70,15 @@ describe('configuration', () => {
       /AFFILIATE_API_TOKEN: is set but AFFILIATE_API_URL is not/,
     );
   });
+
+  it('reads the live push interval and the race scheduler tick, with defaults', () => {
+    expect(loadConfig({})).toMatchObject({ live: { pushIntervalMs: 1000 }, races: { tickMs: 1000 } });
+    expect(loadConfig({ LEADERBOARD_PUSH_INTERVAL_MS: '250', RACE_TICK_MS: '500' })).toMatchObject({
+      live: { pushIntervalMs: 250 },
+      races: { tickMs: 500 },
+    });
+    expect(() => loadConfig({ LEADERBOARD_PUSH_INTERVAL_MS: '5', RACE_TICK_MS: 'soon' })).toThrow(
+      /LEADERBOARD_PUSH_INTERVAL_MS: must be at least 50[\s\S]*RACE_TICK_MS: must be a number/,
+    );
+  });
 });

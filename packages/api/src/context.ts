@@ -1,6 +1,7 @@
 import type { ApiKeyScope, Db, DbKind } from '@goated/db';
 import type { EventBus } from './events/bus';
 import type { SessionOptions } from './services/auth/lucia';
+import type { LiveOptions } from './services/live';
 import type { RateLimits } from './services/rate-limit';
 import type { SyncService } from './services/sync/service';
 
@@ -19,6 +20,8 @@ export interface AppDeps {
   observe?: (call: ProcedureCall) => void;
   /** The data pipeline (`sync.*` procedures); absent where nothing runs it. */
   sync?: SyncService | undefined;
+  /** Read caches and live streams (push interval…); defaults apply when absent. */
+  live?: LiveOptions;
 }
 
 /** One finished procedure call, for logs and metrics. */

@@ -25,10 +25,10 @@ export interface TestApi {
 }
 
 /** A fresh database of the given kind and server-side callers of the real router. */
-export async function createTestApi(kind: DbKind): Promise<TestApi> {
+export async function createTestApi(kind: DbKind, options: Pick<AppDeps, 'live'> = {}): Promise<TestApi> {
   const handle = await createTestDb(kind);
   const bus = createInProcessBus();
-  const deps: AppDeps = { db: handle.db, dbKind: handle.kind, pingDb: handle.ping, bus, version: 'test' };
+  const deps: AppDeps = { db: handle.db, dbKind: handle.kind, pingDb: handle.ping, bus, version: 'test', ...options };
   const callerAs = (identity: { user?: SessionUser | null; apiKey?: ApiKeyIdentity | null }) =>
     createCaller(createContext(deps, { requestId: 'test', ...identity }));
   return { deps, handle, caller: callerAs({}), callerAs, close: () => handle.close() };

@@ -1,7 +1,12 @@
+import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { TRPCError } from '@trpc/server';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { periods } from '../src/services/periods';
 import { createTestApi, insertPlayers, type TestApi } from './fixtures';
+
+const { players } = schema;
 
 describe.each(testBackends())('leaderboard on %s', (kind) => {
   let t: TestApi;
@@ -36,18 +41,31 @@ describe.each(testBackends())('leaderboard on %s', (kind) => {
     expect(page.entries.map((e) => e.uid)).toEqual(['u1']);
   });
 
-  it('pages with a cursor and keeps ranks continuous', async () => {
+  it('pages with an opaque cursor and keeps ranks continuous', async () => {
     const first = await t.caller.leaderboard.top({ period: 'month', limit: 2 });
     expect(first.entries.map((e) => e.rank)).toEqual([1, 2]);
-    expect(first.nextCursor).toBe(2);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    // The cursor sits between the two tied players: the tie-break carries across pages.
     const second = await t.caller.leaderboard.top({ period: 'month', limit: 2, cursor: first.nextCursor });
     expect(second.entries.map((e) => [e.rank, e.uid])).toEqual([
       [3, 'u3'],
       [4, 'u4'],
     ]);
     const third = await t.caller.leaderboard.top({ period: 'month', limit: 2, cursor: second.nextCursor });
-    expect(third.entries.map((e) => e.uid)).toEqual(['u6']);
+    expect(third.entries.map((e) => [e.rank, e.uid])).toEqual([[5, 'u6']]);
     expect(third.nextCursor).toBeNull();
+  });
+
+  it('rejects a cursor that is not one, or belongs to another period, naming the field', async () => {
+    const page = await t.caller.leaderboard.top({ period: 'month', limit: 1 });
+    for (const cursor of ['garbage', Buffer.from('{"p":"month"}').toString('base64url')]) {
+      const error = await t.caller.leaderboard.top({ period: 'month', cursor }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'BAD_REQUEST', message: 'cursor: is not a leaderboard cursor' });
+    }
+    await expect(t.caller.leaderboard.top({ period: 'week', cursor: page.nextCursor })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'cursor: belongs to the month leaderboard, not week',
+    });
   });
 
   it('searches by name prefix, case-insensitively, keeping overall ranks', async () => {
@@ -57,6 +75,19 @@ describe.each(testBackends())('leaderboard on %s', (kind) => {
       [4, 'Alfred'],
       [5, 'al_underscore'],
     ]);
+  });
+
+  it('pages through search results with the cursor', async () => {
+    const first = await t.caller.leaderboard.top({ period: 'month', search: 'al', limit: 2 });
+    expect(first.entries.map((e) => e.name)).toEqual(['Alice', 'Alfred']);
+    const second = await t.caller.leaderboard.top({
+      period: 'month',
+      search: 'al',
+      limit: 2,
+      cursor: first.nextCursor,
+    });
+    expect(second.entries.map((e) => [e.rank, e.name])).toEqual([[5, 'al_underscore']]);
+    expect(second.nextCursor).toBeNull();
   });
 
   it('treats LIKE wildcards in a search as plain text', async () => {
@@ -79,9 +110,19 @@ describe.each(testBackends())('leaderboard on %s', (kind) => {
     ]);
   });
 
-  it('reports no rank for a player who wagered nothing in the period', async () => {
+  it('gives fewer neighbours at the ends of the board', async () => {
+    const top = await t.caller.leaderboard.position({ period: 'month', uid: 'u2', neighbours: 3 });
+    expect(top.above).toEqual([]);
+    expect(top.below.map((e) => e.uid)).toEqual(['u1', 'u3', 'u4']);
+    const bottom = await t.caller.leaderboard.position({ period: 'month', uid: 'u6', neighbours: 1 });
+    expect(bottom.above.map((e) => [e.rank, e.uid])).toEqual([[4, 'u4']]);
+    expect(bottom.below).toEqual([]);
+  });
+
+  it('reports no rank (and no neighbours) for a player who wagered nothing in the period', async () => {
     const pos = await t.caller.leaderboard.position({ period: 'month', uid: 'u5', neighbours: 1 });
-    expect(pos.player.rank).toBeNull();
+    expect(pos.player).toEqual({ uid: 'u5', name: 'Zero', wagered: '0.00', rank: null });
+    expect(pos.above).toEqual([]);
     expect(pos.below).toEqual([]);
   });
 
@@ -101,5 +142,172 @@ describe.each(testBackends())('leaderboard on %s', (kind) => {
     const issues = (error as TRPCError).cause;
     expect(String(issues)).toMatch(/period/);
     expect(String(issues)).toMatch(/limit/);
+  });
+});
+
+/** Amounts around bucket edges (99.99 | 100.00, 12999.99 | 13000.00, 0.09 | 0.10) and many ties. */
+const AMOUNTS = [
+  '0.01',
+  '0.09',
+  '0.10',
+  '0.99',
+  '1.00',
+  '9.99',
+  '10.00',
+  '10.01',
+  '99.99',
+  '100.00',
+  '100.01',
+  '109.99',
+  '110.00',
+  '12000.00',
+  '12999.99',
+  '13000.00',
+  '1000000.00',
+  '0',
+];
+
+function cents(amount: string): bigint {
+  return BigInt(amount.replace('.', ''));
+}
+
+/** The reference ranking, computed the slow obvious way. */
+function expectedRanks(rows: { uid: string; wager: string }[]): Map<string, number> {
+  const ranked = rows
+    .filter((r) => cents(r.wager) > 0n)
+    .sort((a, b) => {
+      const d = cents(b.wager) - cents(a.wager);
+      return d === 0n ? (a.uid < b.uid ? -1 : 1) : d > 0n ? 1 : -1;
+    });
+  return new Map(ranked.map((r, i) => [r.uid, i + 1]));
+}
+
+describe.each(testBackends())('leaderboard ranks under change on %s', (kind) => {
+  let t: TestApi;
+  beforeAll(async () => {
+    t = await createTestApi(kind);
+  });
+  afterAll(() => t.close());
+
+  /** Every player's rank in every period, from the API, against the reference ranking. */
+  async function expectRanksExact(): Promise<void> {
+    // Direct writes publish no event of their own: tell the caches, as every writer does.
+    await t.deps.bus.publish('leaderboard.changed', { changedPlayers: 1, at: new Date().toISOString() });
+    const rows = await t.deps.db.select().from(players);
+    for (const period of periods) {
+      const column = { today: 'wagerToday', week: 'wagerWeek', month: 'wagerMonth', all: 'wagerAllTime' } as const;
+      const expected = expectedRanks(rows.map((r) => ({ uid: r.uid, wager: r[column[period]] })));
+      const board = await t.caller.leaderboard.top({ period, limit: 100 });
+      expect(board.entries.map((e) => [e.uid, e.rank])).toEqual([...expected.entries()].slice(0, 100));
+    }
+    // Position (and players.get) use the bucket counts: check each player one by one.
+    for (const row of rows) {
+      const profile = await t.caller.players.get({ uid: row.uid });
+      for (const period of periods) {
+        const column = { today: 'wagerToday', week: 'wagerWeek', month: 'wagerMonth', all: 'wagerAllTime' } as const;
+        const expected = expectedRanks(rows.map((r) => ({ uid: r.uid, wager: r[column[period]] })));
+        expect({ uid: row.uid, period, rank: profile.periods[period].rank }).toEqual({
+          uid: row.uid,
+          period,
+          rank: expected.get(row.uid) ?? null,
+        });
+      }
+    }
+  }
+
+  it('ranks exactly around bucket edges and ties, through inserts, updates and deletes', async () => {
+    let n = 0;
+    const pick = () => AMOUNTS[n++ % AMOUNTS.length] ?? '0';
+    const fixtures = Array.from({ length: 60 }, (_, i) => ({
+      uid: `r${String(i).padStart(3, '0')}`,
+      today: pick(),
+      week: pick(),
+      month: pick(),
+      all: pick(),
+    }));
+    await insertPlayers(t.deps.db, fixtures);
+    await expectRanksExact();
+
+    // An upsert like the sync's, moving players across bucket edges and to and from zero.
+    await t.deps.db
+      .insert(players)
+      .values(
+        ['r001', 'r002', 'r017', 'r040', 'new1'].map((uid, i) => ({
+          uid,
+          name: uid,
+          wagerToday: AMOUNTS[(i * 5) % AMOUNTS.length] ?? '0',
+          wagerWeek: '100.00',
+          wagerMonth: AMOUNTS[(i * 3 + 7) % AMOUNTS.length] ?? '0',
+          wagerAllTime: '0',
+          upstreamUpdatedAt: new Date(),
+        })),
+      )
+      .onConflictDoUpdate({
+        target: players.uid,
+        set: {
+          wagerToday: sql`excluded.wager_today`,
+          wagerWeek: sql`excluded.wager_week`,
+          wagerMonth: sql`excluded.wager_month`,
+          wagerAllTime: sql`excluded.wager_all_time`,
+        },
+      });
+    await t.deps.db.delete(players).where(inArray(players.uid, ['r003', 'r004']));
+    await t.deps.db.update(players).set({ wagerMonth: '99.99' }).where(eq(players.uid, 'r010'));
+    await expectRanksExact();
+  });
+});
+
+describe.each(testBackends())('leaderboard pagination while the board moves on %s', (kind) => {
+  let t: TestApi;
+  beforeAll(async () => {
+    t = await createTestApi(kind);
+    // 30 players, p00 … p29, wagering 3000, 2900, … 100.
+    await insertPlayers(
+      t.deps.db,
+      Array.from({ length: 30 }, (_, i) => ({ uid: `p${String(i).padStart(2, '0')}`, month: `${(30 - i) * 100}.00` })),
+    );
+  });
+  afterAll(() => t.close());
+
+  it('never repeats or skips a player who did not move, and shows current ranks', async () => {
+    const seen: string[] = [];
+    const page1 = await t.caller.leaderboard.top({ period: 'month', limit: 10 });
+    seen.push(...page1.entries.map((e) => e.uid));
+    expect(seen.at(-1)).toBe('p09');
+
+    // Between two page loads: a newcomer enters at the top, p25 climbs into page 1 (both shift
+    // everyone below by one, which made an offset repeat p09 and p08), p12 climbs to the head
+    // of page 2, just behind the reader's position.
+    await insertPlayers(t.deps.db, [{ uid: 'new', month: '99999.00' }]);
+    await t.deps.db.update(players).set({ wagerMonth: '5000.00' }).where(eq(players.uid, 'p25'));
+    await t.deps.db.update(players).set({ wagerMonth: '2050.00' }).where(eq(players.uid, 'p12'));
+    await t.deps.bus.publish('leaderboard.changed', { changedPlayers: 3, at: new Date().toISOString() });
+
+    const page2 = await t.caller.leaderboard.top({ period: 'month', limit: 10, cursor: page1.nextCursor });
+    seen.push(...page2.entries.map((e) => e.uid));
+    // Ranks are the board's ranks now: two players moved ahead of the whole page since page 1.
+    const now = await t.caller.leaderboard.top({ period: 'month', limit: 100 });
+    const rankNow = new Map(now.entries.map((e) => [e.uid, e.rank]));
+    for (const e of page2.entries) expect(e.rank).toBe(rankNow.get(e.uid));
+    expect(page2.entries.slice(0, 2)).toMatchObject([
+      { uid: 'p12', rank: 13 },
+      { uid: 'p10', rank: 14 },
+    ]);
+
+    // A player not yet shown drops out of the period (a reset to zero).
+    await t.deps.db.update(players).set({ wagerMonth: '0' }).where(eq(players.uid, 'p22'));
+    await t.deps.bus.publish('leaderboard.changed', { changedPlayers: 1, at: new Date().toISOString() });
+    const page3 = await t.caller.leaderboard.top({ period: 'month', limit: 10, cursor: page2.nextCursor });
+    seen.push(...page3.entries.map((e) => e.uid));
+    expect(page3.nextCursor).toBeNull();
+
+    expect(new Set(seen).size).toBe(seen.length);
+    // Everyone who stayed put was seen exactly once; the newcomer and p25 appeared above the
+    // reader's position (the live board shows them), p22 left the board.
+    const stayed = Array.from({ length: 30 }, (_, i) => `p${String(i).padStart(2, '0')}`).filter(
+      (uid) => !['p25', 'p22'].includes(uid),
+    );
+    expect(seen.filter((uid) => stayed.includes(uid)).sort()).toEqual(stayed);
+    expect(seen).not.toContain('p22');
   });
 });

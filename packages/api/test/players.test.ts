@@ -1,3 +1,4 @@
+import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, utcDay } from '../src/services/dates';
@@ -33,6 +34,34 @@ describe.each(testBackends())('players on %s', (kind) => {
     const ben = await t.caller.players.get({ uid: 'b' });
     expect(ben.periods.today).toEqual({ wagered: '0.00', rank: null });
     expect(ben.upstreamUpdatedAt).toBeInstanceOf(Date);
+  });
+
+  it("shows the player's place in each live race, and none in races that are not live", async () => {
+    const day = 86_400_000;
+    await t.deps.db.insert(schema.races).values([
+      {
+        name: 'Live',
+        startsAt: new Date(today.getTime() - 3 * day),
+        endsAt: new Date(today.getTime() + day),
+        prizePool: '30.00',
+        prizeSplit: ['20.00', '10.00'],
+        status: 'live',
+      },
+      {
+        name: 'Soon',
+        startsAt: new Date(today.getTime() + day),
+        endsAt: new Date(today.getTime() + 2 * day),
+        prizePool: '1.00',
+        prizeSplit: ['1.00'],
+      },
+    ]);
+    await insertWagerDays(t.deps.db, [{ uid: 'b', day: utcDay(addDays(today, -1)), wagered: '100.00' }]);
+    const ann = await t.caller.players.get({ uid: 'a' });
+    expect(ann.races).toEqual([
+      { raceId: expect.any(Number), name: 'Live', endsAt: expect.any(Date), wagered: '70.00', rank: 2, prize: '10.00' },
+    ]);
+    const ben = await t.caller.players.get({ uid: 'b' });
+    expect(ben.races).toMatchObject([{ name: 'Live', wagered: '100.00', rank: 1, prize: '20.00' }]);
   });
 
   it('returns one point per day for the chart, zero-filled, oldest first', async () => {

@@ -48,7 +48,7 @@ describe('end-to-end types', () => {
       wagered: string;
     }>();
     expectTypeOf<Top['generatedAt']>().toEqualTypeOf<Date>();
-    expectTypeOf<Top['nextCursor']>().toEqualTypeOf<number | null>();
+    expectTypeOf<Top['nextCursor']>().toEqualTypeOf<string | null>();
     type Standings = RouterOutputs['races']['standings'];
     expectTypeOf<Standings['status']>().toEqualTypeOf<'upcoming' | 'live' | 'completed' | 'cancelled'>();
     expectTypeOf<RouterOutputs['players']['get']['periods']['month']['rank']>().toEqualTypeOf<number | null>();

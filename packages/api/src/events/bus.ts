@@ -17,11 +17,18 @@ export interface AppEvents {
     reason: 'signed-out' | 'password-changed' | 'banned' | 'role-changed';
     at: string;
   };
-  /** A race was finalized: its frozen winners, for the bot and the dashboard to announce. */
+  /**
+   * A race was finalized and its results frozen — published exactly once per race, by the
+   * instance whose finalization won. The bot and the dashboard announce the winners.
+   */
   'race.finished': {
     raceId: number;
     name: string;
+    prizePool: string;
+    /** The paid ranks, best first, with the prize each won. */
     winners: { rank: number; uid: string; name: string; wagered: string; prize: string }[];
+    /** Prize money nobody won (fewer players than paid ranks); winners' prizes + this = pool. */
+    unawarded: string;
     at: string;
   };
   /** Something for one user (challenge approved, bonus claimed…), delivered to web and bot. */

@@ -1,12 +1,7 @@
-import { type TRPCRouterRecord, tracked } from '@trpc/server';
+import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { changes } from '../events/changes';
-import {
-  leaderboardPosition,
-  leaderboardPositionInput,
-  leaderboardTop,
-  leaderboardTopInput,
-} from '../services/leaderboard';
+import { leaderboardPositionInput, leaderboardTopInput } from '../services/leaderboard';
+import { cachedLeaderboardPosition, cachedLeaderboardTop, leaderboardUpdates } from '../services/live';
 import { periodSchema } from '../services/periods';
 import { publicProcedure } from '../trpc';
 
@@ -18,24 +13,14 @@ const onUpdateInput = z.object({
 });
 
 export const leaderboardRouter = {
-  top: publicProcedure.input(leaderboardTopInput).query(({ ctx, input }) => leaderboardTop(ctx.db, input)),
+  top: publicProcedure.input(leaderboardTopInput).query(({ ctx, input }) => cachedLeaderboardTop(ctx, input)),
 
   position: publicProcedure
     .input(leaderboardPositionInput)
-    .query(({ ctx, input }) => leaderboardPosition(ctx.db, input)),
+    .query(({ ctx, input }) => cachedLeaderboardPosition(ctx, input)),
 
-  /** The current top N first, then again whenever it changes. */
-  onUpdate: publicProcedure.input(onUpdateInput).subscription(async function* ({ ctx, input, signal }) {
-    const query = { period: input.period, limit: input.limit, cursor: null };
-    let version = 0;
-    let last = await leaderboardTop(ctx.db, query);
-    yield tracked(String(++version), last);
-    for await (const _ of changes(ctx.bus, 'leaderboard.changed', signal)) {
-      const next = await leaderboardTop(ctx.db, query);
-      // A change outside the requested top N pushes nothing.
-      if (JSON.stringify(next.entries) === JSON.stringify(last.entries)) continue;
-      last = next;
-      yield tracked(String(++version), next);
-    }
-  }),
+  /** The current top N first, then again whenever it changes (coalesced, shared per period and N). */
+  onUpdate: publicProcedure
+    .input(onUpdateInput)
+    .subscription(({ ctx, input, signal }) => leaderboardUpdates(ctx, input, signal)),
 } satisfies TRPCRouterRecord;

@@ -1,16 +1,41 @@
 import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { cachedRaceStandings, raceUpdates } from '../services/live';
 import {
-  getRace,
-  getRaceStandings,
-  listRaces,
-  raceIdInput,
-  raceListInput,
-  raceStandingsInput,
-} from '../services/races';
-import { publicProcedure } from '../trpc';
+  actorOf,
+  cancelRace,
+  createRace,
+  finalizeRace,
+  raceCancelInput,
+  raceCreateInput,
+  raceFinalizeInput,
+  raceUpdateInput,
+  updateRace,
+} from '../services/race-admin';
+import { getRace, listRaces, raceIdInput, raceListInput, raceStandingsInput } from '../services/races';
+import { adminProcedure, publicProcedure } from '../trpc';
+
+const onUpdateInput = raceStandingsInput.extend({
+  // Sent back by reconnecting clients; standings resume with their current state.
+  lastEventId: z.string().nullish(),
+});
 
 export const racesRouter = {
   list: publicProcedure.input(raceListInput).query(({ ctx, input }) => listRaces(ctx.db, input)),
   get: publicProcedure.input(raceIdInput).query(({ ctx, input }) => getRace(ctx.db, input.raceId)),
-  standings: publicProcedure.input(raceStandingsInput).query(({ ctx, input }) => getRaceStandings(ctx.db, input)),
+  standings: publicProcedure.input(raceStandingsInput).query(({ ctx, input }) => cachedRaceStandings(ctx, input)),
+
+  /** The standings now, then again whenever they change (coalesced like the leaderboard). */
+  onUpdate: publicProcedure
+    .input(onUpdateInput)
+    .subscription(({ ctx, input, signal }) => raceUpdates(ctx, input, signal)),
+
+  create: adminProcedure.input(raceCreateInput).mutation(({ ctx, input }) => createRace(ctx, actorOf(ctx), input)),
+  update: adminProcedure.input(raceUpdateInput).mutation(({ ctx, input }) => updateRace(ctx, actorOf(ctx), input)),
+  cancel: adminProcedure
+    .input(raceCancelInput)
+    .mutation(({ ctx, input }) => cancelRace(ctx, actorOf(ctx), input.raceId)),
+  finalize: adminProcedure
+    .input(raceFinalizeInput)
+    .mutation(({ ctx, input }) => finalizeRace(ctx, actorOf(ctx), input.raceId)),
 } satisfies TRPCRouterRecord;

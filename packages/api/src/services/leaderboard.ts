@@ -1,16 +1,14 @@
-import { type Db, queryRows, schema } from '@goated/db';
-import { asc, desc, gt, sql } from 'drizzle-orm';
+import { type Db, queryRows } from '@goated/db';
+import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { notFound } from '../errors';
+import { invalidInput, notFound } from '../errors';
 import { type Period, periodColumn, periodSchema } from './periods';
-
-const { players } = schema;
 
 export const leaderboardTopInput = z.object({
   period: periodSchema,
   limit: z.number().int().min(1).max(100).default(10),
   /** Opaque to clients: the `nextCursor` of the previous page. */
-  cursor: z.number().int().min(0).nullish(),
+  cursor: z.string().min(1).max(512).nullish(),
   /** Case-insensitive prefix of the player's name. */
   search: z.string().trim().min(1).max(64).optional(),
 });
@@ -34,60 +32,141 @@ export interface LeaderboardEntry {
 export interface LeaderboardPage {
   period: Period;
   entries: LeaderboardEntry[];
-  nextCursor: number | null;
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
   generatedAt: Date;
+}
+
+/**
+ * Where the next page starts: the sort key — (wager desc, uid asc) — of the last entry shown.
+ * A page is "everything after this key", so players who did not move are never repeated or
+ * skipped when others change between two page loads (an offset would shift under them).
+ * The period rides along so a cursor cannot be replayed against another board.
+ */
+const cursorSchema = z.object({
+  p: periodSchema,
+  w: z.string().regex(/^\d{1,18}\.\d{2}$/),
+  u: z.string().min(1).max(128),
+});
+type Cursor = z.infer<typeof cursorSchema>;
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(text: string, period: Period): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const cursor = cursorSchema.safeParse(parsed);
+  if (!cursor.success) throw invalidInput([{ path: ['cursor'], message: 'is not a leaderboard cursor' }]);
+  if (cursor.data.p !== period) {
+    throw invalidInput([{ path: ['cursor'], message: `belongs to the ${cursor.data.p} leaderboard, not ${period}` }]);
+  }
+  return cursor.data;
 }
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** `alias.wager_<period>` as SQL. */
+function wagerOf(alias: string, period: Period): SQL {
+  return sql`${sql.identifier(alias)}.${sql.identifier(periodColumn[period].name)}`;
+}
+
+/**
+ * How many ranked players stand ahead of the key (`wager`, `uid`) in `period` — rank minus
+ * one. Counting every player ahead is O(rank) (~250 ms at rank 250,000 of 1,000,000); this
+ * sums the per-bucket counts of the higher buckets (`leaderboard_buckets`, a few hundred rows)
+ * and counts only inside the key's own bucket, two short ranges of the period's index.
+ * `wager` must be > 0 (unranked players have no rank).
+ */
+export function playersAheadSql(period: Period, wager: SQL, uid: SQL): SQL {
+  const w = wagerOf('ahead', period);
+  return sql`(
+    (select coalesce(sum(b.players), 0) from leaderboard_buckets b
+      where b.period = ${period} and b.bucket > wager_bucket(${wager}))
+    + (select count(*) from players ahead where ${w} > ${wager} and ${w} < wager_bucket_next(${wager}))
+    + (select count(*) from players ahead where ${w} = ${wager} and ahead.uid < ${uid})
+  )`;
+}
+
+interface PageRow extends Record<string, unknown> {
+  uid: string;
+  name: string;
+  wagered: string;
+  /** Players ahead of this row (search) or of the page's first row (board). */
+  ahead: string | number | null;
+}
+
 /**
  * One page of a period's leaderboard, ranked by wager (desc) with the uid breaking ties, so
  * equal totals always rank the same way. Players with nothing wagered in the period are not
- * ranked. With `search`, ranks stay the overall ranks.
+ * ranked. Ranks are the current overall ranks, also with `search` and on later pages.
+ * One SQL query, walking the period's (wager desc, uid) index from the cursor.
  */
 export async function leaderboardTop(db: Db, input: z.output<typeof leaderboardTopInput>): Promise<LeaderboardPage> {
-  const column = periodColumn[input.period];
-  const offset = input.cursor ?? 0;
-  let entries: LeaderboardEntry[];
+  const { period } = input;
+  const after = input.cursor ? decodeCursor(input.cursor, period) : null;
+  const take = input.limit + 1;
+  const w = wagerOf('p', period);
 
-  if (!input.search) {
-    // Walks the (wager desc, uid) index: cheap for the top pages people actually look at.
-    const rows = await db
-      .select({ uid: players.uid, name: players.name, wagered: column })
-      .from(players)
-      .where(gt(column, '0'))
-      .orderBy(desc(column), asc(players.uid))
-      .limit(input.limit + 1)
-      .offset(offset);
-    entries = rows.map((row, i) => ({ ...row, rank: offset + i + 1 }));
-  } else {
+  let rows: PageRow[];
+  if (input.search) {
     const pattern = `${escapeLike(input.search.toLowerCase())}%`;
-    const ranked = db
-      .select({
-        uid: players.uid,
-        name: players.name,
-        wagered: sql<string>`${column}`.as('wagered'),
-        rank: sql<number>`row_number() over (order by ${column} desc, ${players.uid} asc)`.mapWith(Number).as('rank'),
-      })
-      .from(players)
-      .where(gt(column, '0'))
-      .as('ranked');
-    entries = await db
-      .select({ uid: ranked.uid, name: ranked.name, wagered: ranked.wagered, rank: ranked.rank })
-      .from(ranked)
-      .where(sql`lower(${ranked.name}) like ${pattern}`)
-      .orderBy(asc(ranked.rank))
-      .limit(input.limit + 1)
-      .offset(offset);
+    const afterKey = after ? sql`and (${w} < ${after.w} or (${w} = ${after.w} and p.uid > ${after.u}))` : sql``;
+    rows = await queryRows<PageRow>(
+      db,
+      sql`select s.uid, s.name, s.w::text as wagered, ${playersAheadSql(period, sql`s.w`, sql`s.uid`)} as ahead
+        from (
+          select p.uid, p.name, ${w} as w from players p
+          where ${w} > 0 and lower(p.name) like ${pattern} ${afterKey}
+          order by ${w} desc, p.uid limit ${take}
+        ) s
+        order by s.w desc, s.uid`,
+    );
+  } else if (after) {
+    // Two index ranges instead of `w < x or (w = x and uid > y)`, which no index can seek.
+    rows = await queryRows<PageRow>(
+      db,
+      sql`with page as (
+          (select p.uid, p.name, ${w} as w from players p
+            where ${w} = ${after.w} and p.uid > ${after.u} order by p.uid limit ${take})
+          union all
+          (select p.uid, p.name, ${w} as w from players p
+            where ${w} > 0 and ${w} < ${after.w} order by ${w} desc, p.uid limit ${take})
+          order by w desc, uid limit ${take}
+        ), head as (select w, uid from page order by w desc, uid limit 1)
+        select page.uid, page.name, page.w::text as wagered,
+          (select ${playersAheadSql(period, sql`head.w`, sql`head.uid`)} from head) as ahead
+        from page order by page.w desc, page.uid`,
+    );
+  } else {
+    rows = await queryRows<PageRow>(
+      db,
+      sql`select p.uid, p.name, ${w}::text as wagered, 0 as ahead from players p
+        where ${w} > 0 order by ${w} desc, p.uid limit ${take}`,
+    );
   }
 
-  const hasMore = entries.length > input.limit;
+  const hasMore = rows.length > input.limit;
+  const pageRows = hasMore ? rows.slice(0, input.limit) : rows;
+  const firstAhead = Number(pageRows[0]?.ahead ?? 0);
+  const entries = pageRows.map((row, i) => ({
+    rank: input.search ? Number(row.ahead) + 1 : firstAhead + i + 1,
+    uid: row.uid,
+    name: row.name,
+    wagered: row.wagered,
+  }));
+  const last = entries.at(-1);
   return {
-    period: input.period,
-    entries: hasMore ? entries.slice(0, input.limit) : entries,
-    nextCursor: hasMore ? offset + input.limit : null,
+    period,
+    entries,
+    nextCursor: hasMore && last ? encodeCursor({ p: period, w: last.wagered, u: last.uid }) : null,
     generatedAt: new Date(),
   };
 }
@@ -104,48 +183,64 @@ interface PositionRow extends Record<string, unknown> {
   uid: string;
   name: string;
   wagered: string;
-  ahead: number | string;
+  ahead: number | string | null;
   above: { uid: string; name: string; wagered: string }[] | null;
   below: { uid: string; name: string; wagered: string }[] | null;
 }
 
-/** One player's rank in a period with their neighbours, in a single query. */
+/**
+ * One player's rank in a period with their neighbours, in a single query: the rank from the
+ * bucket counts, each neighbour list from two short ranges of the period's index.
+ */
 export async function leaderboardPosition(
   db: Db,
   input: z.output<typeof leaderboardPositionInput>,
 ): Promise<LeaderboardPosition> {
-  const column = periodColumn[input.period];
+  const { period } = input;
   const k = input.neighbours;
-  // "Ahead of me": more wagered, or the same amount and a smaller uid (the tie-break).
-  const ahead = sql`(p.${sql.identifier(column.name)} > me.w or (p.${sql.identifier(column.name)} = me.w and p.uid < me.uid))`;
-  const behind = sql`(p.${sql.identifier(column.name)} < me.w or (p.${sql.identifier(column.name)} = me.w and p.uid > me.uid))`;
-  const col = sql`p.${sql.identifier(column.name)}`;
+  const w = wagerOf('p', period);
   const [row] = await queryRows<PositionRow>(
     db,
-    sql`
-      with me as (select uid, name, ${sql.identifier(column.name)} as w from players where uid = ${input.uid})
+    sql`with me as (select p.uid, p.name, ${w} as w from players p where p.uid = ${input.uid})
       select me.uid, me.name, me.w::text as wagered,
-        (select count(*) from players p where p.${sql.identifier(column.name)} > 0 and ${ahead}) as ahead,
-        (select json_agg(a) from (
-          select p.uid, p.name, ${col}::text as wagered from players p
-          where ${col} > 0 and ${ahead} order by ${col} asc, p.uid desc limit ${k}
-        ) a) as above,
-        (select json_agg(b) from (
-          select p.uid, p.name, ${col}::text as wagered from players p
-          where ${col} > 0 and ${behind} order by ${col} desc, p.uid asc limit ${k}
-        ) b) as below
+        case when me.w > 0 then ${playersAheadSql(period, sql`me.w`, sql`me.uid`)} end as ahead,
+        case when me.w > 0 then (select json_agg(json_build_object('uid', a.uid, 'name', a.name, 'wagered', a.wagered) order by a.w, a.uid desc) from (
+          (select p.uid, p.name, ${w}::text as wagered, ${w} as w from players p
+            where ${w} = me.w and p.uid < me.uid order by p.uid desc limit ${k})
+          union all
+          (select p.uid, p.name, ${w}::text, ${w} from players p
+            where ${w} > me.w order by ${w}, p.uid desc limit ${k})
+          order by w, uid desc limit ${k}
+        ) a) end as above,
+        case when me.w > 0 then (select json_agg(json_build_object('uid', b.uid, 'name', b.name, 'wagered', b.wagered) order by b.w desc, b.uid) from (
+          (select p.uid, p.name, ${w}::text as wagered, ${w} as w from players p
+            where ${w} = me.w and p.uid > me.uid order by p.uid limit ${k})
+          union all
+          (select p.uid, p.name, ${w}::text, ${w} from players p
+            where ${w} > 0 and ${w} < me.w order by ${w} desc, p.uid limit ${k})
+          order by w desc, uid limit ${k}
+        ) b) end as below
       from me`,
   );
   if (!row) throw notFound('Player');
 
-  const ranked = Number(row.wagered) > 0;
-  const rank = ranked ? Number(row.ahead) + 1 : null;
+  const neighbour = (p: { uid: string; name: string; wagered: string }, rank: number): LeaderboardEntry => ({
+    rank,
+    uid: p.uid,
+    name: p.name,
+    wagered: p.wagered,
+  });
+  if (row.ahead === null) {
+    // Unranked: nobody is "next to" a player who is not on the board.
+    return { period, player: { uid: row.uid, name: row.name, wagered: row.wagered, rank: null }, above: [], below: [] };
+  }
+  const ahead = Number(row.ahead);
+  // `above` comes nearest-first from the query; show it top-down.
   const aboveRows = (row.above ?? []).slice().reverse();
-  const aheadCount = Number(row.ahead);
   return {
-    period: input.period,
-    player: { uid: row.uid, name: row.name, wagered: row.wagered, rank },
-    above: aboveRows.map((p, i) => ({ ...p, rank: aheadCount - aboveRows.length + i + 1 })),
-    below: ranked ? (row.below ?? []).map((p, i) => ({ ...p, rank: aheadCount + 2 + i })) : [],
+    period,
+    player: { uid: row.uid, name: row.name, wagered: row.wagered, rank: ahead + 1 },
+    above: aboveRows.map((p, i) => neighbour(p, ahead - aboveRows.length + i + 1)),
+    below: (row.below ?? []).map((p, i) => neighbour(p, ahead + 2 + i)),
   };
 }

@@ -3,7 +3,9 @@ import { and, asc, eq, gte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { notFound } from '../errors';
 import { addDays, startOfUtcDay, utcDay } from './dates';
+import { playersAheadSql } from './leaderboard';
 import { type Period, periodColumn, periods } from './periods';
+import { type PlayerRaceStanding, playerLiveRaces } from './races';
 
 const { players, playerWagerDays } = schema;
 
@@ -25,6 +27,8 @@ export interface PlayerProfile {
   uid: string;
   name: string;
   periods: Record<Period, PlayerPeriodStats>;
+  /** The player's place in every live race, soonest to end first. */
+  races: PlayerRaceStanding[];
   upstreamUpdatedAt: Date;
 }
 
@@ -32,14 +36,15 @@ type ProfileRow = Record<string, unknown> & {
   uid: string;
   name: string;
   upstream_updated_at: string | Date;
-} & Record<`wager_${Period}` | `ahead_${Period}`, string | number>;
+} & Record<`wager_${Period}`, string> &
+  Record<`ahead_${Period}`, string | number | null>;
 
-/** A player's totals and rank in every period, in one query. */
-export async function getPlayer(db: Db, uid: string): Promise<PlayerProfile> {
+/** A player's totals and rank in every period (one query) and standing in live races (one more). */
+export async function getPlayer(db: Db, uid: string, now = new Date()): Promise<PlayerProfile> {
   const perPeriod = periods.map((period) => {
-    const c = sql.identifier(periodColumn[period].name);
-    return sql`p.${c}::text as ${sql.identifier(`wager_${period}`)},
-      (select count(*) from players o where o.${c} > 0 and (o.${c} > p.${c} or (o.${c} = p.${c} and o.uid < p.uid))) as ${sql.identifier(`ahead_${period}`)}`;
+    const c = sql`p.${sql.identifier(periodColumn[period].name)}`;
+    return sql`${c}::text as ${sql.identifier(`wager_${period}`)},
+      case when ${c} > 0 then ${playersAheadSql(period, c, sql`p.uid`)} end as ${sql.identifier(`ahead_${period}`)}`;
   });
   const [row] = await queryRows<ProfileRow>(
     db,
@@ -48,11 +53,12 @@ export async function getPlayer(db: Db, uid: string): Promise<PlayerProfile> {
   if (!row) throw notFound('Player');
   const stats = Object.fromEntries(
     periods.map((period) => {
-      const wagered = String(row[`wager_${period}`]);
-      return [period, { wagered, rank: Number(wagered) > 0 ? Number(row[`ahead_${period}`]) + 1 : null }];
+      const ahead = row[`ahead_${period}`];
+      return [period, { wagered: row[`wager_${period}`], rank: ahead === null ? null : Number(ahead) + 1 }];
     }),
   ) as Record<Period, PlayerPeriodStats>;
-  return { uid: row.uid, name: row.name, periods: stats, upstreamUpdatedAt: new Date(row.upstream_updated_at) };
+  const races = await playerLiveRaces(db, uid, now);
+  return { uid: row.uid, name: row.name, periods: stats, races, upstreamUpdatedAt: new Date(row.upstream_updated_at) };
 }
 
 export interface PlayerHistory {

@@ -1,4 +1,4 @@
-import { type Db, schema } from '@goated/db';
+import { type Db, queryRows, schema, type Tx } from '@goated/db';
 import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { notFound } from '../errors';
@@ -23,7 +23,10 @@ export const raceStandingsInput = z.object({
   limit: z.number().int().min(1).max(100).default(10),
 });
 
-type RaceRow = typeof races.$inferSelect;
+/** How many ranks a finished race keeps (every paid rank: a split has at most 100). */
+export const RACE_RESULTS_KEPT = 100;
+
+export type RaceRow = typeof races.$inferSelect;
 
 export interface Race {
   id: number;
@@ -40,14 +43,15 @@ export interface Race {
 
 /**
  * The status a reader should see. The stored status is moved on by the scheduler; until it
- * ticks, the clock already tells that an upcoming race has started.
+ * ticks, the clock already tells that an upcoming race has started. A race stays `live` after
+ * its end until it is finalized (within one scheduler tick).
  */
 export function effectiveStatus(race: Pick<RaceRow, 'status' | 'startsAt' | 'endsAt'>, now: Date): RaceStatus {
   if (race.status === 'completed' || race.status === 'cancelled') return race.status;
   return now < race.startsAt ? 'upcoming' : 'live';
 }
 
-function toRace(row: RaceRow, now: Date): Race {
+export function toRace(row: RaceRow, now: Date): Race {
   return {
     id: row.id,
     name: row.name,
@@ -104,10 +108,59 @@ export interface RaceStanding {
 export interface RaceStandings {
   raceId: number;
   status: RaceStatus;
+  /** The window, for countdowns. */
+  startsAt: Date;
+  endsAt: Date;
   /** True once results are final: they will never change. */
   final: boolean;
   standings: RaceStanding[];
   generatedAt: Date;
+}
+
+/**
+ * The ranking inside a race's window: each player's wager summed over the UTC days the window
+ * covers, highest first, ties broken by uid (as on the leaderboards). Players who wagered
+ * nothing in the window are not ranked.
+ */
+export async function rankRace(
+  db: Db | Tx,
+  race: Pick<RaceRow, 'startsAt' | 'endsAt' | 'prizeSplit'>,
+  limit: number,
+): Promise<RaceStanding[]> {
+  const { from, to } = dayRange(race.startsAt, race.endsAt);
+  const total = sql<string>`sum(${playerWagerDays.wagered})`;
+  const rows = await db
+    .select({ uid: playerWagerDays.playerUid, name: players.name, wagered: total })
+    .from(playerWagerDays)
+    .innerJoin(players, eq(players.uid, playerWagerDays.playerUid))
+    .where(and(gte(playerWagerDays.day, from), lt(playerWagerDays.day, to)))
+    .groupBy(playerWagerDays.playerUid, players.name)
+    .having(sql`${total} > 0`)
+    .orderBy(desc(total), asc(playerWagerDays.playerUid))
+    .limit(limit);
+  return rows.map((row, i) => ({
+    rank: i + 1,
+    uid: row.uid,
+    name: row.name,
+    wagered: row.wagered,
+    prize: race.prizeSplit[i] ?? '0.00',
+  }));
+}
+
+/** A finished race's frozen results, best first. */
+export async function raceResultsOf(db: Db | Tx, raceId: number, limit: number): Promise<RaceStanding[]> {
+  return db
+    .select({
+      rank: raceResults.rank,
+      uid: raceResults.playerUid,
+      name: raceResults.playerName,
+      wagered: raceResults.wagered,
+      prize: raceResults.prize,
+    })
+    .from(raceResults)
+    .where(eq(raceResults.raceId, raceId))
+    .orderBy(asc(raceResults.rank))
+    .limit(limit);
 }
 
 /**
@@ -119,45 +172,71 @@ export async function getRaceStandings(
   input: z.output<typeof raceStandingsInput>,
   now = new Date(),
 ): Promise<RaceStandings> {
-  const race = await getRace(db, input.raceId, now);
-  const base = { raceId: race.id, status: race.status, generatedAt: now };
-  if (race.status === 'completed') {
-    const rows = await db
-      .select({
-        rank: raceResults.rank,
-        uid: raceResults.playerUid,
-        name: raceResults.playerName,
-        wagered: raceResults.wagered,
-        prize: raceResults.prize,
-      })
-      .from(raceResults)
-      .where(eq(raceResults.raceId, race.id))
-      .orderBy(asc(raceResults.rank))
-      .limit(input.limit);
-    return { ...base, final: true, standings: rows };
-  }
-  if (race.status !== 'live') return { ...base, final: race.status === 'cancelled', standings: [] };
+  const [row] = await db.select().from(races).where(eq(races.id, input.raceId));
+  if (!row) throw notFound('Race');
+  const status = effectiveStatus(row, now);
+  const base = { raceId: row.id, status, startsAt: row.startsAt, endsAt: row.endsAt, generatedAt: now };
+  if (status === 'completed') return { ...base, final: true, standings: await raceResultsOf(db, row.id, input.limit) };
+  if (status !== 'live') return { ...base, final: status === 'cancelled', standings: [] };
+  return { ...base, final: false, standings: await rankRace(db, row, input.limit) };
+}
 
-  const { from, to } = dayRange(race.startsAt, race.endsAt);
-  const total = sql<string>`sum(${playerWagerDays.wagered})`;
-  const rows = await db
-    .select({ uid: playerWagerDays.playerUid, name: players.name, wagered: total })
-    .from(playerWagerDays)
-    .innerJoin(players, eq(players.uid, playerWagerDays.playerUid))
-    .where(and(gte(playerWagerDays.day, from), lt(playerWagerDays.day, to)))
-    .groupBy(playerWagerDays.playerUid, players.name)
-    .having(sql`${total} > 0`)
-    .orderBy(desc(total), asc(playerWagerDays.playerUid))
-    .limit(input.limit);
-  return {
-    ...base,
-    final: false,
-    standings: rows.map((row, i) => ({
-      rank: i + 1,
-      uid: row.uid,
+/** A player's place in one live race. */
+export interface PlayerRaceStanding {
+  raceId: number;
+  name: string;
+  endsAt: Date;
+  wagered: string;
+  /** null when the player has wagered nothing inside the window yet. */
+  rank: number | null;
+  /** What the current rank would pay ("0.00" outside the paid ranks). */
+  prize: string;
+}
+
+interface PlayerRaceRow extends Record<string, unknown> {
+  id: number;
+  name: string;
+  ends_at: string | Date;
+  prize_split: string[];
+  wagered: string;
+  ahead: string | number | null;
+}
+
+/** Where `uid` stands in every live race, in one query (each race ranked as `rankRace` does). */
+export async function playerLiveRaces(db: Db, uid: string, now = new Date()): Promise<PlayerRaceStanding[]> {
+  const rows = await queryRows<PlayerRaceRow>(
+    db,
+    sql`with live as (
+        select r.id, r.name, r.ends_at, r.prize_split,
+          (r.starts_at at time zone 'UTC')::date as first_day,
+          ((r.ends_at - interval '1 millisecond') at time zone 'UTC')::date + 1 as end_day
+        from races r
+        where r.status in ('upcoming', 'live') and r.starts_at <= ${now.toISOString()}::timestamptz
+      ), mine as (
+        select live.id, coalesce(sum(d.wagered), 0) as total
+        from live left join player_wager_days d
+          on d.player_uid = ${uid} and d.day >= live.first_day and d.day < live.end_day
+        group by live.id
+      )
+      select live.id, live.name, live.ends_at, live.prize_split, mine.total::numeric(20, 2)::text as wagered,
+        case when mine.total > 0 then (
+          select count(*) from (
+            select d.player_uid, sum(d.wagered) as total from player_wager_days d
+            where d.day >= live.first_day and d.day < live.end_day group by d.player_uid
+          ) t where t.total > mine.total or (t.total = mine.total and t.player_uid < ${uid})
+        ) end as ahead
+      from live join mine on mine.id = live.id
+      order by live.ends_at, live.id`,
+  );
+  return rows.map((row) => {
+    const rank = row.ahead === null ? null : Number(row.ahead) + 1;
+    return {
+      raceId: Number(row.id),
       name: row.name,
+      endsAt: new Date(row.ends_at),
       wagered: row.wagered,
-      prize: race.prizes[i]?.prize ?? '0.00',
-    })),
-  };
+      rank,
+      prize: (rank !== null ? row.prize_split[rank - 1] : undefined) ?? '0.00',
+    };
+  });
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { date, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, date, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { createdAt, money, tstz, updatedAt } from './columns';
 
 /** A referred player as the affiliate's upstream feed reports them, keyed by upstream uid. */
@@ -18,11 +18,14 @@ export const players = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    // One index per leaderboard period, matching ORDER BY wager DESC, uid ASC exactly.
-    index('players_rank_today_idx').on(t.wagerToday.desc(), t.uid),
-    index('players_rank_week_idx').on(t.wagerWeek.desc(), t.uid),
-    index('players_rank_month_idx').on(t.wagerMonth.desc(), t.uid),
-    index('players_rank_all_time_idx').on(t.wagerAllTime.desc(), t.uid),
+    // One index per leaderboard period, matching a plain `ORDER BY wager DESC, uid` exactly
+    // (and, scanned backwards, `ORDER BY wager, uid DESC`). NULLS FIRST is what `DESC` means
+    // in PostgreSQL: with drizzle's default (NULLS LAST) the planner cannot use the index for
+    // that ORDER BY, although the column is NOT NULL, and sorts the whole table instead.
+    index('players_rank_today_idx').on(t.wagerToday.desc().nullsFirst(), t.uid),
+    index('players_rank_week_idx').on(t.wagerWeek.desc().nullsFirst(), t.uid),
+    index('players_rank_month_idx').on(t.wagerMonth.desc().nullsFirst(), t.uid),
+    index('players_rank_all_time_idx').on(t.wagerAllTime.desc().nullsFirst(), t.uid),
     index('players_name_search_idx').on(sql`lower(${t.name}) text_pattern_ops`),
   ],
 );
@@ -43,4 +46,25 @@ export const playerWagerDays = pgTable(
     // Race standings sum a day range across all players.
     index('player_wager_days_day_idx').on(t.day, t.playerUid),
   ],
+);
+
+export const leaderboardPeriods = ['today', 'week', 'month', 'all'] as const;
+
+/**
+ * How many ranked players (wager > 0) each period has per wager bucket: a bucket is the
+ * wager truncated to two significant digits (`wager_bucket()`, e.g. 12,345.67 → 12,000), so
+ * a bucket holds a narrow band of amounts. A rank is then "players in higher buckets" (a sum
+ * over at most a few hundred rows) plus a short index range inside the player's own bucket,
+ * instead of counting every player ahead. Kept exact by statement-level triggers on
+ * `players` (migration 0002), inside the writer's own transaction.
+ */
+export const leaderboardBuckets = pgTable(
+  'leaderboard_buckets',
+  {
+    period: text('period', { enum: leaderboardPeriods }).notNull(),
+    /** Lower bound of the bucket, as `wager_bucket(wager)` computes it. */
+    bucket: money('bucket').notNull(),
+    players: bigint('players', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.period, t.bucket] })],
 );

@@ -1,0 +1,274 @@
+/**
+ * `pnpm bench leaderboard`
+ *
+ * 1. `leaderboard.top` over HTTP (the cached path: a hot leaderboard costs no query) beside a
+ *    bare Fastify route on the same server returning the same JSON, serialized per request.
+ *    Load comes from autocannon in a child process, to 127.0.0.1 only.
+ * 2. With DATABASE_URL: uncached `leaderboard.top` (top 100, and pages deep in the board) and
+ *    `leaderboard.position` latency with 1,000,000 players on the real PostgreSQL, in a
+ *    database this bench creates and drops.
+ */
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { getPlayer, leaderboardPosition, leaderboardTop, type Period, periods, runSync } from '@goated/api';
+import { createDb, type Db, queryRows } from '@goated/db';
+import { createTestDb } from '@goated/db/testing';
+import { sql } from 'drizzle-orm';
+import { createServer } from '../src/app';
+import { loadConfig } from '../src/config';
+import type { BenchRow } from './run';
+
+const run = promisify(execFile);
+const autocannon = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+
+const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+const CONNECTIONS = 32;
+const PLAYERS = Number(process.env.BENCH_PLAYERS ?? 1_000_000);
+
+interface LoadResult {
+  requestsPerSecond: number;
+  p99Ms: number;
+}
+
+async function load(url: string, seconds: number, headers: string[] = []): Promise<LoadResult> {
+  const { stdout } = await run(
+    process.execPath,
+    [autocannon, '-c', String(CONNECTIONS), '-d', String(seconds), ...headers.flatMap((h) => ['-H', h]), '-j', url],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  const result: { requests: { average: number }; latency: { p99: number }; non2xx: number; errors: number } =
+    JSON.parse(stdout);
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  }
+  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99 };
+}
+
+function feed(count: number) {
+  return {
+    name: 'bench',
+    fetchRecords: async () =>
+      Array.from({ length: count }, (_, i) => {
+        const amount = ((i * 7919) % 100_000) + 0.5;
+        return {
+          uid: `p${String(i).padStart(6, '0')}`,
+          name: `Player ${i}`,
+          wagered: { today: amount / 10, this_week: amount, this_month: amount * 3, all_time: amount * 20 },
+        };
+      }),
+  };
+}
+
+/** req/s of the cached `leaderboard.top` against the bare route, best of two alternating runs. */
+async function httpRows(): Promise<BenchRow[]> {
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    SYNC_ENABLED: 'false',
+    WEB_DIST: '/none',
+  });
+  const db = await createDb({}); // in-memory PGlite: the cached path never reaches it anyway
+  const server = await createServer(config, { db });
+  await runSync(server.deps, feed(5000));
+  const rows: BenchRow[] = [];
+  const bodies = new Map<number, { value: unknown; text: string }>();
+  // The reference: what a plain Fastify route answering the same JSON costs, serializing it on
+  // every request as a route normally does; and, stricter, sending the ready-made string.
+  server.app.get<{ Querystring: { limit: string } }>(
+    '/bench/bare',
+    async (req) => bodies.get(Number(req.query.limit))?.value,
+  );
+  server.app.get<{ Querystring: { limit: string } }>('/bench/bare-string', async (req, reply) =>
+    reply.header('content-type', 'application/json').send(bodies.get(Number(req.query.limit))?.text),
+  );
+  const base = await server.start();
+  try {
+    for (const limit of [10, 100]) {
+      const input = encodeURIComponent(JSON.stringify({ json: { period: 'month', limit } }));
+      const trpcUrl = `${base}/trpc/leaderboard.top?input=${input}`;
+      const response = await fetch(trpcUrl);
+      const text = await response.text();
+      bodies.set(limit, { value: JSON.parse(text), text });
+      const bareUrl = `${base}/bench/bare?limit=${limit}`;
+      const stringUrl = `${base}/bench/bare-string?limit=${limit}`;
+      for (const url of [bareUrl, stringUrl]) {
+        if ((await (await fetch(url)).text()) !== text) throw new Error(`${url} does not answer the same JSON`);
+      }
+
+      for (const url of [trpcUrl, bareUrl, stringUrl]) await load(url, 1); // warm-up: JIT, sockets, cache
+      const ours: LoadResult[] = [];
+      const bare: LoadResult[] = [];
+      const preSerialized: LoadResult[] = [];
+      for (let i = 0; i < 2; i++) {
+        bare.push(await load(bareUrl, HTTP_SECONDS));
+        ours.push(await load(trpcUrl, HTTP_SECONDS));
+        preSerialized.push(await load(stringUrl, HTTP_SECONDS));
+      }
+      const best = (results: LoadResult[]) => Math.max(...results.map((r) => r.requestsPerSecond));
+      rows.push({
+        metric: `leaderboard.top over HTTP, cached, top ${limit} (${text.length} B) vs bare route, ${CONNECTIONS} conns`,
+        ours: best(ours),
+        reference: best(bare),
+        unit: 'req/s',
+        target: '>= 0.7x',
+      });
+      rows.push({
+        metric: `leaderboard.top over HTTP, cached, top ${limit} vs bare route sending a ready string`,
+        ours: best(ours),
+        reference: best(preSerialized),
+        unit: 'req/s',
+      });
+      if (limit === 10) {
+        // For the record: the stock tRPC adapter on the same cached answer (the fast path steps
+        // aside for requests carrying a trpc-accept header).
+        const stock = await load(trpcUrl, HTTP_SECONDS, ['trpc-accept: application/json']);
+        rows.push({
+          metric: 'leaderboard.top over HTTP, cached, top 10, stock tRPC adapter (no fast path) vs bare route',
+          ours: stock.requestsPerSecond,
+          reference: best(bare),
+          unit: 'req/s',
+        });
+      }
+    }
+  } finally {
+    await server.stop();
+    await db.close();
+  }
+  return rows;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function timed(count: number, call: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < Math.min(20, count); i++) await call(i); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await call(i);
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
+/** A pseudo-random but repeatable sequence (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function fill(db: Db, count: number): Promise<void> {
+  // Index builds beat a million random index insertions: drop the players' secondary
+  // indexes, insert in one statement, and recreate them from their own definitions.
+  const indexes = await queryRows<{ name: string; def: string }>(
+    db,
+    sql`select indexname as name, indexdef as def from pg_indexes
+        where tablename = 'players' and indexname <> 'players_pkey'`,
+  );
+  for (const index of indexes) await db.execute(sql.raw(`drop index "${index.name}"`));
+  // Heavy-tailed amounts (1 cent … 10 million) with many ties at round values, ~30 % of
+  // players inactive today; the triggers fill leaderboard_buckets from the same statement.
+  await db.execute(sql`
+    insert into players (uid, name, wager_today, wager_week, wager_month, wager_all_time, upstream_updated_at)
+    select 'p' || lpad(i::text, 7, '0'), 'Player ' || i,
+      case when random() < 0.3 then 0 else round((10 ^ (random() * 5))::numeric, 2) end,
+      round((10 ^ (random() * 6))::numeric, 2),
+      case when random() < 0.1 then round((10 ^ (random() * 3))::numeric, 0)
+           else round((10 ^ (random() * 6.5))::numeric, 2) end,
+      round((10 ^ (random() * 7))::numeric, 2),
+      now()
+    from generate_series(1, ${count}) as i`);
+  for (const index of indexes) await db.execute(sql.raw(index.def));
+  await db.execute(sql`vacuum analyze players`);
+  await db.execute(sql`vacuum analyze leaderboard_buckets`);
+}
+
+async function databaseRows(): Promise<BenchRow[]> {
+  // A fresh database on DATABASE_URL's server, dropped again on close.
+  const handle = await createTestDb('postgres');
+  const rows: BenchRow[] = [];
+  try {
+    const filling = performance.now();
+    await fill(handle.db, PLAYERS);
+    console.log(
+      `  (${PLAYERS.toLocaleString('en')} players inserted and indexed in ${((performance.now() - filling) / 1000).toFixed(1)} s)`,
+    );
+    const random = prng(7);
+    const period = (i: number): Period => periods[i % periods.length] ?? 'month';
+    const uid = () => `p${String(1 + Math.floor(random() * PLAYERS)).padStart(7, '0')}`;
+    const N = 400;
+
+    const top = await timed(N, (i) => leaderboardTop(handle.db, { period: period(i), limit: 100 }));
+    rows.push({ metric: 'leaderboard.top uncached, top 100, 1M players, p50', ours: top.p50, unit: 'ms' });
+    rows.push({
+      metric: 'leaderboard.top uncached, top 100, 1M players, p99',
+      ours: top.p99,
+      unit: 'ms',
+      target: '< 20 ms',
+    });
+
+    // Pages deep in the board: a cursor taken at a random player's key.
+    const cursors: { period: Period; cursor: string | null }[] = [];
+    for (let i = 0; i < 100; i++) {
+      const p = period(i);
+      const pos = await leaderboardPosition(handle.db, { period: p, uid: uid(), neighbours: 1 });
+      const above = pos.above[0];
+      if (!above) continue;
+      const text = Buffer.from(JSON.stringify({ p, w: above.wagered, u: above.uid })).toString('base64url');
+      cursors.push({ period: p, cursor: text });
+    }
+    const deep = await timed(N, (i) => {
+      const c = cursors[i % cursors.length] ?? { period: 'month', cursor: null };
+      return leaderboardTop(handle.db, { period: c.period, limit: 100, cursor: c.cursor });
+    });
+    rows.push({
+      metric: 'leaderboard.top uncached, a page of 100 deep in the board (cursor), p99',
+      ours: deep.p99,
+      unit: 'ms',
+      target: '< 20 ms',
+    });
+
+    const position = await timed(N, (i) =>
+      leaderboardPosition(handle.db, { period: period(i), uid: uid(), neighbours: 2 }),
+    );
+    rows.push({ metric: 'leaderboard.position uncached, random player of 1M, p50', ours: position.p50, unit: 'ms' });
+    rows.push({
+      metric: 'leaderboard.position uncached, random player of 1M, p99',
+      ours: position.p99,
+      unit: 'ms',
+      target: '< 5 ms',
+    });
+
+    const profile = await timed(200, () => getPlayer(handle.db, uid()));
+    rows.push({
+      metric: 'players.get (rank in all 4 periods), random player of 1M, p99',
+      ours: profile.p99,
+      unit: 'ms',
+    });
+
+    const search = await timed(200, (i) =>
+      leaderboardTop(handle.db, { period: period(i), limit: 10, search: `player ${1 + Math.floor(random() * 999)}` }),
+    );
+    rows.push({ metric: 'leaderboard.top with search (name prefix), top 10, p99', ours: search.p99, unit: 'ms' });
+  } finally {
+    await handle.close();
+  }
+  return rows;
+}
+
+export default async function leaderboardBench(): Promise<BenchRow[]> {
+  const rows = await httpRows();
+  if (process.env.DATABASE_URL) rows.push(...(await databaseRows()));
+  else console.log('  (DATABASE_URL not set: skipping the 1,000,000-player PostgreSQL figures)');
+  return rows;
+}

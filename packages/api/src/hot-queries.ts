@@ -1,0 +1,56 @@
+import superjson from 'superjson';
+import type { z } from 'zod';
+import type { AppDeps } from './context';
+import { leaderboardPositionInput, leaderboardTopInput } from './services/leaderboard';
+import { cachedLeaderboardPosition, cachedLeaderboardTop, cachedRaceStandings } from './services/live';
+import { raceStandingsInput } from './services/races';
+
+type HotDeps = Pick<AppDeps, 'db' | 'bus' | 'live'>;
+
+/**
+ * A public query answered from the read caches. The transport may serve it on a fast path
+ * beside tRPC: same input schema, same service, same value — `answer` returns undefined for
+ * an input it does not accept, so tRPC answers that request (with its error) instead.
+ */
+export interface HotQuery {
+  answer(deps: HotDeps, input: unknown): Promise<object> | undefined;
+}
+
+function hot<S extends z.ZodType, R extends object>(
+  schema: S,
+  run: (deps: HotDeps, input: z.output<S>) => Promise<R>,
+): HotQuery {
+  return {
+    answer(deps, input) {
+      const parsed = schema.safeParse(input);
+      return parsed.success ? run(deps, parsed.data) : undefined;
+    },
+  };
+}
+
+/** By procedure path. Each is a `publicProcedure` query doing exactly this, in its router. */
+export const hotQueries: Readonly<Record<string, HotQuery>> = {
+  'leaderboard.top': hot(leaderboardTopInput, cachedLeaderboardTop),
+  'leaderboard.position': hot(leaderboardPositionInput, cachedLeaderboardPosition),
+  'races.standings': hot(raceStandingsInput, cachedRaceStandings),
+};
+
+/** A procedure input as it travels in a URL (superjson), back to its value. */
+export function deserializeInput(text: string): unknown {
+  return superjson.deserialize(JSON.parse(text));
+}
+
+const wireJson = new WeakMap<object, string>();
+
+/**
+ * `value` serialized as the router's transformer puts it on the wire, computed once per object:
+ * a cached result is the same object for every request, so it is serialized once, not per hit.
+ */
+export function toWireJson(value: object): string {
+  let json = wireJson.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(superjson.serialize(value));
+    wireJson.set(value, json);
+  }
+  return json;
+}

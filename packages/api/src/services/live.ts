@@ -1,0 +1,168 @@
+import type { TrackedEnvelope } from '@trpc/server';
+import type { z } from 'zod';
+import type { AppDeps } from '../context';
+import type { EventBus } from '../events/bus';
+import { QueryCache } from '../events/query-cache';
+import { SharedFeeds } from '../events/shared-feed';
+import {
+  type LeaderboardPage,
+  type LeaderboardPosition,
+  leaderboardPosition,
+  type leaderboardPositionInput,
+  leaderboardTop,
+  type leaderboardTopInput,
+} from './leaderboard';
+import type { Period } from './periods';
+import { getRaceStandings, type RaceStandings, type raceStandingsInput } from './races';
+
+/** Tuning of the read caches and live streams; the server sets it from its configuration. */
+export interface LiveOptions {
+  /** A stream recomputes — and pushes — at most once per interval (LEADERBOARD_PUSH_INTERVAL_MS). */
+  pushIntervalMs: number;
+  /** Cached query results per kind (LRU). */
+  cacheEntries?: number;
+  /** Where a failed background recomputation is reported (default: console.error). */
+  onError?: (error: unknown, where: string) => void;
+}
+
+export const defaultLiveOptions: LiveOptions = { pushIntervalMs: 1000 };
+
+/** An entry's upper age: a bound on staleness should an invalidation event ever be lost. */
+const CACHE_MAX_AGE_MS = 30_000;
+
+/**
+ * The per-server state behind cached reads and shared streams. One per event bus (that is, per
+ * server, or per test), created on first use: caches are cleared by the bus's change events,
+ * streams are shared by every subscriber of the same key.
+ */
+export interface Live {
+  boards: QueryCache<LeaderboardPage>;
+  positions: QueryCache<LeaderboardPosition>;
+  raceStandings: QueryCache<RaceStandings>;
+  boardFeeds: SharedFeeds<LeaderboardPage>;
+  raceFeeds: SharedFeeds<RaceStandings>;
+}
+
+const liveByBus = new WeakMap<EventBus, Live>();
+
+export function live(deps: Pick<AppDeps, 'bus' | 'live'>): Live {
+  const existing = liveByBus.get(deps.bus);
+  if (existing) return existing;
+  const options = { ...defaultLiveOptions, ...deps.live };
+  const onError =
+    options.onError ??
+    ((error: unknown, where: string) => console.error(`live stream ${where}: recomputation failed`, error));
+  const cache = { maxEntries: options.cacheEntries ?? 500, maxAgeMs: CACHE_MAX_AGE_MS };
+  const created: Live = {
+    boards: new QueryCache(cache),
+    positions: new QueryCache(cache),
+    raceStandings: new QueryCache(cache),
+    boardFeeds: new SharedFeeds({
+      intervalMs: options.pushIntervalMs,
+      onError: (e, key) => onError(e, `leaderboard ${key}`),
+    }),
+    raceFeeds: new SharedFeeds({ intervalMs: options.pushIntervalMs, onError: (e, key) => onError(e, `race ${key}`) }),
+  };
+  // Registered before any stream's watcher, so a stream recomputing after an event never reads
+  // a cache entry from before it.
+  deps.bus.subscribe('leaderboard.changed', () => {
+    created.boards.clear();
+    created.positions.clear();
+    created.raceStandings.clear();
+  });
+  deps.bus.subscribe('race.changed', () => created.raceStandings.clear());
+  liveByBus.set(deps.bus, created);
+  return created;
+}
+
+type LiveDeps = Pick<AppDeps, 'db' | 'bus' | 'live'>;
+
+/** `leaderboardTop`, answered from memory until the next `leaderboard.changed`. */
+export function cachedLeaderboardTop(
+  deps: LiveDeps,
+  input: z.output<typeof leaderboardTopInput>,
+): Promise<LeaderboardPage> {
+  const key = JSON.stringify([input.period, input.limit, input.cursor ?? null, input.search ?? null]);
+  return live(deps).boards.get(key, () => leaderboardTop(deps.db, input));
+}
+
+export function cachedLeaderboardPosition(
+  deps: LiveDeps,
+  input: z.output<typeof leaderboardPositionInput>,
+): Promise<LeaderboardPosition> {
+  const key = JSON.stringify([input.period, input.uid, input.neighbours]);
+  return live(deps).positions.get(key, () => leaderboardPosition(deps.db, input));
+}
+
+/** Race standings from memory until wagers or the race change — or the race starts or ends. */
+export function cachedRaceStandings(
+  deps: LiveDeps,
+  input: z.output<typeof raceStandingsInput>,
+): Promise<RaceStandings> {
+  const key = JSON.stringify([input.raceId, input.limit]);
+  return live(deps).raceStandings.get(
+    key,
+    () => getRaceStandings(deps.db, input),
+    // The clock alone changes what a race shows when it starts or ends.
+    (standings) =>
+      standings.status === 'upcoming'
+        ? standings.startsAt.getTime()
+        : standings.status === 'live'
+          ? standings.endsAt.getTime()
+          : undefined,
+  );
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * `leaderboard.onUpdate`: the top `limit` of `period` now, then again whenever it changes —
+ * one stream per (period, limit) shared by all its subscribers, recomputed at most once per
+ * push interval however many syncs land, and silent when a change leaves the top N as it was.
+ */
+export function leaderboardUpdates(
+  deps: LiveDeps,
+  input: { period: Period; limit: number },
+  signal?: AbortSignal,
+): AsyncGenerator<TrackedEnvelope<LeaderboardPage>> {
+  return live(deps).boardFeeds.subscribe(
+    `${input.period}:${input.limit}`,
+    () => ({
+      load: () => cachedLeaderboardTop(deps, { period: input.period, limit: input.limit, cursor: null }),
+      same: (previous, next) => sameJson(previous.entries, next.entries),
+      watch: (onChange) => deps.bus.subscribe('leaderboard.changed', onChange),
+    }),
+    signal,
+  );
+}
+
+/** `races.onUpdate`: a race's standings now, then on every change, coalesced the same way. */
+export function raceUpdates(
+  deps: LiveDeps,
+  input: { raceId: number; limit: number },
+  signal?: AbortSignal,
+): AsyncGenerator<TrackedEnvelope<RaceStandings>> {
+  return live(deps).raceFeeds.subscribe(
+    `${input.raceId}:${input.limit}`,
+    () => ({
+      load: () => cachedRaceStandings(deps, input),
+      same: (previous, next) =>
+        previous.status === next.status &&
+        previous.final === next.final &&
+        sameJson(previous.standings, next.standings),
+      watch: (onChange) => {
+        const offWagers = deps.bus.subscribe('leaderboard.changed', onChange);
+        const offRace = deps.bus.subscribe('race.changed', (event) => {
+          if (event.raceId === input.raceId) onChange();
+        });
+        return () => {
+          offWagers();
+          offRace();
+        };
+      },
+    }),
+    signal,
+  );
+}
