@@ -3,6 +3,7 @@ import websocket from '@fastify/websocket';
 import {
   type AppDeps,
   createInProcessBus,
+  createRedisBus,
   type EventBus,
   loadPlayerRecords,
   SimulatedUpstream,
@@ -17,6 +18,7 @@ import type { Config } from './config';
 import { healthPlugin } from './plugins/health';
 import { trpcPlugin } from './plugins/trpc';
 import { webPlugin } from './plugins/web';
+import { RealtimeCounters } from './realtime/stats';
 
 export interface Server {
   app: FastifyInstance;
@@ -51,13 +53,48 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const db =
     overrides.db ??
     (await createDb({ databaseUrl: config.db.url, dataDir: config.db.dataDir, poolMax: config.db.poolMax }));
-  const bus = overrides.bus ?? createInProcessBus();
-  const deps: AppDeps = { db: db.db, dbKind: db.kind, pingDb: db.ping, bus, version: pkg.version };
+  const bus =
+    overrides.bus ??
+    (config.redis.url
+      ? createRedisBus({ url: config.redis.url, prefix: config.redis.prefix, log: app.log.child({ component: 'bus' }) })
+      : createInProcessBus());
+  const stats = new RealtimeCounters();
+  const deps: AppDeps = {
+    db: db.db,
+    dbKind: db.kind,
+    pingDb: db.ping,
+    bus,
+    version: pkg.version,
+    log: app.log,
+    realtime: stats,
+  };
+  const { realtime } = config;
 
   // Order matters: the WebSocket plugin must exist before tRPC asks for it.
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(websocket, {
+    options: {
+      maxPayload: realtime.maxMessageBytes,
+      // Off unless asked: deflate cannot share one encoding across subscribers (see docs/SCALING.md).
+      perMessageDeflate: realtime.compression
+        ? { threshold: 1024, serverNoContextTakeover: true, clientNoContextTakeover: true }
+        : false,
+    },
+  });
   await app.register(healthPlugin, { deps });
-  await app.register(trpcPlugin, { deps });
+  await app.register(trpcPlugin, {
+    deps,
+    realtime: {
+      stats,
+      keepAlive: { pingMs: realtime.pingMs, pongWaitMs: realtime.pongWaitMs },
+      limits: {
+        maxMessageBytes: realtime.maxMessageBytes,
+        messagesPerSecond: realtime.messagesPerSecond,
+        messageBurst: realtime.messageBurst,
+        maxSubscriptions: realtime.maxSubscriptions,
+        maxBufferedBytes: realtime.maxBufferedBytes,
+      },
+    },
+  });
   await app.register(webPlugin, { root: config.webDist });
 
   let scheduler: SyncScheduler | undefined;

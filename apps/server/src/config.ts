@@ -16,6 +16,22 @@ const postgresUrl = z.string().refine((v) => {
   }
 }, 'must be a postgres:// URL, e.g. postgres://user:pass@127.0.0.1:5432/goated');
 
+const redisUrl = z.string().refine((v) => {
+  try {
+    const url = new URL(v);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be a redis:// URL, e.g. redis://127.0.0.1:6379');
+
+const positiveInt = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
 const port = z.coerce
   .number({ message: 'must be a number' })
   .int('must be a whole number')
@@ -41,6 +57,16 @@ const envSchema = z.object({
   SIMULATOR_PLAYERS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1_000_000).default(500),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int().min(100).default(10_000),
   WEB_DIST: z.string().min(1).default(`${repoRoot}apps/web/dist`),
+  REDIS_URL: redisUrl.optional(),
+  REDIS_PREFIX: z.string().min(1).max(64).default('goated:'),
+  WS_PING_MS: positiveInt(50, 600_000).default(30_000),
+  WS_PONG_WAIT_MS: positiveInt(50, 600_000).default(10_000),
+  WS_MAX_MESSAGE_BYTES: positiveInt(1024, 16 * 1024 * 1024).default(64 * 1024),
+  WS_MAX_MESSAGES_PER_SECOND: positiveInt(1, 100_000).default(50),
+  WS_MESSAGE_BURST: positiveInt(1, 100_000).default(100),
+  WS_MAX_SUBSCRIPTIONS: positiveInt(1, 10_000).default(50),
+  WS_MAX_BUFFERED_BYTES: positiveInt(16 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  WS_COMPRESSION: bool.default(false),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -54,6 +80,19 @@ export interface Config {
   sync: { enabled: boolean; intervalMs: number; seedDemoData: boolean; simulatorPlayers: number };
   shutdownTimeoutMs: number;
   webDist: string;
+  /** Unset url → events fan out in-process only. */
+  redis: { url: string | undefined; prefix: string };
+  realtime: {
+    pingMs: number;
+    pongWaitMs: number;
+    maxMessageBytes: number;
+    messagesPerSecond: number;
+    messageBurst: number;
+    maxSubscriptions: number;
+    maxBufferedBytes: number;
+    /** permessage-deflate (off by default: see docs/SCALING.md for the measurement). */
+    compression: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -87,5 +126,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webDist: e.WEB_DIST,
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    realtime: {
+      pingMs: e.WS_PING_MS,
+      pongWaitMs: e.WS_PONG_WAIT_MS,
+      maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+      messagesPerSecond: e.WS_MAX_MESSAGES_PER_SECOND,
+      messageBurst: e.WS_MESSAGE_BURST,
+      maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      compression: e.WS_COMPRESSION,
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { ApiKeyScope, Db, DbKind } from '@goated/db';
 import type { EventBus } from './events/bus';
+import type { RealtimeStatsSource } from './services/stats';
 
 /** What the server process hands the router: long-lived dependencies, built once. */
 export interface AppDeps {
@@ -8,6 +9,17 @@ export interface AppDeps {
   pingDb(): Promise<void>;
   bus: EventBus;
   version: string;
+  /** The server's logger, for background work that has no request to report to. */
+  log?: DepsLogger;
+  /** Connection and message counters of the transport (the server owns the transport). */
+  realtime?: RealtimeStatsSource;
+}
+
+/** The subset of pino's logger the router and services use. */
+export interface DepsLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
 /** The signed-in identity behind a request (accounts arrive with the auth layer). */

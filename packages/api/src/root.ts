@@ -1,3 +1,4 @@
+import { adminRouter } from './router/admin';
 import { healthRouter } from './router/health';
 import { leaderboardRouter } from './router/leaderboard';
 import { playersRouter } from './router/players';
@@ -6,6 +7,7 @@ import { createTRPCRouter } from './trpc';
 
 /** The one router every client talks to. One sub-router per domain. */
 export const appRouter = createTRPCRouter({
+  admin: adminRouter,
   health: healthRouter,
   leaderboard: leaderboardRouter,
   players: playersRouter,

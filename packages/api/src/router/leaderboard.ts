@@ -1,12 +1,12 @@
-import { type TRPCRouterRecord, tracked } from '@trpc/server';
+import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { changes } from '../events/changes';
 import {
   leaderboardPosition,
   leaderboardPositionInput,
   leaderboardTop,
   leaderboardTopInput,
 } from '../services/leaderboard';
+import { leaderboardFeed } from '../services/leaderboard-feed';
 import { periodSchema } from '../services/periods';
 import { publicProcedure } from '../trpc';
 
@@ -24,18 +24,11 @@ export const leaderboardRouter = {
     .input(leaderboardPositionInput)
     .query(({ ctx, input }) => leaderboardPosition(ctx.db, input)),
 
-  /** The current top N first, then again whenever it changes. */
-  onUpdate: publicProcedure.input(onUpdateInput).subscription(async function* ({ ctx, input, signal }) {
-    const query = { period: input.period, limit: input.limit, cursor: null };
-    let version = 0;
-    let last = await leaderboardTop(ctx.db, query);
-    yield tracked(String(++version), last);
-    for await (const _ of changes(ctx.bus, 'leaderboard.changed', signal)) {
-      const next = await leaderboardTop(ctx.db, query);
-      // A change outside the requested top N pushes nothing.
-      if (JSON.stringify(next.entries) === JSON.stringify(last.entries)) continue;
-      last = next;
-      yield tracked(String(++version), next);
-    }
-  }),
+  /**
+   * The current top N first, then again whenever it changes. Every subscriber of the same
+   * (period, limit) shares one query per change and receives the same snapshot object.
+   */
+  onUpdate: publicProcedure
+    .input(onUpdateInput)
+    .subscription(({ ctx, input, signal }) => leaderboardFeed(ctx, input.period, input.limit).subscribe(signal)),
 } satisfies TRPCRouterRecord;
