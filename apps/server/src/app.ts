@@ -19,6 +19,7 @@ import { healthPlugin } from './plugins/health';
 import { trpcPlugin } from './plugins/trpc';
 import { webPlugin } from './plugins/web';
 import { RealtimeCounters } from './realtime/stats';
+import { sendGoingAway } from './realtime/transport';
 
 export interface Server {
   app: FastifyInstance;
@@ -78,6 +79,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       perMessageDeflate: realtime.compression
         ? { threshold: 1024, serverNoContextTakeover: true, clientNoContextTakeover: true }
         : false,
+    },
+    // Deploys and restarts: clients are told to reconnect, then closed with 1001.
+    preClose(done) {
+      sendGoingAway(this.websocketServer);
+      this.websocketServer.close();
+      done();
     },
   });
   await app.register(healthPlugin, { deps });

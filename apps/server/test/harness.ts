@@ -1,7 +1,7 @@
 import { createClient } from '@goated/api/client';
 import type { DbHandle, DbKind } from '@goated/db';
 import { createTestDb } from '@goated/db/testing';
-import { createServer, type Server } from '../src/app';
+import { createServer, type Server, type ServerOverrides } from '../src/app';
 import { loadConfig } from '../src/config';
 
 export interface TestServer {
@@ -12,9 +12,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real server on a free port over a fresh database, with a typed client pointed at it. */
-export async function startTestServer(kind: DbKind, env: Record<string, string> = {}): Promise<TestServer> {
-  const db = await createTestDb(kind);
+/**
+ * A real server on a free port over a fresh database (or `overrides.db`, which the caller then
+ * owns), with a typed client pointed at it.
+ */
+export async function startTestServer(
+  kind: DbKind,
+  env: Record<string, string> = {},
+  overrides: ServerOverrides = {},
+): Promise<TestServer> {
+  const db = overrides.db ?? (await createTestDb(kind));
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',
@@ -23,7 +30,7 @@ export async function startTestServer(kind: DbKind, env: Record<string, string> 
     WEB_DIST: '/nonexistent',
     ...env,
   });
-  const server = await createServer(config, { db });
+  const server = await createServer(config, { ...overrides, db });
   const url = await server.start();
   const client = createClient({ url });
   return {
@@ -34,7 +41,7 @@ export async function startTestServer(kind: DbKind, env: Record<string, string> 
     close: async () => {
       await client.close();
       await server.stop();
-      await db.close();
+      if (!overrides.db) await db.close();
     },
   };
 }

@@ -62,6 +62,5 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
     log: app.log,
   });
   app.get('/trpc', { websocket: true }, (socket, req) => transport.accept(socket, req.raw));
-  // Before @fastify/websocket's own close: clients get tRPC's reconnect notice and a 1001.
-  app.addHook('preClose', async () => transport.shutdown());
+  app.addHook('onClose', async () => transport.shutdown());
 };

@@ -18,7 +18,7 @@ import {
   type TRPCResponseMessage,
 } from '@trpc/server/rpc';
 import type { FastifyBaseLogger } from 'fastify';
-import type { RawData, WebSocket } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { FrameEncoder } from './frames';
 import type { RealtimeCounters } from './stats';
 
@@ -77,6 +77,19 @@ export interface TransportOptions<TRouter extends AnyTRPCRouter> {
 const OPEN = 1;
 const RECONNECT_NOTICE = JSON.stringify({ id: null, method: 'reconnect' });
 
+/**
+ * For deploys and restarts (@fastify/websocket's `preClose`): every client gets tRPC's
+ * `reconnect` notice — a standard client opens a new socket, through the load balancer to an
+ * instance that stays — then a 1001 close.
+ */
+export function sendGoingAway(wss: WebSocketServer): void {
+  for (const socket of wss.clients) {
+    if (socket.readyState !== OPEN) continue;
+    socket.send(RECONNECT_NOTICE);
+    socket.close(closeCodes.goingAway, 'server shutting down');
+  }
+}
+
 type ContextResult<TCtx> = { ok: true; ctx: TCtx } | { ok: false };
 type RequestId = number | string;
 
@@ -132,11 +145,7 @@ export class RealtimeTransport<TRouter extends AnyTRPCRouter> {
     return this.connections.size;
   }
 
-  /**
-   * Before a restart or deploy: tells every client to reconnect (tRPC's `reconnect` notice,
-   * which a standard client follows by opening a new socket — through the load balancer, to
-   * another instance), then closes with 1001.
-   */
+  /** Stops the keep-alive sweep and sends any connection still open away (see `sendGoingAway`). */
   shutdown(): void {
     this.shuttingDown = true;
     clearInterval(this.sweep);
