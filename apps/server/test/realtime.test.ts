@@ -25,8 +25,10 @@ const feed = (month: Record<string, number>, at: string) => ({
 
 let clock = Date.parse('2026-01-01T00:00:00Z');
 /** Each sync gets a later timestamp, so it is never ignored as older than what is stored. */
-const sync = (t: TestServer, month: Record<string, number>) =>
-  runSync(t.server.deps, feed(month, new Date((clock += 60_000)).toISOString()));
+function sync(t: TestServer, month: Record<string, number>) {
+  clock += 60_000;
+  return runSync(t.server.deps, feed(month, new Date(clock).toISOString()));
+}
 
 const uids = (page: Page | undefined) => page?.entries.map((e) => e.uid);
 
