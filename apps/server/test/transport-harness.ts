@@ -25,16 +25,20 @@ export const testLimits = {
   maxBufferedBytes: 1024 * 1024,
 };
 
-/**
- * The realtime transport alone, serving a router made for the test (a fast ticker, a refusing
- * context…), on a free port of 127.0.0.1 behind the same @fastify/websocket setup as the app.
- */
-export async function startTransportServer<TRouter extends AnyTRPCRouter>(options: {
+export interface TransportServerOptions<TRouter extends AnyTRPCRouter> {
   router: TRouter;
   createContext: TransportOptions<TRouter>['createContext'];
   limits?: Partial<typeof testLimits>;
   keepAlive?: KeepAliveOptions;
-}): Promise<TransportServer<TRouter>> {
+}
+
+/**
+ * The realtime transport alone, serving a router made for the test (a fast ticker, a refusing
+ * context…), on a free port of 127.0.0.1 behind the same @fastify/websocket setup as the app.
+ */
+export async function startTransportServer<TRouter extends AnyTRPCRouter>(
+  options: TransportServerOptions<TRouter>,
+): Promise<TransportServer<TRouter>> {
   const app = Fastify({ logger: { level: 'silent' } });
   const limits = { ...testLimits, ...options.limits };
   await app.register(websocket, {

@@ -190,6 +190,8 @@ class Connection<TRouter extends AnyTRPCRouter> {
   private tokens: number;
   private refilledAt: number;
   private closing = false;
+  /** Set once the context was refused: the next request closes the connection. */
+  private refusal: string | undefined;
   private readonly abort = new AbortController();
 
   constructor(
@@ -243,8 +245,9 @@ class Connection<TRouter extends AnyTRPCRouter> {
     this.awaitingParams = false;
     this.stopAll();
     this.socket.close(code, reason);
-    // The close frame waits behind whatever is buffered; don't let a stuck peer hold memory.
-    setTimeout(() => this.socket.terminate(), 2000).unref();
+    // The close frame waits behind whatever is buffered: a slow reader gets it once it has
+    // caught up; a stuck one is cut after a grace period instead of holding memory.
+    setTimeout(() => this.socket.terminate(), 5000).unref();
   }
 
   /** The socket is gone (any reason): free every subscription. */
@@ -308,6 +311,12 @@ class Connection<TRouter extends AnyTRPCRouter> {
     if (this.awaitingParams) {
       this.awaitingParams = false;
       this.ctxReady = this.createContext(text);
+      return;
+    }
+    if (this.refusal) {
+      // Requests on a refused connection are not answered one by one: the close (and the
+      // earlier `id: null` error) is the answer, and the client retries them later.
+      this.cutOff(closeCodes.policyViolation, this.refusal);
       return;
     }
 
@@ -442,10 +451,14 @@ class Connection<TRouter extends AnyTRPCRouter> {
       return { ok: true, ctx: this.ctx };
     } catch (cause) {
       const error = getTRPCErrorFromUnknown(cause);
-      // Like tRPC's adapter: an `id: null` error, which standard clients treat as a refusal and
-      // answer with backoff, then the close.
+      // Like tRPC's adapter: an `id: null` error, which standard clients take as a refusal and
+      // answer with backoff. The close waits for the client's first request (or a grace
+      // period): a lazy client that sees the close before it has sent its subscription drops
+      // the subscription ("Active connection is not open") instead of retrying it later.
       this.sendError(null, undefined, error, undefined, 'unknown');
-      this.cutOff(closeCodes.policyViolation, `connection refused: ${error.code}`);
+      this.refusal = `connection refused: ${error.code}`;
+      this.stopAll();
+      setTimeout(() => this.cutOff(closeCodes.policyViolation, this.refusal ?? 'connection refused'), 1000).unref();
       return { ok: false };
     }
   }
