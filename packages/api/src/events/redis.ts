@@ -69,8 +69,9 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
   });
 
   const channelOf = (topic: EventTopic) => `${prefix}${topic}`;
-  /** Channel → topic, for the topics this instance has local subscribers for. */
-  const channels = new Map<string, EventTopic>();
+  // One pattern subscription for every topic, made at once: no per-topic SUBSCRIBE racing the
+  // first local subscriber, and topics added to AppEvents need nothing here.
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
   let closed = false;
   let droppedWhileDown = 0;
 
@@ -102,9 +103,11 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
     connection.on('close', () => onDown());
   }
 
-  subscriber.on('message', (channel: string, message: string) => {
-    const topic = channels.get(channel);
-    if (!topic) return;
+  subscriber.psubscribe(pattern).catch((err: unknown) => {
+    if (!closed) log?.error({ err, pattern }, 'could not subscribe to the redis event channels');
+  });
+  subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
+    const topic = channel.slice(prefix.length) as EventTopic;
     let envelope: unknown;
     try {
       envelope = JSON.parse(message);
@@ -113,7 +116,8 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
       return;
     }
     if (!isEnvelope(envelope) || envelope.from === instanceId) return;
-    // Payloads come from this same code base on another instance, typed at their `publish`.
+    // Topic and payload come from this same code base on another instance, typed at its
+    // `publish`; an unknown topic simply has no local handlers.
     void local.publish(topic, envelope.payload as AppEvents[typeof topic]);
   });
 
@@ -131,13 +135,6 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
       });
     },
     subscribe<T extends EventTopic>(topic: T, handler: EventHandler<T>) {
-      const channel = channelOf(topic);
-      if (!channels.has(channel)) {
-        channels.set(channel, topic);
-        subscriber.subscribe(channel).catch((err: unknown) => {
-          if (!closed) log?.error({ err, topic }, 'could not subscribe to a redis channel');
-        });
-      }
       return local.subscribe(topic, handler);
     },
     health(): BusHealth {
