@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type RouterOutputs, runSync } from '@goated/api';
-import { createClient } from '@goated/api/client';
 import { canStartRedisServer, type RedisServer, redisTestUrl, startRedisServer } from '@goated/api/testing';
 import { createSharedTestDb, testBackends } from '@goated/db/testing';
 import { describe, expect, it } from 'vitest';
