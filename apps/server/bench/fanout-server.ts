@@ -13,9 +13,13 @@ import { createServer } from '../src/app';
 import { loadConfig } from '../src/config';
 
 type Mode = 'raw' | 'ours' | 'ours-deflate';
-type Command = { type: 'start'; mode: Mode } | { type: 'measure' } | { type: 'publish'; round: number };
+type Command =
+  | { type: 'start'; mode: Mode; limit: number }
+  | { type: 'measure' }
+  | { type: 'publish'; round: number };
 
 const SEEDED = 200;
+let limit = 10;
 const nowMicros = () => Number(process.hrtime.bigint() / 1000n);
 const send = (message: object) => process.send?.(message);
 
@@ -40,11 +44,11 @@ const feedOf = (players: { uid: string; name: string; wagered: string }[]) => ({
     })),
 });
 
-/** The top 10 after `round` updates (hot players first), as `leaderboard.onUpdate` yields it. */
+/** The top N after `round` updates (hot players first), as `leaderboard.onUpdate` yields it. */
 function topAfter(round: number) {
   const hots = Array.from({ length: round + 1 }, (_, i) => hot(round - i));
-  const entries = [...hots, ...seeded].slice(0, 10).map((p, i) => ({ ...p, rank: i + 1 }));
-  return { period: 'month' as const, entries, nextCursor: 10, generatedAt: new Date() };
+  const entries = [...hots, ...seeded].slice(0, limit).map((p, i) => ({ ...p, rank: i + 1 }));
+  return { period: 'month' as const, entries, nextCursor: limit, generatedAt: new Date() };
 }
 
 function rawFrame(round: number): string {
@@ -57,7 +61,8 @@ function rawFrame(round: number): string {
 
 let publish: (round: number) => Promise<number>;
 
-async function start(mode: Mode): Promise<void> {
+async function start(mode: Mode, topN: number): Promise<void> {
+  limit = topN;
   if (mode === 'raw') {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
@@ -98,7 +103,7 @@ async function start(mode: Mode): Promise<void> {
   const subscribe = JSON.stringify({
     id: 1,
     method: 'subscription',
-    params: { path: 'leaderboard.onUpdate', input: superjson.serialize({ period: 'month', limit: 10 }) },
+    params: { path: 'leaderboard.onUpdate', input: superjson.serialize({ period: 'month', limit }) },
   });
   send({
     type: 'started',
@@ -111,7 +116,7 @@ async function start(mode: Mode): Promise<void> {
 process.on('message', (command: Command) => {
   switch (command.type) {
     case 'start':
-      start(command.mode).catch((err: unknown) => {
+      start(command.mode, command.limit).catch((err: unknown) => {
         send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
       });
       break;
