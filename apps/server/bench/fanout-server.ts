@@ -13,10 +13,7 @@ import { createServer } from '../src/app';
 import { loadConfig } from '../src/config';
 
 type Mode = 'raw' | 'ours' | 'ours-deflate';
-type Command =
-  | { type: 'start'; mode: Mode; limit: number }
-  | { type: 'measure' }
-  | { type: 'publish'; round: number };
+type Command = { type: 'start'; mode: Mode; limit: number } | { type: 'measure' } | { type: 'publish'; round: number };
 
 const SEEDED = 200;
 let limit = 10;

@@ -194,9 +194,7 @@ export default async function fanout(): Promise<BenchRow[]> {
     console.log(
       `  top-25 frame ${plain.frameBytes} bytes, ${deflate.deflatedBytes} bytes deflated; ${subscribers} subscribers`,
     );
-    out.push(
-      ...rows(deflate, plain, 'deflate vs none').filter((row) => !row.metric.includes('heap')),
-    );
+    out.push(...rows(deflate, plain, 'deflate vs none').filter((row) => !row.metric.includes('heap')));
   }
   return out;
 }
