@@ -4,7 +4,7 @@
  */
 import { appRouter, createCallerFactory, createContext, type RouterOutputs, runSync } from '@goated/api';
 import { createClient } from '@goated/api/client';
-import { testBackends } from '@goated/db/testing';
+import { createTestDb, testBackends } from '@goated/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness';
 import { countingBus, openRawSocket, subscribeMessage, waitFor } from './realtime-helpers';
@@ -33,6 +33,12 @@ function sync(t: TestServer, month: Record<string, number>) {
 const uids = (page: Page | undefined) => page?.entries.map((e) => e.uid);
 
 describe.each(testBackends())('realtime on %s', (kind) => {
+  // The first PGlite database of a process migrates a template (seconds on a busy machine):
+  // done here, under the hook timeout, rather than inside the first test.
+  beforeAll(async () => {
+    if (kind === 'pglite') await (await createTestDb(kind)).close();
+  });
+
   describe('keep-alive', () => {
     it('detects a socket that died without a close frame and frees its subscriptions', async () => {
       const bus = countingBus();

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { type RouterOutputs, runSync } from '@goated/api';
 import { canStartRedisServer, type RedisServer, redisTestUrl, startRedisServer } from '@goated/api/testing';
-import { createSharedTestDb, testBackends } from '@goated/db/testing';
-import { describe, expect, it } from 'vitest';
+import { createSharedTestDb, createTestDb, testBackends } from '@goated/db/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness';
 import { waitFor } from './realtime-helpers';
 
@@ -69,6 +69,12 @@ async function readiness(t: TestServer) {
 }
 
 describe.each(testBackends())('scale-out on %s', (kind) => {
+  // The first PGlite database of a process migrates a template (seconds on a busy machine):
+  // done here, under the hook timeout, rather than inside the first test.
+  beforeAll(async () => {
+    if (kind === 'pglite') await (await createTestDb(kind)).close();
+  });
+
   it.skipIf(!sharedRedis)('delivers a change made on instance A to a subscriber of instance B', async () => {
     const { a, b, close } = await twoInstances(kind, sharedRedis ?? '');
     try {
