@@ -67,6 +67,14 @@ const testRouter = t.router({
       await sleep(1);
     }
   }),
+  /** Yields a value that cannot be serialized (reading it throws). */
+  broken: t.procedure.subscription(async function* () {
+    yield {
+      get boom(): string {
+        throw new Error('cannot be read');
+      },
+    };
+  }),
   /** A small event every 10 ms. */
   pulse: t.procedure.subscription(async function* ({ signal }) {
     let n = 0;
@@ -230,15 +238,25 @@ describe('realtime transport', () => {
     expect(tickListeners.size).toBe(0);
   });
 
-  it('answers an unknown procedure with NOT_FOUND and keeps the connection', async () => {
+  it('answers an unknown procedure or an unserializable event with an error and keeps the connection', async () => {
     const server = await serve({ router: testRouter, createContext: () => ({}) });
     const raw = openRawSocket(server.wsUrl);
     await raw.opened;
     raw.send({ id: 7, method: 'subscription', params: { path: 'nope', input: { json: null } } });
+    raw.send({ id: 8, method: 'subscription', params: { path: 'broken', input: { json: null } } });
     raw.send('PING');
-    await waitFor(() => raw.frames.length === 1, 'the error');
-    expect(raw.frames[0]).toMatchObject({ id: 7, error: { json: { data: { code: 'NOT_FOUND' } } } });
+    await waitFor(() => raw.frames.length === 3, 'both answers');
+    expect(raw.frames).toContainEqual({
+      id: 7,
+      error: { json: expect.objectContaining({ data: expect.objectContaining({ code: 'NOT_FOUND' }) }) },
+    });
+    expect(raw.frames).toContainEqual({ id: 8, result: { type: 'started' } });
+    expect(raw.frames).toContainEqual({
+      id: 8,
+      error: { json: expect.objectContaining({ data: expect.objectContaining({ code: 'INTERNAL_SERVER_ERROR' }) }) },
+    });
     expect(raw.socket.readyState).toBe(WebSocket.OPEN);
+    expect(server.stats.subscriptionsActive).toBe(0);
     raw.socket.close();
   });
 });

@@ -568,7 +568,7 @@ class Subscription<TRouter extends AnyTRPCRouter> {
     this.connection.respond({ id: this.id, jsonrpc: this.jsonrpc, result: { type: 'started' } });
 
     const sink = {
-      next: (value: unknown) => this.connection.deliver(this, value),
+      next: (value: unknown) => this.push(value, input),
       error: (cause: unknown) => this.fail(cause, input),
     };
     if (isSharedSubscription(source)) {
@@ -601,13 +601,22 @@ class Subscription<TRouter extends AnyTRPCRouter> {
           this.complete();
           return;
         }
-        this.connection.deliver(this, step.value);
+        this.push(step.value, input);
         this.pump(input);
       },
       (cause: unknown) => {
         if (!this.ended) this.fail(cause, input);
       },
     );
+  }
+
+  /** One event to the socket; a value that cannot be encoded ends this subscription only. */
+  private push(value: unknown, input: unknown): void {
+    try {
+      this.connection.deliver(this, value);
+    } catch (cause) {
+      this.fail(cause, input);
+    }
   }
 
   /** The client stopped it (`notify`) or the connection went away. */

@@ -73,7 +73,7 @@ export class SharedStream<T> {
       if (this.sinks.size === 0) this.stop();
     };
     signal?.addEventListener('abort', detach, { once: true });
-    if (this.current) sink.next(this.current);
+    if (this.current) deliver(sink, this.current);
     if (!this.unwatch) this.start();
     return detach;
   }
@@ -108,7 +108,7 @@ export class SharedStream<T> {
           const envelope = tracked(String(++this.version), value);
           Object.freeze(envelope);
           this.current = envelope;
-          for (const sink of [...this.sinks]) sink.next(this.current);
+          for (const sink of [...this.sinks]) deliver(sink, envelope);
         }
         this.afterLoad();
       },
@@ -171,6 +171,15 @@ export class SharedStream<T> {
       detach();
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+}
+
+/** One subscriber's failure (e.g. its transport could not encode) must not stop the others. */
+function deliver<T>(sink: StreamSink<T>, value: T): void {
+  try {
+    sink.next(value);
+  } catch (cause) {
+    sink.error(cause);
   }
 }
 
