@@ -57,6 +57,9 @@ let tick = 0;
 const tickListeners = new Set<() => void>();
 
 const testRouter = t.router({
+  hello: t.procedure
+    .input(z.object({ name: z.string() }))
+    .query(({ input }) => ({ greeting: `hi ${input.name}`, at: new Date(0) })),
   log: t.procedure
     .input(z.object({ lastEventId: z.string().nullish() }))
     .subscription(({ input, signal }) => log.follow(input.lastEventId, signal)),
@@ -236,6 +239,20 @@ describe('realtime transport', () => {
     }
     await waitFor(() => server.stats.subscriptionsActive === 0, 'every subscription to end');
     expect(tickListeners.size).toBe(0);
+  });
+
+  it('serves queries over the socket too, for clients that send everything through wsLink', async () => {
+    const server = await serve({ router: testRouter, createContext: () => ({}) });
+    const client = typedClient(server.wsUrl);
+    try {
+      const reply = await client.api.hello.query({ name: 'goat' });
+      expect(reply).toEqual({ greeting: 'hi goat', at: new Date(0) });
+      await expect(client.api.hello.query({ name: 1 as unknown as string })).rejects.toMatchObject({
+        data: { code: 'BAD_REQUEST' },
+      });
+    } finally {
+      await client.close();
+    }
   });
 
   it('answers an unknown procedure or an unserializable event with an error and keeps the connection', async () => {
