@@ -5,7 +5,7 @@
  * (`createServer`, PGlite) with subscribers on `leaderboard.onUpdate`; an update is a real
  * data change followed by the bus event the sync would publish.
  */
-import { createInProcessBus, runSync } from '@goated/api';
+import { createInProcessBus, leaderboardFeed, runSync, subscribeDirect } from '@goated/api';
 import { createTestDb } from '@goated/db/testing';
 import superjson from 'superjson';
 import { WebSocketServer } from 'ws';
@@ -56,7 +56,8 @@ function rawFrame(round: number): string {
   });
 }
 
-let publish: (round: number) => Promise<number>;
+/** Resolves with the fan-out's start time, the publish time being `t0`. */
+let publish: (round: number) => Promise<{ t0: number; fanoutAt: number }>;
 
 async function start(mode: Mode, topN: number): Promise<void> {
   limit = topN;
@@ -69,7 +70,7 @@ async function start(mode: Mode, topN: number): Promise<void> {
       const payload = rawFrame(round + 1);
       const t0 = nowMicros();
       for (const client of wss.clients) client.send(payload);
-      return t0;
+      return { t0, fanoutAt: t0 };
     };
     const address = wss.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -90,12 +91,21 @@ async function start(mode: Mode, topN: number): Promise<void> {
   const quiet = { db: db.db, bus: createInProcessBus() };
   await runSync(quiet, feedOf([...seeded, hot(0)]));
   const url = await server.start();
+  // The first subscriber of the subscribers' stream: called just before they are, so it marks
+  // the start of the fan-out (after the stream's one database reload).
+  let onFanout: ((at: number) => void) | undefined;
+  leaderboardFeed(server.deps, 'month', limit)
+    .subscribe()
+    [subscribeDirect]({ next: () => onFanout?.(nowMicros()), error: () => {} });
   publish = async (round) => {
     // The write is not part of the fan-out: apply it quietly, then publish the sync's event.
     await runSync(quiet, feedOf([hot(round + 1)]));
+    const fanout = new Promise<number>((resolve) => {
+      onFanout = resolve;
+    });
     const t0 = nowMicros();
     await server.deps.bus.publish('leaderboard.changed', { changedPlayers: 1, at: new Date().toISOString() });
-    return t0;
+    return { t0, fanoutAt: await fanout };
   };
   const subscribe = JSON.stringify({
     id: 1,
@@ -124,7 +134,7 @@ process.on('message', (command: Command) => {
       break;
     }
     case 'publish':
-      void publish(command.round).then((t0) => send({ type: 'published', round: command.round, t0 }));
+      void publish(command.round).then((times) => send({ type: 'published', round: command.round, ...times }));
       break;
   }
 });

@@ -2,12 +2,17 @@
  * Fan-out of one ~1 KB leaderboard snapshot to N WebSocket subscribers: our server (real
  * `leaderboard.onUpdate` subscriptions through the tRPC protocol) beside a bare `ws` server
  * broadcasting the same bytes, in the same run. Each server runs in a fresh child process and
- * the subscribers in another, so the server's memory and CPU are its own. Per update, the
- * latency of a delivery is its arrival minus the moment the server started the fan-out;
- * messages/s is deliveries over the time to deliver each whole update.
+ * each set of subscribers in another, so a server's memory and CPU are its own; the two run
+ * side by side and their updates alternate round by round, so a busy machine slows both alike.
  *
- * `FANOUT_SUBSCRIBERS=1000,5000` (default) and `FANOUT_UPDATES=20` tune it; traffic stays on
- * 127.0.0.1 and every wait is bounded.
+ * Per update: `t0` is when the server learns of it (raw: the broadcast; ours: the bus event, then
+ * one database reload by the shared stream) and the fan-out starts when the first socket write
+ * is about to happen. Latency of a delivery = its arrival minus the fan-out start ("fan-out"
+ * rows), or minus `t0` ("end to end", ours includes the reload). Messages/s = deliveries over
+ * the time from fan-out start to the last arrival of each update.
+ *
+ * `FANOUT_SUBSCRIBERS=1000,5000` (default), `FANOUT_UPDATES=20`, `FANOUT_DEFLATE=0` to skip the
+ * permessage-deflate comparison. Traffic stays on 127.0.0.1 and every wait is bounded.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,13 +21,29 @@ import type { BenchRow } from './run';
 
 type Mode = 'raw' | 'ours' | 'ours-deflate';
 
-interface Result {
+interface Memory {
+  rss: number;
+  heap: number;
+}
+
+interface Side {
   mode: Mode;
   subscribers: number;
+  server: ChildProcess;
+  clients: ChildProcess;
+  frameBytes: number;
+  before: Memory;
+  after: Memory;
+  t0s: number[];
+  fanoutAts: number[];
+}
+
+interface Result {
   messagesPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  bytesPerConnection: number;
+  endToEndP99Ms: number;
+  rssPerConnection: number;
   heapPerConnection: number;
   frameBytes: number;
   /** What permessage-deflate makes of one frame (no context takeover, as configured). */
@@ -77,98 +98,126 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function measure(mode: Mode, subscribers: number, limit = 10): Promise<Result> {
+/** A server with its subscribers connected, subscribed and holding their first snapshot. */
+async function startSide(mode: Mode, subscribers: number, limit: number): Promise<Side> {
   const server = spawn('./fanout-server.ts');
   const clients = spawn('./fanout-clients.ts');
-  try {
-    const started = await ask<{ url: string; subscribe: string | null; frameBytes: number }>(
-      server,
-      { type: 'start', mode, limit },
-      'started',
-    );
-    const before = await ask<{ rss: number; heap: number }>(server, { type: 'measure' }, 'memory');
-    const ready = ask(clients, null, 'ready');
-    await ask(
-      clients,
-      { type: 'connect', url: started.url, count: subscribers, subscribe: started.subscribe },
-      'connected',
-    );
-    await ready;
-    const after = await ask<{ rss: number; heap: number }>(server, { type: 'measure' }, 'memory');
+  const started = await ask<{ url: string; subscribe: string | null; frameBytes: number }>(
+    server,
+    { type: 'start', mode, limit },
+    'started',
+  );
+  const before = await ask<Memory>(server, { type: 'measure' }, 'memory');
+  const ready = ask(clients, null, 'ready');
+  await ask(
+    clients,
+    { type: 'connect', url: started.url, count: subscribers, subscribe: started.subscribe },
+    'connected',
+  );
+  await ready;
+  const after = await ask<Memory>(server, { type: 'measure' }, 'memory');
+  return { mode, subscribers, server, clients, frameBytes: started.frameBytes, before, after, t0s: [], fanoutAts: [] };
+}
 
-    const t0s: number[] = [];
-    for (let round = 0; round < UPDATES; round++) {
-      await ask(clients, { type: 'arm', round }, 'armed');
-      const delivered = ask(clients, null, 'delivered');
-      const published = await ask<{ t0: number }>(server, { type: 'publish', round }, 'published');
-      t0s.push(published.t0);
-      await delivered;
-    }
+async function runRound(side: Side, round: number): Promise<void> {
+  await ask(side.clients, { type: 'arm', round }, 'armed');
+  const delivered = ask(side.clients, null, 'delivered');
+  const published = await ask<{ t0: number; fanoutAt: number }>(side.server, { type: 'publish', round }, 'published');
+  side.t0s.push(published.t0);
+  side.fanoutAts.push(published.fanoutAt);
+  await delivered;
+}
+
+async function finish(side: Side): Promise<Result> {
+  try {
     const { arrivals, sample } = await ask<{ arrivals: number[][]; sample: string }>(
-      clients,
+      side.clients,
       { type: 'report' },
       'report',
     );
-
     const latencies: number[] = [];
+    const endToEnd: number[] = [];
     let busyMicros = 0;
     arrivals.forEach((times, round) => {
-      const t0 = t0s[round] ?? 0;
-      let last = t0;
+      const t0 = side.t0s[round] ?? 0;
+      const start = side.fanoutAts[round] ?? t0;
+      let last = start;
       for (const t of times) {
-        latencies.push((t - t0) / 1000);
+        latencies.push((t - start) / 1000);
+        endToEnd.push((t - t0) / 1000);
         if (t > last) last = t;
       }
-      busyMicros += last - t0;
+      busyMicros += last - start;
     });
     latencies.sort((a, b) => a - b);
+    endToEnd.sort((a, b) => a - b);
     return {
-      mode,
-      subscribers,
-      messagesPerSecond: (subscribers * UPDATES) / (busyMicros / 1e6),
+      messagesPerSecond: (side.subscribers * arrivals.length) / (busyMicros / 1e6),
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
-      bytesPerConnection: (after.rss - before.rss) / subscribers,
-      heapPerConnection: (after.heap - before.heap) / subscribers,
-      frameBytes: started.frameBytes,
+      endToEndP99Ms: percentile(endToEnd, 99),
+      rssPerConnection: (side.after.rss - side.before.rss) / side.subscribers,
+      heapPerConnection: (side.after.heap - side.before.heap) / side.subscribers,
+      frameBytes: side.frameBytes,
       deflatedBytes: deflateRawSync(sample).length,
     };
   } finally {
-    clients.send({ type: 'close' });
-    server.kill('SIGKILL');
+    side.clients.send({ type: 'close' });
+    side.server.kill('SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 
-function rows(ours: Result, raw: Result, label: string): BenchRow[] {
-  const n = ours.subscribers;
+/** Both servers up at once; rounds alternate which goes first. */
+async function compare(
+  oursMode: Mode,
+  referenceMode: Mode,
+  subscribers: number,
+  limit: number,
+): Promise<{ ours: Result; reference: Result }> {
+  const reference = await startSide(referenceMode, subscribers, limit);
+  const ours = await startSide(oursMode, subscribers, limit);
+  for (let round = 0; round < UPDATES; round++) {
+    const order = round % 2 === 0 ? [reference, ours] : [ours, reference];
+    for (const side of order) await runRound(side, round);
+  }
+  return { reference: await finish(reference), ours: await finish(ours) };
+}
+
+function rows(ours: Result, reference: Result, label: string, n: number, targets: boolean): BenchRow[] {
   return [
     {
       metric: `${label} ${n} subscribers: messages/s`,
       ours: ours.messagesPerSecond,
-      reference: raw.messagesPerSecond,
+      reference: reference.messagesPerSecond,
       unit: 'msg/s',
-      target: n === 5000 && label === 'ws' ? '>= 0.5x' : undefined,
+      target: targets ? '>= 0.5x' : undefined,
     },
-    { metric: `${label} ${n} subscribers: delivery p50`, ours: ours.p50Ms, reference: raw.p50Ms, unit: 'ms' },
+    { metric: `${label} ${n} subscribers: fan-out p50`, ours: ours.p50Ms, reference: reference.p50Ms, unit: 'ms' },
     {
-      metric: `${label} ${n} subscribers: delivery p99`,
+      metric: `${label} ${n} subscribers: fan-out p99`,
       ours: ours.p99Ms,
-      reference: raw.p99Ms,
+      reference: reference.p99Ms,
       unit: 'ms',
-      target: n === 5000 && label === 'ws' ? '<= 2.5x' : undefined,
+      target: targets ? '<= 2.5x' : undefined,
+    },
+    {
+      metric: `${label} ${n} subscribers: end-to-end p99 (ours incl. one DB reload)`,
+      ours: ours.endToEndP99Ms,
+      reference: reference.endToEndP99Ms,
+      unit: 'ms',
     },
     {
       metric: `${label} ${n} subscribers: server RSS per connection`,
-      ours: ours.bytesPerConnection / 1024,
-      reference: raw.bytesPerConnection / 1024,
+      ours: ours.rssPerConnection / 1024,
+      reference: reference.rssPerConnection / 1024,
       unit: 'KB',
-      target: n === 5000 && label === 'ws' ? '<= 20 KB' : undefined,
+      target: targets ? '<= 20 KB' : undefined,
     },
     {
       metric: `${label} ${n} subscribers: server heap+external per connection`,
       ours: ours.heapPerConnection / 1024,
-      reference: raw.heapPerConnection / 1024,
+      reference: reference.heapPerConnection / 1024,
       unit: 'KB',
     },
   ];
@@ -177,24 +226,22 @@ function rows(ours: Result, raw: Result, label: string): BenchRow[] {
 export default async function fanout(): Promise<BenchRow[]> {
   const out: BenchRow[] = [];
   for (const subscribers of COUNTS) {
-    const raw = await measure('raw', subscribers);
-    const ours = await measure('ours', subscribers);
+    const { ours, reference } = await compare('ours', 'raw', subscribers, 10);
     console.log(
-      `  frame ${raw.frameBytes} bytes (${raw.deflatedBytes} deflated); ${subscribers} subscribers × ${UPDATES} updates`,
+      `  frame ${reference.frameBytes} bytes (${reference.deflatedBytes} deflated); ${subscribers} subscribers × ${UPDATES} updates`,
     );
-    out.push(...rows(ours, raw, 'ws'));
+    out.push(...rows(ours, reference, 'ws vs raw', subscribers, subscribers >= 5000));
   }
   if (process.env.FANOUT_DEFLATE !== '0') {
     // permessage-deflate costs CPU per subscriber (each socket compresses its own copy) and
-    // compresses only frames over its 1 KB threshold: measured on a top-25 (~2.4 KB) frame,
+    // compresses only frames over its 1 KB threshold: measured on a top-25 (~2.2 KB) frame,
     // ours with deflate against ours without.
     const subscribers = Math.min(...COUNTS);
-    const plain = await measure('ours', subscribers, 25);
-    const deflate = await measure('ours-deflate', subscribers, 25);
+    const { ours, reference } = await compare('ours-deflate', 'ours', subscribers, 25);
     console.log(
-      `  top-25 frame ${plain.frameBytes} bytes, ${deflate.deflatedBytes} bytes deflated; ${subscribers} subscribers`,
+      `  top-25 frame ${reference.frameBytes} bytes, ${ours.deflatedBytes} bytes deflated; ${subscribers} subscribers`,
     );
-    out.push(...rows(deflate, plain, 'deflate vs none').filter((row) => !row.metric.includes('heap')));
+    out.push(...rows(ours, reference, 'deflate vs none', subscribers, false).filter((r) => !r.metric.includes('heap')));
   }
   return out;
 }
