@@ -140,7 +140,7 @@ export class RealtimeTransport<TRouter extends AnyTRPCRouter> {
     });
   }
 
-  /** Connection deregistration hook for a cut-off connection (counted once). */
+  /** Open connections right now. */
   get connectionCount(): number {
     return this.connections.size;
   }
