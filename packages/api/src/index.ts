@@ -12,8 +12,8 @@ export { isSharedSubscription, SharedStream, SharedStreamRegistry, subscribeDire
 export type { AppRouter } from './root';
 export { appRouter } from './root';
 export type { HealthStatus } from './services/health';
-export { leaderboardFeed } from './services/leaderboard-feed';
 export { getHealth } from './services/health';
+export { leaderboardFeed } from './services/leaderboard-feed';
 export type { Period } from './services/periods';
 export { periods } from './services/periods';
 export type { AdminStats, RealtimeStats, RealtimeStatsSource } from './services/stats';
