@@ -4,6 +4,7 @@ import {
   type AppDeps,
   createInProcessBus,
   createRateLimits,
+  createRedisBus,
   deleteExpiredCredentials,
   type EventBus,
   ensureAdmin,
@@ -29,6 +30,8 @@ import { hygienePlugin } from './plugins/hygiene';
 import { observabilityPlugin } from './plugins/observability';
 import { trpcPlugin } from './plugins/trpc';
 import { webPlugin } from './plugins/web';
+import { RealtimeCounters } from './realtime/stats';
+import { sendGoingAway } from './realtime/transport';
 
 export interface Server {
   app: FastifyInstance;
@@ -92,7 +95,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const db =
     overrides.db ??
     (await createDb({ databaseUrl: config.db.url, dataDir: config.db.dataDir, poolMax: config.db.poolMax }));
-  const bus = overrides.bus ?? createInProcessBus();
+  const bus =
+    overrides.bus ??
+    (config.redis.url
+      ? createRedisBus({ url: config.redis.url, prefix: config.redis.prefix, log: app.log.child({ component: 'bus' }) })
+      : createInProcessBus());
+  const stats = new RealtimeCounters();
   // With AFFILIATE_API_URL the real feed; otherwise the simulator, continuing from the database.
   const source: UpstreamSource = config.sync.upstream
     ? new HttpUpstream(config.sync.upstream)
@@ -113,8 +121,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
   const metrics = createMetrics();
   // Rate-limit counters are shared between instances through Redis when there is one.
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+  const redis = config.redis.url
+    ? new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : undefined;
   redis?.on('error', (err) => app.log.warn({ err: err.message }, 'redis (rate limits) unavailable'));
   await redis?.connect().catch((err: unknown) => app.log.warn({ err: String(err) }, 'redis not reachable at start'));
@@ -154,22 +162,46 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       pushIntervalMs: config.live.pushIntervalMs,
       onError: (err, where) => app.log.error({ err, where }, 'live stream recomputation failed'),
     },
+    log: app.log,
+    realtime: stats,
   };
+  const { realtime } = config;
 
   await app.register(hygienePlugin, { corsOrigins: config.auth.allowedOrigins });
   await app.register(observabilityPlugin, { metrics });
   // Order matters: the WebSocket plugin must exist before tRPC asks for it.
   await app.register(websocket, {
-    options: { maxPayload: 64 * 1024 },
-    // 1001 "going away": clients reconnect (elsewhere) instead of treating it as an error.
+    options: {
+      maxPayload: realtime.maxMessageBytes,
+      // Off unless asked: deflate cannot share one encoding across subscribers (see docs/SCALING.md).
+      perMessageDeflate: realtime.compression
+        ? { threshold: 1024, serverNoContextTakeover: true, clientNoContextTakeover: true }
+        : false,
+    },
+    // Deploys and restarts: clients are told to reconnect, then closed with 1001.
     preClose(done) {
-      for (const client of this.websocketServer.clients) client.close(1001, 'server shutting down');
-      this.websocketServer.close(() => done());
+      sendGoingAway(this.websocketServer);
+      this.websocketServer.close();
+      done();
     },
   });
   await app.register(healthPlugin, { deps });
   await app.register(hotQueriesPlugin, { deps });
-  await app.register(trpcPlugin, { deps, allowedOrigins: config.auth.allowedOrigins });
+  await app.register(trpcPlugin, {
+    deps,
+    allowedOrigins: config.auth.allowedOrigins,
+    realtime: {
+      stats,
+      keepAlive: { pingMs: realtime.pingMs, pongWaitMs: realtime.pongWaitMs },
+      limits: {
+        maxMessageBytes: realtime.maxMessageBytes,
+        messagesPerSecond: realtime.messagesPerSecond,
+        messageBurst: realtime.messageBurst,
+        maxSubscriptions: realtime.maxSubscriptions,
+        maxBufferedBytes: realtime.maxBufferedBytes,
+      },
+    },
+  });
   await app.register(webPlugin, { root: config.webDist });
 
   let cleanupTimer: NodeJS.Timeout | undefined;

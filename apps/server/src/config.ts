@@ -80,6 +80,9 @@ const trustProxy = z.string().transform((v): boolean | number | string[] => {
 
 const perMinute = z.coerce.number({ message: 'must be a number' }).int().min(1, 'must be at least 1');
 
+/** Whole numbers in a range (WebSocket limits and the like). */
+const positiveInt = whole;
+
 /** Every environment variable the server reads, with its default. The README's table mirrors this. */
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -134,6 +137,15 @@ const envSchema = z.object({
   AFFILIATE_RETRY_BASE_MS: whole(1, 60_000).default(500),
   AFFILIATE_MAX_PAGES: whole(1, 100_000).default(1000),
   LOG_RETENTION_DAYS: whole(0, 3650).default(30),
+  REDIS_PREFIX: z.string().min(1).max(64).default('goated:'),
+  WS_PING_MS: positiveInt(50, 600_000).default(30_000),
+  WS_PONG_WAIT_MS: positiveInt(50, 600_000).default(10_000),
+  WS_MAX_MESSAGE_BYTES: positiveInt(1024, 16 * 1024 * 1024).default(64 * 1024),
+  WS_MAX_MESSAGES_PER_SECOND: positiveInt(1, 100_000).default(50),
+  WS_MESSAGE_BURST: positiveInt(1, 100_000).default(100),
+  WS_MAX_SUBSCRIPTIONS: positiveInt(1, 10_000).default(50),
+  WS_MAX_BUFFERED_BYTES: positiveInt(16 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
+  WS_COMPRESSION: bool.default(false),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -160,7 +172,6 @@ export interface Config {
   races: { tickMs: number };
   shutdownTimeoutMs: number;
   webDist: string;
-  redisUrl: string | undefined;
   http: { trustProxy: boolean | number | string[]; bodyLimitBytes: number };
   auth: {
     /** Origins besides the server's own allowed to use the session cookie (CSRF). */
@@ -169,6 +180,19 @@ export interface Config {
     sessionTtlDays: number;
     secureCookie: boolean;
     rateLimitsPerMinute: { auth: number; mutations: number; queries: number };
+  };
+  /** Unset url → events fan out in-process only. */
+  redis: { url: string | undefined; prefix: string };
+  realtime: {
+    pingMs: number;
+    pongWaitMs: number;
+    maxMessageBytes: number;
+    messagesPerSecond: number;
+    messageBurst: number;
+    maxSubscriptions: number;
+    maxBufferedBytes: number;
+    /** permessage-deflate (off by default: see docs/SCALING.md for the measurement). */
+    compression: boolean;
   };
 }
 
@@ -230,7 +254,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     races: { tickMs: e.RACE_TICK_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webDist: e.WEB_DIST,
-    redisUrl: e.REDIS_URL,
     http: { trustProxy: e.TRUST_PROXY, bodyLimitBytes: e.BODY_LIMIT_BYTES },
     auth: {
       // In development the Vite dev server (:5173) proxies to us from another origin.
@@ -244,6 +267,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         mutations: e.RATE_LIMIT_MUTATIONS_PER_MIN,
         queries: e.RATE_LIMIT_QUERIES_PER_MIN,
       },
+    },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    realtime: {
+      pingMs: e.WS_PING_MS,
+      pongWaitMs: e.WS_PONG_WAIT_MS,
+      maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+      messagesPerSecond: e.WS_MAX_MESSAGES_PER_SECOND,
+      messageBurst: e.WS_MESSAGE_BURST,
+      maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      compression: e.WS_COMPRESSION,
     },
   };
 }

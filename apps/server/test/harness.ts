@@ -14,13 +14,16 @@ export interface TestServer {
 
 export const TEST_ADMIN = { username: 'admin', password: 'test admin password' } as const;
 
-/** A real server on a free port over a fresh database, with a typed client pointed at it. */
+/**
+ * A real server on a free port over a fresh database (or `overrides.db`, which the caller then
+ * owns), with a typed client pointed at it.
+ */
 export async function startTestServer(
   kind: DbKind,
   env: Record<string, string> = {},
   overrides: ServerOverrides = {},
 ): Promise<TestServer> {
-  const db = await createTestDb(kind);
+  const db = overrides.db ?? (await createTestDb(kind));
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',
@@ -31,7 +34,7 @@ export async function startTestServer(
     ADMIN_PASSWORD: TEST_ADMIN.password,
     ...env,
   });
-  const server = await createServer(config, { db, ...overrides });
+  const server = await createServer(config, { ...overrides, db });
   const url = await server.start();
   const client = createClient({ url });
   return {
@@ -42,7 +45,7 @@ export async function startTestServer(
     close: async () => {
       await client.close();
       await server.stop();
-      await db.close();
+      if (!overrides.db) await db.close();
     },
   };
 }

@@ -1,8 +1,10 @@
-import { ConnectionStatus } from './components/ConnectionStatus';
+import { ConnectionStatus, useTransport } from './components/ConnectionStatus';
 import { Leaderboard } from './components/Leaderboard';
 import { Races } from './components/Races';
 
 export function App() {
+  // Subscriptions are made again (over SSE) if the WebSocket turns out to be blocked.
+  const transport = useTransport();
   return (
     <div className="page">
       <header className="header">
@@ -11,7 +13,7 @@ export function App() {
         </h1>
         <ConnectionStatus />
       </header>
-      <main className="grid">
+      <main className="grid" key={transport}>
         <Leaderboard />
         <Races />
       </main>

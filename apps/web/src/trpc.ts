@@ -1,6 +1,8 @@
 // Types only: the router's runtime code (database, server) never enters the browser bundle.
+// The one runtime import from @goated/api is its dependency-free reconnect delay.
 import type { AppRouter, Period, RouterInputs, RouterOutputs } from '@goated/api';
-import { createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
+import { reconnectDelay } from '@goated/api/reconnect';
+import { createWSClient, httpBatchLink, httpSubscriptionLink, splitLink, wsLink } from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
 import superjson from 'superjson';
 
@@ -19,17 +21,61 @@ function wsUrl(): string {
   return `${protocol}//${window.location.host}/trpc`;
 }
 
-/** One WebSocket for every subscription; it reconnects by itself and resumes tracked streams. */
+/**
+ * How subscriptions travel: a WebSocket, or Server-Sent Events where WebSockets are blocked
+ * (some proxies and corporate networks). Same events, same session cookie.
+ */
+export type Transport = 'ws' | 'sse';
+
+/** A WebSocket that never opened after this many tries means the network blocks it. */
+const FAILURES_BEFORE_FALLBACK = 2;
+
+let transport: Transport = typeof WebSocket === 'undefined' ? 'sse' : 'ws';
+let wsEverOpened = false;
+let wsFailures = 0;
+const transportListeners = new Set<() => void>();
+
+export const transportStore = {
+  get: (): Transport => transport,
+  subscribe(onChange: () => void): () => void {
+    transportListeners.add(onChange);
+    return () => transportListeners.delete(onChange);
+  },
+};
+
+function fallBackToSse(): void {
+  if (transport === 'sse') return;
+  transport = 'sse';
+  // Its pending subscriptions never started; the components resubscribe over SSE (App keys on
+  // the transport).
+  void wsClient.close();
+  for (const onChange of transportListeners) onChange();
+}
+
+/** One WebSocket for every subscription; it reconnects with backoff and jitter and resumes tracked streams. */
 export const wsClient = createWSClient({
   url: wsUrl,
+  lazy: { enabled: transport === 'sse', closeMs: 0 },
   keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 },
+  retryDelayMs: (attempt) => reconnectDelay(attempt),
+  onOpen: () => {
+    wsEverOpened = true;
+  },
+  onClose: () => {
+    if (!wsEverOpened && ++wsFailures >= FAILURES_BEFORE_FALLBACK) fallBackToSse();
+  },
 });
 
 export const trpcClient = trpc.createClient({
   links: [
     splitLink({
       condition: (op) => op.type === 'subscription',
-      true: wsLink({ client: wsClient, transformer: superjson }),
+      true: splitLink({
+        // Decided per subscription, so new ones follow a fallback at once.
+        condition: () => transport === 'sse',
+        true: httpSubscriptionLink({ url: '/trpc', transformer: superjson }),
+        false: wsLink({ client: wsClient, transformer: superjson }),
+      }),
       false: httpBatchLink({ url: '/trpc', transformer: superjson }),
     }),
   ],

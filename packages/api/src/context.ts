@@ -3,6 +3,7 @@ import type { EventBus } from './events/bus';
 import type { SessionOptions } from './services/auth/lucia';
 import type { LiveOptions } from './services/live';
 import type { RateLimits } from './services/rate-limit';
+import type { RealtimeStatsSource } from './services/stats';
 import type { SyncService } from './services/sync/service';
 
 /** What the server process hands the router: long-lived dependencies, built once. */
@@ -22,6 +23,17 @@ export interface AppDeps {
   sync?: SyncService | undefined;
   /** Read caches and live streams (push interval…); defaults apply when absent. */
   live?: LiveOptions;
+  /** The server's logger, for background work that has no request to report to. */
+  log?: DepsLogger;
+  /** Connection and message counters of the transport (the server owns the transport). */
+  realtime?: RealtimeStatsSource;
+}
+
+/** The subset of pino's logger the router and services use. */
+export interface DepsLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
 /** One finished procedure call, for logs and metrics. */

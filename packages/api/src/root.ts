@@ -13,6 +13,7 @@ import { createTRPCRouter } from './trpc';
 
 /** The one router every client talks to. One sub-router per domain. */
 export const appRouter = createTRPCRouter({
+  admin: adminRouter,
   health: healthRouter,
   auth: authRouter,
   leaderboard: leaderboardRouter,
@@ -21,7 +22,6 @@ export const appRouter = createTRPCRouter({
   telegram: telegramRouter,
   challenges: challengesRouter,
   bonus: bonusRouter,
-  admin: adminRouter,
   logs: logsRouter,
   sync: syncRouter,
 });

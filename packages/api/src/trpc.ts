@@ -29,6 +29,9 @@ function issuesOf(cause: unknown): InputIssue[] | null {
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
+  // Server-Sent Events (the subscription fallback): a ping keeps proxies from closing a quiet
+  // stream, and a client that hears nothing for 20 s reconnects (a dead stream is noticed).
+  sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 20_000 } },
   // Stacks never leave the server.
   isDev: false,
   errorFormatter({ shape, error }) {

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import postgres from 'postgres';
-import { createDb, type DbHandle, type DbKind, migrationsFolder } from './client';
+import { createDb, type DbHandle, type DbKind, migrationsFolder, queryRows } from './client';
 
 /**
  * The database engines a test suite must pass on: PGlite always, the real PostgreSQL when
@@ -87,6 +88,30 @@ export async function createTestDatabaseUrl(): Promise<{ url: string; drop(): Pr
       } finally {
         await dropper.end();
       }
+    },
+  };
+}
+
+/**
+ * Two handles on one fresh database, as two server instances have: on PostgreSQL two pools
+ * on the same database (closing the second leaves the database; `close()` of the pair drops
+ * it); on PGlite, which is one in-process session, the same handle twice.
+ */
+export async function createSharedTestDb(
+  kind: DbKind,
+): Promise<{ first: DbHandle; second: DbHandle; close(): Promise<void> }> {
+  const first = await createTestDb(kind);
+  if (kind === 'pglite') return { first, second: first, close: () => first.close() };
+  const [row] = await queryRows<{ name: string }>(first.db, sql`select current_database() as name`);
+  const url = new URL(process.env.DATABASE_URL ?? '');
+  url.pathname = `/${row?.name ?? ''}`;
+  const second = await createDb({ databaseUrl: url.toString(), poolMax: 5, migrate: false });
+  return {
+    first,
+    second,
+    close: async () => {
+      await second.close();
+      await first.close();
     },
   };
 }

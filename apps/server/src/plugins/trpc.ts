@@ -10,7 +10,10 @@ import {
 } from '@goated/api';
 import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { RealtimeCounters } from '../realtime/stats';
+import { type KeepAliveOptions, RealtimeTransport, type TransportLimits } from '../realtime/transport';
 
 /** Collects the Set-Cookie values a procedure asks for; `responseMeta` writes them out. */
 class ResponseCookies implements CookieSink {
@@ -24,6 +27,7 @@ export interface TrpcPluginOptions {
   deps: AppDeps;
   /** Origins (scheme://host[:port]) besides the server's own that may use the session cookie. */
   allowedOrigins: string[];
+  realtime: { limits: TransportLimits; keepAlive: KeepAliveOptions; stats: RealtimeCounters };
 }
 
 function originOf(req: IncomingMessage): string | null {
@@ -58,12 +62,17 @@ function isFastifyRequest(req: FastifyRequest | IncomingMessage): req is Fastify
   return 'raw' in req;
 }
 
-/** The router over HTTP (batched queries and mutations) and WebSocket (subscriptions) at /trpc. */
-export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { deps, allowedOrigins }) => {
+/**
+ * The router over HTTP (batched queries and mutations), Server-Sent Events (the subscription
+ * fallback) and WebSocket (subscriptions) at /trpc — all three through the one `createContext`.
+ */
+export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { deps, allowedOrigins, realtime }) => {
   const allowed = new Set(allowedOrigins);
+  const { stats } = realtime;
   const options: FastifyTRPCPluginOptions<AppRouter> = {
     prefix: '/trpc',
-    useWSS: true,
+    // WebSockets are served by our own transport below (same protocol, built for fan-out).
+    useWSS: false,
     trpcOptions: {
       router: appRouter,
       // HTTP requests arrive as Fastify requests; WebSocket connections as the raw upgrade request.
@@ -94,8 +103,8 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
         if (limited) headers.set('retry-after', String(Math.ceil(limited.retryAfterMs / 1000)));
         return { headers };
       },
-      keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
       onError: ({ error, path, type }) => {
+        if (error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN') stats.authFailures++;
         if (error.code === 'INTERNAL_SERVER_ERROR') {
           app.log.error({ err: error.cause ?? error, path, type }, 'procedure failed');
         }
@@ -103,4 +112,31 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
     },
   };
   await app.register(fastifyTRPCPlugin, options);
+
+  // Counts the SSE streams (the fallback transport) for `admin.stats`.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.startsWith('/trpc/') && req.headers.accept?.includes('text/event-stream')) {
+      stats.sseOpened();
+      reply.raw.once('close', () => stats.sseClosed());
+    }
+  });
+
+  const { createContext: contextForRequest } = options.trpcOptions;
+  const transport = new RealtimeTransport<AppRouter>({
+    router: appRouter,
+    // The same factory as HTTP: tRPC's own adapter passes it the upgrade request and the socket.
+    createContext: (opts: CreateWSSContextFnOptions) =>
+      contextForRequest(opts as unknown as Parameters<typeof contextForRequest>[0]),
+    onError: ({ error, path, type }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') {
+        app.log.error({ err: error.cause ?? error, path, type }, 'procedure failed');
+      }
+    },
+    limits: realtime.limits,
+    keepAlive: realtime.keepAlive,
+    stats,
+    log: app.log,
+  });
+  app.get('/trpc', { websocket: true }, (socket, req) => transport.accept(socket, req.raw));
+  app.addHook('onClose', async () => transport.shutdown());
 };

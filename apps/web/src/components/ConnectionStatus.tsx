@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import { wsClient } from '../trpc';
+import { type Transport, transportStore, wsClient } from '../trpc';
 
 type ConnectionState = ReturnType<typeof wsClient.connectionState.get>;
 
@@ -10,6 +10,11 @@ function subscribe(onChange: () => void): () => void {
 
 function getState(): ConnectionState {
   return wsClient.connectionState.get();
+}
+
+/** Which transport carries subscriptions: the WebSocket, or SSE after a fallback. */
+export function useTransport(): Transport {
+  return useSyncExternalStore(transportStore.subscribe, transportStore.get);
 }
 
 /** The subscription WebSocket's state: "pending" means open and able to carry requests. */
@@ -30,7 +35,9 @@ function describe(state: ConnectionState): { tone: 'live' | 'reconnecting' | 'of
 
 export function ConnectionStatus() {
   const state = useConnectionState();
-  const { tone, label } = describe(state);
+  const transport = useTransport();
+  // Over SSE each stream reconnects by itself (EventSource); the WebSocket state no longer applies.
+  const { tone, label } = transport === 'sse' ? { tone: 'live' as const, label: 'Live (SSE)' } : describe(state);
   const title = state.state === 'connecting' && state.error ? state.error.message : undefined;
   return (
     <span className={`status status-${tone}`} title={title} aria-live="polite">

@@ -19,6 +19,7 @@ import {
   revokeApiKey,
   rotateApiKey,
 } from '../services/auth/api-keys';
+import { adminStats } from '../services/stats';
 import { adminProcedure, createTRPCRouter } from '../trpc';
 
 const usersRouter = {
@@ -54,4 +55,6 @@ export const adminRouter = createTRPCRouter({
   users: usersRouter,
   apiKeys: apiKeysRouter,
   audit: auditRouter,
+  /** Connections, subscriptions, messages, refusals and dropped consumers; bus state. */
+  stats: adminProcedure.query(({ ctx }) => adminStats(ctx)),
 });

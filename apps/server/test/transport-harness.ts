@@ -1,0 +1,65 @@
+import websocket from '@fastify/websocket';
+import type { AnyTRPCRouter } from '@trpc/server';
+import Fastify from 'fastify';
+import { RealtimeCounters } from '../src/realtime/stats';
+import {
+  type KeepAliveOptions,
+  RealtimeTransport,
+  sendGoingAway,
+  type TransportOptions,
+} from '../src/realtime/transport';
+
+export interface TransportServer<TRouter extends AnyTRPCRouter> {
+  url: string;
+  wsUrl: string;
+  transport: RealtimeTransport<TRouter>;
+  stats: RealtimeCounters;
+  close(): Promise<void>;
+}
+
+export const testLimits = {
+  maxMessageBytes: 64 * 1024,
+  messagesPerSecond: 1000,
+  messageBurst: 1000,
+  maxSubscriptions: 50,
+  maxBufferedBytes: 1024 * 1024,
+};
+
+export interface TransportServerOptions<TRouter extends AnyTRPCRouter> {
+  router: TRouter;
+  createContext: TransportOptions<TRouter>['createContext'];
+  limits?: Partial<typeof testLimits>;
+  keepAlive?: KeepAliveOptions;
+}
+
+/**
+ * The realtime transport alone, serving a router made for the test (a fast ticker, a refusing
+ * context…), on a free port of 127.0.0.1 behind the same @fastify/websocket setup as the app.
+ */
+export async function startTransportServer<TRouter extends AnyTRPCRouter>(
+  options: TransportServerOptions<TRouter>,
+): Promise<TransportServer<TRouter>> {
+  const app = Fastify({ logger: { level: 'silent' } });
+  const limits = { ...testLimits, ...options.limits };
+  await app.register(websocket, {
+    options: { maxPayload: limits.maxMessageBytes, perMessageDeflate: false },
+    preClose(done) {
+      sendGoingAway(this.websocketServer);
+      this.websocketServer.close();
+      done();
+    },
+  });
+  const stats = new RealtimeCounters();
+  const transport = new RealtimeTransport<TRouter>({
+    router: options.router,
+    createContext: options.createContext,
+    limits,
+    keepAlive: options.keepAlive ?? { pingMs: 30_000, pongWaitMs: 10_000 },
+    stats,
+    log: app.log,
+  });
+  app.get('/trpc', { websocket: true }, (socket, req) => transport.accept(socket, req.raw));
+  app.addHook('onClose', async () => transport.shutdown());
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url, wsUrl: `${url.replace(/^http/, 'ws')}/trpc`, transport, stats, close: () => app.close() };
+}

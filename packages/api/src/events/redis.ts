@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { DepsLogger } from '../context';
+import type { AppEvents, BusHealth, EventBus, EventHandler, EventTopic } from './bus';
+import { createInProcessBus } from './in-process';
+
+export interface RedisBusOptions {
+  /** `redis://[:password@]host:port[/db]` */
+  url: string;
+  /** Prepended to every channel, so instances (or test runs) sharing a Redis can be isolated. */
+  prefix?: string;
+  log?: DepsLogger;
+  /** Longest wait between reconnect attempts (default 2 s). */
+  maxReconnectDelayMs?: number;
+}
+
+/** What travels on a channel: the sending instance (to skip its own echo) and the payload. */
+interface Envelope {
+  from: string;
+  payload: unknown;
+}
+
+function isEnvelope(value: unknown): value is Envelope {
+  return typeof value === 'object' && value !== null && 'from' in value && typeof value.from === 'string';
+}
+
+/** QUIT politely when connected (bounded), otherwise just stop reconnecting. */
+async function disconnect(connection: Redis): Promise<void> {
+  if (connection.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      // A QUIT that fails leaves nothing to do: disconnect() below closes the socket anyway.
+      connection.quit().catch(() => 'failed'),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, 1000);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+  connection.disconnect();
+}
+
+/**
+ * Events fan out to this instance's subscribers directly — never through Redis — and to other
+ * instances over Redis pub/sub. When Redis is unreachable, local delivery goes on as before,
+ * publishes to other instances are dropped (and counted in the log), `health()` reports it,
+ * and ioredis reconnects by itself; the subscriber connection resubscribes on its own.
+ */
+export function createRedisBus(options: RedisBusOptions): EventBus {
+  const prefix = options.prefix ?? 'goated:';
+  const log = options.log;
+  const instanceId = randomUUID();
+  const local = createInProcessBus();
+  const maxDelay = options.maxReconnectDelayMs ?? 2000;
+
+  const publisher = new Redis(options.url, {
+    // Fail fast while disconnected instead of queueing: other instances miss those events,
+    // but this one must not buffer without bound or stall its publishers.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(100 * attempt, maxDelay),
+    connectionName: `goated-pub-${instanceId.slice(0, 8)}`,
+  });
+  const subscriber = publisher.duplicate({
+    // SUBSCRIBE commands wait for the connection instead of failing.
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    connectionName: `goated-sub-${instanceId.slice(0, 8)}`,
+  });
+
+  const channelOf = (topic: EventTopic) => `${prefix}${topic}`;
+  // One pattern subscription for every topic, made at once: no per-topic SUBSCRIBE racing the
+  // first local subscriber, and topics added to AppEvents need nothing here.
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+  let closed = false;
+  let droppedWhileDown = 0;
+
+  // One "lost" line per outage and one "restored" line after it, not one per retry.
+  let connectedLogged = false;
+  let downLogged = false;
+  const onReady = () => {
+    if (publisher.status !== 'ready' || subscriber.status !== 'ready') return;
+    if (downLogged) {
+      log?.info({ droppedWhileDown }, 'redis event bus reconnected; cross-instance delivery resumed');
+    } else if (!connectedLogged) {
+      log?.info({ prefix }, 'redis event bus connected');
+    }
+    connectedLogged = true;
+    downLogged = false;
+    droppedWhileDown = 0;
+  };
+  const onDown = (err?: Error) => {
+    if (closed || downLogged) return;
+    downLogged = true;
+    log?.warn(
+      { err: err?.message },
+      'redis event bus unavailable; serving local subscribers only, reconnecting in the background',
+    );
+  };
+  for (const connection of [publisher, subscriber]) {
+    connection.on('ready', onReady);
+    connection.on('error', (err: Error) => onDown(err));
+    connection.on('close', () => onDown());
+  }
+
+  subscriber.psubscribe(pattern).catch((err: unknown) => {
+    if (!closed) log?.error({ err, pattern }, 'could not subscribe to the redis event channels');
+  });
+  subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
+    const topic = channel.slice(prefix.length) as EventTopic;
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(message);
+    } catch (err) {
+      log?.warn({ err, channel }, 'ignored a malformed event from redis');
+      return;
+    }
+    if (!isEnvelope(envelope) || envelope.from === instanceId) return;
+    // Topic and payload come from this same code base on another instance, typed at its
+    // `publish`; an unknown topic simply has no local handlers.
+    void local.publish(topic, envelope.payload as AppEvents[typeof topic]);
+  });
+
+  return {
+    async publish<T extends EventTopic>(topic: T, payload: AppEvents[T]) {
+      await local.publish(topic, payload);
+      if (publisher.status !== 'ready') {
+        droppedWhileDown++;
+        return;
+      }
+      const envelope: Envelope = { from: instanceId, payload };
+      publisher.publish(channelOf(topic), JSON.stringify(envelope)).catch((err: unknown) => {
+        droppedWhileDown++;
+        log?.warn({ err, topic }, 'could not publish an event to redis; other instances miss it');
+      });
+    },
+    subscribe<T extends EventTopic>(topic: T, handler: EventHandler<T>) {
+      return local.subscribe(topic, handler);
+    },
+    health(): BusHealth {
+      return { kind: 'redis', connected: publisher.status === 'ready' && subscriber.status === 'ready' };
+    },
+    async close() {
+      closed = true;
+      await local.close();
+      await Promise.all([disconnect(publisher), disconnect(subscriber)]);
+    },
+  };
+}

@@ -1,0 +1,205 @@
+import { type TrackedEnvelope, tracked } from '@trpc/server';
+
+/**
+ * The push path of a shared stream. A transport that knows this symbol (our WebSocket handler)
+ * attaches a sink and is called synchronously for each event; every other consumer (the SSE
+ * adapter, server-side callers, tests) iterates the stream asynchronously as usual.
+ */
+export const subscribeDirect: unique symbol = Symbol.for('goated.realtime.subscribeDirect');
+
+export interface StreamSink<T> {
+  next(value: T): void;
+  error(cause: unknown): void;
+}
+
+/** What a subscription procedure returns: a plain async iterable with an optional push path. */
+export interface SharedSubscription<T> extends AsyncIterable<T> {
+  /** Attaches a sink; the current value (if any) is pushed at once. Returns the detach function. */
+  [subscribeDirect](sink: StreamSink<T>): () => void;
+}
+
+export function isSharedSubscription(value: unknown): value is SharedSubscription<unknown> {
+  return typeof value === 'object' && value !== null && subscribeDirect in value;
+}
+
+export interface SharedStreamOptions<T> {
+  /** Computes the current state (one query for every subscriber). */
+  load(): Promise<T>;
+  /** Subscribes to "something may have changed" notifications; returns the unsubscribe. */
+  watch(onChange: () => void): () => void;
+  /** Whether `next` differs from `prev` enough to push (default: always). */
+  changed?(prev: T, next: T): boolean;
+  /** The last subscriber left; the owner drops the stream from its registry. */
+  onIdle?(): void;
+  /** A reload failed after the stream had a value: subscribers keep the last one. */
+  onError?(cause: unknown): void;
+}
+
+/**
+ * One producer, many subscribers: state is loaded once per change, wrapped once in a frozen
+ * `tracked()` envelope, and that same object goes to every subscriber — so a transport can
+ * serialize it once. Bursts of changes coalesce (one reload at a time, at most one queued), and
+ * an asynchronous consumer that falls behind skips to the latest value instead of queueing.
+ * Resuming (`lastEventId`) gets the current state: this is state, not a log.
+ */
+export class SharedStream<T> {
+  private readonly sinks = new Set<StreamSink<TrackedEnvelope<T>>>();
+  private current: TrackedEnvelope<T> | undefined;
+  private version = 0;
+  private unwatch: (() => void) | undefined;
+  private loading = false;
+  private reloadQueued = false;
+
+  constructor(private readonly options: SharedStreamOptions<T>) {}
+
+  get subscriberCount(): number {
+    return this.sinks.size;
+  }
+
+  /** A subscription handle for one subscriber; it ends when `signal` aborts. */
+  subscribe(signal?: AbortSignal): SharedSubscription<TrackedEnvelope<T>> {
+    return {
+      [subscribeDirect]: (sink) => this.attach(sink, signal),
+      [Symbol.asyncIterator]: () => this.iterate(signal),
+    };
+  }
+
+  private attach(sink: StreamSink<TrackedEnvelope<T>>, signal: AbortSignal | undefined): () => void {
+    if (signal?.aborted) return () => {};
+    this.sinks.add(sink);
+    const detach = () => {
+      signal?.removeEventListener('abort', detach);
+      if (!this.sinks.delete(sink)) return;
+      if (this.sinks.size === 0) this.stop();
+    };
+    signal?.addEventListener('abort', detach, { once: true });
+    if (this.current) deliver(sink, this.current);
+    if (!this.unwatch) this.start();
+    return detach;
+  }
+
+  private start(): void {
+    this.unwatch = this.options.watch(() => this.reload());
+    if (!this.current) this.reload();
+  }
+
+  private stop(): void {
+    this.unwatch?.();
+    this.unwatch = undefined;
+    this.current = undefined;
+    this.reloadQueued = false;
+    this.options.onIdle?.();
+  }
+
+  private reload(): void {
+    if (this.loading) {
+      this.reloadQueued = true;
+      return;
+    }
+    this.loading = true;
+    this.options.load().then(
+      (value) => {
+        this.loading = false;
+        if (!this.unwatch) return; // everyone left while loading
+        const prev = this.current;
+        if (!prev || (this.options.changed?.(prev[1], value) ?? true)) {
+          // Frozen: the transport may cache its encoding by identity.
+          Object.freeze(value);
+          const envelope = tracked(String(++this.version), value);
+          Object.freeze(envelope);
+          this.current = envelope;
+          for (const sink of [...this.sinks]) deliver(sink, envelope);
+        }
+        this.afterLoad();
+      },
+      (cause: unknown) => {
+        this.loading = false;
+        if (!this.unwatch) return;
+        if (this.current) {
+          this.options.onError?.(cause);
+        } else {
+          // Nothing to show yet: fail the subscribers rather than leave them waiting.
+          for (const sink of [...this.sinks]) sink.error(cause);
+        }
+        this.afterLoad();
+      },
+    );
+  }
+
+  private afterLoad(): void {
+    if (this.reloadQueued && this.unwatch) {
+      this.reloadQueued = false;
+      this.reload();
+    }
+  }
+
+  /** The asynchronous path: a one-slot mailbox, so a slow reader gets the latest value only. */
+  private async *iterate(signal: AbortSignal | undefined): AsyncGenerator<TrackedEnvelope<T>> {
+    let latest: TrackedEnvelope<T> | undefined;
+    let failure: { cause: unknown } | undefined;
+    let wake: (() => void) | undefined;
+    const detach = this.attach(
+      {
+        next: (value) => {
+          latest = value;
+          wake?.();
+        },
+        error: (cause) => {
+          failure = { cause };
+          wake?.();
+        },
+      },
+      signal,
+    );
+    const onAbort = () => wake?.();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      while (!signal?.aborted) {
+        if (failure) throw failure.cause;
+        if (!latest) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+          continue;
+        }
+        const value = latest;
+        latest = undefined;
+        yield value;
+      }
+    } finally {
+      detach();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/** One subscriber's failure (e.g. its transport could not encode) must not stop the others. */
+function deliver<T>(sink: StreamSink<T>, value: T): void {
+  try {
+    sink.next(value);
+  } catch (cause) {
+    sink.error(cause);
+  }
+}
+
+/**
+ * Streams by key, created on first use and dropped when their last subscriber leaves, so idle
+ * keys hold nothing.
+ */
+export class SharedStreamRegistry<T> {
+  private readonly streams = new Map<string, SharedStream<T>>();
+
+  get(key: string, create: (onIdle: () => void) => SharedStream<T>): SharedStream<T> {
+    let stream = this.streams.get(key);
+    if (!stream) {
+      stream = create(() => this.streams.delete(key));
+      this.streams.set(key, stream);
+    }
+    return stream;
+  }
+
+  get size(): number {
+    return this.streams.size;
+  }
+}
