@@ -2,6 +2,7 @@ import { adminRouter } from './router/admin';
 import { authRouter } from './router/auth';
 import { healthRouter } from './router/health';
 import { leaderboardRouter } from './router/leaderboard';
+import { notificationsRouter } from './router/notifications';
 import { playersRouter } from './router/players';
 import { racesRouter } from './router/races';
 import { telegramRouter } from './router/telegram';
@@ -16,6 +17,7 @@ export const appRouter = createTRPCRouter({
   races: racesRouter,
   telegram: telegramRouter,
   admin: adminRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;
