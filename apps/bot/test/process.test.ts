@@ -17,6 +17,8 @@ import { type FakeTelegram, startFakeTelegram, TOKEN } from './fake-telegram';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const main = path.join(root, 'apps/bot/src/main.ts');
 const run = promisify(execFile);
+/** Starting a server, or a process through tsx, takes much longer on a busy machine. */
+const SETUP_TIMEOUT_MS = 180_000;
 
 /** The environment without anything the bot reads, plus `extra`. */
 function botEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -25,7 +27,7 @@ function botEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 async function runMain(env: Record<string, string>) {
-  return run(process.execPath, ['--import', 'tsx', main], { cwd: root, env: botEnv(env), timeout: 20_000 }).then(
+  return run(process.execPath, ['--import', 'tsx', main], { cwd: root, env: botEnv(env), timeout: 60_000 }).then(
     () => ({ code: 0, stderr: '' }),
     (err: { code?: number; stderr: string }) => ({ code: err.code ?? -1, stderr: err.stderr }),
   );
@@ -48,7 +50,7 @@ describe('bot process', () => {
     expect(result.stderr).toContain('Invalid bot configuration');
     expect(result.stderr).toContain('TELEGRAM_BOT_TOKEN is required (the token @BotFather gave you');
     expect(result.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, 60_000);
 
   describe('with a server and Telegram', () => {
     let telegram: FakeTelegram;
@@ -69,7 +71,7 @@ describe('bot process', () => {
         await admin.close();
       }
       port = await freePort();
-    });
+    }, SETUP_TIMEOUT_MS);
     afterAll(async () => {
       child?.kill('SIGKILL');
       await t?.close();
@@ -82,7 +84,7 @@ describe('bot process', () => {
       const result = await runMain({ ...env(), BOT_API_KEY: 'gvk_not-a-real-key' });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`BOT_API_KEY was refused by ${t.url}`);
-    });
+    }, 60_000);
 
     it('serves its webhook: a wrong secret is refused, the right one answered; SIGTERM stops it', async () => {
       child = spawn(process.execPath, ['--import', 'tsx', main], {
@@ -101,7 +103,7 @@ describe('bot process', () => {
       child.stderr?.on('data', (chunk: Buffer) => {
         output += chunk.toString();
       });
-      await telegram.waitFor(() => output.includes('is serving its webhook'), 20_000);
+      await telegram.waitFor(() => output.includes('is serving its webhook'), 60_000);
       expect(telegram.calls.map((c) => c.method)).toContain('setMyCommands');
 
       const update = (secret: string) =>
@@ -124,6 +126,6 @@ describe('bot process', () => {
       const [code] = await once(child, 'exit');
       expect(code).toBe(0);
       expect(output).toContain('Stopped.');
-    });
+    }, 90_000);
   });
 });

@@ -47,6 +47,9 @@ function message(from: Sender, text: string, chat: { id: number; type: string } 
 
 const group = { id: -500, type: 'supergroup' };
 
+/** Starting a server on a fresh database takes seconds, and much longer on a busy machine. */
+const SETUP_TIMEOUT_MS = 180_000;
+
 describe.each(testBackends())('the bot with a real server on %s', (kind) => {
   let telegram: FakeTelegram;
   let t: TestServer;
@@ -143,7 +146,7 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
       heartbeatMs: 0,
       resubscribeMs: 50,
     });
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     notifications?.stop();
