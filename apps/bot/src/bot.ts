@@ -1,37 +1,56 @@
-import type { RouterInputs, RouterOutputs } from '@goated/api';
-import { Bot, type Context } from 'node-telegram-bot-api';
+import { Bot, type Context, type RateLimitOptions } from 'node-telegram-bot-api';
+import { apiErrorCode, type BotApi } from './api';
+import { createDelivery, type Delivery, type DeliveryOptions } from './delivery';
 import {
+  adminOnlyText,
+  adminPrivateOnlyText,
+  alreadyLinkedText,
+  announcementText,
   apiErrorText,
+  broadcastDoneText,
+  broadcastRefusedText,
+  broadcastStartedText,
+  broadcastUsageText,
   formatLeaderboard,
   formatNoLiveRace,
   formatRace,
   helpText,
   notACommandText,
+  notLinkedText,
   parsePeriodArg,
   type Race,
   raceUsageText,
+  resetPrivateOnlyText,
+  resetTokenText,
+  resetUsageText,
   startText,
+  statsText,
+  statsUsageText,
   unknownCommandText,
+  userLookupText,
+  userNotFoundText,
+  userUsageText,
+  verifiedText,
+  verifyErrorText,
+  verifyPrivateOnlyText,
+  verifyThrottledText,
+  verifyUsageText,
 } from './format';
+import { consoleLogger, type Logger } from './log';
 
-/** One query procedure as the typed client exposes it (the client's `query` also takes `{ signal }`). */
-interface Query<P extends keyof RouterInputs, K extends keyof RouterInputs[P] & keyof RouterOutputs[P]> {
-  query(input: RouterInputs[P][K], opts?: { signal?: AbortSignal }): Promise<RouterOutputs[P][K]>;
-}
+export type { BotApi } from './api';
+export { consoleLogger, type Logger } from './log';
 
-/**
- * The procedures the bot calls. `createClient(...).api` satisfies it (main.ts passes one);
- * tests stub just these three.
- */
-export interface BotApi {
-  leaderboard: { top: Query<'leaderboard', 'top'> };
-  races: { list: Query<'races', 'list'>; standings: Query<'races', 'standings'> };
-}
-
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string, err?: unknown): void;
+/** How the bot talks to Telegram: the library's throttle and retries. */
+export interface TelegramTransportOptions {
+  /** Requests per second, overall and per chat; null turns the throttle off. Default 25 and 1. */
+  rateLimit?: RateLimitOptions | null;
+  /** Retries of 429 (after `retry_after`), 5xx and network failures per request. Default 3. */
+  maxRetries?: number;
+  /** Base of the exponential backoff between those retries. Default 500 ms. */
+  retryBackoffMs?: number;
+  /** Per-request timeout (long polls get their own). Default 30 s. */
+  timeoutMs?: number;
 }
 
 export interface CreateBotOptions {
@@ -41,16 +60,28 @@ export interface CreateBotOptions {
   api: BotApi;
   /** Longest wait for one API call before the user gets an apology. Default 10 s. */
   apiTimeoutMs?: number;
+  telegram?: TelegramTransportOptions;
+  /** Later attempts for notifications and broadcasts (see delivery.ts). */
+  delivery?: Omit<DeliveryOptions, 'logger'>;
+  /** /verify attempts per Telegram user and window, against code guessing. Default 5 per 10 min. */
+  verifyAttempts?: { max: number; windowMs: number };
   /** The clock, for tests. */
   now?: () => Date;
   logger?: Logger;
 }
 
-export const consoleLogger: Logger = {
-  info: (message) => console.log(message),
-  warn: (message) => console.warn(message),
-  error: (message, err) => console.error(message, err instanceof Error ? err.message : (err ?? '')),
-};
+export interface GoatedBot {
+  bot: Bot;
+  /** Sends the bot's own messages (broadcasts, notifications) with retries and logging. */
+  delivery: Delivery;
+  /** Resolves when the broadcasts under way have finished (for shutdown and tests). */
+  idle(): Promise<void>;
+}
+
+/** Telegram's limits: about 30 messages a second overall, one a second per chat. */
+const DEFAULT_RATE_LIMIT: RateLimitOptions = { global: 25, perChat: 1 };
+/** Update ids remembered to drop a redelivered update (webhooks are at-least-once). */
+const RECENT_UPDATES = 1_000;
 
 /** The text after the command (the library sets `ctx.match` to it for `bot.command`). */
 function argsOf(ctx: Context): string {
@@ -63,17 +94,69 @@ function isPrivate(ctx: Context): boolean {
 
 const noPreview = { link_preview_options: { is_disabled: true } };
 
+/** A bounded sliding-window counter per key. */
+function attemptLimiter(max: number, windowMs: number, now: () => Date) {
+  const attempts = new Map<number, number[]>();
+  return (key: number): boolean => {
+    const t = now().getTime();
+    const recent = (attempts.get(key) ?? []).filter((at) => t - at < windowMs);
+    if (recent.length >= max) return false;
+    recent.push(t);
+    attempts.delete(key);
+    attempts.set(key, recent);
+    // Forget the least recently active users first; the map never grows past 10 000 keys.
+    if (attempts.size > 10_000) {
+      const oldest = attempts.keys().next();
+      if (!oldest.done) attempts.delete(oldest.value);
+    }
+    return true;
+  };
+}
+
 /**
  * The bot with its commands registered. It talks to the server only through `api` and
- * answers every command it is sent: bad arguments get a usage line, API failures an apology.
+ * answers every command it is sent: bad arguments get a usage line, refusals say why, API
+ * failures an apology. Who may do what is decided by the server from the Telegram user's
+ * linked account; the bot relays the sender's Telegram id.
  */
-export function createBot(options: CreateBotOptions): Bot {
+export function createBot(options: CreateBotOptions): GoatedBot {
   const { api } = options;
   const timeoutMs = options.apiTimeoutMs ?? 10_000;
   const now = options.now ?? (() => new Date());
   const log = options.logger ?? consoleLogger;
-  const bot = new Bot(options.token, options.apiRoot ? { apiRoot: options.apiRoot } : {});
+  const transport = options.telegram ?? {};
+  const rateLimit = transport.rateLimit === undefined ? DEFAULT_RATE_LIMIT : transport.rateLimit;
+  const bot = new Bot(options.token, {
+    ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+    maxRetries: transport.maxRetries ?? 3,
+    retryBackoffMs: transport.retryBackoffMs ?? 500,
+    timeoutMs: transport.timeoutMs ?? 30_000,
+  });
+  const delivery = createDelivery(bot.api, { ...options.delivery, logger: log });
   const signal = () => ({ signal: AbortSignal.timeout(timeoutMs) });
+  const verifyAllowed = attemptLimiter(
+    options.verifyAttempts?.max ?? 5,
+    options.verifyAttempts?.windowMs ?? 10 * 60_000,
+    now,
+  );
+  const broadcasts = new Set<Promise<void>>();
+
+  // Webhook deliveries are at-least-once: an update seen moments ago is not handled twice.
+  const recentUpdates = new Set<number>();
+  bot.use(async (ctx, next) => {
+    const id = ctx.update.update_id;
+    if (recentUpdates.has(id)) {
+      log.info(`update ${id} delivered again; ignored`);
+      return;
+    }
+    recentUpdates.add(id);
+    if (recentUpdates.size > RECENT_UPDATES) {
+      const oldest = recentUpdates.values().next();
+      if (!oldest.done) recentUpdates.delete(oldest.value);
+    }
+    await next();
+  });
 
   // The bot's own @username, looked up once, to tell `/cmd@us` from `/cmd@someOtherBot`.
   let username: Promise<string | undefined> | undefined;
@@ -95,9 +178,61 @@ export function createBot(options: CreateBotOptions): Bot {
     await next();
   });
 
-  bot.command('start', (ctx) => ctx.reply(startText(ctx.from?.first_name)));
+  /** Links the sender with a code from the dashboard; shared by /verify and /start CODE. */
+  async function verify(ctx: Context, code: string) {
+    const from = ctx.from;
+    if (!from) return ctx.reply(verifyUsageText);
+    if (!verifyAllowed(from.id)) return ctx.reply(verifyThrottledText);
+    try {
+      const linked = await api.telegram.verify.mutate(
+        { code, telegramId: from.id, telegramUsername: from.username ?? null },
+        signal(),
+      );
+      return ctx.reply(verifiedText(linked));
+    } catch (err) {
+      const code = apiErrorCode(err);
+      if (code === 'CONFLICT') {
+        // The same /verify handled twice (or sent twice) should not read as a failure.
+        const user = await api.telegram.userByTelegramId.query({ telegramId: from.id }, signal()).catch(() => null);
+        if (user) return ctx.reply(alreadyLinkedText(user.username));
+      }
+      const known = code ? verifyErrorText[code] : undefined;
+      if (known) return ctx.reply(known);
+      log.error('telegram.verify failed:', err);
+      return ctx.reply(apiErrorText('your link code'));
+    }
+  }
+
+  bot.command('start', (ctx) => {
+    // Deep link t.me/<bot>?start=<CODE> from the dashboard: link in one tap.
+    const payload = argsOf(ctx);
+    if (payload && isPrivate(ctx)) return verify(ctx, payload);
+    return ctx.reply(startText(ctx.from?.first_name));
+  });
 
   bot.command('help', (ctx) => ctx.reply(helpText()));
+
+  bot.command('verify', (ctx) => {
+    const code = argsOf(ctx);
+    if (!isPrivate(ctx)) return ctx.reply(verifyPrivateOnlyText);
+    if (!code) return ctx.reply(verifyUsageText);
+    return verify(ctx, code);
+  });
+
+  bot.command('stats', async (ctx) => {
+    const from = ctx.from;
+    if (argsOf(ctx) !== '') return ctx.reply(statsUsageText);
+    if (!from) return ctx.reply(notLinkedText);
+    let text: string;
+    try {
+      const user = await api.telegram.userByTelegramId.query({ telegramId: from.id }, signal());
+      text = user ? statsText(user) : notLinkedText;
+    } catch (err) {
+      log.error('telegram.userByTelegramId failed:', err);
+      text = apiErrorText('your stats');
+    }
+    return ctx.reply(text, noPreview);
+  });
 
   bot.command('leaderboard', async (ctx) => {
     const parsed = parsePeriodArg(argsOf(ctx));
@@ -133,6 +268,74 @@ export function createBot(options: CreateBotOptions): Bot {
     return ctx.reply(text, noPreview);
   });
 
+  bot.command('reset', async (ctx) => {
+    const from = ctx.from;
+    if (!isPrivate(ctx) || !from) return ctx.reply(resetPrivateOnlyText);
+    if (argsOf(ctx) !== '') return ctx.reply(resetUsageText);
+    try {
+      const reset = await api.telegram.issueResetToken.mutate({ telegramId: from.id }, signal());
+      return ctx.reply(resetTokenText(reset), noPreview);
+    } catch (err) {
+      if (apiErrorCode(err) === 'NOT_FOUND') return ctx.reply(notLinkedText);
+      log.error('telegram.issueResetToken failed:', err);
+      return ctx.reply(apiErrorText('a reset token'));
+    }
+  });
+
+  bot.command('user', async (ctx) => {
+    const from = ctx.from;
+    if (!isPrivate(ctx) || !from) return ctx.reply(adminPrivateOnlyText);
+    const name = argsOf(ctx);
+    if (!name || /\s/.test(name)) return ctx.reply(userUsageText);
+    try {
+      const user = await api.telegram.lookupUser.query({ requesterTelegramId: from.id, username: name }, signal());
+      return ctx.reply(userLookupText(user), noPreview);
+    } catch (err) {
+      const code = apiErrorCode(err);
+      if (code === 'FORBIDDEN') return ctx.reply(adminOnlyText('/user'));
+      if (code === 'NOT_FOUND' || code === 'BAD_REQUEST') return ctx.reply(userNotFoundText(name));
+      log.error('telegram.lookupUser failed:', err);
+      return ctx.reply(apiErrorText('that user'));
+    }
+  });
+
+  bot.command('broadcast', async (ctx) => {
+    const from = ctx.from;
+    const chatId = ctx.chatId;
+    if (!isPrivate(ctx) || !from || chatId === undefined) return ctx.reply(adminPrivateOnlyText);
+    const text = argsOf(ctx);
+    if (!text) return ctx.reply(broadcastUsageText);
+    let recipients: number[];
+    let announcement: string;
+    try {
+      const planned = await api.telegram.broadcast.mutate({ requesterTelegramId: from.id, text }, signal());
+      recipients = planned.recipients;
+      announcement = announcementText(planned.text);
+    } catch (err) {
+      const code = apiErrorCode(err);
+      if (code === 'FORBIDDEN') return ctx.reply(adminOnlyText('/broadcast'));
+      if (code === 'BAD_REQUEST' && err instanceof Error) return ctx.reply(broadcastRefusedText(err.message));
+      log.error('telegram.broadcast failed:', err);
+      return ctx.reply(apiErrorText('the broadcast'));
+    }
+    await ctx.reply(broadcastStartedText(recipients.length));
+    if (recipients.length === 0) return;
+    // Sending to everyone takes a while under Telegram's rate limit: the update is done now,
+    // and the admin hears back when the last message is out.
+    const sending = (async () => {
+      const results = await Promise.all(recipients.map((id) => delivery.send(id, announcement, 'broadcast')));
+      const delivered = results.filter(Boolean).length;
+      log.info(`broadcast by Telegram user ${from.id}: ${delivered} of ${recipients.length} delivered`);
+      await delivery.send(
+        chatId,
+        broadcastDoneText({ delivered, failed: recipients.length - delivered }),
+        'broadcast report',
+      );
+    })();
+    broadcasts.add(sending);
+    void sending.finally(() => broadcasts.delete(sending));
+  });
+
   // Whatever no command above took.
   bot.on('message', async (ctx) => {
     const text = ctx.message?.text ?? '';
@@ -150,7 +353,13 @@ export function createBot(options: CreateBotOptions): Bot {
     log.error(`update ${ctx.update.update_id} failed:`, err);
   });
 
-  return bot;
+  return {
+    bot,
+    delivery,
+    idle: async () => {
+      await Promise.all([...broadcasts]);
+    },
+  };
 }
 
 function soonest(races: Race[]): Race | undefined {

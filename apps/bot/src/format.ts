@@ -8,14 +8,29 @@ import type { Period, RouterOutputs } from '@goated/api';
 export type LeaderboardPage = RouterOutputs['leaderboard']['top'];
 export type Race = RouterOutputs['races']['list']['races'][number];
 export type RaceStandings = RouterOutputs['races']['standings'];
+export type LinkedUser = NonNullable<RouterOutputs['telegram']['userByTelegramId']>;
+export type VerifiedLink = RouterOutputs['telegram']['verify'];
+export type UserLookup = RouterOutputs['telegram']['lookupUser'];
+export type ResetToken = RouterOutputs['telegram']['issueResetToken'];
+export type LiveRacePositions = RouterOutputs['telegram']['livePositions'][number];
+type PlayerProfile = NonNullable<LinkedUser['player']>;
 
 export const DEFAULT_PERIOD: Period = 'month';
 
 /** The bot's commands, in menu order (also sent to Telegram with setMyCommands). */
 export const commandList = [
+  { command: 'stats', description: 'Your wagers and ranks (link your account first)' },
   { command: 'leaderboard', description: 'Top 10 wagerers: /leaderboard [today|week|month|all]' },
   { command: 'race', description: 'Standings of the live race and the time left' },
+  { command: 'verify', description: 'Link your GoatedVIPs account: /verify CODE' },
+  { command: 'reset', description: 'A password-reset token (private chat only)' },
   { command: 'help', description: 'What this bot can do' },
+] as const;
+
+/** For linked admins only; listed in /help, kept out of the menu. */
+export const adminCommandList = [
+  { command: 'broadcast', description: 'Message every linked user: /broadcast TEXT' },
+  { command: 'user', description: 'Look a user up: /user NAME' },
 ] as const;
 
 const periodText = {
@@ -135,12 +150,13 @@ export function formatNoLiveRace(next: Race | undefined, now: Date): string {
 
 export function helpText(): string {
   const lines = commandList.map((c) => `/${c.command} — ${c.description}`);
-  return `Here is what I can do:\n\n${lines.join('\n')}`;
+  const admin = adminCommandList.map((c) => `/${c.command} — ${c.description}`);
+  return `Here is what I can do:\n\n${lines.join('\n')}\n\nFor admins (private chat):\n${admin.join('\n')}`;
 }
 
 export function startText(firstName?: string): string {
   const hello = firstName ? `Hi ${firstName}! 👋` : 'Hi! 👋';
-  return `${hello} I post the GoatedVIPs wager leaderboards and live races.\n\n${helpText()}`;
+  return `${hello} I post the GoatedVIPs wager leaderboards and live races, and tell you when you win or move in a race once your account is linked.\n\n${helpText()}`;
 }
 
 export function unknownCommandText(command: string): string {
@@ -154,4 +170,161 @@ export const raceUsageText = '/race takes no arguments: it shows the race that i
 /** What users see when the API fails; the details go to the log only. */
 export function apiErrorText(what: string): string {
   return `Sorry, I couldn't load ${what} right now. Please try again in a minute.`;
+}
+
+/** "2026-11-21 14:05 UTC". */
+export function formatUtc(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+// ---- /verify ----
+
+export const verifyUsageText =
+  'Usage: /verify CODE\nCreate the code on the dashboard (Profile → Telegram), then send it here within 10 minutes.';
+
+export const verifyPrivateOnlyText = 'Please send /verify to me in a private chat, so nobody else sees your code.';
+
+export const verifyThrottledText = 'Too many attempts. Please wait a few minutes before trying another code.';
+
+export function verifiedText(link: VerifiedLink): string {
+  const moved = link.movedFromAnotherAccount
+    ? '\nIt was linked to another GoatedVIPs account before; that link is now removed.'
+    : '';
+  return `✅ Linked! This Telegram account is now connected to ${link.username}.${moved}\n\nTry /stats for your wagers and ranks.`;
+}
+
+/** Why a code was refused, by the server's error code (see `telegram.verify`). */
+export const verifyErrorText: Record<string, string> = {
+  NOT_FOUND: "I don't know that code. Check it, or create a new one on the dashboard.",
+  CONFLICT: 'That code was already used. Create a new one on the dashboard if you want to link again.',
+  PRECONDITION_FAILED:
+    'That code has expired (codes last 10 minutes, and only the newest one works). Create a new one on the dashboard.',
+  BAD_REQUEST: "That doesn't look like a link code: it has 8 letters and digits, like /verify AB3D5FGH.",
+  FORBIDDEN: 'That account is banned, so it cannot be linked.',
+};
+
+/** A repeated /verify (e.g. the same message delivered twice) for a link that exists. */
+export function alreadyLinkedText(username: string): string {
+  return `That code was already used, and this Telegram account is linked to ${username}: you're all set. Try /stats.`;
+}
+
+// ---- /stats ----
+
+export const notLinkedText =
+  "Your Telegram account isn't linked yet. Create a code on the dashboard (Profile → Telegram) and send /verify CODE here.";
+
+export const bannedText = 'This account is banned.';
+
+export const statsUsageText = '/stats takes no arguments: it shows your own wagers and ranks.';
+
+const periodOrder = ['today', 'week', 'month', 'all'] as const;
+
+function periodLines(player: PlayerProfile): string[] {
+  return periodOrder.map((period) => {
+    const { wagered, rank } = player.periods[period];
+    const standing = rank === null ? 'no wagers yet' : `${formatAmount(wagered)} · rank #${rank}`;
+    return `${periodText[period].title}: ${standing}`;
+  });
+}
+
+export function statsText(user: LinkedUser): string {
+  if (user.banned) return bannedText;
+  if (!user.player) {
+    return `Your account ${user.username} is linked, but no casino player is attached to it yet, so there are no wagers to show.`;
+  }
+  return [`📊 ${user.username} · player ${displayName(user.player.name)}`, '', ...periodLines(user.player)].join('\n');
+}
+
+// ---- /reset ----
+
+export const resetPrivateOnlyText = 'For your safety, /reset works only in a private chat with me.';
+
+export const resetUsageText = '/reset takes no arguments: it gives you a one-time password-reset token.';
+
+export function resetTokenText(reset: ResetToken): string {
+  return [
+    '🔑 Your one-time password-reset token:',
+    '',
+    reset.token,
+    '',
+    `Use it on the dashboard's "Reset password" page before ${formatUtc(reset.expiresAt)}. Never share it: anyone with it can set your password.`,
+  ].join('\n');
+}
+
+// ---- admin commands ----
+
+export const adminPrivateOnlyText = 'Admin commands work only in a private chat with me.';
+
+export function adminOnlyText(command: string): string {
+  return `Only admins can use ${command}. If you are one, link your admin account with /verify first.`;
+}
+
+export const userUsageText = 'Usage: /user NAME, e.g. /user LuckyGoat';
+
+export function userNotFoundText(name: string): string {
+  return `No user is called "${name}".`;
+}
+
+export function userLookupText(user: UserLookup): string {
+  const lines = [`👤 ${user.username}${user.role === 'admin' ? ' (admin)' : ''}`];
+  lines.push(user.banned ? `⛔ Banned${user.bannedAt ? ` since ${formatUtc(user.bannedAt)}` : ''}` : 'Active');
+  lines.push(`Joined ${formatUtc(user.createdAt)}`);
+  const telegram = user.telegram.username ? `linked (@${user.telegram.username})` : 'linked';
+  lines.push(`Telegram: ${user.telegram.linked ? telegram : 'not linked'}`);
+  if (user.player) {
+    lines.push('', `Player ${displayName(user.player.name)} (${user.player.uid})`, ...periodLines(user.player));
+  } else {
+    lines.push('No casino player attached.');
+  }
+  return lines.join('\n');
+}
+
+export const broadcastUsageText = 'Usage: /broadcast TEXT\nSends TEXT to every user with a linked Telegram account.';
+
+export function broadcastRefusedText(reason: string): string {
+  return `I can't broadcast that: ${reason}.`;
+}
+
+export function broadcastStartedText(recipients: number): string {
+  if (recipients === 0) return 'Nobody has linked a Telegram account yet, so there is nobody to send to.';
+  return `📣 Sending to ${recipients} linked ${recipients === 1 ? 'user' : 'users'}… I'll tell you when it's done.`;
+}
+
+export function broadcastDoneText(result: { delivered: number; failed: number }): string {
+  const total = result.delivered + result.failed;
+  const failed = result.failed > 0 ? ` ${result.failed} could not be reached (they may have blocked me).` : '';
+  return `📣 Broadcast done: delivered to ${result.delivered} of ${total}.${failed}`;
+}
+
+export function announcementText(text: string): string {
+  return `📣 Announcement\n\n${text}`;
+}
+
+// ---- notifications ----
+
+export interface FinishedRaceWinner {
+  rank: number;
+  name: string;
+  wagered: string;
+  prize: string;
+}
+
+export function raceWinnerText(race: { name: string }, winner: FinishedRaceWinner): string {
+  const prize = isPositive(winner.prize) ? `You won ${formatAmount(winner.prize)}! ` : '';
+  const medal = medals[winner.rank - 1];
+  return [
+    `🏁 ${race.name} is over: you finished #${winner.rank}${medal ? ` ${medal}` : ''}`,
+    '',
+    `${prize}You wagered ${formatAmount(winner.wagered)} as ${displayName(winner.name)}.`,
+  ].join('\n');
+}
+
+export function positionChangeText(race: { name: string; endsAt: Date }, from: number, to: number, now: Date): string {
+  const direction = to < from ? `⬆️ You moved up from #${from} to #${to}` : `⬇️ You dropped from #${from} to #${to}`;
+  const left = formatDuration(race.endsAt, now);
+  return `${direction} in ${race.name}.${left ? ` ${left} left` : ''} — /race for the standings.`;
+}
+
+export function notificationText(notification: { title: string; body: string }): string {
+  return notification.body ? `🔔 ${notification.title}\n\n${notification.body}` : `🔔 ${notification.title}`;
 }

@@ -1,10 +1,14 @@
 /** Process entry point: configuration, the typed API client, the bot, and a clean shutdown. */
 
 import { createClient } from '@goated/api/client';
-import { createWebhookServer, longPoll, TelegramApiError, type Update } from 'node-telegram-bot-api/node';
-import { createBot, consoleLogger as log } from './bot';
+import { longPoll, TelegramApiError, type Update } from 'node-telegram-bot-api/node';
+import { apiErrorCode } from './api';
+import { createBot } from './bot';
 import { type Config, ConfigError, loadConfig } from './config';
 import { commandList } from './format';
+import { consoleLogger as log } from './log';
+import { startNotifications } from './notifications';
+import { createWebhookServer } from './webhook';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -27,7 +31,12 @@ function describe(err: unknown): string {
 }
 
 const client = createClient({ url: config.api.url, token: config.api.key });
-const bot = createBot({ token: config.telegram.token, apiRoot: config.telegram.apiRoot, api: client.api });
+const { bot, delivery, idle } = createBot({
+  token: config.telegram.token,
+  apiRoot: config.telegram.apiRoot,
+  api: client.api,
+  logger: log,
+});
 
 // Fail fast on a wrong token or an unreachable Bot API, with a message rather than a stack.
 let me: Awaited<ReturnType<typeof bot.api.getMe>>;
@@ -48,11 +57,42 @@ try {
 await bot.api.setMyCommands({ commands: commandList.map((c) => ({ ...c })) }).catch((err: unknown) => {
   log.warn(`Could not set the command menu: ${describe(err)}`);
 });
-await client.api.health.status.query(undefined, { signal: AbortSignal.timeout(5_000) }).catch((err: unknown) => {
+// A wrong key is a configuration error worth stopping for; an API that is down is not.
+try {
+  await client.api.telegram.userByTelegramId.query({ telegramId: me.id }, { signal: AbortSignal.timeout(5_000) });
+} catch (err) {
+  const code = apiErrorCode(err);
+  if (code === 'UNAUTHORIZED' || code === 'FORBIDDEN') {
+    console.error(
+      code === 'UNAUTHORIZED'
+        ? `BOT_API_KEY was refused by ${config.api.url} (unknown, revoked or expired): create one with admin.apiKeys.create.`
+        : 'BOT_API_KEY lacks the bot scope: create a key with scopes ["bot"].',
+    );
+    await client.close();
+    process.exit(1);
+  }
   log.warn(
     `The API at ${config.api.url} is not answering yet (${describe(err)}); commands will apologise until it does.`,
   );
+}
+
+const notifications = startNotifications({
+  api: client.api,
+  delivery,
+  logger: log,
+  positionThreshold: config.notifications.positionThreshold,
+  positionIntervalMs: config.notifications.positionIntervalMs,
 });
+void notifications.heartbeat();
+
+/** Stops notifications; what is still queued or waiting for a retry is logged as undelivered. */
+async function stopSending(): Promise<void> {
+  notifications.stop();
+  delivery.stop();
+  await idle();
+  const { delivered, failed } = delivery.stats();
+  log.info(`Notifications this run: ${delivered} delivered, ${failed} not delivered.`);
+}
 
 /** Resolves on the first SIGTERM/SIGINT; a second signal or a stuck shutdown exits at once. */
 function onShutdownSignal(): Promise<NodeJS.Signals> {
@@ -92,6 +132,7 @@ async function runPolling(): Promise<void> {
   void onShutdownSignal().then(() => {
     abort.abort();
     bot.stop();
+    notifications.stop();
   });
 
   log.info(`@${me.username ?? me.first_name} is polling for updates (API ${config.api.url}).`);
@@ -113,9 +154,8 @@ async function runPolling(): Promise<void> {
 }
 
 async function runWebhook(port: number, secretToken: string): Promise<void> {
-  // The library's webhookCallback behind node:http: a wrong or missing
-  // X-Telegram-Bot-Api-Secret-Token is answered 401 before any update is parsed.
-  const server = createWebhookServer(bot, { secretToken });
+  // A wrong or missing X-Telegram-Bot-Api-Secret-Token is answered 401 before the body is read.
+  const server = createWebhookServer(bot, { secretToken, logger: log });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, () => resolve());
@@ -133,6 +173,7 @@ async function runWebhook(port: number, secretToken: string): Promise<void> {
 try {
   if (config.mode.kind === 'webhook') await runWebhook(config.mode.port, config.mode.secretToken);
   else await runPolling();
+  await stopSending();
   await client.close();
   log.info('Stopped.');
   process.exit(0);

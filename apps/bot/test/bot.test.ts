@@ -1,65 +1,34 @@
 /**
- * The bot end to end against a fake Telegram Bot API (node:http answering
- * `POST /bot<token>/<method>`), with updates injected through `bot.handleUpdate` and
- * `webhookCallback`, and the server's procedures stubbed through the client's own types.
+ * The bot against a fake Telegram Bot API (node:http answering `POST /bot<token>/<method>`),
+ * with updates injected through `bot.handleUpdate` and the webhook server, and the server's
+ * procedures stubbed through the client's own types. The account commands and notifications
+ * run against a real server in server.test.ts.
  */
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Bot, type Update, webhookCallback } from 'node-telegram-bot-api';
+import type { Bot, Update } from 'node-telegram-bot-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type BotApi, createBot, type Logger } from '../src/bot';
+import { type BotApi, type CreateBotOptions, createBot, type Logger } from '../src/bot';
+import { createDelivery } from '../src/delivery';
 import type { LeaderboardPage, Race, RaceStandings } from '../src/format';
+import { createWebhookServer, secretMatches } from '../src/webhook';
+import { type FakeTelegram, serverError, startFakeTelegram, TOKEN, tooManyRequests } from './fake-telegram';
 
-const TOKEN = '123456:TEST-token';
 const now = new Date('2025-06-10T12:00:00Z');
 
-interface Call {
-  method: string;
-  params: Record<string, string>;
-}
-
-let server: Server;
+let telegram: FakeTelegram;
 let apiRoot: string;
-let calls: Call[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    req.on('end', () => {
-      const m = /^\/bot([^/]+)\/(\w+)$/.exec(req.url ?? '');
-      res.setHeader('content-type', 'application/json');
-      if (!m || m[1] !== TOKEN) {
-        res.statusCode = 401;
-        res.end(JSON.stringify({ ok: false, error_code: 401, description: 'Unauthorized' }));
-        return;
-      }
-      const method = m[2] ?? '';
-      const params = Object.fromEntries(new URLSearchParams(body));
-      calls.push({ method, params });
-      let result: unknown = true;
-      if (method === 'getMe') result = { id: 42, is_bot: true, first_name: 'Goated', username: 'goated_test_bot' };
-      if (method === 'sendMessage') {
-        result = { message_id: calls.length, date: 0, chat: { id: Number(params.chat_id), type: 'private' } };
-      }
-      res.end(JSON.stringify({ ok: true, result }));
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  apiRoot = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  telegram = await startFakeTelegram();
+  apiRoot = telegram.apiRoot;
 });
 
-afterAll(async () => {
-  server.close();
-  await once(server, 'close');
-});
+afterAll(() => telegram.close());
 
 beforeEach(() => {
-  calls = [];
+  telegram.reset();
 });
 
 const live: Race = {
@@ -81,6 +50,11 @@ function stubApi(options: { fail?: boolean; liveRaces?: Race[] } = {}) {
     queries.push({ path, input });
     if (options.fail) throw new Error('fetch failed');
   };
+  // The account procedures run against a real server in server.test.ts.
+  const notStubbed = (path: string, input: unknown): never => {
+    check(path, input);
+    throw new Error(`${path} is not stubbed here`);
+  };
   const api: BotApi = {
     leaderboard: {
       top: {
@@ -94,6 +68,13 @@ function stubApi(options: { fail?: boolean; liveRaces?: Race[] } = {}) {
           };
         },
       },
+    },
+    telegram: {
+      verify: { mutate: async (input) => notStubbed('telegram.verify', input) },
+      userByTelegramId: { query: async (input) => notStubbed('telegram.userByTelegramId', input) },
+      issueResetToken: { mutate: async (input) => notStubbed('telegram.issueResetToken', input) },
+      lookupUser: { query: async (input) => notStubbed('telegram.lookupUser', input) },
+      broadcast: { mutate: async (input) => notStubbed('telegram.broadcast', input) },
     },
     races: {
       list: {
@@ -138,11 +119,19 @@ function message(text: string, chat: { id: number; type: string } = { id: 1001, 
   };
 }
 
-function makeBot(api: BotApi): Bot {
-  return createBot({ token: TOKEN, apiRoot, api, now: () => now, logger: quietLogger });
+function makeBot(api: BotApi, options: Partial<CreateBotOptions> = {}): Bot {
+  return createBot({
+    token: TOKEN,
+    apiRoot,
+    api,
+    now: () => now,
+    logger: quietLogger,
+    telegram: { rateLimit: null, retryBackoffMs: 1 },
+    ...options,
+  }).bot;
 }
 
-const sent = () => calls.filter((c) => c.method === 'sendMessage').map((c) => c.params);
+const sent = () => telegram.sent();
 
 describe('bot commands against a fake Bot API', () => {
   it('/leaderboard week replies with the weekly top 10', async () => {
@@ -209,25 +198,193 @@ describe('bot commands against a fake Bot API', () => {
     await bot.handleUpdate(message('/help@Goated_Test_Bot', group));
     await bot.handleUpdate(message('/nope@goated_test_bot', group));
     expect(sent().map((p) => p.chat_id)).toEqual(['-100', '-100']);
-    expect(calls.filter((c) => c.method === 'getMe')).toHaveLength(1);
+    expect(telegram.calls.filter((c) => c.method === 'getMe')).toHaveLength(1);
   });
 });
 
-describe('webhook', () => {
-  it('rejects a wrong secret and handles an update with the right one', async () => {
+describe('/verify against guessing', () => {
+  it('stops asking the server after too many attempts from one Telegram user', async () => {
+    const { api, queries } = stubApi();
+    const notFound = Object.assign(new Error('This link code does not exist'), { data: { code: 'NOT_FOUND' } });
+    api.telegram.verify.mutate = async (input) => {
+      queries.push({ path: 'telegram.verify', input });
+      throw notFound;
+    };
+    const bot = makeBot(api, { verifyAttempts: { max: 2, windowMs: 60_000 } });
+    for (const code of ['AAAAAAAA', 'BBBBBBBB', 'CCCCCCCC']) await bot.handleUpdate(message(`/verify ${code}`));
+    expect(queries.map((q) => q.path)).toEqual(['telegram.verify', 'telegram.verify']);
+    expect(sent().map((p) => p.text)).toEqual([
+      "I don't know that code. Check it, or create a new one on the dashboard.",
+      "I don't know that code. Check it, or create a new one on the dashboard.",
+      'Too many attempts. Please wait a few minutes before trying another code.',
+    ]);
+  });
+});
+
+describe('updates delivered twice', () => {
+  it('answers an update id only once', async () => {
     const bot = makeBot(stubApi().api);
-    const handle = webhookCallback(bot, { secretToken: 'webhook_secret' });
-    const post = (secret: string) =>
-      handle(
-        new Request('http://bot.local/', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
-          body: JSON.stringify(message('/help')),
-        }),
-      );
+    const update = message('/help');
+    await bot.handleUpdate(update);
+    await bot.handleUpdate(update);
+    expect(sent()).toHaveLength(1);
+  });
+});
+
+describe('webhook server', () => {
+  let server: Server;
+  let url: string;
+  const warnings: string[] = [];
+
+  beforeAll(async () => {
+    const logger: Logger = { ...quietLogger, warn: (m) => warnings.push(m) };
+    server = createWebhookServer(makeBot(stubApi().api), { secretToken: 'webhook_secret', path: '/tg', logger });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tg`;
+  });
+  afterAll(async () => {
+    server.close();
+    await once(server, 'close');
+  });
+
+  const post = (secret: string | null, body = message('/help')) =>
+    fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(secret === null ? {} : { 'x-telegram-bot-api-secret-token': secret }),
+      },
+      body: JSON.stringify(body),
+    });
+
+  it('refuses a wrong or missing secret with 401 and handles nothing', async () => {
     expect((await post('wrong')).status).toBe(401);
+    expect((await post('webhook_secre')).status).toBe(401);
+    expect((await post(null)).status).toBe(401);
     expect(sent()).toEqual([]);
-    expect((await post('webhook_secret')).status).toBe(200);
+    expect(warnings).toEqual([
+      'Webhook call with a wrong secret token refused',
+      'Webhook call with a wrong secret token refused',
+      'Webhook call with a missing secret token refused',
+    ]);
+  });
+
+  it('handles an update with the right secret', async () => {
+    const res = await post('webhook_secret');
+    expect(res.status).toBe(200);
     expect(sent()[0]?.text).toContain('Here is what I can do');
+  });
+
+  it('answers other paths and methods without touching the bot', async () => {
+    expect((await fetch(url.replace('/tg', '/other'), { method: 'POST' })).status).toBe(404);
+    expect((await fetch(url)).status).toBe(405);
+    expect(sent()).toEqual([]);
+  });
+
+  it('compares secrets of any length without throwing', () => {
+    expect(secretMatches('a', 'a'.repeat(200))).toBe(false);
+    expect(secretMatches(['x', 'y'], 'x')).toBe(false);
+    expect(secretMatches('same', 'same')).toBe(true);
+  });
+});
+
+describe('sending notifications', () => {
+  const logged: string[] = [];
+  const logger: Logger = {
+    info: () => {},
+    warn: (m) => logged.push(`warn: ${m}`),
+    error: (m) => logged.push(`error: ${m}`),
+  };
+  beforeEach(() => {
+    logged.length = 0;
+  });
+
+  it('retries 429 (after retry_after) and 5xx through the library, then delivers', async () => {
+    const { delivery } = createBot({
+      token: TOKEN,
+      apiRoot,
+      api: stubApi().api,
+      logger,
+      telegram: { rateLimit: null, retryBackoffMs: 1, maxRetries: 3 },
+    });
+    telegram.failNext('sendMessage', tooManyRequests(0), serverError, serverError);
+    await expect(delivery.send(77, 'hello', 'test')).resolves.toBe(true);
+    expect(telegram.textsTo(77)).toEqual(['hello']);
+    expect(logged).toEqual([]);
+  });
+
+  it('tries again later when the library gives up on a transient failure', async () => {
+    const { delivery } = createBot({
+      token: TOKEN,
+      apiRoot,
+      api: stubApi().api,
+      logger,
+      telegram: { rateLimit: null, retryBackoffMs: 1, maxRetries: 0 },
+      delivery: { retryDelaysMs: [20, 20] },
+    });
+    telegram.failNext('sendMessage', serverError, serverError);
+    await expect(delivery.send(78, 'later', 'test')).resolves.toBe(true);
+    expect(telegram.textsTo(78)).toEqual(['later']);
+    expect(logged.filter((l) => l.startsWith('warn: Sending test to chat 78 failed'))).toHaveLength(2);
+    expect(delivery.stats()).toEqual({ delivered: 1, failed: 0, waiting: 0 });
+  });
+
+  it('logs a message that cannot be delivered instead of dropping it silently', async () => {
+    const delivery = createDelivery(makeBot(stubApi().api).api, { logger, retryDelaysMs: [10] });
+    telegram.blockChat(79);
+    await expect(delivery.send(79, 'nope', 'race 1 result')).resolves.toBe(false);
+    expect(logged).toEqual([
+      'error: Notification not delivered (race 1 result) to chat 79: Telegram answered 403: Forbidden: bot was blocked by the user',
+    ]);
+    telegram.failNext('sendMessage', serverError, serverError);
+    const bot = makeBot(stubApi().api, { telegram: { rateLimit: null, maxRetries: 0 } });
+    const patient = createDelivery(bot.api, { logger, retryDelaysMs: [10] });
+    await expect(patient.send(80, 'twice unlucky', 'broadcast')).resolves.toBe(false);
+    expect(patient.stats()).toEqual({ delivered: 0, failed: 1, waiting: 0 });
+  });
+
+  it('gives up waiting retries on stop, logging each', async () => {
+    const bot = makeBot(stubApi().api, { telegram: { rateLimit: null, maxRetries: 0 } });
+    const delivery = createDelivery(bot.api, { logger, retryDelaysMs: [60_000] });
+    telegram.failNext('sendMessage', serverError);
+    const pending = delivery.send(81, 'slow', 'broadcast');
+    await telegram.waitFor(() => delivery.stats().waiting === 1);
+    delivery.stop();
+    await expect(pending).resolves.toBe(false);
+    expect(logged.at(-1)).toContain('Notification not delivered (broadcast) to chat 81');
+  });
+
+  it('logs the sends still queued in the throttle when stopped', async () => {
+    const { delivery } = createBot({
+      token: TOKEN,
+      apiRoot,
+      api: stubApi().api,
+      logger,
+      telegram: { rateLimit: { perChat: 0.1 } },
+    });
+    const first = delivery.send(83, 'now', 'broadcast');
+    const second = delivery.send(83, 'in ten seconds', 'broadcast');
+    await expect(first).resolves.toBe(true);
+    delivery.stop();
+    await expect(second).resolves.toBe(false);
+    expect(logged).toEqual([
+      'error: Notification not delivered (broadcast) to chat 83: the bot stopped before it was sent',
+    ]);
+  });
+
+  it("keeps to the throttle's per-chat rate", async () => {
+    const { delivery } = createBot({
+      token: TOKEN,
+      apiRoot,
+      api: stubApi().api,
+      logger,
+      telegram: { rateLimit: { perChat: 2 } },
+    });
+    const started = Date.now();
+    await Promise.all([1, 2, 3].map((n) => delivery.send(82, `n${n}`, 'test')));
+    // A burst of two, then one every 500 ms.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    expect(telegram.textsTo(82)).toHaveLength(3);
   });
 });

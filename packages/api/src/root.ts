@@ -5,6 +5,7 @@ import { challengesRouter } from './router/challenges';
 import { healthRouter } from './router/health';
 import { leaderboardRouter } from './router/leaderboard';
 import { logsRouter } from './router/logs';
+import { notificationsRouter } from './router/notifications';
 import { playersRouter } from './router/players';
 import { racesRouter } from './router/races';
 import { syncRouter } from './router/sync';
@@ -24,6 +25,7 @@ export const appRouter = createTRPCRouter({
   bonus: bonusRouter,
   logs: logsRouter,
   sync: syncRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

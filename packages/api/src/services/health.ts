@@ -1,6 +1,7 @@
 import { type DbKind, schema } from '@goated/db';
 import { desc } from 'drizzle-orm';
 import type { AppDeps } from '../context';
+import { type BotConnection, botConnection } from './telegram';
 
 export interface DependencyState {
   ok: boolean;
@@ -19,6 +20,8 @@ export interface HealthStatus {
     lastStatus: 'running' | 'succeeded' | 'failed' | 'skipped' | null;
     lastError: string | null;
   };
+  /** The Telegram bot, from its API key's last use; informational, never degrades readiness. */
+  bot: BotConnection;
 }
 
 const startedAt = Date.now();
@@ -38,6 +41,7 @@ export async function getHealth(deps: AppDeps): Promise<HealthStatus> {
   const db = await timed(() => deps.pingDb());
   const bus = deps.bus.health();
   let sync: HealthStatus['sync'] = { lastRunAt: null, lastStatus: null, lastError: null };
+  let bot: BotConnection = { connected: false, lastSeenAt: null };
   if (db.ok) {
     const [last] = await deps.db
       .select({ startedAt: schema.syncRuns.startedAt, status: schema.syncRuns.status, error: schema.syncRuns.error })
@@ -46,6 +50,7 @@ export async function getHealth(deps: AppDeps): Promise<HealthStatus> {
       .limit(1)
       .catch(() => []);
     if (last) sync = { lastRunAt: last.startedAt, lastStatus: last.status, lastError: last.error };
+    bot = await botConnection(deps.db).catch(() => bot);
   }
   return {
     status: db.ok && bus.connected ? 'ok' : 'degraded',
@@ -55,5 +60,6 @@ export async function getHealth(deps: AppDeps): Promise<HealthStatus> {
     db: { kind: deps.dbKind, ok: db.ok, latencyMs: db.latencyMs },
     bus: { kind: bus.kind, ok: bus.connected },
     sync,
+    bot,
   };
 }

@@ -1,0 +1,546 @@
+/**
+ * The Telegram link and everything the bot asks of the server. The bot holds an API key with
+ * the `bot` scope and relays who is talking to it (the Telegram user id); the server decides
+ * what that Telegram user may do from the account linked to it — e.g. admin commands check
+ * the linked user's role here, not in the bot.
+ */
+import { type Db, schema } from '@goated/db';
+import { TRPCError, tracked } from '@trpc/server';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, max, ne, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { AppDeps } from '../context';
+import { notFound } from '../errors';
+import { busEvents } from '../events/iterate';
+import { type AuditActor, recordAudit } from './audit';
+import { issueResetToken, type ResetToken } from './auth/accounts';
+import { generateCode, normalizeUsername } from './auth/credentials';
+import { getPlayer, type PlayerProfile } from './players';
+import { getRaceStandings, listRaces } from './races';
+
+const { users, telegramLinkCodes, apiKeys, races, raceResults } = schema;
+
+/** How long a link code works. A newer code replaces the older unused ones at once. */
+export const LINK_CODE_TTL_MS = 10 * 60_000;
+const LINK_CODE_LENGTH = 8;
+/** Longest broadcast text; leaves room under Telegram's 4096 for the bot's heading. */
+export const BROADCAST_MAX_LENGTH = 3500;
+/**
+ * The bot counts as connected while its key was used this recently. API keys record their use
+ * at most once a minute, and the bot calls the server at least every 30 s.
+ */
+export const BOT_SEEN_WITHIN_MS = 150_000;
+/** Race ranks scanned for linked players' positions (the standings query is ordered and limited). */
+const POSITION_SCAN_LIMIT = 10_000;
+
+/** Telegram user ids fit in 52 bits. */
+export const telegramIdSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** Codes are shown in capitals; people type them in any case, with spaces or a dash. */
+export const linkCodeSchema = z
+  .string({ message: 'must be text' })
+  .max(64, 'is not a link code')
+  .transform((raw) => raw.replace(/[\s-]/g, '').toUpperCase())
+  .pipe(z.string().regex(/^[A-Z0-9]{8}$/, 'must be the 8-character code shown on the dashboard'));
+
+export const telegramIdInput = z.object({ telegramId: telegramIdSchema });
+
+export const verifyLinkInput = z.object({
+  code: linkCodeSchema,
+  telegramId: telegramIdSchema,
+  /** The Telegram @username (without @), shown on the dashboard; optional on Telegram. */
+  telegramUsername: z.string().trim().min(1).max(64).nullish(),
+});
+
+/** Admin commands name the Telegram user who sent them; the server checks that user's role. */
+const requester = { requesterTelegramId: telegramIdSchema };
+
+export const lookupUserInput = z.object({
+  ...requester,
+  username: z.string({ message: 'must be text' }).trim().min(1, 'is required').max(64, 'is too long'),
+});
+
+export const broadcastInput = z.object({
+  ...requester,
+  text: z
+    .string({ message: 'must be text' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(BROADCAST_MAX_LENGTH, `must be at most ${BROADCAST_MAX_LENGTH} characters`),
+});
+
+export const resumableInput = z.object({
+  // Sent back by a reconnecting client: what finished since then is replayed.
+  lastEventId: z.string().max(64).nullish(),
+});
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = 'cause' in e ? e.cause : undefined) {
+    if ('code' in e && e.code === '23505') return true;
+  }
+  return false;
+}
+
+export interface LinkCode {
+  /** Shown once on the dashboard; the user sends `/verify CODE` to the bot. */
+  code: string;
+  expiresAt: Date;
+}
+
+/** A new code for this user; the user's earlier unused codes stop working. */
+export async function createLinkCode(db: Db, userId: string, now = new Date()): Promise<LinkCode> {
+  const expiresAt = new Date(now.getTime() + LINK_CODE_TTL_MS);
+  return db.transaction(async (tx) => {
+    // The user row lock makes concurrent requests queue, so exactly one code is left live.
+    const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+    if (!user) throw notFound('User');
+    await tx
+      .update(telegramLinkCodes)
+      .set({ expiresAt: now })
+      .where(
+        and(
+          eq(telegramLinkCodes.userId, userId),
+          isNull(telegramLinkCodes.usedAt),
+          gt(telegramLinkCodes.expiresAt, now),
+        ),
+      );
+    // 32^8 codes: a collision is all but impossible, and costs only another draw.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const code = generateCode(LINK_CODE_LENGTH);
+      const inserted = await tx
+        .insert(telegramLinkCodes)
+        .values({ code, userId, expiresAt, createdAt: now })
+        .onConflictDoNothing()
+        .returning({ code: telegramLinkCodes.code });
+      if (inserted.length > 0) return { code, expiresAt };
+    }
+    throw new Error('could not draw an unused link code');
+  });
+}
+
+export interface VerifiedLink {
+  username: string;
+  role: 'user' | 'admin';
+  /** The Telegram account was linked to another user before; it now belongs to this one. */
+  movedFromAnotherAccount: boolean;
+}
+
+/**
+ * Links the Telegram account to the user who created the code, atomically and once. Errors:
+ * NOT_FOUND (no such code), CONFLICT (already used), PRECONDITION_FAILED (expired or replaced
+ * by a newer code), FORBIDDEN (the account is banned).
+ *
+ * A Telegram account linked to another user is **moved**: whoever holds the code has just
+ * proved control of both the new account (the code came from its dashboard) and the Telegram
+ * account (the message came from it), and a person can hold one link at a time. The previous
+ * account is told through a notification, and both changes are in the audit log.
+ */
+export async function verifyLink(
+  deps: Pick<AppDeps, 'db' | 'bus'>,
+  actor: AuditActor,
+  input: z.output<typeof verifyLinkInput>,
+  now = new Date(),
+): Promise<VerifiedLink> {
+  let outcome: { user: typeof users.$inferSelect; previousHolder: string | null };
+  try {
+    outcome = await deps.db.transaction(async (tx) => {
+      // Locking the code row serializes two uses of the same code: the second sees it used.
+      const [code] = await tx
+        .select()
+        .from(telegramLinkCodes)
+        .where(eq(telegramLinkCodes.code, input.code))
+        .for('update');
+      if (!code) {
+        throw new TRPCError({
+          code: 'NOT_FOUND',
+          message: 'This link code does not exist; check it, or create a new one on the dashboard',
+        });
+      }
+      if (code.usedAt) throw new TRPCError({ code: 'CONFLICT', message: 'This link code was already used' });
+      if (code.expiresAt <= now) {
+        throw new TRPCError({
+          code: 'PRECONDITION_FAILED',
+          message: 'This link code has expired or was replaced by a newer one; create a new one on the dashboard',
+        });
+      }
+      const [user] = await tx.select().from(users).where(eq(users.id, code.userId)).for('update');
+      if (!user) throw notFound('User');
+      if (user.banned) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
+
+      const moved = await tx
+        .update(users)
+        .set({ telegramId: null, telegramUsername: null, updatedAt: now })
+        .where(and(eq(users.telegramId, input.telegramId), ne(users.id, user.id)))
+        .returning({ id: users.id });
+      const previousHolder = moved[0]?.id ?? null;
+      const [linked] = await tx
+        .update(users)
+        .set({ telegramId: input.telegramId, telegramUsername: input.telegramUsername ?? null, updatedAt: now })
+        .where(eq(users.id, user.id))
+        .returning();
+      await tx.update(telegramLinkCodes).set({ usedAt: now }).where(eq(telegramLinkCodes.code, input.code));
+      if (previousHolder) {
+        await recordAudit(tx, actor, {
+          action: 'telegram.unlink',
+          targetType: 'user',
+          targetId: previousHolder,
+          details: { telegramId: input.telegramId, reason: 'linked to another account', newUserId: user.id },
+        });
+      }
+      await recordAudit(tx, actor, {
+        action: 'telegram.link',
+        targetType: 'user',
+        targetId: user.id,
+        details: { telegramId: input.telegramId, replacedTelegramId: user.telegramId, movedFrom: previousHolder },
+      });
+      return { user: linked ?? user, previousHolder };
+    });
+  } catch (err) {
+    // Two different codes linking one Telegram account at the same instant: one wins.
+    if (isUniqueViolation(err)) {
+      throw new TRPCError({ code: 'CONFLICT', message: 'This Telegram account is being linked right now; try again' });
+    }
+    throw err;
+  }
+
+  const at = now.toISOString();
+  const handle = input.telegramUsername ? `@${input.telegramUsername}` : 'A Telegram account';
+  await deps.bus.publish('user.notification', {
+    userId: outcome.user.id,
+    kind: 'telegram.linked',
+    title: 'Telegram linked',
+    body: `${handle} is now linked to your account.`,
+    at,
+  });
+  if (outcome.previousHolder) {
+    await deps.bus.publish('user.notification', {
+      userId: outcome.previousHolder,
+      kind: 'telegram.unlinked',
+      title: 'Telegram unlinked',
+      body: 'Your Telegram account was linked to another account and is no longer linked to this one.',
+      at,
+    });
+  }
+  return {
+    username: outcome.user.displayName,
+    role: outcome.user.role,
+    movedFromAnotherAccount: outcome.previousHolder !== null,
+  };
+}
+
+export interface LinkedUser {
+  id: string;
+  username: string;
+  role: 'user' | 'admin';
+  banned: boolean;
+  telegramUsername: string | null;
+  /** The affiliate player linked to the account: wagers and ranks per period. */
+  player: PlayerProfile | null;
+}
+
+async function playerOf(db: Db, playerUid: string | null): Promise<PlayerProfile | null> {
+  if (!playerUid) return null;
+  try {
+    return await getPlayer(db, playerUid);
+  } catch (err) {
+    // Deleted between the two reads: the account simply has no player now.
+    if (err instanceof TRPCError && err.code === 'NOT_FOUND') return null;
+    throw err;
+  }
+}
+
+/** The account linked to this Telegram user, or null. */
+export async function userByTelegramId(db: Db, telegramId: number): Promise<LinkedUser | null> {
+  const [row] = await db.select().from(users).where(eq(users.telegramId, telegramId));
+  if (!row) return null;
+  return {
+    id: row.id,
+    username: row.displayName,
+    role: row.role,
+    banned: row.banned,
+    telegramUsername: row.telegramUsername,
+    player: await playerOf(db, row.playerUid),
+  };
+}
+
+/** `/reset`: a password-reset token for the account linked to this Telegram user. */
+export async function issueResetTokenFor(db: Db, actor: AuditActor, telegramId: number): Promise<ResetToken> {
+  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.telegramId, telegramId));
+  if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: 'No account is linked to this Telegram user' });
+  return issueResetToken(db, actor, user.id);
+}
+
+/** The linked admin behind an admin command, or FORBIDDEN. */
+async function requireLinkedAdmin(db: Db, telegramId: number): Promise<{ id: string }> {
+  const [row] = await db
+    .select({ id: users.id, role: users.role, banned: users.banned })
+    .from(users)
+    .where(eq(users.telegramId, telegramId));
+  if (row?.role !== 'admin' || row.banned) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a linked admin account may do this' });
+  }
+  return { id: row.id };
+}
+
+export interface UserLookup {
+  id: string;
+  username: string;
+  role: 'user' | 'admin';
+  banned: boolean;
+  bannedAt: Date | null;
+  createdAt: Date;
+  telegram: { linked: boolean; username: string | null };
+  player: PlayerProfile | null;
+}
+
+/** `/user NAME`: an admin looks a user up from Telegram. Audited as the linked admin. */
+export async function lookupUser(
+  db: Db,
+  actor: AuditActor,
+  input: z.output<typeof lookupUserInput>,
+): Promise<UserLookup> {
+  const admin = await requireLinkedAdmin(db, input.requesterTelegramId);
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(eq(users.username, normalizeUsername(input.username.normalize('NFKC'))));
+  if (!row) throw notFound('User');
+  await recordAudit(
+    db,
+    { ...actor, userId: admin.id },
+    { action: 'telegram.userLookup', targetType: 'user', targetId: row.id },
+  );
+  return {
+    id: row.id,
+    username: row.displayName,
+    role: row.role,
+    banned: row.banned,
+    bannedAt: row.bannedAt,
+    createdAt: row.createdAt,
+    telegram: { linked: row.telegramId !== null, username: row.telegramUsername },
+    player: await playerOf(db, row.playerUid),
+  };
+}
+
+export interface Broadcast {
+  text: string;
+  /** Telegram ids of every linked, non-banned account; the bot sends to each. */
+  recipients: number[];
+}
+
+/**
+ * `/broadcast TEXT`: the server checks the admin and returns who to send to; the bot sends
+ * (it alone talks to Telegram, under Telegram's rate limits). Audited with the text.
+ */
+export async function broadcast(db: Db, actor: AuditActor, input: z.output<typeof broadcastInput>): Promise<Broadcast> {
+  const admin = await requireLinkedAdmin(db, input.requesterTelegramId);
+  const rows = await db
+    .select({ telegramId: users.telegramId })
+    .from(users)
+    .where(and(isNotNull(users.telegramId), eq(users.banned, false)))
+    .orderBy(asc(users.telegramId));
+  const recipients = rows.map((r) => r.telegramId).filter((id): id is number => id !== null);
+  await recordAudit(
+    db,
+    { ...actor, userId: admin.id },
+    { action: 'telegram.broadcast', details: { text: input.text, recipients: recipients.length } },
+  );
+  return { text: input.text, recipients };
+}
+
+export interface LinkedRacePosition {
+  telegramId: number;
+  uid: string;
+  name: string;
+  rank: number;
+  wagered: string;
+}
+
+export interface LiveRacePositions {
+  raceId: number;
+  name: string;
+  endsAt: Date;
+  /** Linked players with a wager in the race, best first. */
+  positions: LinkedRacePosition[];
+}
+
+/** Where each linked player stands in every live race (the bot watches these for moves). */
+export async function livePositions(db: Db, now = new Date()): Promise<LiveRacePositions[]> {
+  const { races: live } = await listRaces(db, { status: 'live', limit: 100, cursor: null }, now);
+  if (live.length === 0) return [];
+  const linked = await db
+    .select({ uid: users.playerUid, telegramId: users.telegramId })
+    .from(users)
+    .where(and(isNotNull(users.playerUid), isNotNull(users.telegramId), eq(users.banned, false)));
+  const telegramByUid = new Map<string, number>();
+  for (const row of linked) if (row.uid !== null && row.telegramId !== null) telegramByUid.set(row.uid, row.telegramId);
+
+  const result: LiveRacePositions[] = [];
+  for (const race of live) {
+    const positions: LinkedRacePosition[] = [];
+    if (telegramByUid.size > 0) {
+      // The same standings /race shows, so ranks agree with what users see.
+      const { standings } = await getRaceStandings(db, { raceId: race.id, limit: POSITION_SCAN_LIMIT }, now);
+      for (const s of standings) {
+        const telegramId = telegramByUid.get(s.uid);
+        if (telegramId !== undefined) positions.push({ telegramId, ...s });
+      }
+    }
+    result.push({ raceId: race.id, name: race.name, endsAt: race.endsAt, positions });
+  }
+  return result;
+}
+
+export interface RaceWinner {
+  rank: number;
+  uid: string;
+  name: string;
+  wagered: string;
+  prize: string;
+  /** The winner's linked Telegram account, if any. */
+  telegramId: number | null;
+}
+
+export interface FinishedRace {
+  raceId: number;
+  name: string;
+  at: string;
+  winners: RaceWinner[];
+}
+
+async function telegramIdsOf(db: Db, playerUids: string[]): Promise<Map<string, number>> {
+  if (playerUids.length === 0) return new Map();
+  const rows = await db
+    .select({ uid: users.playerUid, telegramId: users.telegramId })
+    .from(users)
+    .where(and(inArray(users.playerUid, playerUids), isNotNull(users.telegramId), eq(users.banned, false)));
+  const map = new Map<string, number>();
+  for (const row of rows) if (row.uid !== null && row.telegramId !== null) map.set(row.uid, row.telegramId);
+  return map;
+}
+
+/** `<finalized at, ms>:<race id>`: ordered by time, so a reconnect can ask for what came later. */
+function finishedEventId(at: string, raceId: number): string {
+  return `${Date.parse(at)}:${raceId}`;
+}
+
+function finishedSince(lastEventId: string | null | undefined): Date | null {
+  const ms = Number(lastEventId?.split(':')[0]);
+  return lastEventId && Number.isFinite(ms) ? new Date(ms) : null;
+}
+
+/** Races finalized since `since`, rebuilt from their frozen results. */
+async function finishedRacesSince(db: Db, since: Date): Promise<FinishedRace[]> {
+  // A minute of overlap covers clock skew between instances; consumers dedupe by race id.
+  const rows = await db
+    .select()
+    .from(races)
+    .where(and(eq(races.status, 'completed'), gt(races.finalizedAt, new Date(since.getTime() - 60_000))))
+    .orderBy(asc(races.finalizedAt))
+    .limit(100);
+  const finished: FinishedRace[] = [];
+  for (const race of rows) {
+    const results = await db
+      .select({
+        rank: raceResults.rank,
+        uid: raceResults.playerUid,
+        name: raceResults.playerName,
+        wagered: raceResults.wagered,
+        prize: raceResults.prize,
+      })
+      .from(raceResults)
+      .where(and(eq(raceResults.raceId, race.id), sql`${raceResults.rank} <= ${race.prizeSplit.length}`))
+      .orderBy(asc(raceResults.rank));
+    finished.push({
+      raceId: race.id,
+      name: race.name,
+      at: (race.finalizedAt ?? race.updatedAt).toISOString(),
+      winners: results.map((r) => ({ ...r, telegramId: null })),
+    });
+  }
+  return finished;
+}
+
+async function withTelegramIds(db: Db, race: FinishedRace): Promise<FinishedRace> {
+  const ids = await telegramIdsOf(
+    db,
+    race.winners.map((w) => w.uid),
+  );
+  return { ...race, winners: race.winners.map((w) => ({ ...w, telegramId: ids.get(w.uid) ?? null })) };
+}
+
+/**
+ * Every race finalized from now on, with each winner's linked Telegram id, as tracked events:
+ * a client that reconnects with `lastEventId` first gets the races finalized meanwhile (from
+ * the frozen results; possibly one it already had — dedupe by race id).
+ */
+export async function* finishedRaces(
+  deps: Pick<AppDeps, 'db' | 'bus'>,
+  lastEventId: string | null | undefined,
+  signal: AbortSignal | undefined,
+) {
+  // Listening starts before the replay so nothing finalized during it is missed.
+  const events = busEvents(deps.bus, 'race.finished', signal, { maxQueued: 1000 });
+  try {
+    const since = finishedSince(lastEventId);
+    if (since) {
+      for (const race of await finishedRacesSince(deps.db, since)) {
+        yield tracked(finishedEventId(race.at, race.raceId), await withTelegramIds(deps.db, race));
+      }
+    }
+    for await (const event of events) {
+      const race: FinishedRace = {
+        raceId: event.raceId,
+        name: event.name,
+        at: event.at,
+        winners: event.winners.map((w) => ({ ...w, telegramId: null })),
+      };
+      yield tracked(finishedEventId(race.at, race.raceId), await withTelegramIds(deps.db, race));
+    }
+  } finally {
+    await events.return(undefined);
+  }
+}
+
+export interface TelegramNotification {
+  telegramId: number;
+  kind: string;
+  title: string;
+  body: string;
+  at: string;
+}
+
+/** `user.notification` events for users with a linked Telegram account, for the bot to deliver. */
+export async function* telegramNotifications(deps: Pick<AppDeps, 'db' | 'bus'>, signal: AbortSignal | undefined) {
+  for await (const event of busEvents(deps.bus, 'user.notification', signal, { maxQueued: 1000 })) {
+    const [row] = await deps.db
+      .select({ telegramId: users.telegramId })
+      .from(users)
+      .where(and(eq(users.id, event.userId), isNotNull(users.telegramId), eq(users.banned, false)));
+    // The bot answers Telegram-link changes itself; those notifications are for the dashboard.
+    if (row?.telegramId == null || event.kind.startsWith('telegram.')) continue;
+    const notification: TelegramNotification = {
+      telegramId: row.telegramId,
+      kind: event.kind,
+      title: event.title,
+      body: event.body,
+      at: event.at,
+    };
+    yield notification;
+  }
+}
+
+export interface BotConnection {
+  /** A `bot`-scoped API key called the server within the last few minutes. */
+  connected: boolean;
+  lastSeenAt: Date | null;
+}
+
+/** Whether the bot is talking to the server, from its key's last use (shared by every instance). */
+export async function botConnection(db: Db, now = new Date()): Promise<BotConnection> {
+  const [row] = await db
+    .select({ lastSeenAt: max(apiKeys.lastUsedAt) })
+    .from(apiKeys)
+    .where(and(sql`${apiKeys.scopes} @> '["bot"]'::jsonb`, isNull(apiKeys.revokedAt)));
+  const lastSeenAt = row?.lastSeenAt ?? null;
+  return { connected: lastSeenAt !== null && now.getTime() - lastSeenAt.getTime() < BOT_SEEN_WITHIN_MS, lastSeenAt };
+}
