@@ -18,7 +18,8 @@ function stringParam(query: unknown, name: string): string | undefined {
  * with the same bytes tRPC would send, the cached value serialized once per value rather than
  * once per request. Anything else (other procedures, bigger batches, streaming batches, an input
  * the schema refuses, a failing service) goes on to tRPC untouched, which answers it as always.
- * It runs as a `preHandler` hook, so every `onRequest` hook (rate limits, auth) runs first.
+ * The same query rate tier applies (keyed by client address); a caller over it falls through to
+ * tRPC, which answers TOO_MANY_REQUESTS. Calls are reported to `deps.observe` like any other.
  */
 export const hotQueriesPlugin = fp<{ deps: AppDeps }>(
   async (app, { deps }) => {
@@ -47,6 +48,15 @@ export const hotQueriesPlugin = fp<{ deps: AppDeps }>(
         return; // not valid JSON: tRPC answers with its parse error
       }
 
+      const started = performance.now();
+      const path = url.slice(PREFIX.length, end === -1 ? undefined : end);
+      if (deps.rateLimits) {
+        try {
+          await deps.rateLimits.consume('query', `ip:${request.ip}`);
+        } catch {
+          return;
+        }
+      }
       const answering = hot.answer(deps, input);
       if (!answering) return;
       let value: object;
@@ -63,6 +73,15 @@ export const hotQueriesPlugin = fp<{ deps: AppDeps }>(
       }
       // Buffers, so nothing is serialized or re-encoded per request (and the content type
       // stays exactly tRPC's).
+      deps.observe?.({
+        path,
+        type: 'query',
+        durationMs: performance.now() - started,
+        errorCode: null,
+        requestId: request.id,
+        userId: null,
+        apiKeyId: null,
+      });
       reply.header('content-type', 'application/json').header('vary', 'trpc-accept, accept');
       return reply.send(batch ? wire.batch : wire.plain);
     });
