@@ -48,7 +48,8 @@ describe.runIf(available)('PostgreSQL restarted under load', () => {
     const deadline = Date.now() + 30_000;
     const loops = Array.from({ length: 8 }, async () => {
       while (running && Date.now() < deadline) {
-        const outcome = await api.leaderboard.top.query({ period: 'month' }).then(
+        // Not a cached read: the cache would (rightly) keep answering through the outage.
+        const outcome = await api.races.list.query({}).then(
           () => 'ok',
           (err: unknown) => (err instanceof TRPCClientError ? `${err.data?.code}:${err.message}` : String(err)),
         );

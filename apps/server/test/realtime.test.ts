@@ -56,13 +56,15 @@ describe.each(testBackends())('realtime on %s', (kind) => {
         await waitFor(() => received.length === 1, 'the first snapshot');
         const stats = () => t.server.deps.realtime?.snapshot();
         expect(stats()?.subscriptions.active).toBe(1);
-        expect(bus.listeners('leaderboard.changed')).toBe(1);
+        // Other parts (the read cache) may listen too: count what this subscription adds.
+        const listening = bus.listeners('leaderboard.changed');
+        expect(listening).toBeGreaterThanOrEqual(1);
 
         proxy.blackhole();
         await waitFor(() => stats()?.keepAliveTimeouts === 1, 'the keep-alive to give up', 5000);
         await waitFor(() => stats()?.connections.active === 0, 'the connection to be released');
         expect(stats()?.subscriptions.active).toBe(0);
-        expect(bus.listeners('leaderboard.changed')).toBe(0);
+        expect(bus.listeners('leaderboard.changed')).toBe(listening - 1);
         subscription.unsubscribe();
       } finally {
         await client.close();
