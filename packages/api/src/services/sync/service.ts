@@ -246,11 +246,18 @@ export class SyncService {
       await this.announce(log, result, applied);
       return { ...result, durationMs: elapsed(started) };
     } catch (err) {
-      await this.logFailure(null, `Ingest from ${pushedBy} failed: ${messageOf(err)}`, {
+      const message = messageOf(err);
+      await this.logFailure(null, `Ingest from ${pushedBy} failed: ${message}`, {
         recordsIn: records.length,
         durationMs: performance.now() - started,
       });
-      throw err;
+      // Clients see only "Internal server error"; the server log gets the cause without the
+      // SQL and the whole batch that a failed query's own message carries.
+      throw new TRPCError({
+        code: 'INTERNAL_SERVER_ERROR',
+        message: 'The batch was not applied',
+        cause: new Error(message),
+      });
     }
   }
 
