@@ -181,6 +181,43 @@ describe.each(testBackends())('sync pipeline on %s', (kind) => {
     expect(await handle.db.select().from(playerWagerDays).orderBy(asc(playerWagerDays.playerUid))).toEqual(before.days);
   });
 
+  it('does not send records it knows to be unchanged, and sends the ones that moved', async () => {
+    const service = pipeline(fixed([]));
+    const feed1 = ['a', 'b', 'c'].map((uid) => upstreamRecord(uid, 10, T1));
+    expect(await service.runOnce('schedule', fixed(feed1))).toMatchObject({ changedPlayers: 3, knownUnchanged: 0 });
+    const same = await service.runOnce('schedule', fixed(feed1.map((r) => ({ ...r, updated_at: T2 }))));
+    expect(same).toMatchObject({ status: 'succeeded', recordsOut: 3, changedPlayers: 0, knownUnchanged: 3 });
+    const moved = [upstreamRecord('a', 10, T2), upstreamRecord('b', 11, T2), upstreamRecord('c', 10, T2)];
+    expect(await service.runOnce('schedule', fixed(moved))).toMatchObject({ changedPlayers: 1, knownUnchanged: 2 });
+    expect(await totals()).toEqual({ a: '10.00', b: '11.00', c: '10.00' });
+  });
+
+  it('does not trust what it knew once another writer has committed in between', async () => {
+    const one = pipeline(fixed([upstreamRecord('a', 10, T1)]));
+    const other = pipeline(fixed([]));
+    await one.runOnce();
+    // Another instance (here: another service on the same database) pushes a newer figure...
+    await other.ingest([upstreamRecord('a', 99, '2026-01-01T10:30:00Z')], 'ingest:test');
+    // ...and upstream then reports a=10 again, later still: it must win, so it must be sent.
+    const again = await one.runOnce('schedule', fixed([upstreamRecord('a', 10, T2)]));
+    expect(again).toMatchObject({ changedPlayers: 1, knownUnchanged: 0 });
+    expect(await totals()).toEqual({ a: '10.00' });
+    // The same holds for a batch pushed through the same service.
+    await one.ingest([upstreamRecord('a', 50, '2026-01-01T11:30:00Z')], 'ingest:test');
+    const after = await one.runOnce('schedule', fixed([upstreamRecord('a', 10, '2026-01-01T12:00:00Z')]));
+    expect(after).toMatchObject({ changedPlayers: 1, knownUnchanged: 0 });
+    expect(await totals()).toEqual({ a: '10.00' });
+  });
+
+  it('keeps sending a stale record rather than remembering it as stored', async () => {
+    const service = pipeline(fixed([upstreamRecord('a', 10, T2)]));
+    await service.runOnce();
+    const late = fixed([upstreamRecord('a', 5, T1)]);
+    expect(await service.runOnce('schedule', late)).toMatchObject({ staleRecords: 1, knownUnchanged: 0 });
+    expect(await service.runOnce('schedule', late)).toMatchObject({ staleRecords: 1, knownUnchanged: 0 });
+    expect(await totals()).toEqual({ a: '10.00' });
+  });
+
   it('ignores stale records (older than stored) while applying the newer ones of the same batch', async () => {
     const service = pipeline(fixed([upstreamRecord('a', 500, T2), upstreamRecord('b', 100, T1)]));
     await service.runOnce();
