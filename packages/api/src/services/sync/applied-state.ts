@@ -58,7 +58,16 @@ export class AppliedState {
   }
 }
 
+let lastMs = Number.NaN;
+let lastDay = '';
+
 /** Everything the upsert compares, including the day its history row belongs to. */
 function keyOf(s: PlayerSnapshot): string {
-  return `${utcDay(s.upstreamUpdatedAt)}|${s.wagerToday}|${s.wagerWeek}|${s.wagerMonth}|${s.wagerAllTime}|${s.name}`;
+  // Most snapshots of a feed share one timestamp: format its day once.
+  const ms = s.upstreamUpdatedAt.getTime();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastDay = utcDay(s.upstreamUpdatedAt);
+  }
+  return `${lastDay}|${s.wagerToday}|${s.wagerWeek}|${s.wagerMonth}|${s.wagerAllTime}|${s.name}`;
 }

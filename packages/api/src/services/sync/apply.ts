@@ -44,23 +44,28 @@ export function applySnapshots(
   snapshots: PlayerSnapshot[],
   chunkSize = DEFAULT_CHUNK_SIZE,
 ): Promise<ApplyResult> {
-  return applyLatest(tx, latestPerUid(snapshots), chunkSize);
+  return applyLatest(tx, byUid(latestPerUid(snapshots)), chunkSize);
 }
 
-/**
- * One snapshot per uid — the last one of the batch, as upstream would have it — in uid order:
- * a stable key order keeps index writes local and lock order the same for every writer.
- */
+/** One snapshot per uid: the last one of the batch, as upstream would have it. */
 export function latestPerUid(snapshots: PlayerSnapshot[]): PlayerSnapshot[] {
   const latest = new Map<string, PlayerSnapshot>();
   for (const s of snapshots) {
     const prev = latest.get(s.uid);
     if (!prev || prev.upstreamUpdatedAt <= s.upstreamUpdatedAt) latest.set(s.uid, s);
   }
-  return [...latest.values()].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+  return [...latest.values()];
 }
 
-/** `applySnapshots` for rows that are already one per uid, in uid order (`latestPerUid`). */
+/**
+ * In uid order: a stable key order keeps index writes local and lock order the same for every
+ * writer. Sorts in place.
+ */
+export function byUid(rows: PlayerSnapshot[]): PlayerSnapshot[] {
+  return rows.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+}
+
+/** `applySnapshots` for rows that are already one per uid (`latestPerUid`), in uid order (`byUid`). */
 export async function applyLatest(
   tx: Tx,
   rows: PlayerSnapshot[],

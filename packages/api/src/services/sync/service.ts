@@ -6,7 +6,7 @@ import type { EventBus } from '../../events/bus';
 import { addDays } from '../dates';
 import { insertLog, type LogEntry, type NewLogEntry, pruneLogs, publishLog, writeLog } from '../logs';
 import { AppliedState } from './applied-state';
-import { type ApplyResult, applyLatest, applySnapshots, latestPerUid } from './apply';
+import { type ApplyResult, applyLatest, applySnapshots, byUid, latestPerUid } from './apply';
 import { type PlayerSnapshot, parseRecords, type RejectedRecord, type UpstreamRecord } from './records';
 import { type RetriedFailure, UpstreamError, type UpstreamSource } from './source';
 
@@ -387,7 +387,7 @@ export class SyncService {
         const applyStarted = performance.now();
         const latest = latestPerUid(snapshots);
         const stateWasCurrent = await this.appliedState.isCurrent(tx, run.id);
-        const toSend = stateWasCurrent ? latest.filter((s) => !this.appliedState.unchanged(s)) : latest;
+        const toSend = byUid(stateWasCurrent ? latest.filter((s) => !this.appliedState.unchanged(s)) : [...latest]);
         const applied = await applyLatest(tx, toSend, this.options.chunkSize);
         phases.applyMs = elapsed(applyStarted);
         const outcome = describeApply(base, snapshots, rejected, applied, latest.length - toSend.length, started);
