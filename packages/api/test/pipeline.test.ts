@@ -6,7 +6,7 @@
 import { createDb, type DbHandle, type DbKind, schema } from '@goated/db';
 import { createTestDatabaseUrl, createTestDb, testBackends } from '@goated/db/testing';
 import { asc, eq, sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppEvents } from '../src/events/bus';
 import { createInProcessBus } from '../src/events/in-process';
 import { HttpUpstream } from '../src/services/sync/http-source';
@@ -46,15 +46,22 @@ describe.each(testBackends())('sync pipeline on %s', (kind) => {
   let handle: DbHandle;
   const bus = createInProcessBus();
 
-  // A feed of its own per test: a slow request of one test can never reach another's replies.
-  beforeEach(async () => {
-    feed = await startFakeUpstream();
+  // One database for the file, emptied before each test (creating one per test costs seconds
+  // on a busy machine); a feed of its own per test, so a slow request of one test can never
+  // reach another's replies.
+  beforeAll(async () => {
     handle = await createTestDb(kind);
   }, 120_000);
-  afterEach(async () => {
-    await feed.close();
-    await handle.close();
+  afterAll(() => handle.close());
+  beforeEach(async () => {
+    await handle.db.execute(sql`drop trigger if exists fail_on_boom on players`);
+    await handle.db.execute(sql`drop function if exists fail_on_boom()`);
+    await handle.db.execute(
+      sql`truncate players, player_wager_days, sync_runs, transformation_logs, races restart identity cascade`,
+    );
+    feed = await startFakeUpstream();
   });
+  afterEach(() => feed.close());
 
   const requests = () => feed.requests;
   const feedUrl = () => feed.url;

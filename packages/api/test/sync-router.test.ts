@@ -1,7 +1,7 @@
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { asc, sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/index';
 import { MAX_INGEST_RECORDS, SyncService } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
@@ -45,16 +45,20 @@ describe.each(testBackends())('sync router on %s', (kind) => {
 
   let source: ReturnType<typeof holdableSource>;
 
-  beforeEach(async () => {
+  // One database for the file, emptied before each test.
+  beforeAll(async () => {
     t = await createTestApi(kind);
+  }, 120_000);
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`drop trigger if exists refuse_players on players`);
+    await t.deps.db.execute(sql`drop function if exists refuse_players()`);
+    await t.deps.db.execute(sql`truncate users, players, sync_runs, transformation_logs restart identity cascade`);
     admin = await insertUser(t.deps.db, { role: 'admin' });
     source = holdableSource();
     t.deps.sync = new SyncService({ db: t.deps.db, bus: t.deps.bus, source, intervalMs: 60_000 });
-  }, 120_000);
-  afterEach(async () => {
-    await t.deps.sync?.stop();
-    await t.close();
   });
+  afterEach(() => t.deps.sync?.stop());
 
   it('runNow and status are for admins only', async () => {
     const user = await insertUser(t.deps.db);
