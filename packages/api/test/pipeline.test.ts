@@ -226,9 +226,13 @@ describe.each(testBackends())('sync pipeline on %s', (kind) => {
   });
 
   it('ignores stale records (older than stored) while applying the newer ones of the same batch', async () => {
-    const service = pipeline(fixed([upstreamRecord('a', 500, T2), upstreamRecord('b', 100, T1)]));
+    feed.reply(
+      { json: [upstreamRecord('a', 500, T2), upstreamRecord('b', 100, T1)] },
+      { json: [upstreamRecord('a', 400, T1), upstreamRecord('b', 150, T2)] },
+    );
+    const service = pipeline(http());
     await service.runOnce();
-    const late = await service.runOnce('schedule', fixed([upstreamRecord('a', 400, T1), upstreamRecord('b', 150, T2)]));
+    const late = await service.runOnce();
     expect(late).toMatchObject({ status: 'succeeded', changedPlayers: 1, staleRecords: 1 });
     expect(await totals()).toEqual({ a: '500.00', b: '150.00' });
     const entries = await logs();
@@ -410,9 +414,11 @@ describe.each(testBackends())('sync pipeline on %s', (kind) => {
 describe.each(testBackends())('two pipeline instances on one %s database', (kind: DbKind) => {
   let a: DbHandle;
   let b: DbHandle;
+  let feed: FakeUpstream;
   let drop: () => Promise<void> = async () => {};
 
   beforeEach(async () => {
+    feed = await startFakeUpstream();
     if (kind === 'postgres') {
       const created = await createTestDatabaseUrl();
       drop = created.drop;
@@ -425,31 +431,36 @@ describe.each(testBackends())('two pipeline instances on one %s database', (kind
     }
   }, 120_000);
   afterEach(async () => {
+    await feed.close();
     if (b !== a) await b.close();
     await a.close();
     await drop();
   });
 
   it('never run at once: the loser reports "already running", and nothing is counted twice', async () => {
-    const gated = gatedSource([upstreamRecord('a', '10.00', T1), upstreamRecord('b', '20.00', T1)]);
+    const records = [upstreamRecord('a', '10.00', T1), upstreamRecord('b', '20.00', T1)];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The first fetch is held open by the feed until the test lets go; later ones answer at once.
+    feed.reply({ json: records, until: held }, { json: records });
     const bus = createInProcessBus();
-    const one = new SyncService({
-      db: a.db,
-      bus,
-      source: gated.source,
-      tryLock: () => a.tryAdvisoryLock(SYNC_RUN_LOCK),
-    });
-    const two = new SyncService({
-      db: b.db,
-      bus,
-      source: fixed([upstreamRecord('a', '10.00', T1), upstreamRecord('b', '20.00', T1)]),
-      tryLock: () => b.tryAdvisoryLock(SYNC_RUN_LOCK),
-    });
+    const instance = (handle: DbHandle) =>
+      new SyncService({
+        db: handle.db,
+        bus,
+        source: new HttpUpstream({ url: feed.url, timeoutMs: 60_000, retries: 0 }),
+        tryLock: () => handle.tryAdvisoryLock(SYNC_RUN_LOCK),
+      });
+    const one = instance(a);
+    const two = instance(b);
     const first = one.runOnce();
-    await gated.inside;
+    while (feed.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     const loser = await two.runOnce();
     expect(loser).toMatchObject({ status: 'skipped', error: 'already running' });
-    gated.open();
+    expect(feed.requests).toHaveLength(1);
+    release();
     expect(await first).toMatchObject({ status: 'succeeded', changedPlayers: 2 });
     // The lock is free again: the other instance runs, and the same feed changes nothing.
     expect(await two.runOnce()).toMatchObject({ status: 'succeeded', changedPlayers: 0 });
