@@ -1,7 +1,7 @@
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
-import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEntry, SessionUser } from '../src/index';
 import { SyncService } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
@@ -42,13 +42,17 @@ describe.each(testBackends())('transformation logs on %s', (kind) => {
   let admin: SessionUser;
   let sync: SyncService;
 
-  beforeEach(async () => {
+  // One database for the file, emptied before each test.
+  beforeAll(async () => {
     t = await createTestApi(kind);
+  }, 120_000);
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`truncate users, players, sync_runs, transformation_logs restart identity cascade`);
     admin = await insertUser(t.deps.db, { role: 'admin' });
     sync = new SyncService({ db: t.deps.db, bus: t.deps.bus, source: movingFeed() });
     t.deps.sync = sync;
-  }, 120_000);
-  afterEach(() => t.close());
+  });
 
   const adminCaller = () => t.callerAs({ user: admin });
 

@@ -6,7 +6,7 @@
 import { createDb, type DbHandle, type DbKind, schema } from '@goated/db';
 import { createTestDatabaseUrl, createTestDb, testBackends } from '@goated/db/testing';
 import { asc, eq, sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppEvents } from '../src/events/bus';
 import { createInProcessBus } from '../src/events/in-process';
 import { HttpUpstream } from '../src/services/sync/http-source';
@@ -46,15 +46,22 @@ describe.each(testBackends())('sync pipeline on %s', (kind) => {
   let handle: DbHandle;
   const bus = createInProcessBus();
 
-  // A feed of its own per test: a slow request of one test can never reach another's replies.
-  beforeEach(async () => {
-    feed = await startFakeUpstream();
+  // One database for the file, emptied before each test (creating one per test costs seconds
+  // on a busy machine); a feed of its own per test, so a slow request of one test can never
+  // reach another's replies.
+  beforeAll(async () => {
     handle = await createTestDb(kind);
   }, 120_000);
-  afterEach(async () => {
-    await feed.close();
-    await handle.close();
+  afterAll(() => handle.close());
+  beforeEach(async () => {
+    await handle.db.execute(sql`drop trigger if exists fail_on_boom on players`);
+    await handle.db.execute(sql`drop function if exists fail_on_boom()`);
+    await handle.db.execute(
+      sql`truncate players, player_wager_days, sync_runs, transformation_logs, races restart identity cascade`,
+    );
+    feed = await startFakeUpstream();
   });
+  afterEach(() => feed.close());
 
   const requests = () => feed.requests;
   const feedUrl = () => feed.url;
@@ -181,10 +188,51 @@ describe.each(testBackends())('sync pipeline on %s', (kind) => {
     expect(await handle.db.select().from(playerWagerDays).orderBy(asc(playerWagerDays.playerUid))).toEqual(before.days);
   });
 
-  it('ignores stale records (older than stored) while applying the newer ones of the same batch', async () => {
-    const service = pipeline(fixed([upstreamRecord('a', 500, T2), upstreamRecord('b', 100, T1)]));
+  it('does not send records it knows to be unchanged, and sends the ones that moved', async () => {
+    const service = pipeline(fixed([]));
+    const feed1 = ['a', 'b', 'c'].map((uid) => upstreamRecord(uid, 10, T1));
+    expect(await service.runOnce('schedule', fixed(feed1))).toMatchObject({ changedPlayers: 3, knownUnchanged: 0 });
+    const same = await service.runOnce('schedule', fixed(feed1.map((r) => ({ ...r, updated_at: T2 }))));
+    expect(same).toMatchObject({ status: 'succeeded', recordsOut: 3, changedPlayers: 0, knownUnchanged: 3 });
+    const moved = [upstreamRecord('a', 10, T2), upstreamRecord('b', 11, T2), upstreamRecord('c', 10, T2)];
+    expect(await service.runOnce('schedule', fixed(moved))).toMatchObject({ changedPlayers: 1, knownUnchanged: 2 });
+    expect(await totals()).toEqual({ a: '10.00', b: '11.00', c: '10.00' });
+  });
+
+  it('does not trust what it knew once another writer has committed in between', async () => {
+    const one = pipeline(fixed([upstreamRecord('a', 10, T1)]));
+    const other = pipeline(fixed([]));
+    await one.runOnce();
+    // Another instance (here: another service on the same database) pushes a newer figure...
+    await other.ingest([upstreamRecord('a', 99, '2026-01-01T10:30:00Z')], 'ingest:test');
+    // ...and upstream then reports a=10 again, later still: it must win, so it must be sent.
+    const again = await one.runOnce('schedule', fixed([upstreamRecord('a', 10, T2)]));
+    expect(again).toMatchObject({ changedPlayers: 1, knownUnchanged: 0 });
+    expect(await totals()).toEqual({ a: '10.00' });
+    // The same holds for a batch pushed through the same service.
+    await one.ingest([upstreamRecord('a', 50, '2026-01-01T11:30:00Z')], 'ingest:test');
+    const after = await one.runOnce('schedule', fixed([upstreamRecord('a', 10, '2026-01-01T12:00:00Z')]));
+    expect(after).toMatchObject({ changedPlayers: 1, knownUnchanged: 0 });
+    expect(await totals()).toEqual({ a: '10.00' });
+  });
+
+  it('keeps sending a stale record rather than remembering it as stored', async () => {
+    const service = pipeline(fixed([upstreamRecord('a', 10, T2)]));
     await service.runOnce();
-    const late = await service.runOnce('schedule', fixed([upstreamRecord('a', 400, T1), upstreamRecord('b', 150, T2)]));
+    const late = fixed([upstreamRecord('a', 5, T1)]);
+    expect(await service.runOnce('schedule', late)).toMatchObject({ staleRecords: 1, knownUnchanged: 0 });
+    expect(await service.runOnce('schedule', late)).toMatchObject({ staleRecords: 1, knownUnchanged: 0 });
+    expect(await totals()).toEqual({ a: '10.00' });
+  });
+
+  it('ignores stale records (older than stored) while applying the newer ones of the same batch', async () => {
+    feed.reply(
+      { json: [upstreamRecord('a', 500, T2), upstreamRecord('b', 100, T1)] },
+      { json: [upstreamRecord('a', 400, T1), upstreamRecord('b', 150, T2)] },
+    );
+    const service = pipeline(http());
+    await service.runOnce();
+    const late = await service.runOnce();
     expect(late).toMatchObject({ status: 'succeeded', changedPlayers: 1, staleRecords: 1 });
     expect(await totals()).toEqual({ a: '500.00', b: '150.00' });
     const entries = await logs();
@@ -366,9 +414,11 @@ describe.each(testBackends())('sync pipeline on %s', (kind) => {
 describe.each(testBackends())('two pipeline instances on one %s database', (kind: DbKind) => {
   let a: DbHandle;
   let b: DbHandle;
+  let feed: FakeUpstream;
   let drop: () => Promise<void> = async () => {};
 
   beforeEach(async () => {
+    feed = await startFakeUpstream();
     if (kind === 'postgres') {
       const created = await createTestDatabaseUrl();
       drop = created.drop;
@@ -381,31 +431,36 @@ describe.each(testBackends())('two pipeline instances on one %s database', (kind
     }
   }, 120_000);
   afterEach(async () => {
+    await feed.close();
     if (b !== a) await b.close();
     await a.close();
     await drop();
   });
 
   it('never run at once: the loser reports "already running", and nothing is counted twice', async () => {
-    const gated = gatedSource([upstreamRecord('a', '10.00', T1), upstreamRecord('b', '20.00', T1)]);
+    const records = [upstreamRecord('a', '10.00', T1), upstreamRecord('b', '20.00', T1)];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The first fetch is held open by the feed until the test lets go; later ones answer at once.
+    feed.reply({ json: records, until: held }, { json: records });
     const bus = createInProcessBus();
-    const one = new SyncService({
-      db: a.db,
-      bus,
-      source: gated.source,
-      tryLock: () => a.tryAdvisoryLock(SYNC_RUN_LOCK),
-    });
-    const two = new SyncService({
-      db: b.db,
-      bus,
-      source: fixed([upstreamRecord('a', '10.00', T1), upstreamRecord('b', '20.00', T1)]),
-      tryLock: () => b.tryAdvisoryLock(SYNC_RUN_LOCK),
-    });
+    const instance = (handle: DbHandle) =>
+      new SyncService({
+        db: handle.db,
+        bus,
+        source: new HttpUpstream({ url: feed.url, timeoutMs: 60_000, retries: 0 }),
+        tryLock: () => handle.tryAdvisoryLock(SYNC_RUN_LOCK),
+      });
+    const one = instance(a);
+    const two = instance(b);
     const first = one.runOnce();
-    await gated.inside;
+    while (feed.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     const loser = await two.runOnce();
     expect(loser).toMatchObject({ status: 'skipped', error: 'already running' });
-    gated.open();
+    expect(feed.requests).toHaveLength(1);
+    release();
     expect(await first).toMatchObject({ status: 'succeeded', changedPlayers: 2 });
     // The lock is free again: the other instance runs, and the same feed changes nothing.
     expect(await two.runOnce()).toMatchObject({ status: 'succeeded', changedPlayers: 0 });

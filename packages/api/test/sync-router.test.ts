@@ -1,7 +1,7 @@
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
-import { asc } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { asc, sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/index';
 import { MAX_INGEST_RECORDS, SyncService } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
@@ -45,16 +45,20 @@ describe.each(testBackends())('sync router on %s', (kind) => {
 
   let source: ReturnType<typeof holdableSource>;
 
-  beforeEach(async () => {
+  // One database for the file, emptied before each test.
+  beforeAll(async () => {
     t = await createTestApi(kind);
+  }, 120_000);
+  afterAll(() => t.close());
+  beforeEach(async () => {
+    await t.deps.db.execute(sql`drop trigger if exists refuse_players on players`);
+    await t.deps.db.execute(sql`drop function if exists refuse_players()`);
+    await t.deps.db.execute(sql`truncate users, players, sync_runs, transformation_logs restart identity cascade`);
     admin = await insertUser(t.deps.db, { role: 'admin' });
     source = holdableSource();
     t.deps.sync = new SyncService({ db: t.deps.db, bus: t.deps.bus, source, intervalMs: 60_000 });
-  }, 120_000);
-  afterEach(async () => {
-    await t.deps.sync?.stop();
-    await t.close();
   });
+  afterEach(() => t.deps.sync?.stop());
 
   it('runNow and status are for admins only', async () => {
     const user = await insertUser(t.deps.db);
@@ -171,6 +175,25 @@ describe.each(testBackends())('sync router on %s', (kind) => {
     await expect(api.sync.ingest({ records: [] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     const tooMany = Array.from({ length: MAX_INGEST_RECORDS + 1 }, (_, i) => upstreamRecord(`u${i}`, 1, T1));
     await expect(api.sync.ingest({ records: tooMany })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('ingest answers INTERNAL_SERVER_ERROR when the batch cannot be applied, and logs why', async () => {
+    await t.deps.db.execute(sql`
+      create function refuse_players() returns trigger language plpgsql as $$
+      begin raise exception 'tablespace full'; end $$`);
+    await t.deps.db.execute(
+      sql`create trigger refuse_players before insert on players for each row execute function refuse_players()`,
+    );
+    const error = await t
+      .callerAs({ apiKey: ingestKey })
+      .sync.ingest({ records: [upstreamRecord('p1', 1, T1)] })
+      .catch((err: unknown) => err);
+    expect(error).toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
+    const logs = await t.deps.db.select().from(schema.transformationLogs);
+    expect(logs.map((l) => [l.type, l.message])).toEqual([
+      ['error', 'Ingest from ingest:key:affiliate-push failed: tablespace full'],
+    ]);
+    expect(await t.deps.db.select().from(schema.syncRuns)).toEqual([]);
   });
 
   it('answers PRECONDITION_FAILED where no pipeline runs', async () => {

@@ -84,4 +84,16 @@ describe('end-to-end types', () => {
       );
     expect(typeof subscribe).toBe('function');
   });
+
+  it('types the pipeline procedures end to end', () => {
+    type LogPage = Awaited<ReturnType<typeof api.logs.list.query>>;
+    expectTypeOf<LogPage['entries'][number]['createdAt']>().toEqualTypeOf<Date>();
+    expectTypeOf<LogPage['entries'][number]['type']>().toEqualTypeOf<'info' | 'warning' | 'error'>();
+    expectTypeOf<RouterInputs['logs']['list']['since']>().toEqualTypeOf<Date | undefined>();
+    expectTypeOf<RouterInputs['logs']['onLog']['lastEventId']>().toEqualTypeOf<string | null | undefined>();
+    type Ingest = RouterInputs['sync']['ingest']['records'][number];
+    expectTypeOf<Ingest['wagered']['today']>().toEqualTypeOf<number | string>();
+    expectTypeOf<RouterOutputs['sync']['runNow']['status']>().toEqualTypeOf<'succeeded' | 'failed' | 'skipped'>();
+    expectTypeOf<RouterOutputs['sync']['status']['nextRunAt']>().toEqualTypeOf<Date | null>();
+  });
 });

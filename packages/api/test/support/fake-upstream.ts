@@ -4,8 +4,8 @@ import type { AddressInfo, Socket } from 'node:net';
 /** What the fake feed answers to one request. */
 export type FakeReply =
   /** A JSON body (serialized here) or, with `raw`, exactly these bytes. */
-  | { status?: number; json: unknown; headers?: Record<string, string>; delayMs?: number }
-  | { status?: number; raw: string; headers?: Record<string, string>; delayMs?: number }
+  | { status?: number; json: unknown; headers?: Record<string, string>; delayMs?: number; until?: Promise<void> }
+  | { status?: number; raw: string; headers?: Record<string, string>; delayMs?: number; until?: Promise<void> }
   /** Accept the request and never answer: a timeout. */
   | { hang: true }
   /** Drop the connection without an answer. */
@@ -46,7 +46,10 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
       res.end(body);
     };
-    if (reply.delayMs) {
+    if (reply.until) {
+      // Answer only when the test lets go (a fetch held open for as long as it needs).
+      reply.until.then(write, () => res.destroy());
+    } else if (reply.delayMs) {
       const timer = setTimeout(() => {
         timers.delete(timer);
         write();

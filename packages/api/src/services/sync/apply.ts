@@ -15,6 +15,8 @@ export interface ApplyResult {
   changedDays: number;
   /** Snapshots older than what is stored: ignored, so totals never go backwards. */
   staleSnapshots: number;
+  /** Their uids. */
+  staleUids: string[];
   /** The UTC days (`YYYY-MM-DD`) whose history changed, oldest first: races over them moved. */
   changedDayRange: { first: string; last: string } | null;
 }
@@ -23,6 +25,7 @@ interface ChunkRow extends Record<string, unknown> {
   changed_players: number;
   changed_days: number;
   stale: number;
+  stale_uids: unknown;
   first_day: string | null;
   last_day: string | null;
 }
@@ -36,21 +39,45 @@ interface ChunkRow extends Record<string, unknown> {
  * not a row lock and a WAL record each; the upsert repeats the same conditions under the row
  * lock, which keeps it correct if another writer got there in between.
  */
-export async function applySnapshots(
+export function applySnapshots(
   tx: Tx,
   snapshots: PlayerSnapshot[],
   chunkSize = DEFAULT_CHUNK_SIZE,
 ): Promise<ApplyResult> {
-  // The last snapshot of a uid in one batch wins, as upstream would have it.
+  return applyLatest(tx, byUid(latestPerUid(snapshots)), chunkSize);
+}
+
+/** One snapshot per uid: the last one of the batch, as upstream would have it. */
+export function latestPerUid(snapshots: PlayerSnapshot[]): PlayerSnapshot[] {
   const latest = new Map<string, PlayerSnapshot>();
   for (const s of snapshots) {
     const prev = latest.get(s.uid);
     if (!prev || prev.upstreamUpdatedAt <= s.upstreamUpdatedAt) latest.set(s.uid, s);
   }
-  // A stable key order keeps index writes local and lock order the same for every writer.
-  const rows = [...latest.values()].sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+  return [...latest.values()];
+}
 
-  const result: ApplyResult = { changedPlayers: 0, changedDays: 0, staleSnapshots: 0, changedDayRange: null };
+/**
+ * In uid order: a stable key order keeps index writes local and lock order the same for every
+ * writer. Sorts in place.
+ */
+export function byUid(rows: PlayerSnapshot[]): PlayerSnapshot[] {
+  return rows.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+}
+
+/** `applySnapshots` for rows that are already one per uid (`latestPerUid`), in uid order (`byUid`). */
+export async function applyLatest(
+  tx: Tx,
+  rows: PlayerSnapshot[],
+  chunkSize = DEFAULT_CHUNK_SIZE,
+): Promise<ApplyResult> {
+  const result: ApplyResult = {
+    changedPlayers: 0,
+    changedDays: 0,
+    staleSnapshots: 0,
+    staleUids: [],
+    changedDayRange: null,
+  };
   for (let i = 0; i < rows.length; i += chunkSize) {
     const chunk = rows.slice(i, i + chunkSize);
     const [row] = await queryRows<ChunkRow>(tx, upsertChunk(chunk));
@@ -58,6 +85,9 @@ export async function applySnapshots(
     result.changedPlayers += Number(row.changed_players);
     result.changedDays += Number(row.changed_days);
     result.staleSnapshots += Number(row.stale);
+    if (Array.isArray(row.stale_uids)) {
+      for (const uid of row.stale_uids) if (typeof uid === 'string') result.staleUids.push(uid);
+    }
     if (row.first_day && row.last_day) {
       const range = result.changedDayRange;
       result.changedDayRange = {
@@ -140,6 +170,7 @@ function upsertChunk(chunk: PlayerSnapshot[]) {
       (select count(*) from up_players)::int as changed_players,
       (select count(*) from up_days)::int as changed_days,
       (select count(*) from cmp where stale)::int as stale,
+      (select coalesce(json_agg(u), '[]'::json) from cmp where stale) as stale_uids,
       (select min(day)::text from up_days) as first_day,
       (select max(day)::text from up_days) as last_day`;
 }

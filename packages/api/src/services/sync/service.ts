@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { EventBus } from '../../events/bus';
 import { addDays } from '../dates';
 import { insertLog, type LogEntry, type NewLogEntry, pruneLogs, publishLog, writeLog } from '../logs';
-import { type ApplyResult, applySnapshots } from './apply';
+import { AppliedState } from './applied-state';
+import { type ApplyResult, applyLatest, applySnapshots, byUid, latestPerUid } from './apply';
 import { type PlayerSnapshot, parseRecords, type RejectedRecord, type UpstreamRecord } from './records';
 import { type RetriedFailure, UpstreamError, type UpstreamSource } from './source';
 
@@ -41,6 +42,8 @@ export interface SyncRunResult {
   changedPlayers: number;
   /** Valid records older than what is stored, ignored. */
   staleRecords: number;
+  /** Valid records this process knew to be unchanged, so not sent to the database. */
+  knownUnchanged: number;
   durationMs: number;
   /** Where the time went (absent for skipped and failed runs). */
   phases?: SyncPhases;
@@ -160,6 +163,7 @@ export class SyncService {
   private stopped = false;
   private lastPruneAt = 0;
   private readonly abort = new AbortController();
+  private readonly appliedState = new AppliedState();
 
   constructor(private readonly options: SyncServiceOptions) {
     this.db = options.db;
@@ -225,7 +229,7 @@ export class SyncService {
         const applyStarted = performance.now();
         const applied = await applySnapshots(tx, snapshots, this.options.chunkSize);
         phases.applyMs = elapsed(applyStarted);
-        const outcome = describeApply(base, snapshots, rejected, applied, started);
+        const outcome = describeApply(base, snapshots, rejected, applied, 0, started);
         const [run] = await tx
           .insert(syncRuns)
           .values({
@@ -243,14 +247,24 @@ export class SyncService {
         const entry = await insertLog(tx, { ...outcome.log, runId: run.id });
         return { result: { ...outcome.result, runId: run.id }, log: entry, applied };
       });
+      // A pushed batch is partial: simplest to forget what this process knew.
+      this.appliedState.invalidate();
       await this.announce(log, result, applied);
       return { ...result, durationMs: elapsed(started) };
     } catch (err) {
-      await this.logFailure(null, `Ingest from ${pushedBy} failed: ${messageOf(err)}`, {
+      this.appliedState.invalidate();
+      const message = messageOf(err);
+      await this.logFailure(null, `Ingest from ${pushedBy} failed: ${message}`, {
         recordsIn: records.length,
         durationMs: performance.now() - started,
       });
-      throw err;
+      // Clients see only "Internal server error"; the server log gets the cause without the
+      // SQL and the whole batch that a failed query's own message carries.
+      throw new TRPCError({
+        code: 'INTERNAL_SERVER_ERROR',
+        message: 'The batch was not applied',
+        cause: new Error(message),
+      });
     }
   }
 
@@ -367,13 +381,16 @@ export class SyncService {
       if (raw.length > 0 && snapshots.length === 0) {
         throw new AllRejected(raw.length, rejected);
       }
-      const { result, log, applied } = await this.db.transaction(async (tx) => {
+      const { result, log, applied, latest, stateWasCurrent } = await this.db.transaction(async (tx) => {
         await tx.execute(sql`set local lock_timeout = '30s'`);
         await tx.execute(sql`select pg_advisory_xact_lock(${SYNC_APPLY_LOCK})`);
         const applyStarted = performance.now();
-        const applied = await applySnapshots(tx, snapshots, this.options.chunkSize);
+        const latest = latestPerUid(snapshots);
+        const stateWasCurrent = await this.appliedState.isCurrent(tx, run.id);
+        const toSend = byUid(stateWasCurrent ? latest.filter((s) => !this.appliedState.unchanged(s)) : [...latest]);
+        const applied = await applyLatest(tx, toSend, this.options.chunkSize);
         phases.applyMs = elapsed(applyStarted);
-        const outcome = describeApply(base, snapshots, rejected, applied, started);
+        const outcome = describeApply(base, snapshots, rejected, applied, latest.length - toSend.length, started);
         await tx
           .update(syncRuns)
           .set({
@@ -385,11 +402,14 @@ export class SyncService {
           })
           .where(eq(syncRuns.id, run.id));
         const entry = await insertLog(tx, { ...outcome.log, runId: run.id });
-        return { result: { ...outcome.result, runId: run.id }, log: entry, applied };
+        return { result: { ...outcome.result, runId: run.id }, log: entry, applied, latest, stateWasCurrent };
       });
+      this.appliedState.record(run.id, latest, new Set(applied.staleUids), stateWasCurrent);
       await this.announce(log, result, applied);
       return { ...result, durationMs: elapsed(started) };
     } catch (err) {
+      // Whatever the database holds now, this process no longer knows it for sure.
+      this.appliedState.invalidate();
       await retryLogs.catch(() => {});
       return this.failRun(run.id, base, err, started);
     }
@@ -444,6 +464,7 @@ export class SyncService {
       recordsSkipped: rejected.length,
       changedPlayers: 0,
       staleRecords: 0,
+      knownUnchanged: 0,
       durationMs,
       rejected: rejected.slice(0, REJECTED_IN_RESULT),
       error: message,
@@ -471,6 +492,7 @@ export class SyncService {
       recordsSkipped: 0,
       changedPlayers: 0,
       staleRecords: 0,
+      knownUnchanged: 0,
       durationMs: 0,
       rejected: [],
     };
@@ -578,6 +600,7 @@ function describeApply(
   snapshots: PlayerSnapshot[],
   rejected: RejectedRecord[],
   applied: ApplyResult,
+  knownUnchanged: number,
   started: number,
 ): { status: 'succeeded' | 'failed'; error?: string; result: SyncRunResult; log: NewLogEntry } {
   const durationMs = Math.round(performance.now() - started);
@@ -604,6 +627,7 @@ function describeApply(
       recordsSkipped: rejected.length,
       changedPlayers: applied.changedPlayers,
       staleRecords: applied.staleSnapshots,
+      knownUnchanged,
       durationMs,
       phases: base.phases,
       rejected: rejected.slice(0, REJECTED_IN_RESULT),
@@ -622,6 +646,7 @@ function describeApply(
         changedPlayers: applied.changedPlayers,
         changedDays: applied.changedDays,
         staleRecords: applied.staleSnapshots,
+        knownUnchanged,
         phases: base.phases,
         ...(rejected.length > 0 ? { rejected: rejected.slice(0, REJECTED_IN_LOG) } : {}),
       },

@@ -1,0 +1,73 @@
+import { schema, type Tx } from '@goated/db';
+import { and, eq, max, ne } from 'drizzle-orm';
+import { utcDay } from '../dates';
+import type { PlayerSnapshot } from './records';
+
+const { syncRuns } = schema;
+
+/**
+ * What this process last wrote to (or confirmed in) the player tables, per uid, so that a run
+ * can leave out records that would change nothing — usually most of a feed, since most players
+ * are idle between two fetches. Shipping, parsing and comparing those rows is most of the
+ * database's work on a quiet feed.
+ *
+ * It is only trusted when no other apply has committed since this process's last one: every
+ * apply (pulled run or pushed batch, any instance) commits its `sync_runs` row as `succeeded`
+ * in the same transaction, under the apply lock, so inside that lock "the latest successful run
+ * is still ours" proves the tables still hold what we left there. Anything else (another
+ * instance, a pushed batch, a restart) starts from scratch: the next run sends everything.
+ *
+ * This relies on the player tables being written only by `applySnapshots`.
+ */
+export class AppliedState {
+  private readonly byUid = new Map<string, string>();
+  private asOfRunId: number | null = null;
+
+  /** Call inside the apply transaction, after taking the apply lock. */
+  async isCurrent(tx: Tx, currentRunId: number | null): Promise<boolean> {
+    if (this.asOfRunId === null) return false;
+    const [row] = await tx
+      .select({ id: max(syncRuns.id) })
+      .from(syncRuns)
+      .where(and(eq(syncRuns.status, 'succeeded'), currentRunId === null ? undefined : ne(syncRuns.id, currentRunId)));
+    return row?.id === this.asOfRunId;
+  }
+
+  /** True when the stored figures and this day's history already equal the snapshot's. */
+  unchanged(snapshot: PlayerSnapshot): boolean {
+    return this.byUid.get(snapshot.uid) === keyOf(snapshot);
+  }
+
+  /**
+   * After a commit: the tables now hold each snapshot's figures, except for stale ones (a newer
+   * value we have not seen is stored). `wasCurrent` false means earlier entries are unreliable.
+   */
+  record(runId: number, snapshots: Iterable<PlayerSnapshot>, staleUids: ReadonlySet<string>, wasCurrent: boolean) {
+    if (!wasCurrent) this.byUid.clear();
+    for (const snapshot of snapshots) {
+      if (staleUids.has(snapshot.uid)) this.byUid.delete(snapshot.uid);
+      else this.byUid.set(snapshot.uid, keyOf(snapshot));
+    }
+    this.asOfRunId = runId;
+  }
+
+  /** Someone else wrote (or may have): forget everything. */
+  invalidate(): void {
+    this.byUid.clear();
+    this.asOfRunId = null;
+  }
+}
+
+let lastMs = Number.NaN;
+let lastDay = '';
+
+/** Everything the upsert compares, including the day its history row belongs to. */
+function keyOf(s: PlayerSnapshot): string {
+  // Most snapshots of a feed share one timestamp: format its day once.
+  const ms = s.upstreamUpdatedAt.getTime();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastDay = utcDay(s.upstreamUpdatedAt);
+  }
+  return `${lastDay}|${s.wagerToday}|${s.wagerWeek}|${s.wagerMonth}|${s.wagerAllTime}|${s.name}`;
+}
