@@ -6,7 +6,7 @@ import { testBackends } from '@goated/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness';
 
-const PUSH_MS = 400;
+const PUSH_MS = 1500;
 let clock = Date.parse('2026-03-01T00:00:00Z');
 
 const feed = (totals: Record<string, number>) => {

@@ -54,7 +54,7 @@ describe.each(testBackends())('leaderboard.onUpdate on %s', (kind) => {
 
   it('coalesces ten syncs inside one interval into one push, showing the last', async () => {
     // A stream of its own with a long interval, so the ten syncs surely land inside one.
-    const intervalMs = 1500;
+    const intervalMs = 2000;
     const deps: AppDeps = { ...t.deps, bus: countingBus(t.deps.bus), live: { pushIntervalMs: intervalMs } };
     const stream = consume(leaderboardUpdates(deps, { period: 'all', limit: 2 }, opened(new AbortController()).signal));
     await stream.next(1);
