@@ -109,8 +109,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
     stop() {
       stopping ??= (async () => {
-        await scheduler?.stop();
-        await raceScheduler?.stop();
+        await Promise.all([scheduler?.stop(), raceScheduler?.stop()]);
         await app.close();
         if (!overrides.bus) await bus.close();
         if (!overrides.db) await db.close();
