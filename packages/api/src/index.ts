@@ -6,7 +6,7 @@ export { createContext } from './context';
 export type { AppEvents, BusHealth, EventBus, EventTopic } from './events/bus';
 export { createInProcessBus } from './events/in-process';
 export type { HotQuery } from './hot-queries';
-export { deserializeInput, hotQueries, toWireJson } from './hot-queries';
+export { cacheGeneration, deserializeInput, hotQueries, toWireJson } from './hot-queries';
 export type { AppRouter } from './root';
 export { appRouter } from './root';
 export type { HealthStatus } from './services/health';
