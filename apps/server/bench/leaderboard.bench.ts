@@ -22,8 +22,14 @@ import type { BenchRow } from './run';
 const run = promisify(execFile);
 const autocannon = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
-const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 4);
 const CONNECTIONS = 32;
+const ROUNDS = 3;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
 const PLAYERS = Number(process.env.BENCH_PLAYERS ?? 1_000_000);
 
 interface LoadResult {
@@ -60,7 +66,7 @@ function feed(count: number) {
   };
 }
 
-/** req/s of the cached `leaderboard.top` against the bare route, best of two alternating runs. */
+/** req/s of the cached `leaderboard.top` against the bare route: medians of alternating runs. */
 async function httpRows(): Promise<BenchRow[]> {
   const config = loadConfig({
     HOST: '127.0.0.1',
@@ -101,12 +107,13 @@ async function httpRows(): Promise<BenchRow[]> {
       const ours: LoadResult[] = [];
       const bare: LoadResult[] = [];
       const preSerialized: LoadResult[] = [];
-      for (let i = 0; i < 2; i++) {
+      // Alternating rounds, the median of each: on a shared machine one run alone says little.
+      for (let i = 0; i < ROUNDS; i++) {
         bare.push(await load(bareUrl, HTTP_SECONDS));
         ours.push(await load(trpcUrl, HTTP_SECONDS));
         preSerialized.push(await load(stringUrl, HTTP_SECONDS));
       }
-      const best = (results: LoadResult[]) => Math.max(...results.map((r) => r.requestsPerSecond));
+      const best = (results: LoadResult[]) => median(results.map((r) => r.requestsPerSecond));
       rows.push({
         metric: `leaderboard.top over HTTP, cached, top ${limit} (${text.length} B) vs bare route, ${CONNECTIONS} conns`,
         ours: best(ours),

@@ -247,8 +247,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     stop() {
       stopping ??= (async () => {
         clearInterval(cleanupTimer);
-        await sync.stop();
-        await raceScheduler?.stop();
+        await Promise.all([sync.stop(), raceScheduler?.stop()]);
         await app.close();
         redis?.disconnect();
         if (!overrides.bus) await bus.close();

@@ -6,7 +6,7 @@ import { testBackends } from '@goated/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness';
 
-const PUSH_MS = 400;
+const PUSH_MS = 2500;
 let clock = Date.parse('2026-03-01T00:00:00Z');
 
 const feed = (totals: Record<string, number>) => {
@@ -67,6 +67,14 @@ describe.each(testBackends())('live leaderboards and races over the server on %s
     expect(await invalid.json()).toMatchObject({ error: { json: { data: { code: 'BAD_REQUEST' } } } });
     const broken = await fetch(`${t.url}/trpc/leaderboard.top?input=%7Bnot-json`);
     expect(broken.status).toBe(400);
+
+    // A repeated URL is remembered, until a sync changes the board.
+    const singleUrl = `${t.url}/trpc/leaderboard.top?input=${enc({ json: input })}`;
+    expect(await (await fetch(singleUrl)).text()).toBe(singleText);
+    await runSync(t.server.deps, feed({ z: 99_999 }));
+    const after = await (await fetch(singleUrl)).text();
+    expect(after).not.toBe(singleText);
+    expect(after).toContain('"uid":"z"');
   });
 
   it('pushes a burst of syncs to every WebSocket subscriber once, after the configured interval', async () => {
@@ -88,15 +96,15 @@ describe.each(testBackends())('live leaderboards and races over the server on %s
     try {
       await waitFor(1);
       const started = Date.now();
-      for (let i = 1; i <= 5; i++) await runSync(t.server.deps, feed({ c: 1000 + i }));
+      for (let i = 1; i <= 5; i++) await runSync(t.server.deps, feed({ c: 100_000 + i }));
       await waitFor(2);
       expect(Date.now() - started).toBeGreaterThanOrEqual(PUSH_MS - 50);
-      await new Promise((r) => setTimeout(r, PUSH_MS * 2));
+      await new Promise((r) => setTimeout(r, PUSH_MS + 500));
       for (const events of received) {
         expect(events).toHaveLength(2);
         expect(events[1]?.entries.map((e) => [e.uid, e.wagered])).toEqual([
-          ['c', '1005.00'],
-          ['a', '300.00'],
+          ['c', '100005.00'],
+          ['z', '99999.00'],
         ]);
       }
     } finally {

@@ -2,7 +2,7 @@ import superjson from 'superjson';
 import type { z } from 'zod';
 import type { AppDeps } from './context';
 import { leaderboardPositionInput, leaderboardTopInput } from './services/leaderboard';
-import { cachedLeaderboardPosition, cachedLeaderboardTop, cachedRaceStandings } from './services/live';
+import { cachedLeaderboardPosition, cachedLeaderboardTop, cachedRaceStandings, live } from './services/live';
 import { raceStandingsInput } from './services/races';
 
 type HotDeps = Pick<AppDeps, 'db' | 'bus' | 'live'>;
@@ -53,4 +53,9 @@ export function toWireJson(value: object): string {
     wireJson.set(value, json);
   }
   return json;
+}
+
+/** Changes whenever the read caches are cleared; equal values mean nothing cached went stale. */
+export function cacheGeneration(deps: Pick<AppDeps, 'bus' | 'live'>): number {
+  return live(deps).generation;
 }

@@ -76,8 +76,8 @@ describe.each(testBackends())('races run by the clock on %s', (kind) => {
     expect(wentLive?.at).toBeGreaterThanOrEqual(startsAt.getTime());
     expect(completed?.at).toBeGreaterThanOrEqual(endsAt.getTime());
     // On time: within a tick (and some slack for a busy machine) of each boundary.
-    expect((wentLive?.at ?? 0) - startsAt.getTime()).toBeLessThan(TICK_MS + 1000);
-    expect((completed?.at ?? 0) - endsAt.getTime()).toBeLessThan(TICK_MS + 1000);
+    expect((wentLive?.at ?? 0) - startsAt.getTime()).toBeLessThan(TICK_MS + 2000);
+    expect((completed?.at ?? 0) - endsAt.getTime()).toBeLessThan(TICK_MS + 2000);
     expect(finished[0]).toMatchObject({ raceId: race.id, name: 'Sprint', unawarded: '0.00' });
     expect(finished[0]?.winners.map((w) => [w.rank, w.uid, w.wagered, w.prize])).toEqual([
       [1, 'b', '20.00', '20.00'],

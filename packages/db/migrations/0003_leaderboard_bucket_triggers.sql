@@ -11,6 +11,41 @@ CREATE FUNCTION wager_bucket_next(wager numeric) RETURNS numeric
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$ SELECT trunc(wager, 2 - length(trunc(wager)::text)) + power(10::numeric, length(trunc(wager)::text) - 2) $$;
 --> statement-breakpoint
+-- How many ranked players stand ahead of (wager, uid) in a period: rank - 1, for wager > 0.
+-- Higher buckets' counts + a short index range inside the own bucket + the ties before uid.
+-- PL/pgSQL keeps its statements' plans for the session, and forcing generic plans makes that
+-- stick: planning these three small queries would otherwise cost as much as running them.
+CREATE FUNCTION leaderboard_ahead(p_period text, p_wager numeric, p_uid text) RETURNS bigint
+  LANGUAGE plpgsql STABLE
+  SET plan_cache_mode = force_generic_plan
+  AS $$
+DECLARE
+  upper_bound numeric := wager_bucket_next(p_wager);
+  higher bigint;
+  inside bigint;
+  tied bigint;
+BEGIN
+  SELECT coalesce(sum(b.players), 0) INTO higher FROM leaderboard_buckets b
+    WHERE b.period = p_period AND b.bucket > wager_bucket(p_wager);
+  IF p_period = 'today' THEN
+    SELECT count(*) INTO inside FROM players p WHERE p.wager_today > p_wager AND p.wager_today < upper_bound;
+    SELECT count(*) INTO tied FROM players p WHERE p.wager_today = p_wager AND p.uid < p_uid;
+  ELSIF p_period = 'week' THEN
+    SELECT count(*) INTO inside FROM players p WHERE p.wager_week > p_wager AND p.wager_week < upper_bound;
+    SELECT count(*) INTO tied FROM players p WHERE p.wager_week = p_wager AND p.uid < p_uid;
+  ELSIF p_period = 'month' THEN
+    SELECT count(*) INTO inside FROM players p WHERE p.wager_month > p_wager AND p.wager_month < upper_bound;
+    SELECT count(*) INTO tied FROM players p WHERE p.wager_month = p_wager AND p.uid < p_uid;
+  ELSIF p_period = 'all' THEN
+    SELECT count(*) INTO inside FROM players p WHERE p.wager_all_time > p_wager AND p.wager_all_time < upper_bound;
+    SELECT count(*) INTO tied FROM players p WHERE p.wager_all_time = p_wager AND p.uid < p_uid;
+  ELSE
+    RAISE EXCEPTION 'unknown leaderboard period %', p_period;
+  END IF;
+  RETURN higher + inside + tied;
+END
+$$;
+--> statement-breakpoint
 -- Statement-level, with transition tables: one aggregated upsert per writing statement (a
 -- 1,000-row sync chunk costs one small GROUP BY, not 1,000 trigger calls), inside the
 -- writer's transaction, so the counts are always exactly those of the visible players.

@@ -80,19 +80,14 @@ function wagerOf(alias: string, period: Period): SQL {
 
 /**
  * How many ranked players stand ahead of the key (`wager`, `uid`) in `period` — rank minus
- * one. Counting every player ahead is O(rank) (~250 ms at rank 250,000 of 1,000,000); this
- * sums the per-bucket counts of the higher buckets (`leaderboard_buckets`, a few hundred rows)
- * and counts only inside the key's own bucket, two short ranges of the period's index.
+ * one. Counting every player ahead is O(rank) (~250 ms at rank 250,000 of 1,000,000);
+ * `leaderboard_ahead()` (migration 0002) sums the per-bucket counts of the higher buckets
+ * (`leaderboard_buckets`, a few hundred rows) and counts only inside the key's own bucket —
+ * two short ranges of the period's index — with plans cached per connection.
  * `wager` must be > 0 (unranked players have no rank).
  */
 export function playersAheadSql(period: Period, wager: SQL, uid: SQL): SQL {
-  const w = wagerOf('ahead', period);
-  return sql`(
-    (select coalesce(sum(b.players), 0) from leaderboard_buckets b
-      where b.period = ${period} and b.bucket > wager_bucket(${wager}))
-    + (select count(*) from players ahead where ${w} > ${wager} and ${w} < wager_bucket_next(${wager}))
-    + (select count(*) from players ahead where ${w} = ${wager} and ahead.uid < ${uid})
-  )`;
+  return sql`leaderboard_ahead(${period}, ${wager}, ${uid})`;
 }
 
 interface PageRow extends Record<string, unknown> {

@@ -36,6 +36,8 @@ const CACHE_MAX_AGE_MS = 30_000;
  * streams are shared by every subscriber of the same key.
  */
 export interface Live {
+  /** Bumped whenever the caches are cleared: anything derived from them before is stale. */
+  generation: number;
   boards: QueryCache<LeaderboardPage>;
   positions: QueryCache<LeaderboardPosition>;
   raceStandings: QueryCache<RaceStandings>;
@@ -54,6 +56,7 @@ export function live(deps: Pick<AppDeps, 'bus' | 'live'>): Live {
     ((error: unknown, where: string) => console.error(`live stream ${where}: recomputation failed`, error));
   const cache = { maxEntries: options.cacheEntries ?? 500, maxAgeMs: CACHE_MAX_AGE_MS };
   const created: Live = {
+    generation: 0,
     boards: new QueryCache(cache),
     positions: new QueryCache(cache),
     raceStandings: new QueryCache(cache),
@@ -66,11 +69,15 @@ export function live(deps: Pick<AppDeps, 'bus' | 'live'>): Live {
   // Registered before any stream's watcher, so a stream recomputing after an event never reads
   // a cache entry from before it.
   deps.bus.subscribe('leaderboard.changed', () => {
+    created.generation++;
     created.boards.clear();
     created.positions.clear();
     created.raceStandings.clear();
   });
-  deps.bus.subscribe('race.changed', () => created.raceStandings.clear());
+  deps.bus.subscribe('race.changed', () => {
+    created.generation++;
+    created.raceStandings.clear();
+  });
   liveByBus.set(deps.bus, created);
   return created;
 }
