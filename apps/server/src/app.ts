@@ -57,7 +57,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const bus =
     overrides.bus ??
     (config.redis.url
-      ? createRedisBus({ url: config.redis.url, prefix: config.redis.prefix, log: app.log.child({ component: 'bus' }) })
+      ? await createRedisBus({
+          url: config.redis.url,
+          prefix: config.redis.prefix,
+          log: app.log.child({ component: 'bus' }),
+        })
       : createInProcessBus());
   const stats = new RealtimeCounters();
   const deps: AppDeps = {
