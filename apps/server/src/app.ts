@@ -98,7 +98,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const bus =
     overrides.bus ??
     (config.redis.url
-      ? createRedisBus({ url: config.redis.url, prefix: config.redis.prefix, log: app.log.child({ component: 'bus' }) })
+      ? await createRedisBus({
+          url: config.redis.url,
+          prefix: config.redis.prefix,
+          log: app.log.child({ component: 'bus' }),
+        })
       : createInProcessBus());
   const stats = new RealtimeCounters();
   // With AFFILIATE_API_URL the real feed; otherwise the simulator, continuing from the database.

@@ -19,8 +19,8 @@ const buses: EventBus[] = [];
 afterEach(async () => {
   await Promise.all(buses.splice(0).map((bus) => bus.close()));
 });
-function bus(options: Parameters<typeof createRedisBus>[0]): EventBus {
-  const created = createRedisBus(options);
+async function bus(options: Parameters<typeof createRedisBus>[0]): Promise<EventBus> {
+  const created = await createRedisBus(options);
   buses.push(created);
   return created;
 }
@@ -28,7 +28,7 @@ function bus(options: Parameters<typeof createRedisBus>[0]): EventBus {
 describe('redis event bus without a reachable redis', () => {
   it('still delivers to local subscribers at once, and reports itself down', async () => {
     // Port 1 on loopback: nothing listens, connections are refused at once.
-    const local = bus({ url: 'redis://127.0.0.1:1', prefix: `test:${randomUUID()}:` });
+    const local = await bus({ url: 'redis://127.0.0.1:1', prefix: `test:${randomUUID()}:` });
     const received: unknown[] = [];
     local.subscribe('leaderboard.changed', (payload) => received.push(payload));
     await local.publish('leaderboard.changed', event);
@@ -42,9 +42,9 @@ describe.skipIf(!url)('redis event bus', () => {
 
   it('carries events between instances, once each, and only within one prefix', async () => {
     const prefix = `test:${randomUUID()}:`;
-    const a = bus({ url: redisUrl, prefix });
-    const b = bus({ url: redisUrl, prefix });
-    const stranger = bus({ url: redisUrl, prefix: `test:${randomUUID()}:` });
+    const a = await bus({ url: redisUrl, prefix });
+    const b = await bus({ url: redisUrl, prefix });
+    const stranger = await bus({ url: redisUrl, prefix: `test:${randomUUID()}:` });
     const onA: unknown[] = [];
     const onB: unknown[] = [];
     const onStranger: unknown[] = [];

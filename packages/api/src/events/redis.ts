@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { DepsLogger } from '../context';
 import type { AppEvents, BusHealth, EventBus, EventHandler, EventTopic } from './bus';
 import { createInProcessBus } from './in-process';
@@ -46,7 +46,9 @@ async function disconnect(connection: Redis): Promise<void> {
  * publishes to other instances are dropped (and counted in the log), `health()` reports it,
  * and ioredis reconnects by itself; the subscriber connection resubscribes on its own.
  */
-export function createRedisBus(options: RedisBusOptions): EventBus {
+export async function createRedisBus(options: RedisBusOptions): Promise<EventBus> {
+  // Loaded only when Redis is configured: the embedded default never pays for the client.
+  const { Redis } = await import('ioredis');
   const prefix = options.prefix ?? 'goated:';
   const log = options.log;
   const instanceId = randomUUID();
