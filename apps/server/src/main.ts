@@ -29,8 +29,14 @@ process.on('unhandledRejection', (reason) => {
   process.exit(1);
 });
 
+let shuttingDown = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
+  // `on`, not `once`: with no listener left, a repeated signal (tsx relays one more when its
+  // child is slow to acknowledge the first) would take the default action and cut the
+  // graceful shutdown short (exit 143). Repeats are ignored; the timeout still bounds it.
+  process.on(signal, () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
     server.app.log.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
       server.app.log.error('shutdown took too long; exiting');
