@@ -5,7 +5,9 @@
  * dropped afterwards) and on PGlite (in memory).
  *
  * Runs, in order, on one database: the first load (every player new), a feed where every
- * player's figures moved, a typical feed (5% moved), and the same feed again (unchanged).
+ * player's figures moved, a typical feed (5% moved), the same feed again (unchanged: the
+ * pipeline knows what it stored and sends nothing), and that again from a new instance (cold:
+ * every record compared in the database).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,6 +68,8 @@ interface Scenario {
   movedShare: number;
   /** Whether the 5 s target applies. */
   targeted: boolean;
+  /** Run it from a new pipeline instance, as after a restart: nothing known, every record compared in the database. */
+  cold?: boolean;
 }
 
 const scenarios: Scenario[] = [
@@ -73,26 +77,30 @@ const scenarios: Scenario[] = [
   { label: 'every player moved', movedShare: 1, targeted: true },
   { label: '5% moved', movedShare: 0.05, targeted: true },
   { label: 'unchanged re-run', movedShare: 0, targeted: true },
+  { label: 'unchanged re-run, cold (new instance)', movedShare: 0, targeted: true, cold: true },
 ];
 
 async function measure(engine: string, handle: DbHandle, feed: Awaited<ReturnType<typeof serve>>): Promise<BenchRow[]> {
-  const sync = new SyncService({
-    db: handle.db,
-    bus: createInProcessBus(),
-    source: new HttpUpstream({ url: feed.url, timeoutMs: 120_000, retries: 0 }),
-    tryLock: () => handle.tryAdvisoryLock(SYNC_RUN_LOCK),
-  });
+  const instance = () =>
+    new SyncService({
+      db: handle.db,
+      bus: createInProcessBus(),
+      source: new HttpUpstream({ url: feed.url, timeoutMs: 120_000, retries: 0 }),
+      tryLock: () => handle.tryAdvisoryLock(SYNC_RUN_LOCK),
+    });
+  let sync = instance();
   const rows: BenchRow[] = [];
   const nextFeed = createFeed();
   for (const scenario of scenarios) {
     feed.set(nextFeed(scenario.movedShare));
+    if (scenario.cold) sync = instance();
     const started = performance.now();
     const result: SyncRunResult = await sync.runOnce('manual');
     const ms = performance.now() - started;
     if (result.status !== 'succeeded') throw new Error(`${engine} ${scenario.label}: ${result.error ?? result.status}`);
     const p = result.phases;
     console.log(
-      `  ${engine} · ${scenario.label}: ${Math.round(ms)} ms, ${result.changedPlayers} players changed` +
+      `  ${engine} · ${scenario.label}: ${Math.round(ms)} ms, ${result.changedPlayers} players changed, ${result.knownUnchanged} known unchanged` +
         (p ? ` (fetch ${p.fetchMs} ms, validate ${p.validateMs} ms, apply ${p.applyMs} ms)` : ''),
     );
     rows.push({
