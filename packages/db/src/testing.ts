@@ -40,28 +40,13 @@ export async function createTestDb(kind: DbKind): Promise<DbHandle> {
     return createDb({ pglite: clone, migrate: false });
   }
 
-  const adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) throw new Error('DATABASE_URL is required for the postgres test backend');
-  const name = `goated_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const handle = await createDb({ databaseUrl: url.toString(), poolMax: 5 });
+  const fresh = await createTestDatabaseUrl();
+  const handle = await createDb({ databaseUrl: fresh.url, poolMax: 5 });
   return {
     ...handle,
     close: async () => {
       await handle.close();
-      const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      try {
-        await dropper.unsafe(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await dropper.end();
-      }
+      await fresh.drop();
     },
   };
 }

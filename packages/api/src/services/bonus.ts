@@ -6,6 +6,7 @@ import type { Context, SessionUser } from '../context';
 import { fieldError, notFound } from '../errors';
 import { atLeast, positiveDecimal } from './amounts';
 import { actorOf, recordAudit } from './audit';
+import { isUniqueViolation } from './db-errors';
 
 const { bonusCodes, bonusClaims, users, players } = schema;
 
@@ -81,13 +82,6 @@ function toBonusCode(row: CodeRow): BonusCode {
     disabled: row.disabled,
     createdAt: row.createdAt,
   };
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === 'object'; e = 'cause' in e ? e.cause : undefined) {
-    if ('code' in e && e.code === '23505') return true;
-  }
-  return false;
 }
 
 export async function createBonusCode(ctx: Context, input: z.output<typeof bonusCreateInput>): Promise<BonusCode> {

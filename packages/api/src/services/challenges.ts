@@ -6,6 +6,7 @@ import type { Context, SessionUser } from '../context';
 import { fieldError, notFound } from '../errors';
 import { atLeast, positiveDecimal } from './amounts';
 import { actorOf, recordAudit } from './audit';
+import { isUniqueViolation } from './db-errors';
 
 const { challenges, challengeEntries, users } = schema;
 
@@ -216,13 +217,6 @@ export async function closeChallenge(ctx: Context, id: number) {
     await recordAudit(tx, actorOf(ctx), { action: 'challenge.close', targetType: 'challenge', targetId: id });
     return toChallenge(row, 0);
   });
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === 'object'; e = 'cause' in e ? e.cause : undefined) {
-    if ('code' in e && e.code === '23505') return true;
-  }
-  return false;
 }
 
 /** A player's claim of a win: checked against the rules now, approved or rejected by an admin later. */

@@ -14,7 +14,7 @@ export function addDays(d: Date, days: number): Date {
 }
 
 /**
- * The UTC days a time window covers, as [first, afterLast): every day that has any instant
+ * The UTC days a time window covers, as [first, afterLast): every day that has an instant
  * in [start, end). Wager history is kept per day, so races count whole days.
  */
 export function dayRange(start: Date, end: Date): { from: string; to: string } {

@@ -26,3 +26,12 @@ export function isTransientDbError(err: unknown): boolean {
   }
   return false;
 }
+
+/** A unique-constraint violation (SQLSTATE 23505), wherever drizzle wrapped it. */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 8; depth++) {
+    if ('code' in e && e.code === '23505') return true;
+    e = 'cause' in e ? e.cause : undefined;
+  }
+  return false;
+}

@@ -14,6 +14,7 @@ import { busEvents } from '../events/iterate';
 import { type AuditActor, recordAudit } from './audit';
 import { issueResetToken, type ResetToken } from './auth/accounts';
 import { generateCode, normalizeUsername } from './auth/credentials';
+import { isUniqueViolation } from './db-errors';
 import { getPlayer, type PlayerProfile } from './players';
 import { getRaceStandings, listRaces } from './races';
 
@@ -72,13 +73,6 @@ export const resumableInput = z.object({
   // Sent back by a reconnecting client: what finished since then is replayed.
   lastEventId: z.string().max(64).nullish(),
 });
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === 'object'; e = 'cause' in e ? e.cause : undefined) {
-    if ('code' in e && e.code === '23505') return true;
-  }
-  return false;
-}
 
 export interface LinkCode {
   /** Shown once on the dashboard; the user sends `/verify CODE` to the bot. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Context } from '../../context';
 import { fieldError, notFound } from '../../errors';
 import { type AuditActor, recordAudit } from '../audit';
+import { isUniqueViolation } from '../db-errors';
 import {
   dummyPasswordHash,
   generateSecret,
@@ -75,13 +76,6 @@ function toMe(row: UserRow): Me {
     telegram: { linked: row.telegramId !== null, username: row.telegramUsername },
     createdAt: row.createdAt,
   };
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e && typeof e === 'object'; e = 'cause' in e ? e.cause : undefined) {
-    if ('code' in e && e.code === '23505') return true;
-  }
-  return false;
 }
 
 async function startSession(ctx: Context, row: UserRow, mode: 'cookie' | 'token'): Promise<SessionResult> {
