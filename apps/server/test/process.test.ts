@@ -57,7 +57,9 @@ describe('server process', () => {
 
     it('serves /health, feeds a changing leaderboard to the example script, and stops on SIGTERM', async () => {
       const port = String(20_000 + Math.floor(Math.random() * 20_000));
-      const proc = spawn(tsx, [main], {
+      // Node with tsx's loader, not the tsx CLI: the CLI relays SIGTERM to its child and, if
+      // the child does not acknowledge within 30 ms (a busy machine), SIGKILLs it and exits 143.
+      const proc = spawn(process.execPath, ['--import', 'tsx', main], {
         env: cleanEnv({
           PORT: port,
           HOST: '127.0.0.1',
