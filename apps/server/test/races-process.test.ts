@@ -12,7 +12,6 @@ import { inArray, sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const tsx = path.join(root, 'node_modules/.bin/tsx');
 const main = path.join(root, 'apps/server/src/main.ts');
 
 interface Instance {
@@ -34,7 +33,8 @@ function parseJsonLine(line: string): unknown {
 
 function startInstance(databaseUrl: string): Instance {
   const { DATABASE_URL: _db, PORT: _port, ...rest } = process.env;
-  const proc = spawn(tsx, [main], {
+  // Node with tsx's loader, not the tsx CLI, so SIGTERM reaches the server itself.
+  const proc = spawn(process.execPath, ['--import', 'tsx', main], {
     env: {
       ...rest,
       DATABASE_URL: databaseUrl,
