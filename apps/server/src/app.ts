@@ -24,6 +24,7 @@ import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
 import { createMetrics } from './metrics';
+import { backupPlugin } from './plugins/backup';
 import { healthPlugin } from './plugins/health';
 import { hotQueriesPlugin } from './plugins/hot-queries';
 import { hygienePlugin } from './plugins/hygiene';
@@ -190,6 +191,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
   });
   await app.register(healthPlugin, { deps });
+  await app.register(backupPlugin, { deps });
   await app.register(hotQueriesPlugin, { deps });
   await app.register(trpcPlugin, {
     deps,

@@ -45,6 +45,7 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 /** Outputs of every procedure, e.g. `RouterOutputs['races']['standings']`. */
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { CookieSink, ProcedureCall } from './context';
+export { actorOf, recordAudit } from './services/audit';
 export { passwordSchema, usernameSchema } from './services/auth/credentials';
 export type { RawCredentials } from './services/auth/identity';
 export { createRequestContext } from './services/auth/identity';
