@@ -169,6 +169,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
     log: app.log,
     realtime: stats,
+    staleAfterSeconds: config.sync.staleAfterSeconds,
   };
   const { realtime } = config;
 
