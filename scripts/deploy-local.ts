@@ -21,6 +21,8 @@ const deployment = await startLocalDeployment({
   redisPrefix: process.env.REDIS_PREFIX || 'goated:',
   port: Number(process.env.PROXY_PORT || 8080),
   admin,
+  // Some errors carry whole queries; keep the terminal readable.
+  log: (source, line) => console.log(`[${source}] ${line.length > 2000 ? `${line.slice(0, 2000)}… (cut)` : line}`),
   serverEnv: { LOG_LEVEL: process.env.LOG_LEVEL || 'warn', SEED_DEMO_DATA: process.env.SEED_DEMO_DATA || 'true' },
   ...(token
     ? {

@@ -261,7 +261,7 @@ export async function startLocalDeployment(options: LocalDeploymentOptions): Pro
   try {
     const count = options.instances ?? 2;
     const names = 'abcdefghij'.split('');
-    for (let i = 0; i < count; i++) {
+    const startInstance = async (i: number) => {
       const name = names[i] ?? String(i);
       const port = await freePort();
       const child = spawn(process.execPath, ['--import', 'tsx', serverMain], {
@@ -277,15 +277,21 @@ export async function startLocalDeployment(options: LocalDeploymentOptions): Pro
           // nginx on this machine forwards the client address.
           TRUST_PROXY: '127.0.0.1',
           ...options.serverEnv,
+          // The demo data set goes into an empty database once, from the first instance.
+          ...(i > 0 ? { SEED_DEMO_DATA: 'false' } : {}),
         }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.push(child);
       pipeLines(child, `server ${name}`, log);
       const url = `http://127.0.0.1:${port}`;
-      instances.push({ name, url, process: child, stop: () => stopChild(child) });
-    }
-    await Promise.all(instances.map((i) => waitUntil(`server ${i.name}`, healthy(i.url), i.process)));
+      const instance: Instance = { name, url, process: child, stop: () => stopChild(child) };
+      instances.push(instance);
+      await waitUntil(`server ${name}`, healthy(url), child);
+    };
+    // The first instance migrates (and seeds, if asked) alone; the others then start together.
+    await startInstance(0);
+    await Promise.all(Array.from({ length: count - 1 }, (_, i) => startInstance(i + 1)));
 
     const botPort = options.bot ? await freePort() : null;
     const port = options.port ?? (await freePort());
