@@ -18,6 +18,7 @@ import {
   BackupError,
   type BackupProgress,
   checkRestorable,
+  codeSchemaVersion,
   databaseSchemaVersion,
   readBackupHeader,
   restoreBackup,
@@ -175,8 +176,10 @@ async function restore(file: string, opts: { wipe: boolean; force: boolean }) {
         ),
     });
     // A backup from an older schema is brought up to date the way the server would.
-    await handle.close();
-    handle = await createDb({ ...target(), poolMax: 2 });
+    if (header.schema.latestAt !== codeSchemaVersion().latestAt) {
+      await handle.close();
+      handle = await createDb({ ...target(), poolMax: 2 });
+    }
     const rows = header.tables.reduce((n, t) => n + t.rows, 0);
     console.log(
       `Restored ${header.tables.length} tables, ${rows.toLocaleString('en')} rows; every count and checksum matches. Schema now ${(await databaseSchemaVersion(handle.db)).latest}.`,
