@@ -147,8 +147,9 @@ ${o.upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=5s;`).join('\
       proxy_send_timeout 75s;
       # Server-Sent Events and large streamed responses (backups) pass through unbuffered.
       proxy_buffering off;
-      # An instance that refuses or drops the connection is skipped; the request goes to the next.
-      proxy_next_upstream error timeout http_502 http_503;
+      # An instance that refuses the connection (stopped, restarting) is skipped: the request or
+      # the reconnecting WebSocket goes to the next one.
+      proxy_next_upstream error timeout;
       proxy_connect_timeout 2s;
     }
 ${
@@ -168,6 +169,7 @@ ${
 }
 
 function pipeLines(child: ChildProcess, source: string, log: (source: string, line: string) => void) {
+  child.on('exit', (code, signal) => log(source, `exited (${signal ?? `code ${code}`})`));
   for (const stream of [child.stdout, child.stderr]) {
     let rest = '';
     stream?.on('data', (chunk: Buffer) => {

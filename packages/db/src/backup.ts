@@ -479,7 +479,7 @@ export async function restoreBackup(db: Db, input: Readable, options: RestoreOpt
     for (const seq of header.sequences) {
       const value = seq.lastValue ?? seq.startValue;
       await tx.execute(
-        sql`select setval(${`public.${JSON.stringify(seq.name)}`}::regclass, ${value}::bigint, ${seq.lastValue !== null})`,
+        sql`select setval(format('public.%I', ${seq.name}::text)::regclass, ${value}::bigint, ${seq.lastValue !== null})`,
       );
     }
     for (const name of targetTables) await tx.execute(sql`alter table ${sql.identifier(name)} enable trigger user`);
