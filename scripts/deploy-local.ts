@@ -24,6 +24,15 @@ const deployment = await startLocalDeployment({
   // Some errors carry whole queries; keep the terminal readable.
   log: (source, line) => console.log(`[${source}] ${line.length > 2000 ? `${line.slice(0, 2000)}… (cut)` : line}`),
   serverEnv: { LOG_LEVEL: process.env.LOG_LEVEL || 'warn', SEED_DEMO_DATA: process.env.SEED_DEMO_DATA || 'true' },
+  ...(process.env.TLS_CERT && process.env.TLS_KEY
+    ? {
+        tls: {
+          certFile: process.env.TLS_CERT,
+          keyFile: process.env.TLS_KEY,
+          port: Number(process.env.TLS_PORT || 8443),
+        },
+      }
+    : {}),
   ...(token
     ? {
         bot: {
@@ -39,7 +48,7 @@ const deployment = await startLocalDeployment({
 });
 
 console.log(`
-Ready: ${deployment.url}  (nginx → ${deployment.instances.map((i) => `${i.name} ${i.url}`).join(', ')})
+Ready: ${deployment.url}${deployment.httpsUrl ? ` and ${deployment.httpsUrl}` : ''}  (nginx → ${deployment.instances.map((i) => `${i.name} ${i.url}`).join(', ')})
   admin: ${admin.username}${process.env.ADMIN_PASSWORD ? '' : ` / ${admin.password} (generated; set ADMIN_PASSWORD to choose)`}
   bot:   ${deployment.bot ? `webhook at ${deployment.url}/telegram/webhook` : 'not started (set TELEGRAM_BOT_TOKEN)'}
   nginx config and logs: ${deployment.workDir}
