@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BackupError,
@@ -16,7 +19,7 @@ import {
   tableDigests,
   writeBackup,
 } from '../src/backup';
-import { createDb, type Db, type DbHandle, type DbKind } from '../src/client';
+import { createDb, type Db, type DbHandle, type DbKind, migrationsFolder } from '../src/client';
 import { schema } from '../src/index';
 import { seedDemoData } from '../src/seed';
 import { createTestDatabaseUrl, createTestDb, testBackends } from '../src/testing';
@@ -152,6 +155,44 @@ describe.each(testBackends())('backup and restore on %s', (kind) => {
       expect(await tableDigests(db.db)).toEqual(before);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('a backup from an older schema version', () => {
+  it('restores at its own version, and the normal migrations bring it up to date with every row', async () => {
+    // A database made by an older build: migrations up to the one before the latest.
+    const older = path.join(work, 'older-migrations');
+    cpSync(migrationsFolder, older, { recursive: true });
+    const journalFile = path.join(older, 'meta/_journal.json');
+    const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: unknown[] };
+    writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, -1) }));
+    const pg = new PGlite();
+    await migrate(drizzle(pg), { migrationsFolder: older });
+    const targetPg = await pg.clone();
+    if (!(targetPg instanceof PGlite)) throw new Error('PGlite.clone() returned an unexpected type');
+    const source = await createDb({ pglite: pg, migrate: false });
+    const target = await createDb({ pglite: targetPg, migrate: false });
+    try {
+      await source.db.execute(
+        sql`insert into players (uid, name, wager_all_time, upstream_updated_at) values ('p1', 'Ann', '12.34', now()), ('p2', 'Ben', '5.00', now())`,
+      );
+      const version = await databaseSchemaVersion(source.db);
+      expect(version.migrations).toBe(codeSchemaVersion().migrations - 1);
+      const { file, header } = await backupToBuffer(source.db, 'pglite');
+      expect(header.schema).toEqual(version);
+
+      await restoreBackup(target.db, Readable.from([file]), { wipe: true });
+      expect(await databaseSchemaVersion(target.db)).toEqual(version);
+
+      // What `pnpm restore` (and the server's start) does next: apply the newer migrations.
+      await migrate(drizzle(targetPg), { migrationsFolder });
+      expect(await databaseSchemaVersion(target.db)).toEqual(codeSchemaVersion());
+      const digests = await tableDigests(target.db);
+      expect(digests.players?.rows).toBe(2);
+    } finally {
+      await source.close();
+      await target.close();
     }
   });
 });
