@@ -212,20 +212,28 @@ async function readSnapshot(
   });
 }
 
-/** Writes `text` and waits when the stream's buffer is full, so memory stays bounded. */
+/**
+ * Writes `text` and waits when the stream's buffer is full, so memory stays bounded. Rejects
+ * when the stream fails or closes first (a client that went away), so the snapshot
+ * transaction ends instead of waiting for a drain that never comes.
+ */
 function write(out: Writable, text: string): Promise<void> {
+  if (out.destroyed || out.writableEnded) return Promise.reject(new Error('backup output closed'));
   if (out.write(text)) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onError = (err: Error) => {
+    const done = (err?: Error) => {
       out.off('drain', onDrain);
-      reject(err);
-    };
-    const onDrain = () => {
       out.off('error', onError);
-      resolve();
+      out.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
     };
-    out.once('drain', onDrain);
-    out.once('error', onError);
+    const onDrain = () => done();
+    const onError = (err: Error) => done(err);
+    const onClose = () => done(new Error('backup output closed'));
+    out.on('drain', onDrain);
+    out.on('error', onError);
+    out.on('close', onClose);
   });
 }
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
@@ -113,6 +113,21 @@ describe.each(testBackends())('backup and restore on %s', (kind) => {
       expect(await nextRaceId(source.db)).toBe(501);
     } finally {
       await source.close();
+    }
+  });
+
+  it('ends the snapshot when the reader goes away mid-backup, and the database stays usable', async () => {
+    const db = await createTestDb(kind);
+    try {
+      await fillEverything(db.db);
+      // A client that stops reading, then disconnects: nothing ever drains.
+      const stuck = new Writable({ highWaterMark: 1, write: () => {} });
+      const backup = writeBackup(db.db, stuck, { mode: kind });
+      setTimeout(() => stuck.destroy(), 50);
+      await expect(backup).rejects.toThrow(/closed/);
+      expect((await tableDigests(db.db)).players?.rows).toBe(120);
+    } finally {
+      await db.close();
     }
   });
 
