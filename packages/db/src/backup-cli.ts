@@ -7,7 +7,17 @@
  * holds it). `--pg-dump` uses PostgreSQL's own pg_dump / pg_restore (custom format).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -86,12 +96,34 @@ function run(command: string, args: string[]): Promise<void> {
   });
 }
 
+/**
+ * Writes through `FILE.partial` and renames it at the end, so a backup that fails half-way
+ * never leaves a file under the name that looks finished.
+ */
 async function backup(file: string, opts: { from?: string; token?: string; pgDump: boolean; force: boolean }) {
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const partial = `${file}.partial`;
+  try {
+    await backupTo(partial, file, opts);
+    renameSync(partial, file);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  }
+}
+
+async function backupTo(
+  partial: string,
+  file: string,
+  opts: { from?: string; token?: string; pgDump: boolean; force: boolean },
+) {
   if (opts.from) {
     if (!opts.token) throw new BackupError('--from needs --token (an API key with the admin scope, or BACKUP_TOKEN).');
     const url = new URL('/admin/backup', opts.from);
-    const res = await fetch(url, { headers: { authorization: `Bearer ${opts.token}` } });
+    const res = await fetch(url, { headers: { authorization: `Bearer ${opts.token}` } }).catch((err: unknown) => {
+      const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+      throw new BackupError(`Could not reach the server at ${url.origin}: ${cause}`);
+    });
     if (!res.ok || !res.body) {
       throw new BackupError(`The server answered ${res.status} ${res.statusText}: ${await res.text()}`);
     }
@@ -107,7 +139,7 @@ async function backup(file: string, opts: { from?: string; token?: string; pgDum
         done(null, chunk);
       },
     });
-    await pipeline(Readable.fromWeb(res.body), meter, createWriteStream(file));
+    await pipeline(Readable.fromWeb(res.body), meter, createWriteStream(partial));
     console.log(`Backup of ${opts.from} written to ${file} (${(bytes / 1e6).toFixed(1)} MB).`);
     return;
   }
@@ -115,7 +147,7 @@ async function backup(file: string, opts: { from?: string; token?: string; pgDum
   const { databaseUrl } = target();
   if (opts.pgDump) {
     if (!databaseUrl) throw new BackupError('--pg-dump needs DATABASE_URL (it is for PostgreSQL).');
-    await run('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--file=${file}`, databaseUrl]);
+    await run('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--file=${partial}`, databaseUrl]);
     console.log(`pg_dump backup written to ${file}.`);
     return;
   }
@@ -124,8 +156,14 @@ async function backup(file: string, opts: { from?: string; token?: string; pgDum
   const handle = await createDb({ ...target(), migrate: false, poolMax: 2 });
   try {
     const gzip = createGzip();
-    const done = pipeline(gzip, createWriteStream(file));
-    const header = await writeBackup(handle.db, gzip, { mode: handle.kind, onProgress: progressPrinter() });
+    const done = pipeline(gzip, createWriteStream(partial));
+    const header = await writeBackup(handle.db, gzip, { mode: handle.kind, onProgress: progressPrinter() }).catch(
+      async (err: unknown) => {
+        gzip.destroy();
+        await done.catch(() => {});
+        throw err;
+      },
+    );
     gzip.end();
     await done;
     const rows = header.tables.reduce((n, t) => n + t.rows, 0);
