@@ -24,6 +24,7 @@ import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
 import { createMetrics } from './metrics';
+import { backupPlugin } from './plugins/backup';
 import { healthPlugin } from './plugins/health';
 import { hotQueriesPlugin } from './plugins/hot-queries';
 import { hygienePlugin } from './plugins/hygiene';
@@ -168,6 +169,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
     log: app.log,
     realtime: stats,
+    staleAfterSeconds: config.sync.staleAfterSeconds,
   };
   const { realtime } = config;
 
@@ -190,6 +192,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
   });
   await app.register(healthPlugin, { deps });
+  await app.register(backupPlugin, { deps });
   await app.register(hotQueriesPlugin, { deps });
   await app.register(trpcPlugin, {
     deps,

@@ -13,8 +13,8 @@ export type { HotQuery } from './hot-queries';
 export { cacheGeneration, deserializeInput, hotQueries, toWireJson } from './hot-queries';
 export type { AppRouter } from './root';
 export { appRouter } from './root';
-export type { HealthStatus } from './services/health';
-export { getHealth } from './services/health';
+export type { Freshness, HealthStatus } from './services/health';
+export { getFreshness, getHealth } from './services/health';
 export type { LeaderboardPage, LeaderboardPosition } from './services/leaderboard';
 export { leaderboardPosition, leaderboardTop } from './services/leaderboard';
 export { leaderboardFeed } from './services/leaderboard-feed';
@@ -45,6 +45,7 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 /** Outputs of every procedure, e.g. `RouterOutputs['races']['standings']`. */
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { CookieSink, ProcedureCall } from './context';
+export { actorOf, recordAudit } from './services/audit';
 export { passwordSchema, usernameSchema } from './services/auth/credentials';
 export type { RawCredentials } from './services/auth/identity';
 export { createRequestContext } from './services/auth/identity';
