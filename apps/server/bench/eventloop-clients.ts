@@ -5,10 +5,9 @@
  * and records how long each answer took. Driven over IPC; exits when told or when its parent
  * goes away. Traffic stays on 127.0.0.1.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import superjson from 'superjson';
 import WebSocket from 'ws';
+import { createFeed, serveFeed } from './feed';
 
 type Command =
   | { type: 'feed'; players: number }
@@ -22,38 +21,9 @@ function send(message: object): void {
   process.send?.(message);
 }
 
-// --- the upstream feed: cumulative totals, one timestamp per fetch -------------------------
-let body = '{"data":[],"next_cursor":null}';
-let cents: number[] = [];
-let fetches = 0;
-
-function nextFeed(movedShare: number): void {
-  fetches++;
-  if (fetches > 1) {
-    for (let i = 0; i < cents.length; i++) if (i % 100 < movedShare * 100) cents[i] = (cents[i] ?? 0) + 12_345;
-  }
-  const at = new Date(Date.UTC(2026, 0, 1, 12, fetches)).toISOString();
-  const data = cents.map((c, i) => {
-    const amount = `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`;
-    return {
-      uid: `p${String(i).padStart(6, '0')}`,
-      name: `Player ${i}`,
-      wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount },
-      updated_at: at,
-    };
-  });
-  body = JSON.stringify({ data, next_cursor: null });
-}
-
-async function serveFeed(players: number): Promise<string> {
-  cents = Array.from({ length: players }, (_, i) => 1000 + ((i * 7919) % 5_000_000));
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed`;
-}
+// --- the upstream feed ----------------------------------------------------------------------
+let feed: Awaited<ReturnType<typeof serveFeed>> | undefined;
+let nextFeed: ((movedShare: number) => string) | undefined;
 
 // --- subscribers ---------------------------------------------------------------------------
 const sockets: WebSocket[] = [];
@@ -114,10 +84,14 @@ async function probe(url: string): Promise<void> {
 process.on('message', (command: Command) => {
   switch (command.type) {
     case 'feed':
-      void serveFeed(command.players).then((url) => send({ type: 'feed', url }));
+      nextFeed = createFeed(command.players);
+      void serveFeed().then((served) => {
+        feed = served;
+        send({ type: 'feed', url: served.url });
+      });
       break;
     case 'next-feed':
-      nextFeed(command.movedShare);
+      feed?.set(nextFeed?.(command.movedShare) ?? '[]');
       send({ type: 'next-feed' });
       break;
     case 'connect':
