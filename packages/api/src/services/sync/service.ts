@@ -424,7 +424,7 @@ export class SyncService {
           stateWasCurrent,
         };
       });
-      this.appliedState.record(run.id, latest, new Set(applied.staleUids), stateWasCurrent);
+      await this.appliedState.record(run.id, latest, new Set(applied.staleUids), stateWasCurrent);
       await this.announce(log, result, applied);
       return { ...result, durationMs: elapsed(started) };
     } catch (err) {
