@@ -18,7 +18,7 @@ import {
   type UpstreamSource,
 } from '@goated/api';
 import { createDb, type DbHandle } from '@goated/db';
-import { isEmpty, seedDemoData } from '@goated/db/seed';
+import { isEmpty, seedDemoDataIfEmpty } from '@goated/db/seed';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
@@ -235,8 +235,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       void cleanup();
       if (config.sync.enabled) {
         if (config.sync.seedDemoData && (await isEmpty(db.db))) {
-          const summary = await seedDemoData(db.db);
-          app.log.info(summary, 'seeded the demo data set');
+          const summary = await seedDemoDataIfEmpty(db.db);
+          if (summary) app.log.info(summary, 'seeded the demo data set');
         }
         sync.start();
       }
