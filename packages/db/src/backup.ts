@@ -28,7 +28,7 @@ export const BACKUP_FORMAT_VERSION = 1;
 export interface SchemaVersion {
   /** How many migrations had been applied. */
   migrations: number;
-  /** The tag of the latest applied migration (`0003_leaderboard_bucket_triggers`); null if unknown to this build. */
+  /** The tag of the latest applied migration (e.g. `0004_wager_days_fillfactor`); null if unknown to this build. */
   latest: string | null;
   /** drizzle's timestamp of the latest applied migration: what orders versions. */
   latestAt: number | null;
