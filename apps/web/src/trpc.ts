@@ -2,7 +2,14 @@
 // The one runtime import from @goated/api is its dependency-free reconnect delay.
 import type { AppRouter, Period, RouterInputs, RouterOutputs } from '@goated/api';
 import { reconnectDelay } from '@goated/api/reconnect';
-import { createWSClient, httpBatchLink, httpSubscriptionLink, splitLink, wsLink } from '@trpc/client';
+import {
+  createWSClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCClientErrorLike,
+  wsLink,
+} from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
 import superjson from 'superjson';
 
@@ -12,6 +19,10 @@ export type LeaderboardEntry = LeaderboardPage['entries'][number];
 export type RacePage = RouterOutputs['races']['list'];
 export type Race = RacePage['races'][number];
 export type RaceStatus = Race['status'];
+export type RaceStandings = RouterOutputs['races']['standings'];
+export type Me = NonNullable<RouterOutputs['auth']['me']>;
+/** Any error a procedure call can fail with, with the server's `data` (code, zod issues) typed. */
+export type ApiError = TRPCClientErrorLike<AppRouter>;
 
 export const trpc = createTRPCReact<AppRouter>();
 
@@ -65,6 +76,15 @@ export const wsClient = createWSClient({
     if (!wsEverOpened && ++wsFailures >= FAILURES_BEFORE_FALLBACK) fallBackToSse();
   },
 });
+
+/**
+ * A WebSocket's server context is made once, when it opens, from the cookie it carried. After
+ * signing in or out the socket is dropped so the client reconnects with the new cookie; the
+ * streams resubscribe on the new socket.
+ */
+export function reconnectWithNewSession(): void {
+  wsClient.connection?.ws.close();
+}
 
 export const trpcClient = trpc.createClient({
   links: [

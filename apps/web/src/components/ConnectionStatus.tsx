@@ -40,7 +40,7 @@ export function ConnectionStatus() {
   const { tone, label } = transport === 'sse' ? { tone: 'live' as const, label: 'Live (SSE)' } : describe(state);
   const title = state.state === 'connecting' && state.error ? state.error.message : undefined;
   return (
-    <span className={`status status-${tone}`} title={title} aria-live="polite">
+    <span className={`status status-${tone}`} data-state={tone} title={title} role="status" aria-live="polite">
       <span className="status-dot" aria-hidden="true" />
       {label}
     </span>

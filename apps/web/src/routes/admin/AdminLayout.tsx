@@ -1,0 +1,42 @@
+import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { ErrorBoundary } from '../../components/ErrorBoundary';
+import { ApiKeysAdmin } from './ApiKeysAdmin';
+import { AuditAdmin } from './AuditAdmin';
+import { HealthAdmin } from './HealthAdmin';
+import { LogsAdmin } from './LogsAdmin';
+import { RacesAdmin } from './RacesAdmin';
+import { UsersAdmin } from './UsersAdmin';
+
+const sections = [
+  { path: 'users', label: 'Users' },
+  { path: 'races', label: 'Races' },
+  { path: 'api-keys', label: 'API keys' },
+  { path: 'logs', label: 'Logs' },
+  { path: 'health', label: 'Health' },
+  { path: 'audit', label: 'Audit log' },
+] as const;
+
+export function AdminLayout() {
+  return (
+    <div className="stack">
+      <nav className="subnav" aria-label="Admin">
+        {sections.map((s) => (
+          <NavLink key={s.path} to={`/admin/${s.path}`}>
+            {s.label}
+          </NavLink>
+        ))}
+      </nav>
+      <ErrorBoundary what="this admin page">
+        <Routes>
+          <Route index element={<Navigate to="users" replace />} />
+          <Route path="users" element={<UsersAdmin />} />
+          <Route path="races" element={<RacesAdmin />} />
+          <Route path="api-keys" element={<ApiKeysAdmin />} />
+          <Route path="logs" element={<LogsAdmin />} />
+          <Route path="health" element={<HealthAdmin />} />
+          <Route path="audit" element={<AuditAdmin />} />
+        </Routes>
+      </ErrorBoundary>
+    </div>
+  );
+}
