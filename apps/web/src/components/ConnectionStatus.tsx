@@ -22,6 +22,20 @@ export function useConnectionState(): ConnectionState {
   return useSyncExternalStore(subscribe, getState);
 }
 
+function subscribeOnline(onChange: () => void): () => void {
+  window.addEventListener('online', onChange);
+  window.addEventListener('offline', onChange);
+  return () => {
+    window.removeEventListener('online', onChange);
+    window.removeEventListener('offline', onChange);
+  };
+}
+
+/** The browser's own view of the network (airplane mode, cable out). */
+function useOnline(): boolean {
+  return useSyncExternalStore(subscribeOnline, () => navigator.onLine);
+}
+
 function describe(state: ConnectionState): { tone: 'live' | 'reconnecting' | 'offline'; label: string } {
   switch (state.state) {
     case 'pending':
@@ -36,8 +50,13 @@ function describe(state: ConnectionState): { tone: 'live' | 'reconnecting' | 'of
 export function ConnectionStatus() {
   const state = useConnectionState();
   const transport = useTransport();
+  const online = useOnline();
   // Over SSE each stream reconnects by itself (EventSource); the WebSocket state no longer applies.
-  const { tone, label } = transport === 'sse' ? { tone: 'live' as const, label: 'Live (SSE)' } : describe(state);
+  const { tone, label } = !online
+    ? { tone: 'offline' as const, label: 'Offline' }
+    : transport === 'sse'
+      ? { tone: 'live' as const, label: 'Live (SSE)' }
+      : describe(state);
   const title = state.state === 'connecting' && state.error ? state.error.message : undefined;
   return (
     <span className={`status status-${tone}`} data-state={tone} title={title} role="status" aria-live="polite">

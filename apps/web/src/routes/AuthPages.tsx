@@ -1,8 +1,8 @@
-import { type FormEvent, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { type FormEvent, type ReactNode, useState } from 'react';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { Field, FormError } from '../components/Field';
 import { errorFor, fieldErrors, formError } from '../forms';
-import { useSessionChanged } from '../hooks/useSession';
+import { useMe, useSessionChanged } from '../hooks/useSession';
 import { trpc } from '../trpc';
 
 /** Only paths on this site, so a crafted link cannot send people elsewhere after signing in. */
@@ -11,11 +11,19 @@ function safeNext(next: string | null): string {
 }
 
 export function SignInPage() {
-  return <AuthForm mode="signIn" />;
+  return <SignedOutOnly>{<AuthForm mode="signIn" />}</SignedOutOnly>;
 }
 
 export function SignUpPage() {
-  return <AuthForm mode="signUp" />;
+  return <SignedOutOnly>{<AuthForm mode="signUp" />}</SignedOutOnly>;
+}
+
+/** Someone already signed in who opens a sign-in link goes where it leads. */
+function SignedOutOnly({ children }: { children: ReactNode }) {
+  const me = useMe();
+  const [params] = useSearchParams();
+  if (me.data) return <Navigate to={safeNext(params.get('next'))} replace />;
+  return children;
 }
 
 function AuthForm({ mode }: { mode: 'signIn' | 'signUp' }) {

@@ -139,7 +139,9 @@ function StandingsTable({ race, standings }: { race: Race; standings: RaceStandi
                   )}
                 </td>
                 <td className="num">{standing ? formatAmount(standing.wagered) : ''}</td>
-                <td className="num prize">{formatAmount(prize)}</td>
+                <td className="num prize">
+                  {prize === '0.00' ? <span className="muted">—</span> : formatAmount(prize)}
+                </td>
               </tr>
             );
           })}

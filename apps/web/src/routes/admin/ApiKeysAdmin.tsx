@@ -108,37 +108,39 @@ function KeyRow({ apiKey, onRotated }: { apiKey: ApiKey; onRotated: (created: Cr
         ) : null}
       </td>
       <td className="hide-narrow muted small">{apiKey.lastUsedAt ? formatDateTime(apiKey.lastUsedAt) : 'never'}</td>
-      <td className="actions">
-        {usable ? (
-          <>
-            {apiKey.status === 'active' ? (
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={rotate.isPending}
-                onClick={() => rotate.mutate({ id: apiKey.id, graceHours: 24 })}
-                title="A new key; this one keeps working for 24 hours"
-              >
-                Rotate
-              </button>
-            ) : null}
-            {confirmRevoke ? (
-              <button
-                type="button"
-                className="btn btn-small btn-danger"
-                disabled={revoke.isPending}
-                onClick={() => revoke.mutate({ id: apiKey.id })}
-              >
-                Confirm revoke
-              </button>
-            ) : (
-              <button type="button" className="btn btn-small" onClick={() => setConfirmRevoke(true)}>
-                Revoke
-              </button>
-            )}
-          </>
-        ) : null}
-        <FormError message={rotate.error?.message ?? revoke.error?.message} />
+      <td>
+        <div className="actions">
+          {usable ? (
+            <>
+              {apiKey.status === 'active' ? (
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  disabled={rotate.isPending}
+                  onClick={() => rotate.mutate({ id: apiKey.id, graceHours: 24 })}
+                  title="A new key; this one keeps working for 24 hours"
+                >
+                  Rotate
+                </button>
+              ) : null}
+              {confirmRevoke ? (
+                <button
+                  type="button"
+                  className="btn btn-small btn-danger"
+                  disabled={revoke.isPending}
+                  onClick={() => revoke.mutate({ id: apiKey.id })}
+                >
+                  Confirm revoke
+                </button>
+              ) : (
+                <button type="button" className="btn btn-small" onClick={() => setConfirmRevoke(true)}>
+                  Revoke
+                </button>
+              )}
+            </>
+          ) : null}
+          <FormError message={rotate.error?.message ?? revoke.error?.message} />
+        </div>
       </td>
     </tr>
   );

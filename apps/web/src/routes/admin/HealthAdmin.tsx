@@ -62,7 +62,7 @@ export function HealthAdmin() {
             ) : null}
             {health.data.sync.lastError ? <p className="field-error">{health.data.sync.lastError}</p> : null}
           </Tile>
-          <Tile title="Telegram bot" ok={health.data.bot.connected}>
+          <Tile title="Telegram bot" ok={health.data.bot.connected ? true : undefined}>
             <p>{health.data.bot.connected ? 'connected' : 'not connected'}</p>
           </Tile>
           {stats.data?.realtime ? (

@@ -130,7 +130,9 @@ export function UsersAdmin() {
                   />
                 </th>
                 <th scope="col">Username</th>
-                <th scope="col">Role</th>
+                <th scope="col" className="hide-narrow">
+                  Role
+                </th>
                 <th scope="col">Status</th>
                 <th scope="col" className="hide-narrow">
                   Joined
@@ -153,24 +155,28 @@ export function UsersAdmin() {
                     {user.username}
                     {user.telegramLinked ? <span className="muted small"> · TG</span> : null}
                   </td>
-                  <td>{user.role}</td>
+                  <td className="hide-narrow">{user.role}</td>
                   <td>{user.banned ? <span className="badge badge-cancelled">banned</span> : 'active'}</td>
                   <td className="hide-narrow muted small">{formatDateTime(user.createdAt)}</td>
-                  <td className="actions">
-                    <button
-                      type="button"
-                      className="btn btn-small"
-                      onClick={() => update.mutate({ userId: user.id, banned: !user.banned })}
-                    >
-                      {user.banned ? 'Unban' : 'Ban'}
-                    </button>
-                    <button
-                      type="button"
-                      className="btn btn-small"
-                      onClick={() => update.mutate({ userId: user.id, role: user.role === 'admin' ? 'user' : 'admin' })}
-                    >
-                      {user.role === 'admin' ? 'Make user' : 'Make admin'}
-                    </button>
+                  <td>
+                    <div className="actions">
+                      <button
+                        type="button"
+                        className="btn btn-small"
+                        onClick={() => update.mutate({ userId: user.id, banned: !user.banned })}
+                      >
+                        {user.banned ? 'Unban' : 'Ban'}
+                      </button>
+                      <button
+                        type="button"
+                        className="btn btn-small"
+                        onClick={() =>
+                          update.mutate({ userId: user.id, role: user.role === 'admin' ? 'user' : 'admin' })
+                        }
+                      >
+                        {user.role === 'admin' ? 'Make user' : 'Make admin'}
+                      </button>
+                    </div>
                   </td>
                 </tr>
               ))}
