@@ -55,6 +55,8 @@ async function main(): Promise<void> {
       ['profile', '/profile'],
       ['admin-users', '/admin/users'],
       ['admin-races', '/admin/races'],
+      ['admin-challenges', '/admin/challenges'],
+      ['admin-bonus', '/admin/bonus'],
       ['admin-api-keys', '/admin/api-keys'],
       ['admin-logs', '/admin/logs'],
       ['admin-health', '/admin/health'],

@@ -2,6 +2,7 @@ import { lazy, type ReactNode, Suspense } from 'react';
 import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { ConnectionStatus, useTransport } from './components/ConnectionStatus';
 import { ErrorBoundary } from './components/ErrorBoundary';
+import { Notifications } from './components/Notifications';
 import { Empty, SkeletonRows } from './components/States';
 import { useMe, useSessionChanged, useSessionEpoch } from './hooks/useSession';
 import { SignInPage, SignUpPage } from './routes/AuthPages';
@@ -53,6 +54,7 @@ export function App() {
             </Routes>
           </Suspense>
         </ErrorBoundary>
+        {me.data ? <Notifications /> : null}
       </main>
     </div>
   );

@@ -105,7 +105,8 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
     await ingest([record('rising', 'Rising Star', 50_000)]);
 
     await firstRow.filter({ hasText: 'Rising Star' }).waitFor(WAIT);
-    expect(await firstRow.getAttribute('class')).toContain('row-changed');
+    // Highlighted as changed (for a moment).
+    await page.locator('tbody tr.row-changed', { hasText: 'Rising Star' }).waitFor(WAIT);
     expect(await page.locator('body').getAttribute('data-before-ingest')).toBe('yes');
     expect(await firstRow.locator('td.num').textContent()).toBe('50,000.00');
   });

@@ -2,6 +2,8 @@ import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { ApiKeysAdmin } from './ApiKeysAdmin';
 import { AuditAdmin } from './AuditAdmin';
+import { BonusAdmin } from './BonusAdmin';
+import { ChallengesAdmin } from './ChallengesAdmin';
 import { HealthAdmin } from './HealthAdmin';
 import { LogsAdmin } from './LogsAdmin';
 import { RacesAdmin } from './RacesAdmin';
@@ -10,6 +12,8 @@ import { UsersAdmin } from './UsersAdmin';
 const sections = [
   { path: 'users', label: 'Users' },
   { path: 'races', label: 'Races' },
+  { path: 'challenges', label: 'Challenges' },
+  { path: 'bonus', label: 'Bonus codes' },
   { path: 'api-keys', label: 'API keys' },
   { path: 'logs', label: 'Logs' },
   { path: 'health', label: 'Health' },
@@ -31,6 +35,8 @@ export function AdminLayout() {
           <Route index element={<Navigate to="users" replace />} />
           <Route path="users" element={<UsersAdmin />} />
           <Route path="races" element={<RacesAdmin />} />
+          <Route path="challenges" element={<ChallengesAdmin />} />
+          <Route path="bonus" element={<BonusAdmin />} />
           <Route path="api-keys" element={<ApiKeysAdmin />} />
           <Route path="logs" element={<LogsAdmin />} />
           <Route path="health" element={<HealthAdmin />} />
