@@ -3,7 +3,7 @@ import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from
 import { ConnectionStatus, useTransport } from './components/ConnectionStatus';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { Notifications } from './components/Notifications';
-import { Empty, SkeletonRows } from './components/States';
+import { Empty, QueryError, SkeletonRows } from './components/States';
 import { useMe, useSessionChanged, useSessionEpoch } from './hooks/useSession';
 import { SignInPage, SignUpPage } from './routes/AuthPages';
 import { LeaderboardPage } from './routes/LeaderboardPage';
@@ -65,6 +65,7 @@ function SignedIn({ children }: { children: (me: Me) => ReactNode }) {
   const me = useMe();
   const location = useLocation();
   if (me.isPending) return <SkeletonRows rows={4} />;
+  if (me.isError) return <QueryError error={me.error} what="your account" retry={() => void me.refetch()} />;
   if (!me.data) return <Navigate to={`/signin?next=${encodeURIComponent(location.pathname)}`} replace />;
   return children(me.data);
 }

@@ -3,6 +3,7 @@ import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { Field, FormError } from '../components/Field';
 import { errorFor, fieldErrors, formError } from '../forms';
 import { useMe, useSessionChanged } from '../hooks/useSession';
+import { useTitle } from '../hooks/useTitle';
 import { trpc } from '../trpc';
 
 /** Only paths on this site, so a crafted link cannot send people elsewhere after signing in. */
@@ -41,6 +42,7 @@ function AuthForm({ mode }: { mode: 'signIn' | 'signUp' }) {
   const mutation = mode === 'signIn' ? signIn : signUp;
   const errors = fieldErrors(mutation.error);
   const title = mode === 'signIn' ? 'Sign in' : 'Create an account';
+  useTitle(title);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

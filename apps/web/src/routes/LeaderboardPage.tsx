@@ -4,6 +4,7 @@ import { LeaderboardTable } from '../components/LeaderboardTable';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { formatTime } from '../format';
 import { useDebounced } from '../hooks/useDebounced';
+import { useTitle } from '../hooks/useTitle';
 import { type Period, trpc } from '../trpc';
 
 const PAGE_SIZE = 25;
@@ -25,6 +26,7 @@ function parsePeriod(value: string | null): Period {
  * results are plain queries refreshed now and then.
  */
 export function LeaderboardPage() {
+  useTitle('Leaderboard');
   const [params, setParams] = useSearchParams();
   const period = parsePeriod(params.get('period'));
   const cursor = params.get('after');
@@ -80,20 +82,20 @@ export function LeaderboardPage() {
         ) : null}
       </div>
       <div className="toolbar">
-        <div className="tabs" role="tablist" aria-label="Period">
+        <fieldset className="tabs">
+          <legend className="sr-only">Period</legend>
           {periodTabs.map((tab) => (
             <button
               key={tab.period}
               type="button"
-              role="tab"
               className={tab.period === period ? 'tab tab-active' : 'tab'}
-              aria-selected={tab.period === period}
+              aria-pressed={tab.period === period}
               onClick={() => selectPeriod(tab.period)}
             >
               {tab.label}
             </button>
           ))}
-        </div>
+        </fieldset>
         <input
           type="search"
           className="input search"

@@ -3,6 +3,7 @@ import { ErrorBoundary } from '../components/ErrorBoundary';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { WagerChart } from '../components/WagerChart';
 import { formatAmount, formatDateTime } from '../format';
+import { useTitle } from '../hooks/useTitle';
 import { trpc } from '../trpc';
 import { periodTabs } from './LeaderboardPage';
 
@@ -14,6 +15,7 @@ export function PlayerPage() {
   const days = ranges.find((r) => String(r) === params.get('days')) ?? 30;
   const player = trpc.players.get.useQuery({ uid }, { enabled: uid.length > 0, refetchInterval: 30_000 });
   const history = trpc.players.history.useQuery({ uid, days }, { enabled: uid.length > 0 });
+  useTitle(player.data?.name ?? 'Player');
 
   if (player.isPending) return <SkeletonRows rows={6} label="Loading player" />;
   if (player.isError) return <QueryError error={player.error} what="this player" retry={() => void player.refetch()} />;
@@ -58,20 +60,20 @@ export function PlayerPage() {
       <section className="card" aria-labelledby="history-title">
         <div className="card-head">
           <h2 id="history-title">Wager history</h2>
-          <div className="tabs" role="tablist" aria-label="Range">
+          <fieldset className="tabs">
+            <legend className="sr-only">Range</legend>
             {ranges.map((range) => (
               <button
                 key={range}
                 type="button"
-                role="tab"
-                aria-selected={range === days}
+                aria-pressed={range === days}
                 className={range === days ? 'tab tab-active' : 'tab'}
                 onClick={() => setParams({ days: String(range) }, { replace: true })}
               >
                 {range}d
               </button>
             ))}
-          </div>
+          </fieldset>
         </div>
         {history.isPending ? (
           <SkeletonRows rows={5} label="Loading history" />

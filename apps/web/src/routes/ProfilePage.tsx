@@ -4,10 +4,12 @@ import { Field, FormError } from '../components/Field';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { formatDateTime } from '../format';
 import { errorFor, fieldErrors, formError } from '../forms';
+import { useTitle } from '../hooks/useTitle';
 import type { Me } from '../trpc';
 import { trpc } from '../trpc';
 
 export function ProfilePage({ me }: { me: Me }) {
+  useTitle('Profile');
   return (
     <div className="stack">
       <section className="card" aria-labelledby="profile-title">

@@ -3,6 +3,7 @@ import { Countdown } from '../components/Countdown';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { RaceStatusBadge } from '../components/StatusBadge';
 import { formatAmount, formatDateTime } from '../format';
+import { useTitle } from '../hooks/useTitle';
 import { type Race, type RaceStandings, trpc } from '../trpc';
 
 /** Paid ranks are shown even before anyone holds them; at least the top 10. */
@@ -15,6 +16,7 @@ export function RacePage() {
   const raceId = Number(raw);
   const valid = Number.isInteger(raceId) && raceId > 0;
   const race = trpc.races.get.useQuery({ raceId }, { enabled: valid, refetchInterval: 30_000 });
+  useTitle(race.data?.name ?? 'Race');
 
   if (!valid) return <Empty>There is no race at this address.</Empty>;
   if (race.isPending) return <SkeletonRows rows={6} label="Loading race" />;

@@ -3,6 +3,7 @@ import { Countdown } from '../components/Countdown';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { RaceStatusBadge } from '../components/StatusBadge';
 import { formatAmount, formatDateTime } from '../format';
+import { useTitle } from '../hooks/useTitle';
 import { type Race, type RaceStatus, trpc } from '../trpc';
 
 const filters = [
@@ -13,6 +14,7 @@ const filters = [
 ] as const satisfies readonly { status: RaceStatus | undefined; label: string }[];
 
 export function RacesPage() {
+  useTitle('Races');
   const [params, setParams] = useSearchParams();
   const status = filters.find((f) => f.status === params.get('status'))?.status;
   // Statuses move on by the clock; a slow poll keeps the list current (each race page is live).
@@ -23,20 +25,20 @@ export function RacesPage() {
       <div className="card-head">
         <h1 id="races-title">Wager races</h1>
       </div>
-      <div className="tabs" role="tablist" aria-label="Race status">
+      <fieldset className="tabs">
+        <legend className="sr-only">Race status</legend>
         {filters.map((filter) => (
           <button
             key={filter.label}
             type="button"
-            role="tab"
-            aria-selected={filter.status === status}
+            aria-pressed={filter.status === status}
             className={filter.status === status ? 'tab tab-active' : 'tab'}
             onClick={() => setParams(filter.status ? { status: filter.status } : {})}
           >
             {filter.label}
           </button>
         ))}
-      </div>
+      </fieldset>
       {races.isPending ? (
         <SkeletonRows rows={4} label="Loading races" />
       ) : races.isError ? (

@@ -1,5 +1,6 @@
-import { Navigate, NavLink, Route, Routes } from 'react-router';
+import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
+import { useTitle } from '../../hooks/useTitle';
 import { ApiKeysAdmin } from './ApiKeysAdmin';
 import { AuditAdmin } from './AuditAdmin';
 import { BonusAdmin } from './BonusAdmin';
@@ -21,6 +22,9 @@ const sections = [
 ] as const;
 
 export function AdminLayout() {
+  const { pathname } = useLocation();
+  const section = sections.find((s) => pathname.startsWith(`/admin/${s.path}`));
+  useTitle(section ? `${section.label} · Admin` : 'Admin');
   return (
     <div className="stack">
       <nav className="subnav" aria-label="Admin">

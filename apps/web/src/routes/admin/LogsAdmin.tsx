@@ -19,20 +19,20 @@ export function LogsAdmin() {
         <div className="card-head">
           <h1 id="logs-title">Transformation logs</h1>
         </div>
-        <div className="tabs" role="tablist" aria-label="Log type">
+        <fieldset className="tabs">
+          <legend className="sr-only">Log type</legend>
           {[undefined, ...types].map((t) => (
             <button
               key={t ?? 'all'}
               type="button"
-              role="tab"
-              aria-selected={t === type}
+              aria-pressed={t === type}
               className={t === type ? 'tab tab-active' : 'tab'}
               onClick={() => setType(t)}
             >
               {t ?? 'all'}
             </button>
           ))}
-        </div>
+        </fieldset>
         <LogStream key={type ?? 'all'} type={type} />
       </section>
     </div>

@@ -7,7 +7,13 @@ import { type RouterInputs, type RouterOutputs, trpc } from '../../trpc';
 
 type AdminUser = RouterOutputs['admin']['users']['list']['users'][number];
 type BulkAction = RouterInputs['admin']['users']['bulk']['action'];
-type RoleFilter = 'all' | 'user' | 'admin' | 'banned';
+const roleFilters = [
+  { value: 'all', label: 'Everyone' },
+  { value: 'user', label: 'Users' },
+  { value: 'admin', label: 'Admins' },
+  { value: 'banned', label: 'Banned' },
+] as const;
+type RoleFilter = (typeof roleFilters)[number]['value'];
 
 const bulkActions = [
   { action: 'ban', label: 'Ban' },
@@ -87,12 +93,13 @@ export function UsersAdmin() {
           className="input"
           aria-label="Filter"
           value={filter}
-          onChange={(e) => setFilter(e.target.value as RoleFilter)}
+          onChange={(e) => setFilter(roleFilters.find((f) => f.value === e.target.value)?.value ?? 'all')}
         >
-          <option value="all">Everyone</option>
-          <option value="user">Users</option>
-          <option value="admin">Admins</option>
-          <option value="banned">Banned</option>
+          {roleFilters.map((f) => (
+            <option key={f.value} value={f.value}>
+              {f.label}
+            </option>
+          ))}
         </select>
       </div>
       <div className="bulk-bar" aria-live="polite">
