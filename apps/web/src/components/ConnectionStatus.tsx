@@ -1,15 +1,18 @@
 import { useSyncExternalStore } from 'react';
 import { type Transport, transportStore, wsClient } from '../trpc';
 
-type ConnectionState = ReturnType<typeof wsClient.connectionState.get>;
+type WsClient = NonNullable<typeof wsClient>;
+type ConnectionState = ReturnType<WsClient['connectionState']['get']>;
+
+const noSocket: ConnectionState = { type: 'state', state: 'idle', error: null };
 
 function subscribe(onChange: () => void): () => void {
-  const subscription = wsClient.connectionState.subscribe({ next: onChange });
-  return () => subscription.unsubscribe();
+  const subscription = wsClient?.connectionState.subscribe({ next: onChange });
+  return () => subscription?.unsubscribe();
 }
 
 function getState(): ConnectionState {
-  return wsClient.connectionState.get();
+  return wsClient?.connectionState.get() ?? noSocket;
 }
 
 /** Which transport carries subscriptions: the WebSocket, or SSE after a fallback. */
