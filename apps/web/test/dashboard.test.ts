@@ -175,6 +175,35 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
       '300.00',
       '200.00',
     ]);
+
+    // Its public page: a countdown to the start and the prize for each rank.
+    await page.locator(`[data-race="${name}"]`).getByRole('link', { name }).click();
+    await page.getByRole('heading', { name }).waitFor(WAIT);
+    await page.getByRole('timer').filter({ hasText: /\d\d:\d\d:\d\d/ }).waitFor(WAIT);
+    expect(await page.locator('.prizes li').allTextContents()).toEqual(['#1 500.00', '#2 300.00', '#3 200.00']);
+  });
+
+  it('shows a player with a wager-history chart', async () => {
+    const page = await openPage('/');
+    await page.getByRole('link', { name: 'Player 29' }).click();
+    await page.getByRole('heading', { name: 'Player 29' }).waitFor(WAIT);
+    await page.locator('.chart svg.recharts-surface').waitFor(WAIT);
+    expect(new URL(page.url()).pathname).toBe('/players/p29');
+  });
+
+  it('fits a 375 px wide screen without sideways scrolling', async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 812 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/signin?next=/profile`);
+    await signInAs(page, ADMIN.username, ADMIN.password);
+    await page.waitForURL((url) => url.pathname === '/profile', WAIT);
+    for (const path of ['/', '/races', '/players/p29', '/profile', '/admin/users', '/admin/races', '/admin/logs']) {
+      await page.goto(`${server.url}${path}`);
+      await page.locator('main h1').first().waitFor(WAIT);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width, path).toBeLessThanOrEqual(375);
+    }
   });
 
   it('streams transformation logs to an admin while a sync runs', async () => {
