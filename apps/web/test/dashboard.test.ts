@@ -179,7 +179,10 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
     // Its public page: a countdown to the start and the prize for each rank.
     await page.locator(`[data-race="${name}"]`).getByRole('link', { name }).click();
     await page.getByRole('heading', { name }).waitFor(WAIT);
-    await page.getByRole('timer').filter({ hasText: /\d\d:\d\d:\d\d/ }).waitFor(WAIT);
+    await page
+      .getByRole('timer')
+      .filter({ hasText: /\d\d:\d\d:\d\d/ })
+      .waitFor(WAIT);
     expect(await page.locator('.prizes li').allTextContents()).toEqual(['#1 500.00', '#2 300.00', '#3 200.00']);
   });
 

@@ -110,7 +110,7 @@ function StandingsTable({ race, standings }: { race: Race; standings: RaceStandi
   if (ranks === 0) return <Empty>Nobody has wagered in this race yet.</Empty>;
   return (
     <div className="table-wrap">
-      <table className="table">
+      <table className="table table-race">
         <thead>
           <tr>
             <th scope="col" className="rank">
