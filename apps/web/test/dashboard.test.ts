@@ -269,9 +269,10 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
     admin = await adminClient();
     await ingest([record('comeback', 'Comeback Kid', 9_000_000)]);
 
-    await page.locator('[data-state="live"]').waitFor({ timeout: 30_000 });
+    // The browser retries with growing delays (up to ~16 s apart by now), so allow for one more.
+    await page.locator('[data-state="live"]').waitFor({ timeout: 45_000 });
     await page.locator('tbody tr').first().filter({ hasText: 'Comeback Kid' }).waitFor(WAIT);
-  }, 90_000);
+  }, 120_000);
 });
 
 describe.runIf(!runBrowserTests)('the dashboard in a real browser', () => {
