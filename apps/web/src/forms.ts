@@ -1,9 +1,15 @@
-import type { ApiError } from './trpc';
+import type { InputIssue } from '@goated/api';
+
+/** What these helpers read from a failed call (every `ApiError` has this shape). */
+export interface IssueSource {
+  message: string;
+  data?: { zodIssues: InputIssue[] | null } | null;
+}
 
 /** Field → first message, from the server's zod issues (`error.data.zodIssues`). */
 export type FieldErrors = Record<string, string>;
 
-export function fieldErrors(error: ApiError | null): FieldErrors {
+export function fieldErrors(error: IssueSource | null): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error?.data?.zodIssues ?? []) {
     const key = issue.path.length > 0 ? issue.path.join('.') : '_form';
@@ -22,7 +28,7 @@ export function errorFor(errors: FieldErrors, field: string): string | undefined
 }
 
 /** What to say above the form: the error itself unless every issue is shown next to a field. */
-export function formError(error: ApiError | null, fields: readonly string[]): string | undefined {
+export function formError(error: IssueSource | null, fields: readonly string[]): string | undefined {
   if (!error) return undefined;
   const issues = error.data?.zodIssues;
   if (!issues || issues.length === 0) return error.message;
