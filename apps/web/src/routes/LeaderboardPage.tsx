@@ -117,7 +117,11 @@ export function LeaderboardPage() {
           {effectiveSearch ? `No player named “${effectiveSearch}…”.` : 'Nobody has wagered in this period yet.'}
         </Empty>
       ) : (
-        <LeaderboardTable entries={top.data.entries} boardKey={`${period}:${cursor ?? ''}:${effectiveSearch ?? ''}`} />
+        <LeaderboardTable
+          entries={top.data.entries}
+          // The previous view shown while the next loads is not "this board changing".
+          boardKey={top.isPlaceholderData ? 'placeholder' : `${period}:${cursor ?? ''}:${effectiveSearch ?? ''}`}
+        />
       )}
       <nav className="pager" aria-label="Pages">
         <button

@@ -36,6 +36,7 @@ export function ProfilePage({ me }: { me: Me }) {
         </dl>
       </section>
       <TelegramLink me={me} />
+      <ChangePassword />
       <BonusClaims />
       <ChallengeEntries />
     </div>
@@ -239,6 +240,64 @@ function ChallengeEntries() {
           ))}
         </ul>
       )}
+    </section>
+  );
+}
+
+function ChangePassword() {
+  const [currentPassword, setCurrentPassword] = useState('');
+  const [newPassword, setNewPassword] = useState('');
+  const change = trpc.auth.changePassword.useMutation({
+    onSuccess: () => {
+      setCurrentPassword('');
+      setNewPassword('');
+    },
+  });
+  const errors = fieldErrors(change.error);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    change.mutate({ currentPassword, newPassword });
+  };
+  return (
+    <section className="card" aria-labelledby="password-title">
+      <h2 id="password-title">Password</h2>
+      <form className="form" onSubmit={submit} noValidate>
+        <FormError message={formError(change.error, ['currentPassword', 'newPassword'])} />
+        <div className="row">
+          <Field label="Current password" error={errorFor(errors, 'currentPassword')}>
+            {(props) => (
+              <input
+                {...props}
+                type="password"
+                className="input"
+                autoComplete="current-password"
+                value={currentPassword}
+                onChange={(e) => setCurrentPassword(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="New password" error={errorFor(errors, 'newPassword')} hint="At least 10 characters.">
+            {(props) => (
+              <input
+                {...props}
+                type="password"
+                className="input"
+                autoComplete="new-password"
+                value={newPassword}
+                onChange={(e) => setNewPassword(e.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+        {change.isSuccess ? (
+          <p className="success" role="status">
+            Password changed. Your other sessions were signed out.
+          </p>
+        ) : null}
+        <button type="submit" className="btn" disabled={change.isPending}>
+          Change password
+        </button>
+      </form>
     </section>
   );
 }
