@@ -82,7 +82,9 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
 
   beforeAll(async () => {
     buildDashboard();
-    [server, browser] = await Promise.all([startServerProcess(), launchChromium()]);
+    // The browser first: without it (a failure under CI) no server process is left behind.
+    browser = await launchChromium();
+    server = await startServerProcess();
     admin = await adminClient();
     await ingest(Array.from({ length: 30 }, (_, i) => record(`p${i}`, `Player ${i}`, 1000 + i * 10)));
   }, 120_000);
