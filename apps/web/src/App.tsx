@@ -9,7 +9,7 @@ import { SignInPage, SignUpPage } from './routes/AuthPages';
 import { LeaderboardPage } from './routes/LeaderboardPage';
 import { ProfilePage } from './routes/ProfilePage';
 import { RacePage } from './routes/RacePage';
-import { RacesPage } from './routes/RacesPage';
+import { RacesPage, RacesPanel } from './routes/RacesPage';
 import { type Me, trpc } from './trpc';
 
 // The chart library and the admin pages load only when visited.
@@ -33,7 +33,15 @@ export function App() {
         <ErrorBoundary key={location.pathname} what="this page">
           <Suspense fallback={<SkeletonRows rows={6} />}>
             <Routes>
-              <Route path="/" element={<LeaderboardPage />} />
+              <Route
+                path="/"
+                element={
+                  <div className="grid">
+                    <LeaderboardPage />
+                    <RacesPanel />
+                  </div>
+                }
+              />
               <Route path="/races" element={<RacesPage />} />
               <Route path="/races/:raceId" element={<RacePage />} />
               <Route path="/players/:uid" element={<PlayerPage />} />

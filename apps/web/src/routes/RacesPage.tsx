@@ -80,3 +80,33 @@ export function RaceItem({ race }: { race: Race }) {
     </li>
   );
 }
+
+/** The home page's side panel: races running now, then the next to start. */
+export function RacesPanel() {
+  const live = trpc.races.list.useQuery({ status: 'live', limit: 3 }, { refetchInterval: 30_000 });
+  const upcoming = trpc.races.list.useQuery({ status: 'upcoming', limit: 3 }, { refetchInterval: 30_000 });
+  const races = [...(live.data?.races ?? []), ...(upcoming.data?.races ?? [])].slice(0, 4);
+  return (
+    <section className="card" aria-labelledby="races-panel-title">
+      <div className="card-head">
+        <h2 id="races-panel-title">Races</h2>
+        <Link to="/races" className="small">
+          All races →
+        </Link>
+      </div>
+      {live.isPending || upcoming.isPending ? (
+        <SkeletonRows rows={3} label="Loading races" />
+      ) : live.isError ? (
+        <QueryError error={live.error} what="races" retry={() => void live.refetch()} />
+      ) : races.length === 0 ? (
+        <Empty>No race is running or coming up.</Empty>
+      ) : (
+        <ul className="races">
+          {races.map((race) => (
+            <RaceItem key={race.id} race={race} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
