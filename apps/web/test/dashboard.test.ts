@@ -236,6 +236,37 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
     await page.locator(`[data-log-id="${missedId}"]`).waitFor(WAIT);
   });
 
+  it('shows a new API key once, then rotates and revokes it', async () => {
+    const page = await adminPage('/admin/api-keys');
+    const name = unique('ingest bot');
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('ingest').check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const shown = page.getByTestId('new-api-key');
+    const key = (await shown.textContent({ timeout: WAIT.timeout })) ?? '';
+    expect(key).toMatch(/^gvk_/);
+    // The key works (an ingest with it), and the list never shows more than its prefix.
+    const service = createClient({ url: server.url, token: key });
+    await service.api.sync.ingest.mutate({ records: [record('via-key', 'Keyed Player', 5)] });
+    await service.close();
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByText(key).count()).toBe(0);
+
+    const row = page.locator(`tr[data-key="${name}"]`);
+    await row.getByRole('button', { name: 'Rotate' }).click();
+    const rotated = (await shown.textContent({ timeout: WAIT.timeout })) ?? '';
+    expect(rotated).toMatch(/^gvk_/);
+    expect(rotated).not.toBe(key);
+    // The old key keeps working for its grace period beside the new one (same name).
+    await row.filter({ hasText: 'grace' }).waitFor(WAIT);
+
+    await page.getByRole('button', { name: 'Done' }).click();
+    const replacement = page.locator(`tr[data-key="${name}"]`).filter({ hasText: 'active' });
+    await replacement.getByRole('button', { name: 'Revoke' }).click();
+    await replacement.getByRole('button', { name: 'Confirm revoke' }).click();
+    await page.locator(`tr[data-key="${name}"]`).filter({ hasText: 'revoked' }).waitFor(WAIT);
+  });
+
   it('lets an admin ban a user', async () => {
     const username = unique('cheater');
     const visitor = createClient({ url: server.url });
