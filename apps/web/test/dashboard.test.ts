@@ -185,6 +185,7 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
       .getByRole('timer')
       .filter({ hasText: /\d\d:\d\d:\d\d/ })
       .waitFor(WAIT);
+    await page.locator('.prizes li').nth(2).waitFor(WAIT);
     expect(await page.locator('.prizes li').allTextContents()).toEqual(['#1 500.00', '#2 300.00', '#3 200.00']);
   });
 
@@ -227,6 +228,7 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
 
     // Paused, an entry is not shown; resuming replays it.
     await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('status').filter({ hasText: 'Paused' }).waitFor(WAIT);
     await ingest([record('while-paused', 'Paused Player', 10)]);
     const { entries: latest } = await admin.api.logs.list.query({ limit: 1 });
     const missedId = latest[0]?.id;
@@ -250,6 +252,7 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
     await service.api.sync.ingest.mutate({ records: [record('via-key', 'Keyed Player', 5)] });
     await service.close();
     await page.getByRole('button', { name: 'Done' }).click();
+    await shown.waitFor({ state: 'detached', ...WAIT });
     expect(await page.getByText(key).count()).toBe(0);
 
     const row = page.locator(`tr[data-key="${name}"]`);
