@@ -284,8 +284,10 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
     await row.getByText('banned').waitFor(WAIT);
     await row.getByRole('button', { name: 'Unban' }).waitFor(WAIT);
 
-    const { users } = await admin.api.admin.users.list.query({ search: username });
-    expect(users[0]?.banned).toBe(true);
+    // The row changes at once (optimistic); the server has it once the mutation settles.
+    await expect
+      .poll(async () => (await admin.api.admin.users.list.query({ search: username })).users[0]?.banned, WAIT)
+      .toBe(true);
     const banned = createClient({ url: server.url });
     await expect(banned.api.auth.signIn.mutate({ username, password: 'a fine password 1' })).rejects.toThrow();
     await banned.close();
