@@ -3,6 +3,7 @@ import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from
 import { ConnectionStatus, useTransport } from './components/ConnectionStatus';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { Notifications } from './components/Notifications';
+import { StaleNotice } from './components/StaleNotice';
 import { Empty, QueryError, SkeletonRows } from './components/States';
 import { useMe, useSessionChanged, useSessionEpoch } from './hooks/useSession';
 import { SignInPage, SignUpPage } from './routes/AuthPages';
@@ -29,6 +30,7 @@ export function App() {
         Skip to content
       </a>
       <Header me={me.data ?? null} />
+      <StaleNotice />
       <main id="main" key={`${transport}:${sessionEpoch}`}>
         <ErrorBoundary key={location.pathname} what="this page">
           <Suspense fallback={<SkeletonRows rows={6} />}>

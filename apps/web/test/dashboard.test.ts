@@ -293,6 +293,37 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
     await banned.close();
   });
 
+  it('tells visitors when the figures are stale: the feed has failed for longer than the threshold', async () => {
+    // A second server whose upstream refuses every connection; stale 10 s after the first failure.
+    const failing = await startServerProcess({
+      SYNC_ENABLED: 'true',
+      SYNC_INTERVAL_MS: '500',
+      AFFILIATE_API_URL: 'http://127.0.0.1:9/feed',
+      AFFILIATE_RETRIES: '0',
+      DATA_STALE_AFTER_SECONDS: '10',
+    });
+    try {
+      const context = await browser.newContext({ viewport: { width: 375, height: 812 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${failing.url}/`);
+      await page.locator('tbody tr, .empty').first().waitFor(WAIT);
+      expect(await page.locator('.stale-notice').count()).toBe(0);
+      // The notice appears once the server reports the data stale (the page checks every minute;
+      // a reload asks at once).
+      const client = createClient({ url: failing.url });
+      await expect
+        .poll(async () => (await client.api.health.status.query()).freshness.stale, { timeout: 30_000 })
+        .toBe(true);
+      await client.close();
+      await page.reload();
+      await page.locator('.stale-notice').waitFor(WAIT);
+      expect(await page.locator('.stale-notice').textContent()).toMatch(/affiliate/);
+    } finally {
+      await failing.close();
+    }
+  }, 90_000);
+
   it('follows a killed and restarted server: reconnecting, then live with current data', async () => {
     const page = await openPage('/?period=month');
     await page.locator('[data-state="live"]').waitFor(WAIT);
