@@ -32,6 +32,34 @@ export function Field({ label, error, hint, children }: FieldProps) {
   );
 }
 
+interface TextFieldProps {
+  name: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string | undefined;
+  hint?: string | undefined;
+  type?: string;
+}
+
+/** A labelled input bound to one field of a form's draft, with that field's error. */
+export function TextField({ name, label, value, onChange, error, hint, type = 'text' }: TextFieldProps) {
+  return (
+    <Field label={label} error={error} {...(hint ? { hint } : {})}>
+      {(props) => (
+        <input
+          {...props}
+          name={name}
+          type={type}
+          className="input"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
 export function FormError({ message }: { message: string | undefined }) {
   if (!message) return null;
   return (

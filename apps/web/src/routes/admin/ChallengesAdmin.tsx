@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { Field, FormError } from '../../components/Field';
+import { FormError, TextField } from '../../components/Field';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
 import { formatAmount, formatDateTime } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
@@ -171,18 +171,14 @@ function CreateChallenge() {
     });
   };
   const input = (field: keyof ReturnType<typeof blank>, label: string, type = 'text') => (
-    <Field label={label} error={errorFor(errors, field)}>
-      {(props) => (
-        <input
-          {...props}
-          name={field}
-          type={type}
-          className="input"
-          value={draft[field]}
-          onChange={(e) => setDraft({ ...draft, [field]: e.target.value })}
-        />
-      )}
-    </Field>
+    <TextField
+      name={field}
+      label={label}
+      type={type}
+      value={draft[field]}
+      error={errorFor(errors, field)}
+      onChange={(value) => setDraft({ ...draft, [field]: value })}
+    />
   );
   return (
     <section className="card" aria-labelledby="new-challenge-title">

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
-import { Field, FormError } from '../../components/Field';
+import { Field, FormError, TextField } from '../../components/Field';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
 import { RaceStatusBadge } from '../../components/StatusBadge';
 import { formatAmount, formatDateTime } from '../../format';
@@ -195,18 +195,15 @@ function RaceForm({ race, onDone }: { race: Race | null; onDone: () => void }) {
   };
 
   const text = (field: keyof Draft, label: string, hint?: string, type = 'text') => (
-    <Field label={label} error={errorFor(errors, field)} {...(hint ? { hint } : {})}>
-      {(props) => (
-        <input
-          {...props}
-          name={field}
-          type={type}
-          className="input"
-          value={draft[field]}
-          onChange={(e) => set(field)(e.target.value)}
-        />
-      )}
-    </Field>
+    <TextField
+      name={field}
+      label={label}
+      type={type}
+      hint={hint}
+      value={draft[field]}
+      error={errorFor(errors, field)}
+      onChange={set(field)}
+    />
   );
 
   return (
