@@ -36,8 +36,6 @@ interface RecordsArray {
 /** Where the records array is, or null when the text is not shaped as expected. */
 async function locateRecords(text: string): Promise<RecordsArray | null> {
   let depth = 0;
-  let inString = false;
-  let stringStart = 0;
   /** The last string closed directly inside the root object: a key, when a colon follows. */
   let lastRootString = '';
   let key = '';
@@ -47,22 +45,29 @@ async function locateRecords(text: string): Promise<RecordsArray | null> {
   let rootIsObject = false;
   /** `JSON.parse` keeps the last of repeated keys; such a text is left to it. */
   let dataKeys = 0;
+  let nextYield = SCAN_CHARS_PER_TURN;
   for (let i = 0; i < text.length; i++) {
-    if (i > 0 && i % SCAN_CHARS_PER_TURN === 0) await nextTurn();
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) {
-        inString = false;
-        if (depth === 1 && rootIsObject) lastRootString = text.slice(stringStart + 1, i);
-      }
-      continue;
+    if (i >= nextYield) {
+      nextYield = i + SCAN_CHARS_PER_TURN;
+      await nextTurn();
     }
+    const c = text.charCodeAt(i);
     switch (c) {
-      case QUOTE:
-        inString = true;
-        stringStart = i;
+      case QUOTE: {
+        // Jump to the closing quote: one that is not escaped (an even run of backslashes).
+        const start = i;
+        let end = text.indexOf('"', i + 1);
+        while (end !== -1) {
+          let backslashes = 0;
+          while (text.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
+          if (backslashes % 2 === 0) break;
+          end = text.indexOf('"', end + 1);
+        }
+        if (end === -1) return null;
+        if (depth === 1 && rootIsObject) lastRootString = text.slice(start + 1, end);
+        i = end;
         break;
+      }
       case COLON:
         if (depth === 1 && rootIsObject) {
           key = lastRootString;
@@ -96,7 +101,7 @@ async function locateRecords(text: string): Promise<RecordsArray | null> {
         break;
     }
   }
-  if (depth !== 0 || inString || !target || target.close < 0 || dataKeys > 1) return null;
+  if (depth !== 0 || !target || target.close < 0 || dataKeys > 1) return null;
   return target;
 }
 
@@ -107,15 +112,16 @@ export async function parseJsonYielding(text: string): Promise<unknown> {
   if (!records) return JSON.parse(text);
   try {
     const bounds = [records.open, ...records.commas, records.close];
-    const elements: unknown[] = [];
+    const slices: unknown[][] = [];
     const empty = text.slice(records.open + 1, records.close).trim() === '';
     for (let first = 0; !empty && first < bounds.length - 1; first += ELEMENTS_PER_TURN) {
       if (first > 0) await nextTurn();
       const last = Math.min(first + ELEMENTS_PER_TURN, bounds.length - 1);
       const slice: unknown = JSON.parse(`[${text.slice((bounds[first] ?? 0) + 1, bounds[last])}]`);
       if (!Array.isArray(slice) || slice.length !== last - first) return JSON.parse(text);
-      for (const element of slice) elements.push(element);
+      slices.push(slice);
     }
+    const elements = slices.flat();
     if (records.open === 0 || text.slice(0, records.open).trim() === '') {
       // The root array: nothing may follow it but whitespace (JSON.parse decides otherwise).
       if (text.slice(records.close + 1).trim() !== '') return JSON.parse(text);
