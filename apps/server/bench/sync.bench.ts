@@ -8,6 +8,9 @@
  * player's figures moved, a typical feed (5% moved), the same feed again (unchanged: the
  * pipeline knows what it stored and sends nothing), and that again from a new instance (cold:
  * every record compared in the database).
+ *
+ * `BENCH_SYNC_PLAYERS` (100000), `BENCH_SYNC_CHUNK` (players per statement, default 25000),
+ * `BENCH_SYNC_PGLITE=false` to skip PGlite.
  */
 import { createInProcessBus, HttpUpstream, SYNC_RUN_LOCK, type SyncRunResult, SyncService } from '@goated/api';
 import { createDb, type DbHandle } from '@goated/db';
@@ -47,6 +50,7 @@ async function measure(
       bus: createInProcessBus(),
       source: new HttpUpstream({ url: feed.url, timeoutMs: 120_000, retries: 0 }),
       tryLock: () => handle.tryAdvisoryLock(SYNC_RUN_LOCK),
+      ...(process.env.BENCH_SYNC_CHUNK ? { chunkSize: Number(process.env.BENCH_SYNC_CHUNK) } : {}),
     });
   let sync = instance();
   const rows: BenchRow[] = [];
