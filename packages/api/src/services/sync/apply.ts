@@ -1,5 +1,5 @@
 import { queryRows, type Tx } from '@goated/db';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { PlayerSnapshot } from './records';
 
 /**
@@ -44,7 +44,7 @@ export function applySnapshots(
   snapshots: PlayerSnapshot[],
   chunkSize = DEFAULT_CHUNK_SIZE,
 ): Promise<ApplyResult> {
-  return applyLatest(tx, byUid(latestPerUid(snapshots)), chunkSize);
+  return runUpserts(tx, prepareUpserts(byUid(latestPerUid(snapshots)), chunkSize));
 }
 
 /** One snapshot per uid: the last one of the batch, as upstream would have it. */
@@ -65,16 +65,22 @@ export function byUid(rows: PlayerSnapshot[]): PlayerSnapshot[] {
   return rows.sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
 }
 
-/** `applySnapshots` for rows that are already one per uid (`latestPerUid`), in uid order (`byUid`). */
-export async function applyLatest(
-  tx: Tx,
-  rows: PlayerSnapshot[],
-  chunkSize = DEFAULT_CHUNK_SIZE,
-): Promise<ApplyResult> {
+/**
+ * The statements that write `rows` (one per uid, in uid order), `chunkSize` rows each. Built
+ * apart from running them, so a caller can build the next part's while the database is busy
+ * with the previous one.
+ */
+export function prepareUpserts(rows: PlayerSnapshot[], chunkSize = DEFAULT_CHUNK_SIZE): SQL[] {
+  const statements: SQL[] = [];
+  for (let i = 0; i < rows.length; i += chunkSize) statements.push(upsertChunk(rows.slice(i, i + chunkSize)));
+  return statements;
+}
+
+/** Runs `prepareUpserts`' statements in order inside the caller's transaction. */
+export async function runUpserts(tx: Tx, statements: SQL[]): Promise<ApplyResult> {
   const result = emptyApplyResult();
-  for (let i = 0; i < rows.length; i += chunkSize) {
-    const chunk = rows.slice(i, i + chunkSize);
-    const [row] = await queryRows<ChunkRow>(tx, upsertChunk(chunk));
+  for (const statement of statements) {
+    const [row] = await queryRows<ChunkRow>(tx, statement);
     if (!row) throw new Error('the upsert returned no summary row');
     const staleUids = Array.isArray(row.stale_uids)
       ? row.stale_uids.filter((uid): uid is string => typeof uid === 'string')

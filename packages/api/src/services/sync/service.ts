@@ -1,6 +1,6 @@
 import { type Db, type ReleaseLock, schema, type Tx } from '@goated/db';
 import { TRPCError } from '@trpc/server';
-import { and, DrizzleQueryError, desc, eq, gt, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, DrizzleQueryError, desc, eq, gt, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { EventBus } from '../../events/bus';
 import { addDays } from '../dates';
@@ -8,13 +8,14 @@ import { insertLog, type LogEntry, type NewLogEntry, pruneLogs, publishLog, writ
 import { AppliedState } from './applied-state';
 import {
   type ApplyResult,
-  applyLatest,
   applySnapshots,
   byUid,
   DEFAULT_CHUNK_SIZE,
   emptyApplyResult,
   latestPerUid,
   mergeApplyResults,
+  prepareUpserts,
+  runUpserts,
 } from './apply';
 import {
   hasRepeatedUids,
@@ -535,16 +536,19 @@ export class SyncService {
       applied: emptyApplyResult(),
     };
     let writing: Promise<unknown> = Promise.resolve(null);
-    const write = (latest: PlayerSnapshot[]) => {
-      feed.latest.push(...latest);
+    /** Everything but the database's part: done while the previous part is being written. */
+    const prepare = (latest: PlayerSnapshot[]) => {
+      for (const snapshot of latest) feed.latest.push(snapshot);
       const toSend = stateWasCurrent ? latest.filter((s) => !this.appliedState.unchanged(s)) : latest;
       feed.knownUnchanged += latest.length - toSend.length;
+      return prepareUpserts(byUid(toSend), partSize);
+    };
+    const write = (statements: SQL[]) =>
       // Settled at once, so a failure waits for the next await instead of going unhandled.
-      return applyLatest(tx, byUid(toSend), partSize).then(
+      runUpserts(tx, statements).then(
         (applied) => mergeApplyResults(feed.applied, applied),
         (err: unknown) => ({ failed: err }),
       );
-    };
     const repeated = hasRepeatedUids(raw);
     const parts = parseRecordsInParts(
       raw,
@@ -560,8 +564,9 @@ export class SyncService {
       const part = next.value;
       feed.recordsOut += part.snapshots.length;
       feed.rejected.push(...part.rejected);
+      const statements = prepare(repeated ? latestPerUid(part.snapshots) : part.snapshots);
       throwIfFailed(await writing);
-      writing = write(repeated ? latestPerUid(part.snapshots) : part.snapshots);
+      writing = write(statements);
     }
     throwIfFailed(await writing);
     phases.applyMs = elapsed(applyStarted);
