@@ -564,7 +564,7 @@ export class SyncService {
       const part = next.value;
       feed.recordsOut += part.snapshots.length;
       feed.rejected.push(...part.rejected);
-      const statements = prepare(repeated ? latestPerUid(part.snapshots) : part.snapshots);
+      const statements = await prepare(repeated ? latestPerUid(part.snapshots) : part.snapshots);
       throwIfFailed(await writing);
       writing = write(statements);
     }
