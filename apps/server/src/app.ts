@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import {
   type AppDeps,
+  cacheStats,
   createInProcessBus,
   createRateLimits,
   createRedisBus,
@@ -13,7 +14,9 @@ import {
   type RaceScheduler,
   SimulatedUpstream,
   SYNC_RUN_LOCK,
+  type SyncRunResult,
   SyncService,
+  type SyncServiceOptions,
   scheduleRaces,
   type UpstreamSource,
 } from '@goated/api';
@@ -23,9 +26,9 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
-import { createMetrics } from './metrics';
+import { createMetrics, type SyncOutcome } from './metrics';
 import { healthPlugin } from './plugins/health';
-import { hotQueriesPlugin } from './plugins/hot-queries';
+import { hotQueriesPlugin, type UrlMemoCounts } from './plugins/hot-queries';
 import { hygienePlugin } from './plugins/hygiene';
 import { observabilityPlugin } from './plugins/observability';
 import { trpcPlugin } from './plugins/trpc';
@@ -48,6 +51,45 @@ export interface ServerOverrides {
   bus?: EventBus;
   /** Where JSON log lines go (default stdout); tests read them. */
   logStream?: { write(line: string): void };
+}
+
+/**
+ * The pipeline with every run reported — scheduled, manual and pushed — so the server can count
+ * them, without the pipeline knowing about metrics.
+ */
+class ObservedSyncService extends SyncService {
+  constructor(
+    options: SyncServiceOptions,
+    private readonly observe: (result: SyncOutcome) => void,
+  ) {
+    super(options);
+  }
+
+  override async runOnce(...args: Parameters<SyncService['runOnce']>): Promise<SyncRunResult> {
+    const result = await super.runOnce(...args);
+    this.observe(result);
+    return result;
+  }
+
+  override async ingest(...args: Parameters<SyncService['ingest']>): Promise<SyncRunResult> {
+    const started = performance.now();
+    try {
+      const result = await super.ingest(...args);
+      this.observe(result);
+      return result;
+    } catch (err) {
+      const recordsIn = args[0].length;
+      this.observe({
+        trigger: 'ingest',
+        status: 'failed',
+        durationMs: performance.now() - started,
+        recordsIn,
+        recordsOut: 0,
+        recordsSkipped: 0,
+      });
+      throw err;
+    }
+  }
 }
 
 /** Trust the nearest `hops` proxies' X-Forwarded-For entries. */
@@ -109,21 +151,24 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const source: UpstreamSource = config.sync.upstream
     ? new HttpUpstream(config.sync.upstream)
     : new SimulatedUpstream({ loadInitial: () => loadPlayerRecords(db.db), players: config.sync.simulatorPlayers });
-  const sync = new SyncService({
-    db: db.db,
-    bus,
-    source,
-    // One pulled run at a time across every instance on this database.
-    tryLock: () => db.tryAdvisoryLock(SYNC_RUN_LOCK),
-    intervalMs: config.sync.intervalMs,
-    logRetentionDays: config.sync.logRetentionDays,
-    logger: { warn: (details, message) => app.log.warn(details, message) },
-    onResult: (result) => {
-      if (result.status === 'failed') app.log.warn({ sync: result }, 'sync run failed');
-      else app.log.debug({ sync: result }, `sync run ${result.status}`);
-    },
-  });
   const metrics = createMetrics();
+  const sync = new ObservedSyncService(
+    {
+      db: db.db,
+      bus,
+      source,
+      // One pulled run at a time across every instance on this database.
+      tryLock: () => db.tryAdvisoryLock(SYNC_RUN_LOCK),
+      intervalMs: config.sync.intervalMs,
+      logRetentionDays: config.sync.logRetentionDays,
+      logger: { warn: (details, message) => app.log.warn(details, message) },
+      onResult: (result) => {
+        if (result.status === 'failed') app.log.warn({ sync: result }, 'sync run failed');
+        else app.log.debug({ sync: result }, `sync run ${result.status}`);
+      },
+    },
+    (result) => metrics.observeSync(result),
+  );
   // Rate-limit counters are shared between instances through Redis when there is one.
   const redis = config.redis.url
     ? new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
@@ -170,6 +215,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     realtime: stats,
   };
   const { realtime } = config;
+  const urlMemo: UrlMemoCounts = { hits: 0, misses: 0 };
+  metrics.readFrom({
+    realtime: () => stats.snapshot(),
+    caches: () => ({ ...cacheStats(deps), url_memo: urlMemo }),
+    dbPool: () => db.poolUsage(),
+  });
 
   await app.register(hygienePlugin, { corsOrigins: config.auth.allowedOrigins });
   await app.register(observabilityPlugin, { metrics });
@@ -190,7 +241,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
   });
   await app.register(healthPlugin, { deps });
-  await app.register(hotQueriesPlugin, { deps });
+  await app.register(hotQueriesPlugin, { deps, memo: urlMemo });
   await app.register(trpcPlugin, {
     deps,
     allowedOrigins: config.auth.allowedOrigins,

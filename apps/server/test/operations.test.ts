@@ -1,7 +1,9 @@
 import { runSync } from '@goated/api';
+import { testBackends } from '@goated/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
+import { waitFor } from './realtime-helpers';
 
 const feed = (count: number) => ({
   name: 'ops-feed',
@@ -98,6 +100,79 @@ describe('operations: logs, metrics, HTTP hygiene', () => {
       body: JSON.stringify({ json: { username: 'x'.repeat(2 * 1024 * 1024), password: 'y' } }),
     });
     expect(res.status).toBe(413);
+  });
+});
+
+/** The value of one series in a Prometheus text exposition, or undefined when absent. */
+function metric(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe.each(testBackends())('metrics of the realtime transport, sync, caches and database pool on %s', (kind) => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer(kind);
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('counts WebSocket connections and messages, sync runs by outcome, cache hits and pool connections', async () => {
+    await runSync(t.server.deps, feed(20));
+    await runSync(t.server.deps, {
+      name: 'broken-feed',
+      fetchRecords: async () => {
+        throw new Error('upstream exploded');
+      },
+    });
+    // The same hot query twice: the second is answered from the URL memo.
+    const input = encodeURIComponent(JSON.stringify({ json: { period: 'month', limit: 5 } }));
+    for (let i = 0; i < 2; i++) expect((await fetch(`${t.url}/trpc/leaderboard.top?input=${input}`)).status).toBe(200);
+
+    const socket = new WebSocket(`${t.url.replace('http', 'ws')}/trpc`);
+    const frames: string[] = [];
+    socket.on('message', (data) => frames.push(String(data)));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(
+      JSON.stringify({
+        id: 1,
+        method: 'subscription',
+        params: { path: 'leaderboard.onUpdate', input: { json: { period: 'month', limit: 3 } } },
+      }),
+    );
+    await waitFor(() => frames.some((f) => f.includes('"data"')), 'the first snapshot');
+
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    try {
+      expect(metric(text, 'goated_ws_connections')).toBe(1);
+      expect(metric(text, 'goated_ws_connections_total')).toBe(1);
+      expect(metric(text, 'goated_ws_subscriptions')).toBe(1);
+      expect(metric(text, 'goated_ws_messages_total{direction="in"}')).toBe(1);
+      expect(metric(text, 'goated_ws_messages_total{direction="out"}')).toBeGreaterThanOrEqual(2); // started + data
+      expect(metric(text, 'goated_sync_run_duration_seconds_count{trigger="schedule",outcome="succeeded"}')).toBe(1);
+      expect(metric(text, 'goated_sync_run_duration_seconds_count{trigger="schedule",outcome="failed"}')).toBe(1);
+      expect(metric(text, 'goated_sync_records_total{kind="out"}')).toBe(20);
+      expect(metric(text, 'goated_sync_last_success_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
+      expect(metric(text, 'goated_cache_lookups_total{cache="url_memo",result="hit"}')).toBe(1);
+      expect(metric(text, 'goated_cache_lookups_total{cache="leaderboard_top",result="miss"}')).toBeGreaterThanOrEqual(
+        1,
+      );
+      const ratio = metric(text, 'goated_cache_hit_ratio{cache="all"}');
+      expect(ratio).toBeGreaterThan(0);
+      expect(ratio).toBeLessThan(1);
+      if (kind === 'postgres') {
+        expect(metric(text, 'goated_db_pool_max')).toBe(5); // the test database's pool
+        // At least the scrape's own query; never more than the pool holds.
+        const active = metric(text, 'goated_db_pool_connections{state="active"}') ?? 0;
+        expect(active).toBeGreaterThanOrEqual(1);
+        expect(active).toBeLessThanOrEqual(5);
+      } else {
+        expect(metric(text, 'goated_db_pool_max')).toBe(1);
+      }
+    } finally {
+      socket.close();
+    }
+    await waitFor(() => t.server.deps.realtime?.snapshot().connections.active === 0, 'the close');
+    expect(metric(await (await fetch(`${t.url}/metrics`)).text(), 'goated_ws_connections')).toBe(0);
   });
 });
 

@@ -10,7 +10,7 @@ export { createRedisBus } from './events/redis';
 export type { SharedSubscription, StreamSink } from './events/shared-stream';
 export { isSharedSubscription, SharedStream, SharedStreamRegistry, subscribeDirect } from './events/shared-stream';
 export type { HotQuery } from './hot-queries';
-export { cacheGeneration, deserializeInput, hotQueries, toWireJson } from './hot-queries';
+export { cacheGeneration, cacheStats, deserializeInput, hotQueries, toWireJson } from './hot-queries';
 export type { AppRouter } from './root';
 export { appRouter } from './root';
 export type { HealthStatus } from './services/health';
