@@ -134,6 +134,15 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     routerOptions: { maxParamLength: 5000 },
   });
 
+  // A response finished during shutdown closes its connection: a keep-alive connection (a load
+  // balancer's, a client's) that was busy when closing began would otherwise hold the server
+  // open until its idle timeout, long past the shutdown bound.
+  let shuttingDown = false;
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (shuttingDown) reply.header('connection', 'close');
+    return payload;
+  });
+
   const db =
     overrides.db ??
     (await createDb({ databaseUrl: config.db.url, dataDir: config.db.dataDir, poolMax: config.db.poolMax }));
@@ -302,8 +311,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     stop() {
       stopping ??= (async () => {
         clearInterval(cleanupTimer);
-        await Promise.all([sync.stop(), raceScheduler?.stop()]);
-        await app.close();
+        shuttingDown = true;
+        // At once and together: stop accepting connections, send WebSockets away (1001), let
+        // in-flight requests and a running sync transaction finish. The pools close after.
+        await Promise.all([sync.stop(), raceScheduler?.stop(), app.close()]);
         redis?.disconnect();
         if (!overrides.bus) await bus.close();
         if (!overrides.db) await db.close();
