@@ -48,6 +48,7 @@ export type { CookieSink, ProcedureCall } from './context';
 export { passwordSchema, usernameSchema } from './services/auth/credentials';
 export type { RawCredentials } from './services/auth/identity';
 export { createRequestContext } from './services/auth/identity';
+export { isTransientDbError } from './services/db-errors';
 export type { SessionOptions } from './services/auth/lucia';
 export { SESSION_COOKIE } from './services/auth/lucia';
 export { deleteExpiredCredentials, ensureAdmin } from './services/auth/maintenance';

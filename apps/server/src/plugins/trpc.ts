@@ -6,6 +6,7 @@ import {
   appRouter,
   type CookieSink,
   createRequestContext,
+  isTransientDbError,
   RateLimitedError,
 } from '@goated/api';
 import { TRPCError } from '@trpc/server';
@@ -58,6 +59,29 @@ function cookieFromAllowedOrigin(req: IncomingMessage, allowed: Set<string>): 'a
   }
 }
 
+/**
+ * Resolving who is calling reads the database (session, API key). Like any read it is retried
+ * with a short backoff when the connection fails transiently (~1 s in all, as for queries);
+ * past that the caller gets SERVICE_UNAVAILABLE rather than an internal error.
+ */
+async function retryTransient<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!isTransientDbError(err)) throw err;
+      if (attempt >= 3) {
+        throw new TRPCError({
+          code: 'SERVICE_UNAVAILABLE',
+          message: 'The database is unavailable; retry shortly',
+          cause: err,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150 * 2 ** attempt));
+    }
+  }
+}
+
 function isFastifyRequest(req: FastifyRequest | IncomingMessage): req is FastifyRequest {
   return 'raw' in req;
 }
@@ -85,14 +109,17 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
           throw new TRPCError({ code: 'FORBIDDEN', message: 'Cross-origin request refused' });
         }
         const token = info.connectionParams?.token;
-        return createRequestContext(deps, {
-          requestId: fastifyReq?.id ?? randomUUID(),
-          ip: fastifyReq?.ip ?? raw.socket.remoteAddress ?? null,
-          cookieHeader: origin === 'allowed' ? cookieHeader : null,
-          authorization: typeof raw.headers.authorization === 'string' ? raw.headers.authorization : null,
-          connectionToken: typeof token === 'string' ? token : null,
-          cookies: fastifyReq ? new ResponseCookies() : null,
-        });
+        const requestId = fastifyReq?.id ?? randomUUID();
+        return retryTransient(() =>
+          createRequestContext(deps, {
+            requestId,
+            ip: fastifyReq?.ip ?? raw.socket.remoteAddress ?? null,
+            cookieHeader: origin === 'allowed' ? cookieHeader : null,
+            authorization: typeof raw.headers.authorization === 'string' ? raw.headers.authorization : null,
+            connectionToken: typeof token === 'string' ? token : null,
+            cookies: fastifyReq ? new ResponseCookies() : null,
+          }),
+        );
       },
       responseMeta({ ctx, errors }) {
         const headers = new Headers();
