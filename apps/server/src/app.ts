@@ -92,6 +92,31 @@ class ObservedSyncService extends SyncService {
   }
 }
 
+/**
+ * Errors in log lines, with their causes. A failed query's message (and so its stack) ends with
+ * its parameters — session ids, link codes, password hashes: only the SQL is kept.
+ */
+export function serializeError(
+  err: Error,
+  depth = 0,
+): { type: string; message: string; stack: string; [key: string]: unknown } {
+  const message = err.message.replace(/\nparams: [\s\S]*$/, '\nparams: [redacted]');
+  const serialized: { type: string; message: string; stack: string; [key: string]: unknown } = {
+    type: err.constructor.name,
+    message,
+    stack: (err.stack ?? '').replace(err.message, message),
+  };
+  for (const [key, value] of Object.entries(err)) {
+    if (key !== 'cause' && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
+      serialized[key] = value;
+    }
+  }
+  if (err.cause !== undefined) {
+    serialized.cause = err.cause instanceof Error && depth < 5 ? serializeError(err.cause, depth + 1) : err.cause;
+  }
+  return serialized;
+}
+
 /** Trust the nearest `hops` proxies' X-Forwarded-For entries. */
 function hopsTrusted(hops: number) {
   return (_address: string, hop: number) => hop < hops;
@@ -119,6 +144,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         ],
         censor: '[redacted]',
       },
+      serializers: { err: serializeError },
     },
     // One line per request from the observability plugin instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),

@@ -52,6 +52,21 @@ describe('operations: logs, metrics, HTTP hygiene', () => {
     expect(all).not.toContain(session.token ?? 'no token');
   });
 
+  it('logs a failed query without its parameters, causes included', async () => {
+    const failed = new Error('Failed query: select * from sessions where id = $1\nparams: 5e55109d-secret-session-id', {
+      cause: new Error('Failed query: insert into codes values ($1)\nparams: LINKCODE1'),
+    });
+    t.server.app.log.error({ err: failed }, 'procedure failed');
+    const line = lines.find((l) => l.includes('select * from sessions'));
+    expect(line).toBeDefined();
+    expect(line).not.toContain('secret-session-id');
+    expect(line).not.toContain('LINKCODE1');
+    const logged = JSON.parse(line ?? '{}') as { err: { message: string; stack: string; cause: { message: string } } };
+    expect(logged.err.message).toBe('Failed query: select * from sessions where id = $1\nparams: [redacted]');
+    expect(logged.err.stack).toContain('params: [redacted]');
+    expect(logged.err.cause.message).toBe('Failed query: insert into codes values ($1)\nparams: [redacted]');
+  });
+
   it('exposes Prometheus metrics for HTTP and procedures', async () => {
     const res = await fetch(`${t.url}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
