@@ -118,6 +118,73 @@ describe('operations: logs, metrics, HTTP hygiene', () => {
   });
 });
 
+describe.each([
+  ['behind a trusted proxy (TRUST_PROXY=127.0.0.1)', '127.0.0.1', true],
+  ['without TRUST_PROXY', 'false', false],
+] as const)('client addresses for rate limits %s', (_label, trustProxy, trusted) => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer('pglite', {
+      TRUST_PROXY: trustProxy,
+      RATE_LIMIT_AUTH_PER_MIN: '2',
+      RATE_LIMIT_QUERIES_PER_MIN: '2',
+    });
+  });
+  afterAll(() => t?.close());
+
+  const signIn = (forwardedFor: string, n: number) =>
+    fetch(`${t.url}/trpc/auth.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      body: JSON.stringify({ json: { username: `nobody${n}`, password: 'wrong password here' } }),
+    }).then((r) => r.status);
+
+  /** Starts subscriptions over a WebSocket whose upgrade carried `forwardedFor`; the answers' codes. */
+  async function subscribeOverWs(forwardedFor: string, count: number): Promise<string[]> {
+    const socket = new WebSocket(`${t.url.replace('http', 'ws')}/trpc`, {
+      headers: { 'x-forwarded-for': forwardedFor },
+    });
+    const answers: string[] = [];
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as {
+        result?: { type: string };
+        error?: { json: { data: { code: string } } };
+      };
+      if (message.result?.type === 'started') answers.push('started');
+      if (message.error) answers.push(message.error.json.data.code);
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+    for (let id = 1; id <= count; id++) {
+      socket.send(
+        JSON.stringify({
+          id,
+          method: 'subscription',
+          params: { path: 'leaderboard.onUpdate', input: { json: { period: 'month' } } },
+        }),
+      );
+    }
+    await waitFor(() => answers.length >= count, 'an answer to each subscription');
+    socket.close();
+    return answers.sort(); // calls are answered in no particular order
+  }
+
+  it(
+    trusted
+      ? 'counts each forwarded client address on its own, over HTTP and WebSocket'
+      : 'ignores X-Forwarded-For: spoofing it does not dodge the limit',
+    async () => {
+      expect(await signIn('203.0.113.1', 1)).toBe(401);
+      expect(await signIn('203.0.113.1', 2)).toBe(401);
+      // A third attempt from the first address is over its limit; another address is not, if trusted.
+      expect(await signIn('203.0.113.1', 3)).toBe(429);
+      expect(await signIn('203.0.113.2', 4)).toBe(trusted ? 401 : 429);
+
+      expect(await subscribeOverWs('198.51.100.1', 3)).toEqual(['TOO_MANY_REQUESTS', 'started', 'started']);
+      expect(await subscribeOverWs('198.51.100.2', 1)).toEqual([trusted ? 'started' : 'TOO_MANY_REQUESTS']);
+    },
+  );
+});
+
 /** The value of one series in a Prometheus text exposition, or undefined when absent. */
 function metric(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));

@@ -93,6 +93,9 @@ function isFastifyRequest(req: FastifyRequest | IncomingMessage): req is Fastify
 export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { deps, allowedOrigins, realtime }) => {
   const allowed = new Set(allowedOrigins);
   const { stats } = realtime;
+  // A WebSocket's context is built from the raw upgrade request; its client address is the one
+  // Fastify worked out (TRUST_PROXY: X-Forwarded-For), not the proxy's own.
+  const upgradeAddresses = new WeakMap<IncomingMessage, string>();
   const options: FastifyTRPCPluginOptions<AppRouter> = {
     prefix: '/trpc',
     // WebSockets are served by our own transport below (same protocol, built for fan-out).
@@ -113,7 +116,7 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
         return retryTransient(() =>
           createRequestContext(deps, {
             requestId,
-            ip: fastifyReq?.ip ?? raw.socket.remoteAddress ?? null,
+            ip: fastifyReq?.ip ?? upgradeAddresses.get(raw) ?? raw.socket.remoteAddress ?? null,
             cookieHeader: origin === 'allowed' ? cookieHeader : null,
             authorization: typeof raw.headers.authorization === 'string' ? raw.headers.authorization : null,
             connectionToken: typeof token === 'string' ? token : null,
@@ -164,6 +167,9 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
     stats,
     log: app.log,
   });
-  app.get('/trpc', { websocket: true }, (socket, req) => transport.accept(socket, req.raw));
+  app.get('/trpc', { websocket: true }, (socket, req) => {
+    upgradeAddresses.set(req.raw, req.ip);
+    transport.accept(socket, req.raw);
+  });
   app.addHook('onClose', async () => transport.shutdown());
 };
