@@ -12,11 +12,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createClient } from '@goated/api/client';
 import { createDb, type DbHandle, queryRows, schema } from '@goated/db';
 import { createTestDatabaseUrl, testBackends } from '@goated/db/testing';
 import { asc, desc, sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '../../../packages/api/test/support/fake-upstream';
 import { type ServerProcess, startServerProcess } from './support/server-process';
@@ -98,6 +99,40 @@ describe('SIGTERM with open subscriptions', () => {
     expect(tookMs).toBeLessThan(SHUTDOWN_BOUND_MS);
     expect(server.output()).not.toMatch(/shutdown took too long|error during shutdown/);
   }, 90_000);
+});
+
+describe('an error nobody handles', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'goated-uncaught-'));
+  let server: ServerProcess | undefined;
+  afterEach(() => server?.kill());
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it.each([
+    ['an uncaught exception', 'throw', 'uncaught exception', 'injected uncaught exception'],
+    ['an unhandled rejection', 'reject', 'unhandled rejection', 'injected unhandled rejection'],
+  ])(
+    '%s is logged and the process exits 1 rather than limping on',
+    async (_label, fault, logged, message) => {
+      server = await startServerProcess(
+        { DATA_DIR: path.join(dataDir, fault), SYNC_ENABLED: 'false', SEED_DEMO_DATA: 'false', INJECT_FAULT: fault },
+        { preload: [fileURLToPath(new URL('./support/fault-injector.ts', import.meta.url))] },
+      );
+      server.proc.kill('SIGUSR2');
+      const exit = await Promise.race([
+        server.exited,
+        new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 10_000)),
+      ]);
+      expect(exit).toEqual({ code: 1, signal: null });
+      const fatal = server
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { level: number; msg: string; err?: { message?: string } })
+        .find((line) => line.level === 60);
+      expect(fatal).toMatchObject({ msg: logged, err: { message } });
+    },
+    90_000,
+  );
 });
 
 const postgres = testBackends().includes('postgres');

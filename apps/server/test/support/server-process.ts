@@ -40,12 +40,16 @@ export async function freePort(): Promise<number> {
  */
 export async function startServerProcess(
   env: Record<string, string>,
-  { port, startTimeoutMs = 45_000 }: { port?: number; startTimeoutMs?: number } = {},
+  {
+    port,
+    startTimeoutMs = 45_000,
+    preload = [],
+  }: { port?: number; startTimeoutMs?: number /** Modules loaded first (`--import`). */; preload?: string[] } = {},
 ): Promise<ServerProcess> {
   const { DATABASE_URL: _db, PORT: _port, REDIS_URL: _redis, ...inherited } = process.env;
   const listenPort = port ?? (await freePort());
   // node with tsx as a loader, as `pnpm start` runs it: signals reach the server itself.
-  const proc = spawn(process.execPath, ['--import', 'tsx', main], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...preload.flatMap((m) => ['--import', m]), main], {
     cwd: root,
     env: {
       ...inherited,
