@@ -267,4 +267,28 @@ describe('graceful shutdown', () => {
     await t.close();
     expect(await Promise.all(codes)).toEqual([1001, 1001, 1001, 1001, 1001]);
   });
+
+  it('cuts open Server-Sent-Events streams instead of waiting for them', async () => {
+    const t = await startTestServer('pglite');
+    const input = encodeURIComponent(JSON.stringify({ json: { period: 'month' } }));
+    const streams = await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        const res = await fetch(`${t.url}/trpc/leaderboard.onUpdate?input=${input}`, {
+          headers: { accept: 'text/event-stream' },
+        });
+        expect(res.headers.get('content-type')).toContain('text/event-stream');
+        const reader = res.body?.getReader();
+        if (!reader) throw new Error('no body');
+        await reader.read(); // the stream is open and flowing
+        return reader;
+      }),
+    );
+    const ended = streams.map(async (reader) => {
+      for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) return 'ended';
+    });
+    const started = Date.now();
+    await t.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await Promise.all(ended)).toEqual(['ended', 'ended', 'ended']);
+  });
 });

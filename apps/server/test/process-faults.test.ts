@@ -43,7 +43,7 @@ describe('SIGTERM with open subscriptions', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it(`closes all ${SUBSCRIBERS} subscribed WebSockets with 1001 and exits 0 within the bound`, async () => {
+  it(`closes all ${SUBSCRIBERS} subscribed WebSockets with 1001, cuts SSE streams, and exits 0 within the bound`, async () => {
     server = await startServerProcess({
       DATA_DIR: path.join(dataDir, 'pglite'),
       SYNC_ENABLED: 'false',
@@ -86,6 +86,23 @@ describe('SIGTERM with open subscriptions', () => {
     await Promise.all(started);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toContain(`goated_ws_subscriptions ${SUBSCRIBERS}`);
+    // And a few on the Server-Sent-Events fallback, which must not hold the shutdown either.
+    const input = encodeURIComponent(JSON.stringify({ json: { period: 'month' } }));
+    const sseReaders = await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        const res = await fetch(`${server?.url}/trpc/leaderboard.onUpdate?input=${input}`, {
+          headers: { accept: 'text/event-stream' },
+        });
+        const reader = res.body?.getReader();
+        if (!reader) throw new Error('no event stream');
+        await reader.read();
+        return reader;
+      }),
+    );
+
+    const sseEnded = sseReaders.map(async (reader) => {
+      for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) return 'ended';
+    });
 
     const signalledAt = Date.now();
     server.proc.kill('SIGTERM');
@@ -94,6 +111,7 @@ describe('SIGTERM with open subscriptions', () => {
     const tookMs = Date.now() - signalledAt;
 
     expect(results.filter((r) => r.code !== 1001)).toEqual([]);
+    expect(await Promise.all(sseEnded)).toEqual(['ended', 'ended', 'ended']);
     expect(results.every((r) => r.notice)).toBe(true); // tRPC's reconnect notice came first
     expect(exit).toEqual({ code: 0, signal: null });
     expect(tookMs).toBeLessThan(SHUTDOWN_BOUND_MS);

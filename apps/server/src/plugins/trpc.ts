@@ -12,7 +12,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { RealtimeCounters } from '../realtime/stats';
 import { type KeepAliveOptions, RealtimeTransport, type TransportLimits } from '../realtime/transport';
 
@@ -143,12 +143,25 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
   };
   await app.register(fastifyTRPCPlugin, options);
 
-  // Counts the SSE streams (the fallback transport) for `admin.stats`.
+  // Counts the SSE streams (the fallback transport) for `admin.stats`, and keeps them to cut on
+  // shutdown.
+  const sseStreams = new Set<FastifyReply['raw']>();
   app.addHook('onRequest', async (req, reply) => {
     if (req.url.startsWith('/trpc/') && req.headers.accept?.includes('text/event-stream')) {
       stats.sseOpened();
-      reply.raw.once('close', () => stats.sseClosed());
+      sseStreams.add(reply.raw);
+      reply.raw.once('close', () => {
+        sseStreams.delete(reply.raw);
+        stats.sseClosed();
+      });
     }
+  });
+  // An event stream never finishes by itself: waiting for it would hold shutdown until its
+  // bound. It is cut instead, which EventSource clients take as a reason to reconnect (through
+  // the load balancer, to an instance that stays) and resume from their last event id — the
+  // SSE counterpart of the WebSockets' 1001.
+  app.addHook('preClose', async () => {
+    for (const stream of sseStreams) stream.destroy();
   });
 
   const { createContext: contextForRequest } = options.trpcOptions;
