@@ -21,6 +21,8 @@ interface Mutation<P extends keyof RouterInputs, K extends Procedure<P>> {
 /** What the commands call. */
 export interface BotApi {
   leaderboard: { top: Query<'leaderboard', 'top'> };
+  /** For the data's freshness under /stats. */
+  health: { status: Query<'health', 'status'> };
   races: { list: Query<'races', 'list'>; standings: Query<'races', 'standings'> };
   telegram: {
     verify: Mutation<'telegram', 'verify'>;

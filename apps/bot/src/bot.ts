@@ -23,6 +23,7 @@ import {
   resetPrivateOnlyText,
   resetTokenText,
   resetUsageText,
+  staleNoteText,
   startText,
   statsText,
   statsUsageText,
@@ -224,9 +225,16 @@ export function createBot(options: CreateBotOptions): GoatedBot {
     if (argsOf(ctx) !== '') return ctx.reply(statsUsageText);
     if (!from) return ctx.reply(notLinkedText);
     let text: string;
+    // Freshness is a footnote: if it cannot be had, the stats are still worth sending.
+    const health = api.health.status.query(undefined, signal()).catch((err: unknown) => {
+      log.error('health.status failed:', err);
+      return null;
+    });
     try {
       const user = await api.telegram.userByTelegramId.query({ telegramId: from.id }, signal());
       text = user ? statsText(user) : notLinkedText;
+      const stale = user?.player && !user.banned ? await health.then((h) => h && staleNoteText(h.freshness)) : null;
+      if (stale) text = `${text}\n\n${stale}`;
     } catch (err) {
       log.error('telegram.userByTelegramId failed:', err);
       text = apiErrorText('your stats');

@@ -235,6 +235,25 @@ export function statsText(user: LinkedUser): string {
   return [`📊 ${user.username} · player ${displayName(user.player.name)}`, '', ...periodLines(user.player)].join('\n');
 }
 
+type Freshness = RouterOutputs['health']['status']['freshness'];
+
+/** "3 h 5 min", "12 min", "40 s": how old the figures are, to the unit that matters. */
+export function formatAge(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+  return `${Math.floor(hours / 24)} days`;
+}
+
+/** A line under figures that may be behind because the casino's feed has been failing. */
+export function staleNoteText(freshness: Freshness): string | null {
+  if (!freshness.stale) return null;
+  if (freshness.ageSeconds === null) return "⚠️ The casino's feed has not delivered any data yet.";
+  return `⚠️ These figures are from ${formatAge(freshness.ageSeconds)} ago: the casino's feed is not answering, so they may be behind.`;
+}
+
 // ---- /reset ----
 
 export const resetPrivateOnlyText = 'For your safety, /reset works only in a private chat with me.';

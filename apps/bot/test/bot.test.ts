@@ -69,6 +69,7 @@ function stubApi(options: { fail?: boolean; liveRaces?: Race[] } = {}) {
         },
       },
     },
+    health: { status: { query: async (input) => notStubbed('health.status', input) } },
     telegram: {
       verify: { mutate: async (input) => notStubbed('telegram.verify', input) },
       userByTelegramId: { query: async (input) => notStubbed('telegram.userByTelegramId', input) },

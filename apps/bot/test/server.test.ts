@@ -261,6 +261,28 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
       ]);
     });
 
+    it('says how old the figures are when the casino feed has been failing past the threshold', async () => {
+      const [run] = await t.db.db
+        .insert(schema.syncRuns)
+        .values({
+          trigger: 'schedule',
+          source: 'test',
+          status: 'succeeded',
+          startedAt: new Date(Date.now() - 7_500_000),
+          finishedAt: new Date(Date.now() - 7_500_000),
+        })
+        .returning({ id: schema.syncRuns.id });
+      try {
+        const [reply] = await say(ALICE, '/stats');
+        expect(reply).toMatch(/^📊 alice · player Ann\n/);
+        expect(reply).toMatch(
+          /\n\n⚠️ These figures are from 2 h 5 min ago: the casino's feed is not answering, so they may be behind\.$/,
+        );
+      } finally {
+        await t.db.db.delete(schema.syncRuns).where(eq(schema.syncRuns.id, run?.id ?? -1));
+      }
+    });
+
     it('asks an unlinked user to link first, and a linked one without a player says so', async () => {
       expect(await say({ id: 5555, first_name: 'Nobody' }, '/stats')).toEqual([
         "Your Telegram account isn't linked yet. Create a code on the dashboard (Profile → Telegram) and send /verify CODE here.",

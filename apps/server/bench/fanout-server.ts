@@ -5,7 +5,7 @@
  * (`createServer`, PGlite) with subscribers on `leaderboard.onUpdate`; an update is a real
  * data change followed by the bus event the sync would publish.
  */
-import { createInProcessBus, leaderboardFeed, runSync, subscribeDirect } from '@goated/api';
+import { createInProcessBus, leaderboardUpdates, runSync, subscribeDirect } from '@goated/api';
 import { createTestDb } from '@goated/db/testing';
 import superjson from 'superjson';
 import { WebSocketServer } from 'ws';
@@ -95,12 +95,14 @@ async function start(mode: Mode, topN: number): Promise<void> {
   const quiet = { db: db.db, bus: createInProcessBus() };
   await runSync(quiet, feedOf([...seeded, hot(0)]));
   const url = await server.start();
-  // The first subscriber of the subscribers' stream: called just before they are, so it marks
-  // the start of the fan-out (after the stream's one database reload).
+  // The first subscriber of the very stream the subscribers join (`leaderboard.onUpdate`'s):
+  // called just before they are, so it marks the start of the fan-out (after the stream's one
+  // database reload).
   let onFanout: ((at: number) => void) | undefined;
-  leaderboardFeed(server.deps, 'month', limit)
-    .subscribe()
-    [subscribeDirect]({ next: () => onFanout?.(nowMicros()), error: () => {} });
+  leaderboardUpdates(server.deps, { period: 'month', limit })[subscribeDirect]({
+    next: () => onFanout?.(nowMicros()),
+    error: () => {},
+  });
   publish = async (round) => {
     // The write is not part of the fan-out: apply it quietly, then publish the sync's event.
     await runSync(quiet, feedOf([hot(round + 1)]));

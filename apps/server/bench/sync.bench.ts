@@ -9,58 +9,14 @@
  * pipeline knows what it stored and sends nothing), and that again from a new instance (cold:
  * every record compared in the database).
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createInProcessBus, HttpUpstream, SYNC_RUN_LOCK, type SyncRunResult, SyncService } from '@goated/api';
 import { createDb, type DbHandle } from '@goated/db';
 import { createTestDatabaseUrl, createTestDb } from '@goated/db/testing';
+import { createFeed, serveFeed } from './feed';
 import type { BenchRow } from './run';
 
 const PLAYERS = Number(process.env.BENCH_SYNC_PLAYERS ?? 100_000);
 const TARGET_MS = 5000;
-
-/**
- * The feed as upstream would send it: all players, cumulative totals, one timestamp per fetch.
- * `movedShare` of the players (a fixed stride) wagered since the previous fetch.
- */
-function createFeed() {
-  const cents = Array.from({ length: PLAYERS }, (_, i) => 1000 + ((i * 7919) % 5_000_000));
-  let fetches = 0;
-  return (movedShare: number): string => {
-    fetches++;
-    if (fetches > 1) {
-      for (let i = 0; i < PLAYERS; i++) if (i % 100 < movedShare * 100) cents[i] = (cents[i] ?? 0) + 12_345;
-    }
-    const at = new Date(Date.UTC(2026, 0, 1, 12, fetches)).toISOString();
-    const records = cents.map((c, i) => {
-      const amount = `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`;
-      return {
-        uid: `p${String(i).padStart(6, '0')}`,
-        name: `Player ${i}`,
-        wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount },
-        updated_at: at,
-      };
-    });
-    return JSON.stringify({ data: records, next_cursor: null });
-  };
-}
-
-async function serve(): Promise<{ url: string; set(body: string): void; close(): Promise<void> }> {
-  let body = '[]';
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/feed`,
-    set: (next) => {
-      body = next;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 interface Scenario {
   label: string;
@@ -80,7 +36,11 @@ const scenarios: Scenario[] = [
   { label: 'unchanged re-run, cold (new instance)', movedShare: 0, targeted: true, cold: true },
 ];
 
-async function measure(engine: string, handle: DbHandle, feed: Awaited<ReturnType<typeof serve>>): Promise<BenchRow[]> {
+async function measure(
+  engine: string,
+  handle: DbHandle,
+  feed: Awaited<ReturnType<typeof serveFeed>>,
+): Promise<BenchRow[]> {
   const instance = () =>
     new SyncService({
       db: handle.db,
@@ -90,7 +50,7 @@ async function measure(engine: string, handle: DbHandle, feed: Awaited<ReturnTyp
     });
   let sync = instance();
   const rows: BenchRow[] = [];
-  const nextFeed = createFeed();
+  const nextFeed = createFeed(PLAYERS);
   for (const scenario of scenarios) {
     feed.set(nextFeed(scenario.movedShare));
     if (scenario.cold) sync = instance();
@@ -115,7 +75,7 @@ async function measure(engine: string, handle: DbHandle, feed: Awaited<ReturnTyp
 }
 
 export default async function syncBench(): Promise<BenchRow[]> {
-  const feed = await serve();
+  const feed = await serveFeed();
   const rows: BenchRow[] = [];
   try {
     if (process.env.DATABASE_URL) {

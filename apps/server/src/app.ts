@@ -21,12 +21,13 @@ import {
   type UpstreamSource,
 } from '@goated/api';
 import { createDb, type DbHandle } from '@goated/db';
-import { isEmpty, seedDemoData } from '@goated/db/seed';
+import { isEmpty, seedDemoDataIfEmpty } from '@goated/db/seed';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
 import { createMetrics, type SyncOutcome } from './metrics';
+import { backupPlugin } from './plugins/backup';
 import { healthPlugin } from './plugins/health';
 import { hotQueriesPlugin, type UrlMemoCounts } from './plugins/hot-queries';
 import { hygienePlugin } from './plugins/hygiene';
@@ -248,6 +249,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
     log: app.log,
     realtime: stats,
+    staleAfterSeconds: config.sync.staleAfterSeconds,
   };
   const { realtime } = config;
   const urlMemo: UrlMemoCounts = { hits: 0, misses: 0 };
@@ -276,6 +278,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     },
   });
   await app.register(healthPlugin, { deps });
+  await app.register(backupPlugin, { deps });
   await app.register(hotQueriesPlugin, { deps, memo: urlMemo });
   await app.register(trpcPlugin, {
     deps,
@@ -318,8 +321,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       void cleanup();
       if (config.sync.enabled) {
         if (config.sync.seedDemoData && (await isEmpty(db.db))) {
-          const summary = await seedDemoData(db.db);
-          app.log.info(summary, 'seeded the demo data set');
+          const summary = await seedDemoDataIfEmpty(db.db);
+          if (summary) app.log.info(summary, 'seeded the demo data set');
         }
         sync.start();
       }

@@ -137,6 +137,7 @@ const envSchema = z.object({
   AFFILIATE_RETRY_BASE_MS: whole(1, 60_000).default(500),
   AFFILIATE_MAX_PAGES: whole(1, 100_000).default(1000),
   LOG_RETENTION_DAYS: whole(0, 3650).default(30),
+  DATA_STALE_AFTER_SECONDS: whole(10, 30 * 86_400).default(300),
   REDIS_PREFIX: z.string().min(1).max(64).default('goated:'),
   WS_PING_MS: positiveInt(50, 600_000).default(30_000),
   WS_PONG_WAIT_MS: positiveInt(50, 600_000).default(10_000),
@@ -165,6 +166,8 @@ export interface Config {
     upstream: UpstreamConfig | null;
     /** Transformation-log entries older than this are pruned; 0 keeps them all. */
     logRetentionDays: number;
+    /** Player data is reported stale this long after the last successful sync. */
+    staleAfterSeconds: number;
   };
   /** Live streams push at most once per interval each. */
   live: { pushIntervalMs: number };
@@ -249,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           }
         : null,
       logRetentionDays: e.LOG_RETENTION_DAYS,
+      staleAfterSeconds: e.DATA_STALE_AFTER_SECONDS,
     },
     live: { pushIntervalMs: e.LEADERBOARD_PUSH_INTERVAL_MS },
     races: { tickMs: e.RACE_TICK_MS },

@@ -24,7 +24,7 @@ import superjson from 'superjson';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '../../../packages/api/test/support/fake-upstream';
-import { startTestServer, type TestServer } from './harness';
+import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -117,28 +117,41 @@ describe.each(testBackends())('the server pulling from an HTTP feed on %s', (kin
     });
     expect(code(refused)).toBe('UNAUTHORIZED');
   });
-
-  it('resumes logs.onLog over the wire for an admin', async (ctx) => {
-    // Needs a way to authenticate on the wire (issue 3: sessions and API keys). When it lands,
-    // `adminToken` mints an admin session or an admin-scoped key for this server, and this test
-    // runs the same resume check as the one below against the real server.
-    const token = await adminToken(t);
-    if (!token) ctx.skip();
-    const client = createClient({ url: t.url, token });
-    try {
-      await expectResumeWithLastEventId(client, async () => {
-        await client.api.sync.runNow.mutate();
-      });
-    } finally {
-      await client.close();
-    }
-  });
 });
 
-/** An admin credential for a test server. Returns undefined until the server can authenticate. */
-async function adminToken(_server: TestServer): Promise<string | undefined> {
-  return undefined;
-}
+describe.each(testBackends())('logs.onLog on the real server, signed in as an admin, on %s', (kind) => {
+  let feed: FakeUpstream;
+  let t: TestServer;
+  let admin: Client;
+
+  beforeAll(async () => {
+    feed = await startFakeUpstream();
+    // Runs happen only when the test asks (no schedule), so the log holds exactly its entries.
+    t = await startTestServer(kind, {
+      SYNC_ENABLED: 'false',
+      SEED_DEMO_DATA: 'false',
+      AFFILIATE_API_URL: feed.url,
+      AFFILIATE_RETRY_BASE_MS: '5',
+    });
+    const { token } = await t.client.api.auth.signIn.mutate({ ...TEST_ADMIN, mode: 'token' });
+    if (!token) throw new Error('signing in with mode "token" returned no token');
+    admin = createClient({ url: t.url, token });
+  }, 120_000);
+  afterAll(async () => {
+    await admin?.close();
+    await t?.close();
+    await feed?.close();
+  });
+
+  it('resumes with lastEventId over the wire: exactly the missed entries, in order, then live ones', async () => {
+    let n = 0;
+    await expectResumeWithLastEventId(admin, async () => {
+      n++;
+      feed.reply({ json: [upstreamRecord('a', n, new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString())] });
+      expect(await admin.api.sync.runNow.mutate()).toMatchObject({ status: 'succeeded', changedPlayers: 1 });
+    });
+  });
+});
 
 /**
  * Subscribes, receives one entry, disconnects; three runs happen; a new subscription with the

@@ -1,22 +1,129 @@
+import { lazy, type ReactNode, Suspense } from 'react';
+import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { ConnectionStatus, useTransport } from './components/ConnectionStatus';
-import { Leaderboard } from './components/Leaderboard';
-import { Races } from './components/Races';
+import { ErrorBoundary } from './components/ErrorBoundary';
+import { Notifications } from './components/Notifications';
+import { StaleNotice } from './components/StaleNotice';
+import { Empty, QueryError, SkeletonRows } from './components/States';
+import { useMe, useSessionChanged, useSessionEpoch } from './hooks/useSession';
+import { SignInPage, SignUpPage } from './routes/AuthPages';
+import { LeaderboardPage } from './routes/LeaderboardPage';
+import { ProfilePage } from './routes/ProfilePage';
+import { RacePage } from './routes/RacePage';
+import { RacesPage, RacesPanel } from './routes/RacesPage';
+import { type Me, trpc } from './trpc';
+
+// The chart library and the admin pages load only when visited.
+const PlayerPage = lazy(() => import('./routes/PlayerPage').then((m) => ({ default: m.PlayerPage })));
+const AdminLayout = lazy(() => import('./routes/admin/AdminLayout').then((m) => ({ default: m.AdminLayout })));
 
 export function App() {
-  // Subscriptions are made again (over SSE) if the WebSocket turns out to be blocked.
+  // Subscriptions are made again (over SSE) if the WebSocket turns out to be blocked, and after
+  // signing in or out (the server ends a signed-out session's streams).
   const transport = useTransport();
+  const me = useMe();
+  const location = useLocation();
+  const sessionEpoch = useSessionEpoch();
   return (
     <div className="page">
-      <header className="header">
-        <h1 className="title">
-          Goated <span className="accent">VIPs</span>
-        </h1>
-        <ConnectionStatus />
-      </header>
-      <main className="grid" key={transport}>
-        <Leaderboard />
-        <Races />
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Header me={me.data ?? null} />
+      <StaleNotice />
+      <main id="main" key={`${transport}:${sessionEpoch}`}>
+        <ErrorBoundary key={location.pathname} what="this page">
+          <Suspense fallback={<SkeletonRows rows={6} />}>
+            <Routes>
+              <Route
+                path="/"
+                element={
+                  <div className="grid">
+                    <LeaderboardPage />
+                    <RacesPanel />
+                  </div>
+                }
+              />
+              <Route path="/races" element={<RacesPage />} />
+              <Route path="/races/:raceId" element={<RacePage />} />
+              <Route path="/players/:uid" element={<PlayerPage />} />
+              <Route path="/signin" element={<SignInPage />} />
+              <Route path="/signup" element={<SignUpPage />} />
+              <Route path="/profile" element={<SignedIn>{(user) => <ProfilePage me={user} />}</SignedIn>} />
+              <Route
+                path="/admin/*"
+                element={
+                  <SignedIn>
+                    {(user) =>
+                      user.role === 'admin' ? <AdminLayout /> : <Empty>This area is for administrators only.</Empty>
+                    }
+                  </SignedIn>
+                }
+              />
+              <Route path="*" element={<Empty>There is nothing at this address.</Empty>} />
+            </Routes>
+          </Suspense>
+        </ErrorBoundary>
+        {me.data ? <Notifications /> : null}
       </main>
     </div>
+  );
+}
+
+/** Renders its children with the signed-in user, or sends visitors to sign in (and back). */
+function SignedIn({ children }: { children: (me: Me) => ReactNode }) {
+  const me = useMe();
+  const location = useLocation();
+  if (me.isPending) return <SkeletonRows rows={4} />;
+  if (me.isError) return <QueryError error={me.error} what="your account" retry={() => void me.refetch()} />;
+  if (!me.data) return <Navigate to={`/signin?next=${encodeURIComponent(location.pathname)}`} replace />;
+  return children(me.data);
+}
+
+function Header({ me }: { me: Me | null }) {
+  const navigate = useNavigate();
+  const sessionChanged = useSessionChanged();
+  const signOut = trpc.auth.signOut.useMutation({
+    onSuccess: async () => {
+      await sessionChanged();
+      navigate('/');
+    },
+  });
+  return (
+    <header className="header">
+      <div className="header-top">
+        <Link to="/" className="title">
+          Goated <span className="accent">VIPs</span>
+        </Link>
+        <ConnectionStatus />
+      </div>
+      <nav className="nav" aria-label="Main">
+        <NavLink to="/" end>
+          Leaderboard
+        </NavLink>
+        <NavLink to="/races">Races</NavLink>
+        {me ? <NavLink to="/profile">Profile</NavLink> : null}
+        {me?.role === 'admin' ? <NavLink to="/admin">Admin</NavLink> : null}
+        <span className="nav-spacer" />
+        {me ? (
+          <>
+            <span className="muted small nav-user">{me.username}</span>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => signOut.mutate()}
+              disabled={signOut.isPending}
+            >
+              Sign out
+            </button>
+          </>
+        ) : (
+          <>
+            <NavLink to="/signin">Sign in</NavLink>
+            <NavLink to="/signup">Sign up</NavLink>
+          </>
+        )}
+      </nav>
+    </header>
   );
 }

@@ -27,3 +27,14 @@ export function formatDateTime(date: Date): string {
 export function formatTime(date: Date): string {
   return time.format(date);
 }
+
+/** A time span for countdowns: "1d 02:03:04", or "02:03:04" under a day; never negative. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const days = Math.floor(total / 86_400);
+  const hours = Math.floor((total % 86_400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  const hms = [hours, minutes, seconds].map((n) => String(n).padStart(2, '0')).join(':');
+  return days > 0 ? `${days}d ${hms}` : hms;
+}

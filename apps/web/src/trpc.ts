@@ -2,7 +2,14 @@
 // The one runtime import from @goated/api is its dependency-free reconnect delay.
 import type { AppRouter, Period, RouterInputs, RouterOutputs } from '@goated/api';
 import { reconnectDelay } from '@goated/api/reconnect';
-import { createWSClient, httpBatchLink, httpSubscriptionLink, splitLink, wsLink } from '@trpc/client';
+import {
+  createWSClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCClientErrorLike,
+  wsLink,
+} from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
 import superjson from 'superjson';
 
@@ -12,6 +19,10 @@ export type LeaderboardEntry = LeaderboardPage['entries'][number];
 export type RacePage = RouterOutputs['races']['list'];
 export type Race = RacePage['races'][number];
 export type RaceStatus = Race['status'];
+export type RaceStandings = RouterOutputs['races']['standings'];
+export type Me = NonNullable<RouterOutputs['auth']['me']>;
+/** Any error a procedure call can fail with, with the server's `data` (code, zod issues) typed. */
+export type ApiError = TRPCClientErrorLike<AppRouter>;
 
 export const trpc = createTRPCReact<AppRouter>();
 
@@ -48,23 +59,39 @@ function fallBackToSse(): void {
   transport = 'sse';
   // Its pending subscriptions never started; the components resubscribe over SSE (App keys on
   // the transport).
-  void wsClient.close();
+  void wsClient?.close();
   for (const onChange of transportListeners) onChange();
 }
 
-/** One WebSocket for every subscription; it reconnects with backoff and jitter and resumes tracked streams. */
-export const wsClient = createWSClient({
-  url: wsUrl,
-  lazy: { enabled: transport === 'sse', closeMs: 0 },
-  keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 },
-  retryDelayMs: (attempt) => reconnectDelay(attempt),
-  onOpen: () => {
-    wsEverOpened = true;
-  },
-  onClose: () => {
-    if (!wsEverOpened && ++wsFailures >= FAILURES_BEFORE_FALLBACK) fallBackToSse();
-  },
-});
+/**
+ * One WebSocket for every subscription; it reconnects with backoff and jitter and resumes tracked
+ * streams. None in a browser without WebSockets: subscriptions use SSE from the start.
+ */
+export const wsClient: ReturnType<typeof createWSClient> | null =
+  typeof WebSocket === 'undefined'
+    ? null
+    : createWSClient({
+        url: wsUrl,
+        keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 },
+        retryDelayMs: (attempt) => reconnectDelay(attempt),
+        onOpen: () => {
+          wsEverOpened = true;
+        },
+        onClose: () => {
+          if (!wsEverOpened && ++wsFailures >= FAILURES_BEFORE_FALLBACK) fallBackToSse();
+        },
+      });
+
+/**
+ * A WebSocket's server context is made once, when it opens, from the cookie it carried. After
+ * signing in or out the socket is dropped so the client reconnects with the new cookie; the
+ * streams resubscribe on the new socket.
+ */
+export function reconnectWithNewSession(): void {
+  wsClient?.connection?.ws.close();
+}
+
+const sseLink = httpSubscriptionLink({ url: '/trpc', transformer: superjson });
 
 export const trpcClient = trpc.createClient({
   links: [
@@ -73,8 +100,8 @@ export const trpcClient = trpc.createClient({
       true: splitLink({
         // Decided per subscription, so new ones follow a fallback at once.
         condition: () => transport === 'sse',
-        true: httpSubscriptionLink({ url: '/trpc', transformer: superjson }),
-        false: wsLink({ client: wsClient, transformer: superjson }),
+        true: sseLink,
+        false: wsClient ? wsLink({ client: wsClient, transformer: superjson }) : sseLink,
       }),
       false: httpBatchLink({ url: '/trpc', transformer: superjson }),
     }),

@@ -25,6 +25,8 @@ export interface AppDeps {
   live?: LiveOptions;
   /** The server's logger, for background work that has no request to report to. */
   log?: DepsLogger;
+  /** Player data older than this (since the last successful sync) is reported stale. Default 300. */
+  staleAfterSeconds?: number;
   /** Connection and message counters of the transport (the server owns the transport). */
   realtime?: RealtimeStatsSource;
 }

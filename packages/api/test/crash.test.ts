@@ -73,7 +73,7 @@ describe.skipIf(!testBackends().includes('postgres'))('a sync process killed mid
         return new;
       end $$`);
     await handle.db.execute(
-      sql`create trigger park_on_u5 before insert on players for each row execute function park_on_u5()`,
+      sql`create trigger park_on_u5 before insert or update on players for each row execute function park_on_u5()`,
     );
 
     // node itself with tsx as a loader: the `tsx` command would run the script in a

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QueryCache } from '../src/events/query-cache';
-import { type FeedSource, SharedFeeds } from '../src/events/shared-feed';
+import { SharedStream, type SharedStreamOptions } from '../src/events/shared-stream';
 import { consume, sleep } from './streams';
 
 function deferred<T>() {
@@ -60,18 +60,19 @@ describe('QueryCache', () => {
   });
 });
 
-describe('SharedFeeds', () => {
+describe('SharedStream with a coalescing interval', () => {
+  type Source = Pick<SharedStreamOptions<{ n: number }>, 'load' | 'watch' | 'changed'>;
   /** A source whose value and change notifications the test drives. */
   function source(initial: number) {
     let value = initial;
     let loads = 0;
     const listeners = new Set<() => void>();
-    const src: FeedSource<{ n: number }> = {
+    const src: Source = {
       load: async () => {
         loads++;
         return { n: value };
       },
-      same: (a, b) => a.n === b.n,
+      changed: (a, b) => a.n !== b.n,
       watch: (onChange) => {
         listeners.add(onChange);
         return () => listeners.delete(onChange);
@@ -88,73 +89,90 @@ describe('SharedFeeds', () => {
     };
   }
 
-  it('gives a slow subscriber the newest value, not a backlog', async () => {
-    const feeds = new SharedFeeds<{ n: number }>({ intervalMs: 10 });
+  it('turns a burst of changes inside one interval into one reload and one push', async () => {
     const s = source(0);
+    const stream = new SharedStream({ ...s.src, intervalMs: 50 });
     const controller = new AbortController();
-    const iterator = feeds.subscribe('k', () => s.src, controller.signal);
+    const reader = consume(stream.subscribe(controller.signal));
+    expect((await reader.next(1))[1]).toEqual({ n: 0 });
+    for (let i = 1; i <= 10; i++) s.set(i);
+    expect((await reader.next(2))[1]).toEqual({ n: 10 });
+    await sleep(120);
+    expect(reader.items).toHaveLength(2);
+    expect(s.loads()).toBe(2);
+    controller.abort();
+    await reader.done;
+  });
+
+  it('gives a slow subscriber the newest value, not a backlog', async () => {
+    let idle = false;
+    const s = source(0);
+    const stream = new SharedStream({
+      ...s.src,
+      intervalMs: 10,
+      onIdle: () => {
+        idle = true;
+      },
+    });
+    const controller = new AbortController();
+    const iterator = stream.subscribe(controller.signal)[Symbol.asyncIterator]();
     expect((await iterator.next()).value?.[1]).toEqual({ n: 0 });
     for (let i = 1; i <= 5; i++) {
       s.set(i);
-      await sleep(30); // each change is recomputed and published while nobody reads
+      await sleep(30); // each change is reloaded and published while nobody reads
     }
     expect((await iterator.next()).value?.[1]).toEqual({ n: 5 });
     controller.abort();
     expect((await iterator.next()).done).toBe(true);
-    expect(feeds.size).toBe(0);
+    expect(idle).toBe(true);
+    expect(stream.subscriberCount).toBe(0);
     expect(s.listeners.size).toBe(0);
   });
 
-  it('reports a failed first load to every waiting subscriber and lets the next one retry', async () => {
-    const feeds = new SharedFeeds<{ n: number }>({ intervalMs: 10 });
-    let fail = true;
+  it('reports a failed first load to every waiting subscriber', async () => {
     const listeners = new Set<() => void>();
-    const src: FeedSource<{ n: number }> = {
+    const stream = new SharedStream<{ n: number }>({
       load: async () => {
-        if (fail) throw new Error('db down');
-        return { n: 1 };
+        throw new Error('db down');
       },
-      same: () => false,
       watch: (onChange) => {
         listeners.add(onChange);
         return () => listeners.delete(onChange);
       },
-    };
-    const a = consume(feeds.subscribe('k', () => src));
-    const b = consume(feeds.subscribe('k', () => src));
+      intervalMs: 10,
+    });
+    const a = consume(stream.subscribe());
+    const b = consume(stream.subscribe());
     await Promise.all([a.done, b.done]);
     expect(String(a.error)).toMatch(/db down/);
     expect(String(b.error)).toMatch(/db down/);
-    expect(feeds.size).toBe(0);
+    expect(stream.subscriberCount).toBe(0);
     expect(listeners.size).toBe(0);
-
-    fail = false;
-    const controller = new AbortController();
-    const c = consume(feeds.subscribe('k', () => src, controller.signal));
-    expect((await c.next(1))[1]).toEqual({ n: 1 });
-    controller.abort();
-    await c.done;
   });
 
-  it('keeps the last value when a recomputation fails, and recovers on the next change', async () => {
+  it('keeps the last value when a reload fails, and recovers on the next change', async () => {
     const errors: unknown[] = [];
-    const feeds = new SharedFeeds<{ n: number }>({ intervalMs: 10, onError: (e) => errors.push(e) });
     const s = source(1);
     const load = s.src.load;
     let broken = false;
-    s.src.load = () => (broken ? Promise.reject(new Error('timeout')) : load());
+    const stream = new SharedStream({
+      ...s.src,
+      load: () => (broken ? Promise.reject(new Error('timeout')) : load()),
+      intervalMs: 10,
+      onError: (e) => errors.push(e),
+    });
     const controller = new AbortController();
-    const stream = consume(feeds.subscribe('k', () => s.src, controller.signal));
-    await stream.next(1);
+    const reader = consume(stream.subscribe(controller.signal));
+    await reader.next(1);
     broken = true;
     s.set(2);
     await sleep(50);
     expect(errors).toHaveLength(1);
-    expect(stream.items).toHaveLength(1);
+    expect(reader.items).toHaveLength(1);
     broken = false;
     s.set(3);
-    expect((await stream.next(2))[1]).toEqual({ n: 3 });
+    expect((await reader.next(2))[1]).toEqual({ n: 3 });
     controller.abort();
-    await stream.done;
+    await reader.done;
   });
 });

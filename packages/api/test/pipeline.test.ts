@@ -288,6 +288,31 @@ describe.each(testBackends())('sync pipeline on %s', (kind) => {
     expect(entries.at(-1)).toMatchObject({ type: 'error', runId: result.runId });
   });
 
+  it('writes a feed in parts: rejections keep their feed positions, a repeated uid keeps its latest record', async () => {
+    const service = pipeline(fixed([]), { chunkSize: 2 });
+    const feedInParts = [
+      upstreamRecord('a', 1, T1),
+      { uid: 'bad-1', name: 'x', wagered: 'lots' },
+      upstreamRecord('b', 2, T1),
+      upstreamRecord('c', 3, T1),
+      { uid: 'bad-2' },
+      upstreamRecord('d', 4, T1),
+    ];
+    const result = await service.runOnce('schedule', fixed(feedInParts));
+    expect(result).toMatchObject({ status: 'succeeded', recordsIn: 6, recordsOut: 4, changedPlayers: 4 });
+    expect(result.rejected.map((r) => [r.index, r.uid])).toEqual([
+      [1, 'bad-1'],
+      [4, 'bad-2'],
+    ]);
+    expect(await totals()).toEqual({ a: '1.00', b: '2.00', c: '3.00', d: '4.00' });
+
+    // `a` twice, in different parts, the later record older: the newest one wins, counted once.
+    const repeated = [upstreamRecord('a', 50, T2), upstreamRecord('b', 5, T2), upstreamRecord('a', 40, T1)];
+    const again = await service.runOnce('schedule', fixed(repeated));
+    expect(again).toMatchObject({ status: 'succeeded', changedPlayers: 2, staleRecords: 0 });
+    expect(await totals()).toEqual({ a: '50.00', b: '5.00', c: '3.00', d: '4.00' });
+  });
+
   it('marks a run left "running" by a dead process as interrupted on the next run', async () => {
     const [orphan] = await handle.db
       .insert(syncRuns)

@@ -3,7 +3,7 @@ import type { TrackedEnvelope } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharedStream, type StreamSink, subscribeDirect } from '../src/events/shared-stream';
 import type { LeaderboardPage } from '../src/services/leaderboard';
-import { leaderboardFeed } from '../src/services/leaderboard-feed';
+import { leaderboardUpdates, live } from '../src/services/live';
 import { createTestApi, insertPlayers, type TestApi } from './fixtures';
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -146,13 +146,13 @@ describe.each(testBackends())('leaderboard feed on %s', (kind) => {
   afterAll(() => api?.close());
 
   it('shares one stream per (period, limit) and one snapshot object among its subscribers', async () => {
-    const feed = leaderboardFeed(api.deps, 'month', 2);
-    expect(leaderboardFeed(api.deps, 'month', 2)).toBe(feed);
-    expect(leaderboardFeed(api.deps, 'month', 3)).not.toBe(feed);
+    const boards = live(api.deps).boardFeeds;
     const one = collect<TrackedEnvelope<LeaderboardPage>>();
     const two = collect<TrackedEnvelope<LeaderboardPage>>();
-    const detachOne = feed.subscribe()[subscribeDirect](one.sink);
-    const detachTwo = feed.subscribe()[subscribeDirect](two.sink);
+    const detachOne = leaderboardUpdates(api.deps, { period: 'month', limit: 2 })[subscribeDirect](one.sink);
+    const detachTwo = leaderboardUpdates(api.deps, { period: 'month', limit: 2 })[subscribeDirect](two.sink);
+    expect(boards.size).toBe(1);
+    expect(boards.subscribers('month:2')).toBe(2);
     const deadline = Date.now() + 10_000;
     while (one.values.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(one.values[0]?.[1].entries.map((e) => e.uid)).toEqual(['a', 'b']);
@@ -160,6 +160,6 @@ describe.each(testBackends())('leaderboard feed on %s', (kind) => {
     detachOne();
     detachTwo();
     // Idle streams are dropped: the next subscriber starts a fresh one.
-    expect(leaderboardFeed(api.deps, 'month', 2)).not.toBe(feed);
+    expect(boards.size).toBe(0);
   });
 });

@@ -86,6 +86,23 @@ const toMoney = (cents: number) => (cents / 100).toFixed(2);
  * history, a finished race with frozen results, a live race and an upcoming one.
  */
 export async function seedDemoData(db: Db, options: SeedOptions = {}): Promise<SeedSummary> {
+  const summary = await insertDemoData(db, options, false);
+  if (!summary) throw new Error('the demo data set was not inserted');
+  return summary;
+}
+
+/**
+ * `seedDemoData` on an empty database only; null when it already holds players. Safe for
+ * instances starting together: the first seeds, the others wait for it and then leave it.
+ */
+export function seedDemoDataIfEmpty(db: Db, options: SeedOptions = {}): Promise<SeedSummary | null> {
+  return insertDemoData(db, options, true);
+}
+
+// Advisory lock ids in use: 7_220_001 migrations, …002–003 sync, …004 log order, …005 seeding.
+const SEED_LOCK = 7_220_005;
+
+async function insertDemoData(db: Db, options: SeedOptions, onlyIfEmpty: boolean): Promise<SeedSummary | null> {
   const count = options.players ?? 3000;
   const dayCount = options.days ?? 35;
   const random = prng(options.seed ?? 42);
@@ -129,7 +146,11 @@ export async function seedDemoData(db: Db, options: SeedOptions = {}): Promise<S
     });
   }
 
-  await db.transaction(async (tx) => {
+  const seeded = await db.transaction(async (tx) => {
+    // Instances starting together on one empty database: the first seeds, the others wait
+    // here, then find players and leave it.
+    await tx.execute(sql`select pg_advisory_xact_lock(${SEED_LOCK})`);
+    if (onlyIfEmpty && (await tx.select({ uid: players.uid }).from(players).limit(1)).length > 0) return false;
     for (let i = 0; i < playerRows.length; i += 1000) {
       await tx.insert(players).values(playerRows.slice(i, i + 1000));
     }
@@ -211,8 +232,9 @@ export async function seedDemoData(db: Db, options: SeedOptions = {}): Promise<S
         );
       }
     }
+    return true;
   });
-
+  if (!seeded) return null;
   return { players: playerRows.length, wagerDays: dayRows.length, races: 3 };
 }
 

@@ -29,6 +29,12 @@ export interface SharedStreamOptions<T> {
   watch(onChange: () => void): () => void;
   /** Whether `next` differs from `prev` enough to push (default: always). */
   changed?(prev: T, next: T): boolean;
+  /**
+   * Coalescing: after a change, wait this long before reloading, so a burst of changes inside
+   * one interval costs one reload and at most one push (trailing edge). 0 (default): reload at
+   * once, one at a time, with at most one more queued.
+   */
+  intervalMs?: number;
   /** The last subscriber left; the owner drops the stream from its registry. */
   onIdle?(): void;
   /** A reload failed after the stream had a value: subscribers keep the last one. */
@@ -38,9 +44,10 @@ export interface SharedStreamOptions<T> {
 /**
  * One producer, many subscribers: state is loaded once per change, wrapped once in a frozen
  * `tracked()` envelope, and that same object goes to every subscriber — so a transport can
- * serialize it once. Bursts of changes coalesce (one reload at a time, at most one queued), and
- * an asynchronous consumer that falls behind skips to the latest value instead of queueing.
- * Resuming (`lastEventId`) gets the current state: this is state, not a log.
+ * serialize it once. Bursts of changes coalesce (one reload per `intervalMs`, one at a time),
+ * and an asynchronous consumer that falls behind skips to the latest value instead of
+ * queueing. Resuming (`lastEventId`) gets the current state: this is state, not a log.
+ * Watching starts before the first load, so a change made while it runs is not lost.
  */
 export class SharedStream<T> {
   private readonly sinks = new Set<StreamSink<TrackedEnvelope<T>>>();
@@ -49,6 +56,7 @@ export class SharedStream<T> {
   private unwatch: (() => void) | undefined;
   private loading = false;
   private reloadQueued = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SharedStreamOptions<T>) {}
 
@@ -79,7 +87,7 @@ export class SharedStream<T> {
   }
 
   private start(): void {
-    this.unwatch = this.options.watch(() => this.reload());
+    this.unwatch = this.options.watch(() => this.changedUpstream());
     if (!this.current) this.reload();
   }
 
@@ -88,7 +96,28 @@ export class SharedStream<T> {
     this.unwatch = undefined;
     this.current = undefined;
     this.reloadQueued = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.options.onIdle?.();
+  }
+
+  /** Something this stream shows may have changed. */
+  private changedUpstream(): void {
+    const intervalMs = this.options.intervalMs ?? 0;
+    if (intervalMs <= 0) {
+      this.reload();
+      return;
+    }
+    // A reload is already scheduled: this change rides along with it.
+    if (this.timer) return;
+    if (this.loading) {
+      this.reloadQueued = true;
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.unwatch) this.reload();
+    }, intervalMs);
   }
 
   private reload(): void {
@@ -129,7 +158,7 @@ export class SharedStream<T> {
   private afterLoad(): void {
     if (this.reloadQueued && this.unwatch) {
       this.reloadQueued = false;
-      this.reload();
+      this.changedUpstream();
     }
   }
 
@@ -201,5 +230,10 @@ export class SharedStreamRegistry<T> {
 
   get size(): number {
     return this.streams.size;
+  }
+
+  /** Subscribers of one key's stream (0 when it has none). */
+  subscribers(key: string): number {
+    return this.streams.get(key)?.subscriberCount ?? 0;
   }
 }

@@ -1,5 +1,5 @@
 import { type DbKind, schema } from '@goated/db';
-import { desc } from 'drizzle-orm';
+import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import type { AppDeps } from '../context';
 import { type BotConnection, botConnection } from './telegram';
 
@@ -22,6 +22,62 @@ export interface HealthStatus {
   };
   /** The Telegram bot, from its API key's last use; informational, never degrades readiness. */
   bot: BotConnection;
+  /**
+   * How old the player data is. Clients keep getting the last good data when the upstream
+   * fails; past the threshold it is marked stale (never a readiness failure: stale data is
+   * still served).
+   */
+  freshness: Freshness;
+}
+
+export interface Freshness {
+  /** True once the last successful sync (pull or pushed batch) is older than `staleAfterSeconds`. */
+  stale: boolean;
+  /** When the last successful sync finished; null before the first one. */
+  lastSuccessAt: Date | null;
+  /** Seconds since `lastSuccessAt` (null before the first success). */
+  ageSeconds: number | null;
+  /** The first failed run after the last success: how long the upstream has been failing. */
+  failingSince: Date | null;
+  staleAfterSeconds: number;
+}
+
+/** The default threshold (the server's `DATA_STALE_AFTER_SECONDS`). */
+export const DEFAULT_STALE_AFTER_SECONDS = 300;
+
+/**
+ * Freshness from the persisted sync runs, so every instance (also those not running the sync)
+ * reports the same thing. Without any run yet nothing is stale; with failures only, the data
+ * is stale once the first failure is older than the threshold.
+ */
+export async function getFreshness(
+  db: AppDeps['db'],
+  staleAfterSeconds: number,
+  now: Date = new Date(),
+): Promise<Freshness> {
+  const { syncRuns } = schema;
+  const [success] = await db
+    .select({ startedAt: syncRuns.startedAt, finishedAt: syncRuns.finishedAt })
+    .from(syncRuns)
+    .where(eq(syncRuns.status, 'succeeded'))
+    .orderBy(desc(syncRuns.startedAt))
+    .limit(1);
+  const lastSuccessAt = success ? (success.finishedAt ?? success.startedAt) : null;
+  const [failure] = await db
+    .select({ startedAt: syncRuns.startedAt })
+    .from(syncRuns)
+    .where(
+      lastSuccessAt
+        ? and(eq(syncRuns.status, 'failed'), gt(syncRuns.startedAt, lastSuccessAt))
+        : eq(syncRuns.status, 'failed'),
+    )
+    .orderBy(asc(syncRuns.startedAt))
+    .limit(1);
+  const failingSince = failure?.startedAt ?? null;
+  const ageSeconds = lastSuccessAt ? Math.max(0, Math.round((now.getTime() - lastSuccessAt.getTime()) / 1000)) : null;
+  const since = lastSuccessAt ?? failingSince;
+  const stale = since !== null && now.getTime() - since.getTime() > staleAfterSeconds * 1000;
+  return { stale, lastSuccessAt, ageSeconds, failingSince, staleAfterSeconds };
 }
 
 const startedAt = Date.now();
@@ -42,6 +98,14 @@ export async function getHealth(deps: AppDeps): Promise<HealthStatus> {
   const bus = deps.bus.health();
   let sync: HealthStatus['sync'] = { lastRunAt: null, lastStatus: null, lastError: null };
   let bot: BotConnection = { connected: false, lastSeenAt: null };
+  const staleAfterSeconds = deps.staleAfterSeconds ?? DEFAULT_STALE_AFTER_SECONDS;
+  let freshness: Freshness = {
+    stale: false,
+    lastSuccessAt: null,
+    ageSeconds: null,
+    failingSince: null,
+    staleAfterSeconds,
+  };
   if (db.ok) {
     const [last] = await deps.db
       .select({ startedAt: schema.syncRuns.startedAt, status: schema.syncRuns.status, error: schema.syncRuns.error })
@@ -51,6 +115,7 @@ export async function getHealth(deps: AppDeps): Promise<HealthStatus> {
       .catch(() => []);
     if (last) sync = { lastRunAt: last.startedAt, lastStatus: last.status, lastError: last.error };
     bot = await botConnection(deps.db).catch(() => bot);
+    freshness = await getFreshness(deps.db, staleAfterSeconds).catch(() => freshness);
   }
   return {
     status: db.ok && bus.connected ? 'ok' : 'degraded',
@@ -61,5 +126,6 @@ export async function getHealth(deps: AppDeps): Promise<HealthStatus> {
     bus: { kind: bus.kind, ok: bus.connected },
     sync,
     bot,
+    freshness,
   };
 }

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { AppDeps } from '../context';
 import type { EventBus } from '../events/bus';
 import { QueryCache } from '../events/query-cache';
-import { SharedFeeds } from '../events/shared-feed';
+import { SharedStream, SharedStreamRegistry, type SharedSubscription } from '../events/shared-stream';
 import {
   type LeaderboardPage,
   type LeaderboardPosition,
@@ -41,8 +41,10 @@ export interface Live {
   boards: QueryCache<LeaderboardPage>;
   positions: QueryCache<LeaderboardPosition>;
   raceStandings: QueryCache<RaceStandings>;
-  boardFeeds: SharedFeeds<LeaderboardPage>;
-  raceFeeds: SharedFeeds<RaceStandings>;
+  boardFeeds: SharedStreamRegistry<LeaderboardPage>;
+  raceFeeds: SharedStreamRegistry<RaceStandings>;
+  /** How the streams coalesce and report failed reloads. */
+  streamOptions: { intervalMs: number; onError: (error: unknown, where: string) => void };
 }
 
 const liveByBus = new WeakMap<EventBus, Live>();
@@ -60,11 +62,9 @@ export function live(deps: Pick<AppDeps, 'bus' | 'live'>): Live {
     boards: new QueryCache(cache),
     positions: new QueryCache(cache),
     raceStandings: new QueryCache(cache),
-    boardFeeds: new SharedFeeds({
-      intervalMs: options.pushIntervalMs,
-      onError: (e, key) => onError(e, `leaderboard ${key}`),
-    }),
-    raceFeeds: new SharedFeeds({ intervalMs: options.pushIntervalMs, onError: (e, key) => onError(e, `race ${key}`) }),
+    boardFeeds: new SharedStreamRegistry(),
+    raceFeeds: new SharedStreamRegistry(),
+    streamOptions: { intervalMs: options.pushIntervalMs, onError },
   };
   // Registered before any stream's watcher, so a stream recomputing after an event never reads
   // a cache entry from before it.
@@ -128,21 +128,29 @@ function sameJson(a: unknown, b: unknown): boolean {
  * `leaderboard.onUpdate`: the top `limit` of `period` now, then again whenever it changes —
  * one stream per (period, limit) shared by all its subscribers, recomputed at most once per
  * push interval however many syncs land, and silent when a change leaves the top N as it was.
+ * Our WebSocket transport takes its push path; every other consumer iterates it.
  */
 export function leaderboardUpdates(
   deps: LiveDeps,
   input: { period: Period; limit: number },
   signal?: AbortSignal,
-): AsyncGenerator<TrackedEnvelope<LeaderboardPage>> {
-  return live(deps).boardFeeds.subscribe(
-    `${input.period}:${input.limit}`,
-    () => ({
-      load: () => cachedLeaderboardTop(deps, { period: input.period, limit: input.limit, cursor: null }),
-      same: (previous, next) => sameJson(previous.entries, next.entries),
-      watch: (onChange) => deps.bus.subscribe('leaderboard.changed', onChange),
-    }),
-    signal,
-  );
+): SharedSubscription<TrackedEnvelope<LeaderboardPage>> {
+  const state = live(deps);
+  const key = `${input.period}:${input.limit}`;
+  return state.boardFeeds
+    .get(
+      key,
+      (onIdle) =>
+        new SharedStream<LeaderboardPage>({
+          load: () => cachedLeaderboardTop(deps, { period: input.period, limit: input.limit, cursor: null }),
+          changed: (previous, next) => !sameJson(previous.entries, next.entries),
+          watch: (onChange) => deps.bus.subscribe('leaderboard.changed', onChange),
+          intervalMs: state.streamOptions.intervalMs,
+          onIdle,
+          onError: (error) => state.streamOptions.onError(error, `leaderboard ${key}`),
+        }),
+    )
+    .subscribe(signal);
 }
 
 /** `races.onUpdate`: a race's standings now, then on every change, coalesced the same way. */
@@ -150,26 +158,33 @@ export function raceUpdates(
   deps: LiveDeps,
   input: { raceId: number; limit: number },
   signal?: AbortSignal,
-): AsyncGenerator<TrackedEnvelope<RaceStandings>> {
-  return live(deps).raceFeeds.subscribe(
-    `${input.raceId}:${input.limit}`,
-    () => ({
-      load: () => cachedRaceStandings(deps, input),
-      same: (previous, next) =>
-        previous.status === next.status &&
-        previous.final === next.final &&
-        sameJson(previous.standings, next.standings),
-      watch: (onChange) => {
-        const offWagers = deps.bus.subscribe('leaderboard.changed', onChange);
-        const offRace = deps.bus.subscribe('race.changed', (event) => {
-          if (event.raceId === input.raceId) onChange();
-        });
-        return () => {
-          offWagers();
-          offRace();
-        };
-      },
-    }),
-    signal,
-  );
+): SharedSubscription<TrackedEnvelope<RaceStandings>> {
+  const state = live(deps);
+  const key = `${input.raceId}:${input.limit}`;
+  return state.raceFeeds
+    .get(
+      key,
+      (onIdle) =>
+        new SharedStream<RaceStandings>({
+          load: () => cachedRaceStandings(deps, input),
+          changed: (previous, next) =>
+            previous.status !== next.status ||
+            previous.final !== next.final ||
+            !sameJson(previous.standings, next.standings),
+          watch: (onChange) => {
+            const offWagers = deps.bus.subscribe('leaderboard.changed', onChange);
+            const offRace = deps.bus.subscribe('race.changed', (event) => {
+              if (event.raceId === input.raceId) onChange();
+            });
+            return () => {
+              offWagers();
+              offRace();
+            };
+          },
+          intervalMs: state.streamOptions.intervalMs,
+          onIdle,
+          onError: (error) => state.streamOptions.onError(error, `race ${key}`),
+        }),
+    )
+    .subscribe(signal);
 }

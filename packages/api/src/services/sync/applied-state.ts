@@ -1,7 +1,7 @@
 import { schema, type Tx } from '@goated/db';
 import { and, eq, max, ne } from 'drizzle-orm';
 import { utcDay } from '../dates';
-import type { PlayerSnapshot } from './records';
+import { type PlayerSnapshot, RECORDS_PER_TURN } from './records';
 
 const { syncRuns } = schema;
 
@@ -42,9 +42,20 @@ export class AppliedState {
    * After a commit: the tables now hold each snapshot's figures, except for stale ones (a newer
    * value we have not seen is stored). `wasCurrent` false means earlier entries are unreliable.
    */
-  record(runId: number, snapshots: Iterable<PlayerSnapshot>, staleUids: ReadonlySet<string>, wasCurrent: boolean) {
+  async record(
+    runId: number,
+    snapshots: readonly PlayerSnapshot[],
+    staleUids: ReadonlySet<string>,
+    wasCurrent: boolean,
+  ): Promise<void> {
     if (!wasCurrent) this.byUid.clear();
-    for (const snapshot of snapshots) {
+    // Not trusted until complete; filled in slices, so a 100,000-player feed does not hold
+    // the event loop (the caller's run lock keeps other runs out meanwhile).
+    this.asOfRunId = null;
+    for (let i = 0; i < snapshots.length; i++) {
+      if (i > 0 && i % RECORDS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const snapshot = snapshots[i];
+      if (!snapshot) continue;
       if (staleUids.has(snapshot.uid)) this.byUid.delete(snapshot.uid);
       else this.byUid.set(snapshot.uid, keyOf(snapshot));
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJsonYielding } from './json-slices';
 import { type FetchOptions, UpstreamError, type UpstreamSource } from './source';
 
 export interface HttpUpstreamOptions {
@@ -155,7 +156,7 @@ export class HttpUpstream implements UpstreamSource {
 
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = await parseJsonYielding(text);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       throw new UpstreamError('malformed', `${where} sent malformed JSON: ${reason}`, false);

@@ -104,30 +104,80 @@ export interface RejectedRecord {
   reason: string;
 }
 
+export interface ParsedRecords {
+  snapshots: PlayerSnapshot[];
+  rejected: RejectedRecord[];
+}
+
 /** Validates each record on its own: bad records are reported and skipped, never fatal. */
-export function parseRecords(
+export function parseRecords(input: unknown[], fetchedAt: Date): ParsedRecords {
+  const out: ParsedRecords = { snapshots: [], rejected: [] };
+  parseRange(input, 0, input.length, fetchedAt, out);
+  return out;
+}
+
+/** Records validated between two turns of the event loop: a few milliseconds of work. */
+export const RECORDS_PER_TURN = 1000;
+
+/**
+ * `parseRecords` in parts of `partSize` records, yielding to the event loop every
+ * `recordsPerTurn` records, so a 100,000-record feed never holds the loop for long (WebSocket
+ * pings, requests and pushes keep flowing during a big sync) and the caller can hand one part
+ * to the database while the next is validated. Rejections carry indexes into `input`.
+ */
+export async function* parseRecordsInParts(
   input: unknown[],
   fetchedAt: Date,
-): { snapshots: PlayerSnapshot[]; rejected: RejectedRecord[] } {
-  const snapshots: PlayerSnapshot[] = [];
-  const rejected: RejectedRecord[] = [];
-  input.forEach((raw, index) => {
+  partSize: number,
+  recordsPerTurn = RECORDS_PER_TURN,
+): AsyncGenerator<ParsedRecords> {
+  for (let start = 0; start < input.length; start += partSize) {
+    const end = Math.min(start + partSize, input.length);
+    const out: ParsedRecords = { snapshots: [], rejected: [] };
+    for (let from = start; from < end; from += recordsPerTurn) {
+      if (from > start) await new Promise<void>((resolve) => setImmediate(resolve));
+      parseRange(input, from, Math.min(from + recordsPerTurn, end), fetchedAt, out);
+    }
+    yield out;
+  }
+}
+
+function parseRange(input: unknown[], from: number, to: number, fetchedAt: Date, out: ParsedRecords): void {
+  for (let index = from; index < to; index++) {
+    const raw = input[index];
     const parsed = upstreamRecordSchema.safeParse(raw);
     if (parsed.success) {
       const at = parsed.data.updated_at;
       // A timestamp far in the future would pin the player: every later snapshot would look stale.
       if (at && at.getTime() - fetchedAt.getTime() > MAX_FUTURE_SKEW_MS) {
-        rejected.push({ index, uid: parsed.data.uid, reason: 'updated_at: is more than a day in the future' });
-        return;
+        out.rejected.push({ index, uid: parsed.data.uid, reason: 'updated_at: is more than a day in the future' });
+        continue;
       }
-      snapshots.push(toSnapshot(parsed.data, fetchedAt));
-      return;
+      out.snapshots.push(toSnapshot(parsed.data, fetchedAt));
+      continue;
     }
-    const uid = raw && typeof raw === 'object' && 'uid' in raw && typeof raw.uid === 'string' ? raw.uid : null;
-    const reason = parsed.error.issues
-      .map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`)
-      .join('; ');
-    rejected.push({ index, uid, reason });
-  });
-  return { snapshots, rejected };
+    out.rejected.push({ index, uid: uidOf(raw), reason: describeIssues(parsed.error.issues) });
+  }
+}
+
+function uidOf(raw: unknown): string | null {
+  return raw && typeof raw === 'object' && 'uid' in raw && typeof raw.uid === 'string' ? raw.uid : null;
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`).join('; ');
+}
+
+/** Whether two records claim the same uid (checked before validation: a cheap pass). */
+export function hasRepeatedUids(input: unknown[]): boolean {
+  const seen = new Set<string>();
+  for (const raw of input) {
+    const uid = uidOf(raw);
+    if (uid === null) continue;
+    // Validation trims uids; compare them as it will.
+    const key = uid.trim();
+    if (seen.has(key)) return true;
+    seen.add(key);
+  }
+  return false;
 }

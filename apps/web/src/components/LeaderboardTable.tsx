@@ -1,0 +1,69 @@
+import { useEffect, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import { formatAmount } from '../format';
+import type { LeaderboardEntry } from '../trpc';
+
+const FLASH_MS = 2500;
+
+/**
+ * Players whose wager or rank changed since the previous render of the same board, for a
+ * moment: the live push replaces the rows, this shows the eye where.
+ */
+function useChangedRows(entries: LeaderboardEntry[], boardKey: string): Set<string> {
+  const previous = useRef<{ key: string; byUid: Map<string, LeaderboardEntry> } | null>(null);
+  const [changed, setChanged] = useState<Set<string>>(() => new Set());
+
+  useEffect(() => {
+    const before = previous.current;
+    previous.current = { key: boardKey, byUid: new Map(entries.map((e) => [e.uid, e])) };
+    if (!before || before.key !== boardKey) return;
+    const moved = entries.filter((entry) => {
+      const old = before.byUid.get(entry.uid);
+      return !old || old.wagered !== entry.wagered || old.rank !== entry.rank;
+    });
+    if (moved.length === 0) return;
+    setChanged(new Set(moved.map((e) => e.uid)));
+    const timer = setTimeout(() => setChanged(new Set()), FLASH_MS);
+    return () => clearTimeout(timer);
+  }, [entries, boardKey]);
+
+  return changed;
+}
+
+export function LeaderboardTable({ entries, boardKey }: { entries: LeaderboardEntry[]; boardKey: string }) {
+  const changed = useChangedRows(entries, boardKey);
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col" className="rank">
+              #
+            </th>
+            <th scope="col">Player</th>
+            <th scope="col" className="num">
+              Wagered
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((entry) => {
+            const classes = [
+              entry.rank <= 3 ? `podium podium-${entry.rank}` : '',
+              changed.has(entry.uid) ? 'row-changed' : '',
+            ].join(' ');
+            return (
+              <tr key={entry.uid} className={classes.trim() || undefined} data-uid={entry.uid}>
+                <td className="rank">{entry.rank}</td>
+                <td className="name" title={entry.name}>
+                  <Link to={`/players/${encodeURIComponent(entry.uid)}`}>{entry.name}</Link>
+                </td>
+                <td className="num">{formatAmount(entry.wagered)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

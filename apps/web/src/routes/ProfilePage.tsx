@@ -1,0 +1,303 @@
+import { type FormEvent, useState } from 'react';
+import { Link } from 'react-router';
+import { Field, FormError } from '../components/Field';
+import { Empty, QueryError, SkeletonRows } from '../components/States';
+import { formatDateTime } from '../format';
+import { errorFor, fieldErrors, formError } from '../forms';
+import { useTitle } from '../hooks/useTitle';
+import type { Me } from '../trpc';
+import { trpc } from '../trpc';
+
+export function ProfilePage({ me }: { me: Me }) {
+  useTitle('Profile');
+  return (
+    <div className="stack">
+      <section className="card" aria-labelledby="profile-title">
+        <h1 id="profile-title">{me.username}</h1>
+        <dl className="facts">
+          <div>
+            <dt>Role</dt>
+            <dd>{me.role}</dd>
+          </div>
+          <div>
+            <dt>Player</dt>
+            <dd>
+              {me.playerUid ? (
+                <Link to={`/players/${encodeURIComponent(me.playerUid)}`}>{me.playerUid}</Link>
+              ) : (
+                'not linked'
+              )}
+            </dd>
+          </div>
+          <div>
+            <dt>Member since</dt>
+            <dd>{formatDateTime(me.createdAt)}</dd>
+          </div>
+        </dl>
+      </section>
+      <TelegramLink me={me} />
+      <ChangePassword />
+      <BonusClaims />
+      <ChallengeEntries />
+    </div>
+  );
+}
+
+function TelegramLink({ me }: { me: Me }) {
+  const linkCode = trpc.telegram.createLinkCode.useMutation();
+  return (
+    <section className="card" aria-labelledby="telegram-title">
+      <h2 id="telegram-title">Telegram</h2>
+      <p className="muted">
+        {me.telegram.linked
+          ? `Linked${me.telegram.username ? ` to @${me.telegram.username}` : ''}. A new code moves the link to another Telegram account.`
+          : 'Link Telegram to check your stats and get race results from our bot.'}
+      </p>
+      {linkCode.data ? (
+        <div className="callout" aria-live="polite">
+          <p>
+            Your code: <code className="code-big">{linkCode.data.code}</code>
+          </p>
+          <ol className="steps">
+            <li>Open our bot in Telegram (private chat).</li>
+            <li>
+              Send <code>/verify {linkCode.data.code}</code>
+            </li>
+            <li>The bot confirms the link; reload this page to see it.</li>
+          </ol>
+          <p className="muted small">
+            Valid until {formatDateTime(linkCode.data.expiresAt)}, once. A newer code replaces this one.
+          </p>
+        </div>
+      ) : null}
+      <FormError message={linkCode.error?.message} />
+      <button type="button" className="btn btn-primary" disabled={linkCode.isPending} onClick={() => linkCode.mutate()}>
+        {linkCode.data ? 'Get a new code' : 'Get a link code'}
+      </button>
+    </section>
+  );
+}
+
+function BonusClaims() {
+  const utils = trpc.useUtils();
+  const claims = trpc.bonus.myClaims.useQuery();
+  const [code, setCode] = useState('');
+  const claim = trpc.bonus.claim.useMutation({
+    onSuccess: () => {
+      setCode('');
+      void utils.bonus.myClaims.invalidate();
+    },
+  });
+  const errors = fieldErrors(claim.error);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    claim.mutate({ code });
+  };
+  return (
+    <section className="card" aria-labelledby="bonus-title">
+      <h2 id="bonus-title">Bonus codes</h2>
+      <form className="form form-inline" onSubmit={submit} noValidate>
+        <Field label="Code" error={errorFor(errors, 'code')}>
+          {(props) => <input {...props} className="input" value={code} onChange={(e) => setCode(e.target.value)} />}
+        </Field>
+        <button type="submit" className="btn btn-primary" disabled={claim.isPending}>
+          Claim
+        </button>
+      </form>
+      <FormError message={formError(claim.error, ['code'])} />
+      {claim.data ? (
+        <p className="success" role="status">
+          Claimed {claim.data.code}
+          {claim.data.description ? `: ${claim.data.description}` : ''}
+        </p>
+      ) : null}
+      {claims.isPending ? (
+        <SkeletonRows rows={2} />
+      ) : claims.isError ? (
+        <QueryError error={claims.error} what="your claims" />
+      ) : claims.data.length === 0 ? (
+        <Empty>You have not claimed any codes yet.</Empty>
+      ) : (
+        <ul className="plain">
+          {claims.data.map((c) => (
+            <li key={`${c.code}-${c.claimedAt.getTime()}`}>
+              <code>{c.code}</code> {c.description} <span className="muted small">{formatDateTime(c.claimedAt)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function ChallengeEntries() {
+  const utils = trpc.useUtils();
+  const open = trpc.challenges.list.useQuery({ status: 'open', limit: 20 });
+  const entries = trpc.challenges.myEntries.useQuery();
+  const [challengeId, setChallengeId] = useState<number | null>(null);
+  const [betReference, setBetReference] = useState('');
+  const [multiplier, setMultiplier] = useState('');
+  const [betAmount, setBetAmount] = useState('');
+  const submit = trpc.challenges.submit.useMutation({
+    onSuccess: () => {
+      setBetReference('');
+      setMultiplier('');
+      setBetAmount('');
+      void utils.challenges.myEntries.invalidate();
+    },
+  });
+  const errors = fieldErrors(submit.error);
+  const openChallenges = open.data?.challenges.filter((c) => c.state === 'open') ?? [];
+  const selected = challengeId ?? openChallenges[0]?.id ?? null;
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    if (selected === null) return;
+    submit.mutate({ challengeId: selected, betReference, multiplier, betAmount });
+  };
+
+  return (
+    <section className="card" aria-labelledby="challenges-title">
+      <h2 id="challenges-title">Challenges</h2>
+      {open.isPending ? (
+        <SkeletonRows rows={2} />
+      ) : open.isError ? (
+        <QueryError error={open.error} what="challenges" />
+      ) : openChallenges.length === 0 ? (
+        <Empty>No challenge is open right now.</Empty>
+      ) : (
+        <form className="form" onSubmit={onSubmit} noValidate>
+          <Field label="Challenge">
+            {(props) => (
+              <select
+                {...props}
+                className="input"
+                value={selected ?? ''}
+                onChange={(e) => setChallengeId(Number(e.target.value))}
+              >
+                {openChallenges.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.title} — {c.game}, ≥{c.minMultiplier}×, bet ≥{c.minBet}, prize {c.prize}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <FormError message={formError(submit.error, ['betReference', 'multiplier', 'betAmount'])} />
+          <Field label="Bet id or link" error={errorFor(errors, 'betReference')}>
+            {(props) => (
+              <input
+                {...props}
+                className="input"
+                value={betReference}
+                onChange={(e) => setBetReference(e.target.value)}
+              />
+            )}
+          </Field>
+          <div className="row">
+            <Field label="Multiplier" error={errorFor(errors, 'multiplier')}>
+              {(props) => (
+                <input
+                  {...props}
+                  className="input"
+                  inputMode="decimal"
+                  value={multiplier}
+                  onChange={(e) => setMultiplier(e.target.value)}
+                />
+              )}
+            </Field>
+            <Field label="Bet amount" error={errorFor(errors, 'betAmount')}>
+              {(props) => (
+                <input
+                  {...props}
+                  className="input"
+                  inputMode="decimal"
+                  value={betAmount}
+                  onChange={(e) => setBetAmount(e.target.value)}
+                />
+              )}
+            </Field>
+          </div>
+          <button type="submit" className="btn btn-primary" disabled={submit.isPending}>
+            Submit entry
+          </button>
+        </form>
+      )}
+      <h3 className="subhead">My entries</h3>
+      {entries.isPending ? (
+        <SkeletonRows rows={2} />
+      ) : entries.isError ? (
+        <QueryError error={entries.error} what="your entries" />
+      ) : entries.data.length === 0 ? (
+        <Empty>No entries yet.</Empty>
+      ) : (
+        <ul className="plain">
+          {entries.data.map((entry) => (
+            <li key={entry.id}>
+              {entry.challengeTitle}: {entry.multiplier}× on {entry.betAmount}{' '}
+              <span className={`badge badge-${entry.status}`}>{entry.status}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function ChangePassword() {
+  const [currentPassword, setCurrentPassword] = useState('');
+  const [newPassword, setNewPassword] = useState('');
+  const change = trpc.auth.changePassword.useMutation({
+    onSuccess: () => {
+      setCurrentPassword('');
+      setNewPassword('');
+    },
+  });
+  const errors = fieldErrors(change.error);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    change.mutate({ currentPassword, newPassword });
+  };
+  return (
+    <section className="card" aria-labelledby="password-title">
+      <h2 id="password-title">Password</h2>
+      <form className="form" onSubmit={submit} noValidate>
+        <FormError message={formError(change.error, ['currentPassword', 'newPassword'])} />
+        <div className="row">
+          <Field label="Current password" error={errorFor(errors, 'currentPassword')}>
+            {(props) => (
+              <input
+                {...props}
+                type="password"
+                className="input"
+                autoComplete="current-password"
+                value={currentPassword}
+                onChange={(e) => setCurrentPassword(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="New password" error={errorFor(errors, 'newPassword')} hint="At least 10 characters.">
+            {(props) => (
+              <input
+                {...props}
+                type="password"
+                className="input"
+                autoComplete="new-password"
+                value={newPassword}
+                onChange={(e) => setNewPassword(e.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+        {change.isSuccess ? (
+          <p className="success" role="status">
+            Password changed. Your other sessions were signed out.
+          </p>
+        ) : null}
+        <button type="submit" className="btn" disabled={change.isPending}>
+          Change password
+        </button>
+      </form>
+    </section>
+  );
+}

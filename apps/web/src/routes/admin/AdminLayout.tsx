@@ -1,0 +1,52 @@
+import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
+import { ErrorBoundary } from '../../components/ErrorBoundary';
+import { useTitle } from '../../hooks/useTitle';
+import { ApiKeysAdmin } from './ApiKeysAdmin';
+import { AuditAdmin } from './AuditAdmin';
+import { BonusAdmin } from './BonusAdmin';
+import { ChallengesAdmin } from './ChallengesAdmin';
+import { HealthAdmin } from './HealthAdmin';
+import { LogsAdmin } from './LogsAdmin';
+import { RacesAdmin } from './RacesAdmin';
+import { UsersAdmin } from './UsersAdmin';
+
+const sections = [
+  { path: 'users', label: 'Users' },
+  { path: 'races', label: 'Races' },
+  { path: 'challenges', label: 'Challenges' },
+  { path: 'bonus', label: 'Bonus codes' },
+  { path: 'api-keys', label: 'API keys' },
+  { path: 'logs', label: 'Logs' },
+  { path: 'health', label: 'Health' },
+  { path: 'audit', label: 'Audit log' },
+] as const;
+
+export function AdminLayout() {
+  const { pathname } = useLocation();
+  const section = sections.find((s) => pathname.startsWith(`/admin/${s.path}`));
+  useTitle(section ? `${section.label} · Admin` : 'Admin');
+  return (
+    <div className="stack">
+      <nav className="subnav" aria-label="Admin">
+        {sections.map((s) => (
+          <NavLink key={s.path} to={`/admin/${s.path}`}>
+            {s.label}
+          </NavLink>
+        ))}
+      </nav>
+      <ErrorBoundary what="this admin page">
+        <Routes>
+          <Route index element={<Navigate to="users" replace />} />
+          <Route path="users" element={<UsersAdmin />} />
+          <Route path="races" element={<RacesAdmin />} />
+          <Route path="challenges" element={<ChallengesAdmin />} />
+          <Route path="bonus" element={<BonusAdmin />} />
+          <Route path="api-keys" element={<ApiKeysAdmin />} />
+          <Route path="logs" element={<LogsAdmin />} />
+          <Route path="health" element={<HealthAdmin />} />
+          <Route path="audit" element={<AuditAdmin />} />
+        </Routes>
+      </ErrorBoundary>
+    </div>
+  );
+}

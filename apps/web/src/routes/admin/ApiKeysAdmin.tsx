@@ -1,0 +1,217 @@
+import { type FormEvent, useState } from 'react';
+import { Field, FormError } from '../../components/Field';
+import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { formatDateTime } from '../../format';
+import { errorFor, fieldErrors, formError, fromLocalInput } from '../../forms';
+import { type RouterInputs, type RouterOutputs, trpc } from '../../trpc';
+
+type Scope = RouterInputs['admin']['apiKeys']['create']['scopes'][number];
+type ApiKey = RouterOutputs['admin']['apiKeys']['list'][number];
+type CreatedKey = RouterOutputs['admin']['apiKeys']['create'];
+
+const scopes = [
+  { scope: 'bot', hint: 'the Telegram bot' },
+  { scope: 'ingest', hint: 'push player records' },
+  { scope: 'read', hint: 'admin queries, no changes' },
+  { scope: 'admin', hint: 'everything' },
+] as const satisfies readonly { scope: Scope; hint: string }[];
+
+export function ApiKeysAdmin() {
+  const keys = trpc.admin.apiKeys.list.useQuery();
+  // The secret of the last created or rotated key; never fetched again.
+  const [revealed, setRevealed] = useState<CreatedKey | null>(null);
+
+  return (
+    <div className="stack">
+      <CreateKey onCreated={setRevealed} />
+      {revealed ? (
+        <section className="card callout" aria-live="polite" aria-labelledby="new-key-title">
+          <h2 id="new-key-title">Copy the key for “{revealed.apiKey.name}” now</h2>
+          <p className="muted small">It is shown only this once; only its hash is stored.</p>
+          <div className="secret-row">
+            <code className="secret" data-testid="new-api-key">
+              {revealed.key}
+            </code>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => void navigator.clipboard?.writeText(revealed.key)}
+            >
+              Copy
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setRevealed(null)}>
+              Done
+            </button>
+          </div>
+        </section>
+      ) : null}
+      <section className="card" aria-labelledby="keys-title">
+        <h1 id="keys-title">API keys</h1>
+        {keys.isPending ? (
+          <SkeletonRows rows={3} label="Loading keys" />
+        ) : keys.isError ? (
+          <QueryError error={keys.error} what="API keys" retry={() => void keys.refetch()} />
+        ) : keys.data.length === 0 ? (
+          <Empty>No API keys yet.</Empty>
+        ) : (
+          <div className="table-wrap">
+            <table className="table table-admin">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Key</th>
+                  <th scope="col">Scopes</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" className="hide-narrow">
+                    Last used
+                  </th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {keys.data.map((key) => (
+                  <KeyRow key={key.id} apiKey={key} onRotated={setRevealed} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function KeyRow({ apiKey, onRotated }: { apiKey: ApiKey; onRotated: (created: CreatedKey) => void }) {
+  const utils = trpc.useUtils();
+  const [confirmRevoke, setConfirmRevoke] = useState(false);
+  const rotate = trpc.admin.apiKeys.rotate.useMutation({
+    onSuccess: (created) => {
+      onRotated(created);
+      void utils.admin.apiKeys.list.invalidate();
+    },
+  });
+  const revoke = trpc.admin.apiKeys.revoke.useMutation({
+    onSuccess: () => void utils.admin.apiKeys.list.invalidate(),
+  });
+  const usable = apiKey.status === 'active' || apiKey.status === 'grace';
+  return (
+    <tr data-key={apiKey.name}>
+      <td className="name">{apiKey.name}</td>
+      <td>
+        <code>{apiKey.prefix}…</code>
+      </td>
+      <td className="small">{apiKey.scopes.join(', ')}</td>
+      <td>
+        <span className={`badge badge-key-${apiKey.status}`}>{apiKey.status}</span>
+        {apiKey.status === 'grace' && apiKey.graceUntil ? (
+          <span className="muted small"> until {formatDateTime(apiKey.graceUntil)}</span>
+        ) : null}
+      </td>
+      <td className="hide-narrow muted small">{apiKey.lastUsedAt ? formatDateTime(apiKey.lastUsedAt) : 'never'}</td>
+      <td>
+        <div className="actions">
+          {usable ? (
+            <>
+              {apiKey.status === 'active' ? (
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  disabled={rotate.isPending}
+                  onClick={() => rotate.mutate({ id: apiKey.id, graceHours: 24 })}
+                  title="A new key; this one keeps working for 24 hours"
+                >
+                  Rotate
+                </button>
+              ) : null}
+              {confirmRevoke ? (
+                <button
+                  type="button"
+                  className="btn btn-small btn-danger"
+                  disabled={revoke.isPending}
+                  onClick={() => revoke.mutate({ id: apiKey.id })}
+                >
+                  Confirm revoke
+                </button>
+              ) : (
+                <button type="button" className="btn btn-small" onClick={() => setConfirmRevoke(true)}>
+                  Revoke
+                </button>
+              )}
+            </>
+          ) : null}
+          <FormError message={rotate.error?.message ?? revoke.error?.message} />
+        </div>
+      </td>
+    </tr>
+  );
+}
+
+function CreateKey({ onCreated }: { onCreated: (created: CreatedKey) => void }) {
+  const utils = trpc.useUtils();
+  const [name, setName] = useState('');
+  const [chosen, setChosen] = useState<Set<Scope>>(() => new Set());
+  const [expiresAt, setExpiresAt] = useState('');
+  const create = trpc.admin.apiKeys.create.useMutation({
+    onSuccess: (created) => {
+      setName('');
+      setChosen(new Set());
+      setExpiresAt('');
+      onCreated(created);
+      void utils.admin.apiKeys.list.invalidate();
+    },
+  });
+  const errors = fieldErrors(create.error);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate({ name, scopes: [...chosen], expiresAt: expiresAt ? fromLocalInput(expiresAt) : null });
+  };
+  const toggle = (scope: Scope) => {
+    const next = new Set(chosen);
+    if (next.has(scope)) next.delete(scope);
+    else next.add(scope);
+    setChosen(next);
+  };
+  return (
+    <section className="card" aria-labelledby="create-key-title">
+      <h2 id="create-key-title">Create a key</h2>
+      <form className="form" onSubmit={submit} noValidate>
+        <FormError message={formError(create.error, ['name', 'scopes', 'expiresAt'])} />
+        <Field label="Name" error={errorFor(errors, 'name')}>
+          {(props) => (
+            <input {...props} name="name" className="input" value={name} onChange={(e) => setName(e.target.value)} />
+          )}
+        </Field>
+        <fieldset className={errorFor(errors, 'scopes') ? 'field field-invalid' : 'field'}>
+          <legend>Scopes</legend>
+          <div className="checks">
+            {scopes.map((s) => (
+              <label key={s.scope} className="check-label">
+                <input type="checkbox" checked={chosen.has(s.scope)} onChange={() => toggle(s.scope)} /> {s.scope}{' '}
+                <span className="muted small">({s.hint})</span>
+              </label>
+            ))}
+          </div>
+          {errorFor(errors, 'scopes') ? (
+            <span className="field-error" role="alert">
+              {errorFor(errors, 'scopes')}
+            </span>
+          ) : null}
+        </fieldset>
+        <Field label="Expires (optional)" error={errorFor(errors, 'expiresAt')}>
+          {(props) => (
+            <input
+              {...props}
+              type="datetime-local"
+              className="input"
+              value={expiresAt}
+              onChange={(e) => setExpiresAt(e.target.value)}
+            />
+          )}
+        </Field>
+        <button type="submit" className="btn btn-primary" disabled={create.isPending}>
+          Create key
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,247 @@
+import { type FormEvent, useState } from 'react';
+import { Link } from 'react-router';
+import { Field, FormError } from '../../components/Field';
+import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { RaceStatusBadge } from '../../components/StatusBadge';
+import { formatAmount, formatDateTime } from '../../format';
+import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
+import { type Race, trpc } from '../../trpc';
+
+const HOUR = 3_600_000;
+
+interface Draft {
+  name: string;
+  description: string;
+  startsAt: string;
+  endsAt: string;
+  prizePool: string;
+  /** "500, 300, 200": prize for rank 1, 2, 3 … */
+  prizes: string;
+}
+
+function emptyDraft(): Draft {
+  const start = new Date(Math.ceil((Date.now() + HOUR) / HOUR) * HOUR);
+  return {
+    name: '',
+    description: '',
+    startsAt: toLocalInput(start),
+    endsAt: toLocalInput(new Date(start.getTime() + 7 * 24 * HOUR)),
+    prizePool: '1000.00',
+    prizes: '500, 300, 200',
+  };
+}
+
+function draftOf(race: Race): Draft {
+  return {
+    name: race.name,
+    description: race.description,
+    startsAt: toLocalInput(race.startsAt),
+    endsAt: toLocalInput(race.endsAt),
+    prizePool: race.prizePool,
+    prizes: race.prizes.map((p) => p.prize).join(', '),
+  };
+}
+
+function prizeList(text: string): string[] {
+  return text
+    .split(/[,\s]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+const FIELDS = ['name', 'description', 'startsAt', 'endsAt', 'prizePool', 'prizes'] as const;
+
+export function RacesAdmin() {
+  const races = trpc.races.list.useQuery({ limit: 100 });
+  const [editing, setEditing] = useState<Race | 'new' | null>(null);
+
+  return (
+    <div className="stack">
+      <section className="card" aria-labelledby="races-admin-title">
+        <div className="card-head">
+          <h1 id="races-admin-title">Races</h1>
+          <button type="button" className="btn btn-primary" onClick={() => setEditing('new')}>
+            New race
+          </button>
+        </div>
+        {editing ? (
+          <RaceForm
+            key={editing === 'new' ? 'new' : editing.id}
+            race={editing === 'new' ? null : editing}
+            onDone={() => setEditing(null)}
+          />
+        ) : null}
+        {races.isPending ? (
+          <SkeletonRows rows={4} label="Loading races" />
+        ) : races.isError ? (
+          <QueryError error={races.error} what="races" retry={() => void races.refetch()} />
+        ) : races.data.races.length === 0 ? (
+          <Empty>No races yet. Create the first one.</Empty>
+        ) : (
+          <ul className="races">
+            {races.data.races.map((race) => (
+              <RaceRow key={race.id} race={race} onEdit={() => setEditing(race)} />
+            ))}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function RaceRow({ race, onEdit }: { race: Race; onEdit: () => void }) {
+  const utils = trpc.useUtils();
+  const [confirming, setConfirming] = useState<'cancel' | 'finalize' | null>(null);
+  const done = () => {
+    setConfirming(null);
+    void utils.races.invalidate();
+  };
+  const cancel = trpc.races.cancel.useMutation({ onSuccess: done });
+  const finalize = trpc.races.finalize.useMutation({ onSuccess: done });
+  const error = cancel.error ?? finalize.error;
+  const open = race.status === 'upcoming' || race.status === 'live';
+  return (
+    <li className="race" data-race={race.name}>
+      <div className="race-top">
+        <Link className="race-name" to={`/races/${race.id}`}>
+          {race.name}
+        </Link>
+        <RaceStatusBadge status={race.status} />
+      </div>
+      <div className="race-meta muted small">
+        <span>Pool {formatAmount(race.prizePool)}</span>
+        <span>
+          {formatDateTime(race.startsAt)} – {formatDateTime(race.endsAt)}
+        </span>
+      </div>
+      {open ? (
+        <div className="actions">
+          <button type="button" className="btn btn-small" onClick={onEdit}>
+            Edit
+          </button>
+          {confirming ? (
+            <>
+              <button
+                type="button"
+                className="btn btn-small btn-danger"
+                disabled={cancel.isPending || finalize.isPending}
+                onClick={() =>
+                  confirming === 'cancel' ? cancel.mutate({ raceId: race.id }) : finalize.mutate({ raceId: race.id })
+                }
+              >
+                Confirm {confirming}
+              </button>
+              <button type="button" className="btn btn-small" onClick={() => setConfirming(null)}>
+                Keep
+              </button>
+            </>
+          ) : (
+            <>
+              <button type="button" className="btn btn-small" onClick={() => setConfirming('cancel')}>
+                Cancel race
+              </button>
+              {race.status === 'live' ? (
+                <button type="button" className="btn btn-small" onClick={() => setConfirming('finalize')}>
+                  Finalize
+                </button>
+              ) : null}
+            </>
+          )}
+        </div>
+      ) : null}
+      <FormError message={error?.message} />
+    </li>
+  );
+}
+
+function RaceForm({ race, onDone }: { race: Race | null; onDone: () => void }) {
+  const utils = trpc.useUtils();
+  const [draft, setDraft] = useState<Draft>(() => (race ? draftOf(race) : emptyDraft()));
+  const onSuccess = () => {
+    void utils.races.invalidate();
+    onDone();
+  };
+  const create = trpc.races.create.useMutation({ onSuccess });
+  const update = trpc.races.update.useMutation({ onSuccess });
+  const mutation = race ? update : create;
+  const errors = fieldErrors(mutation.error);
+  const set = (field: keyof Draft) => (value: string) => setDraft({ ...draft, [field]: value });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const fields = {
+      name: draft.name,
+      description: draft.description,
+      startsAt: fromLocalInput(draft.startsAt),
+      endsAt: fromLocalInput(draft.endsAt),
+      prizePool: draft.prizePool,
+      prizes: prizeList(draft.prizes),
+    };
+    if (race) {
+      // Only what changed: a live race refuses edits to its start and prizes.
+      const original = draftOf(race);
+      update.mutate({
+        raceId: race.id,
+        ...(draft.name !== original.name ? { name: fields.name } : {}),
+        ...(draft.description !== original.description ? { description: fields.description } : {}),
+        ...(draft.startsAt !== original.startsAt ? { startsAt: fields.startsAt } : {}),
+        ...(draft.endsAt !== original.endsAt ? { endsAt: fields.endsAt } : {}),
+        ...(draft.prizePool !== original.prizePool ? { prizePool: fields.prizePool } : {}),
+        ...(draft.prizes !== original.prizes ? { prizes: fields.prizes } : {}),
+      });
+    } else {
+      create.mutate(fields);
+    }
+  };
+
+  const text = (field: keyof Draft, label: string, hint?: string, type = 'text') => (
+    <Field label={label} error={errorFor(errors, field)} {...(hint ? { hint } : {})}>
+      {(props) => (
+        <input
+          {...props}
+          name={field}
+          type={type}
+          className="input"
+          value={draft[field]}
+          onChange={(e) => set(field)(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+
+  return (
+    <form className="form panel" onSubmit={submit} noValidate aria-label={race ? `Edit ${race.name}` : 'New race'}>
+      <h2>{race ? `Edit “${race.name}”` : 'New race'}</h2>
+      <FormError message={formError(mutation.error, FIELDS)} />
+      {text('name', 'Name')}
+      <Field label="Description" error={errorFor(errors, 'description')}>
+        {(props) => (
+          <textarea
+            {...props}
+            name="description"
+            className="input"
+            rows={2}
+            value={draft.description}
+            onChange={(e) => set('description')(e.target.value)}
+          />
+        )}
+      </Field>
+      <div className="row">
+        {text('startsAt', 'Starts', undefined, 'datetime-local')}
+        {text('endsAt', 'Ends', undefined, 'datetime-local')}
+      </div>
+      <div className="row">
+        {text('prizePool', 'Prize pool', 'e.g. 1000.00')}
+        {text('prizes', 'Prize per rank', 'Rank 1, 2, 3 …, comma-separated; must add up to the pool')}
+      </div>
+      <div className="actions">
+        <button type="submit" className="btn btn-primary" disabled={mutation.isPending}>
+          {race ? 'Save changes' : 'Create race'}
+        </button>
+        <button type="button" className="btn" onClick={onDone}>
+          Close
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { formatAmount, formatDuration } from '../src/format';
+import { errorFor, fieldErrors, formError } from '../src/forms';
+
+const prizeSplitError = {
+  message: 'prizes: must add up to the prize pool exactly',
+  data: {
+    zodIssues: [
+      { path: ['prizes'], message: 'must add up to the prize pool exactly', code: 'custom' },
+      { path: ['prizes', 2], message: 'must not be more than the prize for rank 2', code: 'custom' },
+      { path: ['name'], message: 'is required', code: 'too_small' },
+    ],
+  },
+};
+
+describe('form errors from the server’s zod issues', () => {
+  it('keeps the first message for each field path', () => {
+    expect(fieldErrors(prizeSplitError)).toEqual({
+      prizes: 'must add up to the prize pool exactly',
+      'prizes.2': 'must not be more than the prize for rank 2',
+      name: 'is required',
+    });
+  });
+
+  it('shows an item’s issue under its list field, numbered from 1', () => {
+    const errors = fieldErrors({ message: '', data: { zodIssues: [prizeSplitError.data.zodIssues[1] ?? never()] } });
+    expect(errorFor(errors, 'prizes')).toBe('#3 must not be more than the prize for rank 2');
+    expect(errorFor(errors, 'name')).toBeUndefined();
+  });
+
+  it('says nothing above the form when every issue sits next to a field', () => {
+    expect(formError(prizeSplitError, ['name', 'prizes'])).toBeUndefined();
+    expect(formError(prizeSplitError, ['name'])).toBe(
+      'prizes: must add up to the prize pool exactly; prizes.2: must not be more than the prize for rank 2',
+    );
+  });
+
+  it('shows the message itself for errors without field issues', () => {
+    expect(formError({ message: 'Invalid username or password', data: { zodIssues: null } }, ['username'])).toBe(
+      'Invalid username or password',
+    );
+    expect(fieldErrors(null)).toEqual({});
+  });
+});
+
+describe('display formats', () => {
+  it('formats exact decimal amounts without floating point', () => {
+    expect(formatAmount('1234567.885')).toBe('1,234,567.89');
+    expect(formatAmount('90071992547409.99')).toBe('90,071,992,547,409.99');
+    expect(formatAmount('0')).toBe('0.00');
+  });
+
+  it('formats a countdown as days and h:m:s', () => {
+    expect(formatDuration(((26 * 60 + 3) * 60 + 4) * 1000)).toBe('1d 02:03:04');
+    expect(formatDuration(59_999)).toBe('00:00:59');
+    expect(formatDuration(-5)).toBe('00:00:00');
+  });
+});
+
+function never(): never {
+  throw new Error('fixture is missing an issue');
+}
