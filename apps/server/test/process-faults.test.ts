@@ -212,7 +212,7 @@ describe.runIf(postgres)('a sync transaction under way when the server is stoppe
       handle.db,
       sql`select pid from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'`,
     );
-  /** Parks the next sync transaction on u5 (after u0–u4 are written) for `seconds`. */
+  /** Parks the next sync transaction on u5's row (inserted or updated) for `seconds`. */
   const parkOnU5 = async (seconds: number) => {
     await handle.db.execute(
       sql.raw(`create or replace function park_on_u5() returns trigger language plpgsql as $$
@@ -222,7 +222,7 @@ describe.runIf(postgres)('a sync transaction under way when the server is stoppe
         end $$`),
     );
     await handle.db.execute(
-      sql`create trigger park_on_u5 before insert on players for each row execute function park_on_u5()`,
+      sql`create trigger park_on_u5 before insert or update on players for each row execute function park_on_u5()`,
     );
   };
   const signInAdmin = async (server: ServerProcess) => {
@@ -246,7 +246,10 @@ describe.runIf(postgres)('a sync transaction under way when the server is stoppe
     const admin = await signInAdmin(server);
     const runNow = admin.api.sync.runNow.mutate({});
     runNow.catch(() => {}); // awaited below; keeps a failure from going unhandled meanwhile
-    await until('the run to be inside its transaction', async () => (await sleepers()).length > 0);
+    await until(
+      'the run to park in the trigger on u5 (inside its transaction)',
+      async () => (await sleepers()).length > 0,
+    );
 
     const signalledAt = Date.now();
     server.proc.kill('SIGTERM');
@@ -275,7 +278,10 @@ describe.runIf(postgres)('a sync transaction under way when the server is stoppe
     feed.reply({ json: UIDS.map((uid) => upstreamRecord(uid, 20, T2)) });
     const admin = await signInAdmin(first);
     admin.api.sync.runNow.mutate({}).catch(() => {}); // dies with the server
-    await until('the run to be inside its transaction', async () => (await sleepers()).length > 0);
+    await until(
+      'the run to park in the trigger on u5 (inside its transaction)',
+      async () => (await sleepers()).length > 0,
+    );
 
     first.proc.kill('SIGKILL');
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
