@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import {
   type AppDeps,
+  cacheStats,
   createInProcessBus,
   createRateLimits,
   createRedisBus,
@@ -13,7 +14,9 @@ import {
   type RaceScheduler,
   SimulatedUpstream,
   SYNC_RUN_LOCK,
+  type SyncRunResult,
   SyncService,
+  type SyncServiceOptions,
   scheduleRaces,
   type UpstreamSource,
 } from '@goated/api';
@@ -23,10 +26,10 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
-import { createMetrics } from './metrics';
+import { createMetrics, type SyncOutcome } from './metrics';
 import { backupPlugin } from './plugins/backup';
 import { healthPlugin } from './plugins/health';
-import { hotQueriesPlugin } from './plugins/hot-queries';
+import { hotQueriesPlugin, type UrlMemoCounts } from './plugins/hot-queries';
 import { hygienePlugin } from './plugins/hygiene';
 import { observabilityPlugin } from './plugins/observability';
 import { trpcPlugin } from './plugins/trpc';
@@ -49,6 +52,70 @@ export interface ServerOverrides {
   bus?: EventBus;
   /** Where JSON log lines go (default stdout); tests read them. */
   logStream?: { write(line: string): void };
+}
+
+/**
+ * The pipeline with every run reported — scheduled, manual and pushed — so the server can count
+ * them, without the pipeline knowing about metrics.
+ */
+class ObservedSyncService extends SyncService {
+  constructor(
+    options: SyncServiceOptions,
+    private readonly observe: (result: SyncOutcome) => void,
+  ) {
+    super(options);
+  }
+
+  override async runOnce(...args: Parameters<SyncService['runOnce']>): Promise<SyncRunResult> {
+    const result = await super.runOnce(...args);
+    this.observe(result);
+    return result;
+  }
+
+  override async ingest(...args: Parameters<SyncService['ingest']>): Promise<SyncRunResult> {
+    const started = performance.now();
+    try {
+      const result = await super.ingest(...args);
+      this.observe(result);
+      return result;
+    } catch (err) {
+      const recordsIn = args[0].length;
+      this.observe({
+        trigger: 'ingest',
+        status: 'failed',
+        durationMs: performance.now() - started,
+        recordsIn,
+        recordsOut: 0,
+        recordsSkipped: 0,
+      });
+      throw err;
+    }
+  }
+}
+
+/**
+ * Errors in log lines, with their causes. A failed query's message (and so its stack) ends with
+ * its parameters — session ids, link codes, password hashes: only the SQL is kept.
+ */
+export function serializeError(
+  err: Error,
+  depth = 0,
+): { type: string; message: string; stack: string; [key: string]: unknown } {
+  const message = err.message.replace(/\nparams: [\s\S]*$/, '\nparams: [redacted]');
+  const serialized: { type: string; message: string; stack: string; [key: string]: unknown } = {
+    type: err.constructor.name,
+    message,
+    stack: (err.stack ?? '').replace(err.message, message),
+  };
+  for (const [key, value] of Object.entries(err)) {
+    if (key !== 'cause' && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
+      serialized[key] = value;
+    }
+  }
+  if (err.cause !== undefined) {
+    serialized.cause = err.cause instanceof Error && depth < 5 ? serializeError(err.cause, depth + 1) : err.cause;
+  }
+  return serialized;
 }
 
 /** Trust the nearest `hops` proxies' X-Forwarded-For entries. */
@@ -78,6 +145,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         ],
         censor: '[redacted]',
       },
+      serializers: { err: serializeError },
     },
     // One line per request from the observability plugin instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -91,6 +159,15 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     bodyLimit: config.http.bodyLimitBytes,
     // tRPC batches put every procedure name in one path segment (`/trpc/a,b,c`).
     routerOptions: { maxParamLength: 5000 },
+  });
+
+  // A response finished during shutdown closes its connection: a keep-alive connection (a load
+  // balancer's, a client's) that was busy when closing began would otherwise hold the server
+  // open until its idle timeout, long past the shutdown bound.
+  let shuttingDown = false;
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (shuttingDown) reply.header('connection', 'close');
+    return payload;
   });
 
   const db =
@@ -110,21 +187,24 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const source: UpstreamSource = config.sync.upstream
     ? new HttpUpstream(config.sync.upstream)
     : new SimulatedUpstream({ loadInitial: () => loadPlayerRecords(db.db), players: config.sync.simulatorPlayers });
-  const sync = new SyncService({
-    db: db.db,
-    bus,
-    source,
-    // One pulled run at a time across every instance on this database.
-    tryLock: () => db.tryAdvisoryLock(SYNC_RUN_LOCK),
-    intervalMs: config.sync.intervalMs,
-    logRetentionDays: config.sync.logRetentionDays,
-    logger: { warn: (details, message) => app.log.warn(details, message) },
-    onResult: (result) => {
-      if (result.status === 'failed') app.log.warn({ sync: result }, 'sync run failed');
-      else app.log.debug({ sync: result }, `sync run ${result.status}`);
-    },
-  });
   const metrics = createMetrics();
+  const sync = new ObservedSyncService(
+    {
+      db: db.db,
+      bus,
+      source,
+      // One pulled run at a time across every instance on this database.
+      tryLock: () => db.tryAdvisoryLock(SYNC_RUN_LOCK),
+      intervalMs: config.sync.intervalMs,
+      logRetentionDays: config.sync.logRetentionDays,
+      logger: { warn: (details, message) => app.log.warn(details, message) },
+      onResult: (result) => {
+        if (result.status === 'failed') app.log.warn({ sync: result }, 'sync run failed');
+        else app.log.debug({ sync: result }, `sync run ${result.status}`);
+      },
+    },
+    (result) => metrics.observeSync(result),
+  );
   // Rate-limit counters are shared between instances through Redis when there is one.
   const redis = config.redis.url
     ? new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
@@ -172,6 +252,12 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     staleAfterSeconds: config.sync.staleAfterSeconds,
   };
   const { realtime } = config;
+  const urlMemo: UrlMemoCounts = { hits: 0, misses: 0 };
+  metrics.readFrom({
+    realtime: () => stats.snapshot(),
+    caches: () => ({ ...cacheStats(deps), url_memo: urlMemo }),
+    dbPool: () => db.poolUsage(),
+  });
 
   await app.register(hygienePlugin, { corsOrigins: config.auth.allowedOrigins });
   await app.register(observabilityPlugin, { metrics });
@@ -193,7 +279,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
   await app.register(healthPlugin, { deps });
   await app.register(backupPlugin, { deps });
-  await app.register(hotQueriesPlugin, { deps });
+  await app.register(hotQueriesPlugin, { deps, memo: urlMemo });
   await app.register(trpcPlugin, {
     deps,
     allowedOrigins: config.auth.allowedOrigins,
@@ -254,8 +340,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     stop() {
       stopping ??= (async () => {
         clearInterval(cleanupTimer);
-        await Promise.all([sync.stop(), raceScheduler?.stop()]);
-        await app.close();
+        shuttingDown = true;
+        // At once and together: stop accepting connections, send WebSockets away (1001), let
+        // in-flight requests and a running sync transaction finish. The pools close after.
+        await Promise.all([sync.stop(), raceScheduler?.stop(), app.close()]);
         redis?.disconnect();
         if (!overrides.bus) await bus.close();
         if (!overrides.db) await db.close();

@@ -1,13 +1,16 @@
 /**
- * Fault tests, bounded in time: the database restarted under load.
+ * Fault tests, bounded in time: the database restarted under load; a short blip in the
+ * connection to it.
  */
 
 import { createClient } from '@goated/api/client';
+import { createTestDatabaseUrl, testBackends } from '@goated/db/testing';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from '../src/app';
 import { loadConfig } from '../src/config';
 import { type PrivatePostgres, privatePostgresAvailable, startPrivatePostgres } from './support/private-postgres';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 const available = privatePostgresAvailable();
 if (process.env.CI === 'true' && !available) {
@@ -90,5 +93,79 @@ describe.runIf(available)('PostgreSQL restarted under load', () => {
     }
     // The process is still here and serving.
     expect((await fetch(`${url}/health`)).status).toBe(200);
+  }, 60_000);
+});
+
+describe.runIf(testBackends().includes('postgres'))('a short database blip (postgres, through a TCP proxy)', () => {
+  let proxy: TcpProxy;
+  let server: Server;
+  let url: string;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const created = await createTestDatabaseUrl();
+    drop = created.drop;
+    const direct = new URL(created.url);
+    proxy = await startTcpProxy(direct);
+    const viaProxy = new URL(created.url);
+    viaProxy.host = new URL(proxy.url).host;
+    server = await createServer(
+      loadConfig({
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        SYNC_ENABLED: 'false',
+        WEB_DIST: '/nonexistent',
+        DATABASE_URL: viaProxy.toString(),
+        ADMIN_USERNAME: 'admin',
+        ADMIN_PASSWORD: 'fault test password',
+        RATE_LIMIT_QUERIES_PER_MIN: '100000',
+      }),
+    );
+    url = await server.start();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    await proxy?.close();
+    await drop?.();
+  });
+
+  it('is ridden out by reads, including the session lookup (retried with backoff); a write fails cleanly or goes through', async () => {
+    const { api, close } = createClient({ url });
+    const outcomes: string[] = [];
+    let running = true;
+    const describe = (err: unknown) =>
+      err instanceof TRPCClientError ? `${err.data?.code}:${err.message}` : String(err);
+    const session = await api.auth.signUp.mutate({ username: 'reader', password: 'a reader password', mode: 'token' });
+    const signedIn = createClient({ url, token: session.token ?? '', transport: 'sse' });
+    // Uncached reads, as fast as they come: anonymous, and signed in (a session lookup first).
+    const readers = Array.from({ length: 6 }, async (_, i) => {
+      const client = i % 2 === 0 ? api : signedIn.api;
+      while (running) outcomes.push(await client.races.list.query({}).then(() => 'ok', describe));
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      // Every pooled connection is cut and new ones are refused for 300 ms.
+      proxy.refuse(true);
+      proxy.sever();
+      // Anonymous, so the request reaches its write at once (no session to read first).
+      const write = api.auth.signUp
+        .mutate({ username: 'blip_user', password: 'a password long enough' })
+        .then(() => 'ok', describe);
+      await new Promise((r) => setTimeout(r, 300));
+      proxy.refuse(false);
+      // A write is never repeated by the server (it may not be safe to): it either got through
+      // once the connection was back, or failed with the clear, retry-able error.
+      expect(['ok', 'SERVICE_UNAVAILABLE:The database is unavailable; retry shortly']).toContain(await write);
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      running = false;
+      await Promise.all(readers);
+      await signedIn.close();
+      await close();
+    }
+    expect(outcomes.length).toBeGreaterThan(20);
+    expect(outcomes.filter((o) => o !== 'ok')).toEqual([]);
+    expect(proxy.connections).toBeGreaterThan(1); // the pool did reconnect
   }, 60_000);
 });

@@ -1,7 +1,9 @@
 import { runSync } from '@goated/api';
+import { testBackends } from '@goated/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
+import { waitFor } from './realtime-helpers';
 
 const feed = (count: number) => ({
   name: 'ops-feed',
@@ -48,6 +50,21 @@ describe('operations: logs, metrics, HTTP hygiene', () => {
     const all = lines.join('\n');
     expect(all).not.toContain(TEST_ADMIN.password);
     expect(all).not.toContain(session.token ?? 'no token');
+  });
+
+  it('logs a failed query without its parameters, causes included', async () => {
+    const failed = new Error('Failed query: select * from sessions where id = $1\nparams: 5e55109d-secret-session-id', {
+      cause: new Error('Failed query: insert into codes values ($1)\nparams: LINKCODE1'),
+    });
+    t.server.app.log.error({ err: failed }, 'procedure failed');
+    const line = lines.find((l) => l.includes('select * from sessions'));
+    expect(line).toBeDefined();
+    expect(line).not.toContain('secret-session-id');
+    expect(line).not.toContain('LINKCODE1');
+    const logged = JSON.parse(line ?? '{}') as { err: { message: string; stack: string; cause: { message: string } } };
+    expect(logged.err.message).toBe('Failed query: select * from sessions where id = $1\nparams: [redacted]');
+    expect(logged.err.stack).toContain('params: [redacted]');
+    expect(logged.err.cause.message).toBe('Failed query: insert into codes values ($1)\nparams: [redacted]');
   });
 
   it('exposes Prometheus metrics for HTTP and procedures', async () => {
@@ -101,6 +118,146 @@ describe('operations: logs, metrics, HTTP hygiene', () => {
   });
 });
 
+describe.each([
+  ['behind a trusted proxy (TRUST_PROXY=127.0.0.1)', '127.0.0.1', true],
+  ['without TRUST_PROXY', 'false', false],
+] as const)('client addresses for rate limits %s', (_label, trustProxy, trusted) => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer('pglite', {
+      TRUST_PROXY: trustProxy,
+      RATE_LIMIT_AUTH_PER_MIN: '2',
+      RATE_LIMIT_QUERIES_PER_MIN: '2',
+    });
+  });
+  afterAll(() => t?.close());
+
+  const signIn = (forwardedFor: string, n: number) =>
+    fetch(`${t.url}/trpc/auth.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      body: JSON.stringify({ json: { username: `nobody${n}`, password: 'wrong password here' } }),
+    }).then((r) => r.status);
+
+  /** Starts subscriptions over a WebSocket whose upgrade carried `forwardedFor`; the answers' codes. */
+  async function subscribeOverWs(forwardedFor: string, count: number): Promise<string[]> {
+    const socket = new WebSocket(`${t.url.replace('http', 'ws')}/trpc`, {
+      headers: { 'x-forwarded-for': forwardedFor },
+    });
+    const answers: string[] = [];
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as {
+        result?: { type: string };
+        error?: { json: { data: { code: string } } };
+      };
+      if (message.result?.type === 'started') answers.push('started');
+      if (message.error) answers.push(message.error.json.data.code);
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+    for (let id = 1; id <= count; id++) {
+      socket.send(
+        JSON.stringify({
+          id,
+          method: 'subscription',
+          params: { path: 'leaderboard.onUpdate', input: { json: { period: 'month' } } },
+        }),
+      );
+    }
+    await waitFor(() => answers.length >= count, 'an answer to each subscription');
+    socket.close();
+    return answers.sort(); // calls are answered in no particular order
+  }
+
+  it(
+    trusted
+      ? 'counts each forwarded client address on its own, over HTTP and WebSocket'
+      : 'ignores X-Forwarded-For: spoofing it does not dodge the limit',
+    async () => {
+      expect(await signIn('203.0.113.1', 1)).toBe(401);
+      expect(await signIn('203.0.113.1', 2)).toBe(401);
+      // A third attempt from the first address is over its limit; another address is not, if trusted.
+      expect(await signIn('203.0.113.1', 3)).toBe(429);
+      expect(await signIn('203.0.113.2', 4)).toBe(trusted ? 401 : 429);
+
+      expect(await subscribeOverWs('198.51.100.1', 3)).toEqual(['TOO_MANY_REQUESTS', 'started', 'started']);
+      expect(await subscribeOverWs('198.51.100.2', 1)).toEqual([trusted ? 'started' : 'TOO_MANY_REQUESTS']);
+    },
+  );
+});
+
+/** The value of one series in a Prometheus text exposition, or undefined when absent. */
+function metric(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe.each(testBackends())('metrics of the realtime transport, sync, caches and database pool on %s', (kind) => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer(kind);
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('counts WebSocket connections and messages, sync runs by outcome, cache hits and pool connections', async () => {
+    await runSync(t.server.deps, feed(20));
+    await runSync(t.server.deps, {
+      name: 'broken-feed',
+      fetchRecords: async () => {
+        throw new Error('upstream exploded');
+      },
+    });
+    // The same hot query twice: the second is answered from the URL memo.
+    const input = encodeURIComponent(JSON.stringify({ json: { period: 'month', limit: 5 } }));
+    for (let i = 0; i < 2; i++) expect((await fetch(`${t.url}/trpc/leaderboard.top?input=${input}`)).status).toBe(200);
+
+    const socket = new WebSocket(`${t.url.replace('http', 'ws')}/trpc`);
+    const frames: string[] = [];
+    socket.on('message', (data) => frames.push(String(data)));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(
+      JSON.stringify({
+        id: 1,
+        method: 'subscription',
+        params: { path: 'leaderboard.onUpdate', input: { json: { period: 'month', limit: 3 } } },
+      }),
+    );
+    await waitFor(() => frames.some((f) => f.includes('"data"')), 'the first snapshot');
+
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    try {
+      expect(metric(text, 'goated_ws_connections')).toBe(1);
+      expect(metric(text, 'goated_ws_connections_total')).toBe(1);
+      expect(metric(text, 'goated_ws_subscriptions')).toBe(1);
+      expect(metric(text, 'goated_ws_messages_total{direction="in"}')).toBe(1);
+      expect(metric(text, 'goated_ws_messages_total{direction="out"}')).toBeGreaterThanOrEqual(2); // started + data
+      expect(metric(text, 'goated_sync_run_duration_seconds_count{trigger="schedule",outcome="succeeded"}')).toBe(1);
+      expect(metric(text, 'goated_sync_run_duration_seconds_count{trigger="schedule",outcome="failed"}')).toBe(1);
+      expect(metric(text, 'goated_sync_records_total{kind="out"}')).toBe(20);
+      expect(metric(text, 'goated_sync_last_success_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
+      expect(metric(text, 'goated_cache_lookups_total{cache="url_memo",result="hit"}')).toBe(1);
+      expect(metric(text, 'goated_cache_lookups_total{cache="leaderboard_top",result="miss"}')).toBeGreaterThanOrEqual(
+        1,
+      );
+      const ratio = metric(text, 'goated_cache_hit_ratio{cache="all"}');
+      expect(ratio).toBeGreaterThan(0);
+      expect(ratio).toBeLessThan(1);
+      if (kind === 'postgres') {
+        expect(metric(text, 'goated_db_pool_max')).toBe(5); // the test database's pool
+        // At least the scrape's own query; never more than the pool holds.
+        const active = metric(text, 'goated_db_pool_connections{state="active"}') ?? 0;
+        expect(active).toBeGreaterThanOrEqual(1);
+        expect(active).toBeLessThanOrEqual(5);
+      } else {
+        expect(metric(text, 'goated_db_pool_max')).toBe(1);
+      }
+    } finally {
+      socket.close();
+    }
+    await waitFor(() => t.server.deps.realtime?.snapshot().connections.active === 0, 'the close');
+    expect(metric(await (await fetch(`${t.url}/metrics`)).text(), 'goated_ws_connections')).toBe(0);
+  });
+});
+
 describe('graceful shutdown', () => {
   it('closes open WebSockets with 1001 so clients reconnect elsewhere', async () => {
     const t = await startTestServer('pglite');
@@ -109,5 +266,29 @@ describe('graceful shutdown', () => {
     const codes = sockets.map((s) => new Promise<number>((resolve) => s.once('close', (code) => resolve(code))));
     await t.close();
     expect(await Promise.all(codes)).toEqual([1001, 1001, 1001, 1001, 1001]);
+  });
+
+  it('cuts open Server-Sent-Events streams instead of waiting for them', async () => {
+    const t = await startTestServer('pglite');
+    const input = encodeURIComponent(JSON.stringify({ json: { period: 'month' } }));
+    const streams = await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        const res = await fetch(`${t.url}/trpc/leaderboard.onUpdate?input=${input}`, {
+          headers: { accept: 'text/event-stream' },
+        });
+        expect(res.headers.get('content-type')).toContain('text/event-stream');
+        const reader = res.body?.getReader();
+        if (!reader) throw new Error('no body');
+        await reader.read(); // the stream is open and flowing
+        return reader;
+      }),
+    );
+    const ended = streams.map(async (reader) => {
+      for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) return 'ended';
+    });
+    const started = Date.now();
+    await t.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await Promise.all(ended)).toEqual(['ended', 'ended', 'ended']);
   });
 });

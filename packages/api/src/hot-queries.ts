@@ -2,7 +2,7 @@ import superjson from 'superjson';
 import type { z } from 'zod';
 import type { AppDeps } from './context';
 import { leaderboardPositionInput, leaderboardTopInput } from './services/leaderboard';
-import { cachedLeaderboardPosition, cachedLeaderboardTop, cachedRaceStandings, live } from './services/live';
+import { cachedLeaderboardPosition, cachedLeaderboardTop, cachedRaceStandings, type Live, live } from './services/live';
 import { raceStandingsInput } from './services/races';
 
 type HotDeps = Pick<AppDeps, 'db' | 'bus' | 'live'>;
@@ -58,4 +58,16 @@ export function toWireJson(value: object): string {
 /** Changes whenever the read caches are cleared; equal values mean nothing cached went stale. */
 export function cacheGeneration(deps: Pick<AppDeps, 'bus' | 'live'>): number {
   return live(deps).generation;
+}
+
+/** Lookups of each read cache since start (for metrics): hits, misses and current entries. */
+export function cacheStats(
+  deps: Pick<AppDeps, 'bus' | 'live'>,
+): Record<'leaderboard_top' | 'leaderboard_position' | 'race_standings', ReturnType<Live['boards']['stats']>> {
+  const caches = live(deps);
+  return {
+    leaderboard_top: caches.boards.stats(),
+    leaderboard_position: caches.positions.stats(),
+    race_standings: caches.raceStandings.stats(),
+  };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,9 +34,22 @@ export interface DbConfig {
   pglite?: PGlite | undefined;
 }
 
+/** The connection pool as the database sees it (for metrics). */
+export interface PoolUsage {
+  /** Connections the pool may open. */
+  max: number;
+  /** Open connections of this pool by state (`active`, `idle`, `idle in transaction`, …). */
+  connections: Record<string, number>;
+}
+
 export interface DbHandle {
   db: Db;
   kind: DbKind;
+  /**
+   * The pool's connections by state, read from `pg_stat_activity` (one short query; the
+   * query's own connection counts as `active`). PGlite: one in-process session.
+   */
+  poolUsage(): Promise<PoolUsage>;
   /** Round-trip to the database; throws when it is unreachable. */
   ping(): Promise<void>;
   /**
@@ -59,8 +73,12 @@ export async function createDb(config: DbConfig = {}): Promise<DbHandle> {
   const shouldMigrate = config.migrate ?? true;
 
   if (config.databaseUrl) {
+    const max = config.poolMax ?? 10;
+    // Names this pool's connections, so pg_stat_activity tells them from other processes'.
+    const applicationName = `goated:${process.pid}:${randomUUID().slice(0, 8)}`;
     const client = postgres(config.databaseUrl, {
-      max: config.poolMax ?? 10,
+      max,
+      connection: { application_name: applicationName },
       idle_timeout: 30,
       connect_timeout: 10,
       // Reconnect quickly after an outage: postgres.js's default backoff grows to 20 s, holding
@@ -76,6 +94,14 @@ export async function createDb(config: DbConfig = {}): Promise<DbHandle> {
         await client`select 1`;
       },
       tryAdvisoryLock: (key) => tryPostgresAdvisoryLock(client, key),
+      poolUsage: async () => {
+        const rows = await client<{ state: string | null; count: number }[]>`
+          select state, count(*)::int as count from pg_stat_activity
+          where application_name = ${applicationName} group by state`;
+        const connections: Record<string, number> = {};
+        for (const row of rows) connections[row.state ?? 'unknown'] = row.count;
+        return { max, connections };
+      },
       close: () => client.end({ timeout: 5 }),
     };
     if (shouldMigrate) {
@@ -104,6 +130,7 @@ export async function createDb(config: DbConfig = {}): Promise<DbHandle> {
       await pglite.query('select 1');
     },
     tryAdvisoryLock: async (key) => tryInProcessLock(pglite, key),
+    poolUsage: async () => ({ max: 1, connections: { open: 1 } }),
     close: () => pglite.close(),
   };
 }

@@ -1,4 +1,4 @@
-export type { Db, DbConfig, DbHandle, DbKind, ReleaseLock, Schema, Tx } from './client';
+export type { Db, DbConfig, DbHandle, DbKind, PoolUsage, ReleaseLock, Schema, Tx } from './client';
 export { createDb, migrationsFolder, queryRows } from './client';
 export * as schema from './schema/index';
 export type { ApiKeyScope } from './schema/users';

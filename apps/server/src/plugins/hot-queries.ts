@@ -3,6 +3,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 const PREFIX = '/trpc/';
+
+/** Lookups of the URL memo (hits skip even the query caches), for metrics. */
+export interface UrlMemoCounts {
+  hits: number;
+  misses: number;
+}
 /** Answers remembered by exact URL, so a repeated request skips parsing and validation too. */
 const URL_MEMO_ENTRIES = 1000;
 /** A remembered answer's upper age (the caches' own time-based expiry, e.g. a race starting). */
@@ -27,8 +33,8 @@ function stringParam(query: unknown, name: string): string | undefined {
  * The same query rate tier applies (keyed by client address); a caller over it falls through to
  * tRPC, which answers TOO_MANY_REQUESTS. Calls are reported to `deps.observe` like any other.
  */
-export const hotQueriesPlugin = fp<{ deps: AppDeps }>(
-  async (app, { deps }) => {
+export const hotQueriesPlugin = fp<{ deps: AppDeps; memo: UrlMemoCounts }>(
+  async (app, { deps, memo: memoCounts }) => {
     const bodies = new WeakMap<object, { plain: Buffer; batch: Buffer }>();
     const byUrl = new Map<string, { generation: number; expiresAt: number; body: Buffer }>();
     const send = (request: FastifyRequest, reply: FastifyReply, body: Buffer, path: string, started: number) => {
@@ -64,8 +70,10 @@ export const hotQueriesPlugin = fp<{ deps: AppDeps }>(
       const generation = cacheGeneration(deps);
       const memo = byUrl.get(url);
       if (memo && memo.generation === generation && memo.expiresAt > Date.now()) {
+        memoCounts.hits++;
         return send(request, reply, memo.body, path, started);
       }
+      memoCounts.misses++;
 
       const batch = stringParam(request.query, 'batch') === '1';
       const inputText = stringParam(request.query, 'input');

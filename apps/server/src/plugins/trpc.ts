@@ -6,12 +6,13 @@ import {
   appRouter,
   type CookieSink,
   createRequestContext,
+  isTransientDbError,
   RateLimitedError,
 } from '@goated/api';
 import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { RealtimeCounters } from '../realtime/stats';
 import { type KeepAliveOptions, RealtimeTransport, type TransportLimits } from '../realtime/transport';
 
@@ -58,6 +59,29 @@ function cookieFromAllowedOrigin(req: IncomingMessage, allowed: Set<string>): 'a
   }
 }
 
+/**
+ * Resolving who is calling reads the database (session, API key). Like any read it is retried
+ * with a short backoff when the connection fails transiently (~1 s in all, as for queries);
+ * past that the caller gets SERVICE_UNAVAILABLE rather than an internal error.
+ */
+async function retryTransient<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!isTransientDbError(err)) throw err;
+      if (attempt >= 3) {
+        throw new TRPCError({
+          code: 'SERVICE_UNAVAILABLE',
+          message: 'The database is unavailable; retry shortly',
+          cause: err,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150 * 2 ** attempt));
+    }
+  }
+}
+
 function isFastifyRequest(req: FastifyRequest | IncomingMessage): req is FastifyRequest {
   return 'raw' in req;
 }
@@ -69,6 +93,9 @@ function isFastifyRequest(req: FastifyRequest | IncomingMessage): req is Fastify
 export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { deps, allowedOrigins, realtime }) => {
   const allowed = new Set(allowedOrigins);
   const { stats } = realtime;
+  // A WebSocket's context is built from the raw upgrade request; its client address is the one
+  // Fastify worked out (TRUST_PROXY: X-Forwarded-For), not the proxy's own.
+  const upgradeAddresses = new WeakMap<IncomingMessage, string>();
   const options: FastifyTRPCPluginOptions<AppRouter> = {
     prefix: '/trpc',
     // WebSockets are served by our own transport below (same protocol, built for fan-out).
@@ -85,14 +112,17 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
           throw new TRPCError({ code: 'FORBIDDEN', message: 'Cross-origin request refused' });
         }
         const token = info.connectionParams?.token;
-        return createRequestContext(deps, {
-          requestId: fastifyReq?.id ?? randomUUID(),
-          ip: fastifyReq?.ip ?? raw.socket.remoteAddress ?? null,
-          cookieHeader: origin === 'allowed' ? cookieHeader : null,
-          authorization: typeof raw.headers.authorization === 'string' ? raw.headers.authorization : null,
-          connectionToken: typeof token === 'string' ? token : null,
-          cookies: fastifyReq ? new ResponseCookies() : null,
-        });
+        const requestId = fastifyReq?.id ?? randomUUID();
+        return retryTransient(() =>
+          createRequestContext(deps, {
+            requestId,
+            ip: fastifyReq?.ip ?? upgradeAddresses.get(raw) ?? raw.socket.remoteAddress ?? null,
+            cookieHeader: origin === 'allowed' ? cookieHeader : null,
+            authorization: typeof raw.headers.authorization === 'string' ? raw.headers.authorization : null,
+            connectionToken: typeof token === 'string' ? token : null,
+            cookies: fastifyReq ? new ResponseCookies() : null,
+          }),
+        );
       },
       responseMeta({ ctx, errors }) {
         const headers = new Headers();
@@ -113,12 +143,25 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
   };
   await app.register(fastifyTRPCPlugin, options);
 
-  // Counts the SSE streams (the fallback transport) for `admin.stats`.
+  // Counts the SSE streams (the fallback transport) for `admin.stats`, and keeps them to cut on
+  // shutdown.
+  const sseStreams = new Set<FastifyReply['raw']>();
   app.addHook('onRequest', async (req, reply) => {
     if (req.url.startsWith('/trpc/') && req.headers.accept?.includes('text/event-stream')) {
       stats.sseOpened();
-      reply.raw.once('close', () => stats.sseClosed());
+      sseStreams.add(reply.raw);
+      reply.raw.once('close', () => {
+        sseStreams.delete(reply.raw);
+        stats.sseClosed();
+      });
     }
+  });
+  // An event stream never finishes by itself: waiting for it would hold shutdown until its
+  // bound. It is cut instead, which EventSource clients take as a reason to reconnect (through
+  // the load balancer, to an instance that stays) and resume from their last event id — the
+  // SSE counterpart of the WebSockets' 1001.
+  app.addHook('preClose', async () => {
+    for (const stream of sseStreams) stream.destroy();
   });
 
   const { createContext: contextForRequest } = options.trpcOptions;
@@ -137,6 +180,9 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
     stats,
     log: app.log,
   });
-  app.get('/trpc', { websocket: true }, (socket, req) => transport.accept(socket, req.raw));
+  app.get('/trpc', { websocket: true }, (socket, req) => {
+    upgradeAddresses.set(req.raw, req.ip);
+    transport.accept(socket, req.raw);
+  });
   app.addHook('onClose', async () => transport.shutdown());
 };
