@@ -8,8 +8,9 @@
  * Per update: `t0` is when the server learns of it (raw: the broadcast; ours: the bus event, then
  * one database reload by the shared stream) and the fan-out starts when the first socket write
  * is about to happen. Latency of a delivery = its arrival minus the fan-out start ("fan-out"
- * rows), or minus `t0` ("end to end", ours includes the stream's 50 ms coalescing window and the reload). Messages/s = deliveries over
- * the time from fan-out start to the last arrival of each update.
+ * rows), or minus `t0` ("end to end", ours includes the stream's 50 ms coalescing window and
+ * the reload). Messages/s = deliveries over the time from fan-out start to the last arrival of
+ * each update.
  *
  * `FANOUT_SUBSCRIBERS=1000,5000` (default), `FANOUT_UPDATES=20`, `FANOUT_DEFLATE=0` to skip the
  * permessage-deflate comparison. Traffic stays on 127.0.0.1 and every wait is bounded.
