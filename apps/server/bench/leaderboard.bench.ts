@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { getPlayer, leaderboardPosition, leaderboardTop, type Period, periods, runSync } from '@goated/api';
 import { createDb, type Db, queryRows } from '@goated/db';
+import { prng } from '@goated/db/seed';
 import { createTestDb } from '@goated/db/testing';
 import { sql } from 'drizzle-orm';
 import { createServer } from '../src/app';
@@ -168,18 +169,6 @@ async function timed(count: number, call: (i: number) => Promise<unknown>): Prom
   }
   samples.sort((a, b) => a - b);
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
-}
-
-/** A pseudo-random but repeatable sequence (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function fill(db: Db, count: number): Promise<void> {

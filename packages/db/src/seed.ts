@@ -55,7 +55,7 @@ const NOUNS = [
 ];
 
 /** Small deterministic PRNG (mulberry32): the same seed gives the same demo data. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

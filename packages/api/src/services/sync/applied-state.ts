@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { schema, type Tx } from '@goated/db';
 import { and, eq, max, ne } from 'drizzle-orm';
 import { utcDay } from '../dates';
@@ -53,7 +54,7 @@ export class AppliedState {
     // the event loop (the caller's run lock keeps other runs out meanwhile).
     this.asOfRunId = null;
     for (let i = 0; i < snapshots.length; i++) {
-      if (i > 0 && i % RECORDS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (i > 0 && i % RECORDS_PER_TURN === 0) await nextTurn();
       const snapshot = snapshots[i];
       if (!snapshot) continue;
       if (staleUids.has(snapshot.uid)) this.byUid.delete(snapshot.uid);

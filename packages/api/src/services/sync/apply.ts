@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { queryRows, type Tx } from '@goated/db';
 import { type SQL, sql } from 'drizzle-orm';
 import type { PlayerSnapshot } from './records';
@@ -99,7 +100,7 @@ async function payloadOf(chunk: PlayerSnapshot[]): Promise<string> {
     return [s.uid, s.name, s.wagerToday, s.wagerWeek, s.wagerMonth, s.wagerAllTime, lastIso];
   };
   for (let i = 0; i < chunk.length; i += ROWS_PER_TURN) {
-    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (i > 0) await nextTurn();
     pieces.push(JSON.stringify(chunk.slice(i, i + ROWS_PER_TURN).map(row)).slice(1, -1));
   }
   return `[${pieces.join(',')}]`;

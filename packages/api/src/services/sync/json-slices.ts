@@ -8,6 +8,8 @@
  * whole text, so the result, and the error for malformed JSON, are exactly `JSON.parse`'s.
  */
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
 /** Below this, one `JSON.parse` is a few milliseconds: not worth slicing. */
 const SLICE_ABOVE_CHARS = 1 << 20;
 /** Characters scanned, or array elements parsed, between two turns of the event loop. */
@@ -22,8 +24,6 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface RecordsArray {
   /** Index of its `[` and its `]`. */

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { z } from 'zod';
 import { toDecimal } from './decimal';
 
@@ -135,7 +136,7 @@ export async function* parseRecordsInParts(
     const end = Math.min(start + partSize, input.length);
     const out: ParsedRecords = { snapshots: [], rejected: [] };
     for (let from = start; from < end; from += recordsPerTurn) {
-      if (from > start) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (from > start) await nextTurn();
       parseRange(input, from, Math.min(from + recordsPerTurn, end), fetchedAt, out);
     }
     yield out;
