@@ -296,8 +296,9 @@ export class Connection<TRouter extends AnyTRPCRouter> {
    * A refused context (bad credentials, bad connectionParams). As tRPC's adapter: an `id: null`
    * error — standard clients take it as a refusal and back off — and every call that was
    * waiting for the context gets that error with its own id, as does every call that arrives
-   * until the close. The close (1008) comes after `holdMs`: a client reconnecting without
-   * backoff then makes one attempt per `holdMs`, not hundreds per second.
+   * until the close (subscriptions refused for a reason a retry can mend excepted: see
+   * `Subscription.start`). The close (1008) comes after `holdMs`: a client reconnecting
+   * without backoff then makes one attempt per `holdMs`, not hundreds per second.
    */
   private refuse(error: TRPCError, holdMs: number): ContextResult<inferRouterContext<TRouter>> {
     this.sendError(connectionLevel, error);

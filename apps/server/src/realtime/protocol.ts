@@ -72,6 +72,13 @@ export function parseConnectionParams(encoder: Encoder, payload: string | Buffer
   return parseConnectionParamsFromUnknown(message.data);
 }
 
+/**
+ * Codes a retry can mend — the ones tRPC's own clients treat as retryable (the database was
+ * briefly unreachable while resolving who is calling, a proxy hiccup, an unexpected failure).
+ */
+const retryableCodes = new Set(['BAD_GATEWAY', 'SERVICE_UNAVAILABLE', 'GATEWAY_TIMEOUT', 'INTERNAL_SERVER_ERROR']);
+export const isRetryable = (error: TRPCError) => retryableCodes.has(error.code);
+
 /** As tRPC's adapter: the resumption point of a subscription becomes part of its input. */
 export function inputWithLastEventId(input: unknown, lastEventId: string | undefined): unknown {
   if (lastEventId === undefined) return input;

@@ -2,14 +2,15 @@ import { isSharedSubscription, subscribeDirect } from '@goated/api';
 import { type AnyTRPCRouter, callTRPCProcedure, TRPCError } from '@trpc/server';
 import { isObservable } from '@trpc/server/observable';
 import type { Connection } from './connection';
-import type { RequestId } from './protocol';
+import { isRetryable, type RequestId } from './protocol';
 
 /**
  * One running subscription: an id, how it is fed, and how to stop it. Its frames are tRPC's:
  * `started` once the procedure has returned a stream; `data` per event; `stopped` when the stream
  * completes, when the client stops it, and after the error of a stream that fails once started.
  * A subscription refused before it started (unknown path, bad input, refused context, not a
- * stream) gets its error alone.
+ * stream) gets its error alone — except on a context refused for a reason a retry can mend
+ * (SERVICE_UNAVAILABLE…), where it gets nothing and the client's reconnect sends it again.
  */
 export class Subscription<TRouter extends AnyTRPCRouter> {
   private started = false;
@@ -30,7 +31,11 @@ export class Subscription<TRouter extends AnyTRPCRouter> {
     const context = await this.connection.context();
     if (this.ended) return;
     if (!context.ok) {
-      this.fail(context.error);
+      // A refusal a retry can mend leaves the subscription to the client, which sends it again
+      // after reconnecting (with backoff): it resumes once the cause has passed. Any other
+      // refusal (bad credentials) is final: its error.
+      if (isRetryable(context.error)) this.stop(false);
+      else this.fail(context.error);
       return;
     }
     let source: unknown;
