@@ -56,9 +56,11 @@ export class FrameEncoder {
 
   /** The data frame of one subscription event for one subscriber (the hot path). */
   data(requestId: RequestId, jsonrpc: '2.0' | undefined, value: unknown, immutable: boolean): Frame {
-    if (!immutable || !isFrozenEvent(value)) return this.frame(requestId, jsonrpc, this.serialize(value));
-    let encoded = this.cache.get(value);
+    if (!immutable) return this.frame(requestId, jsonrpc, this.serialize(value));
+    // A hit needs no check: only frozen events are stored, and frozen is for good.
+    let encoded = typeof value === 'object' && value !== null ? this.cache.get(value) : undefined;
     if (!encoded) {
+      if (!isFrozenEvent(value)) return this.frame(requestId, jsonrpc, this.serialize(value));
       encoded = { ...this.serialize(value), frames: new Map() };
       this.cache.set(value, encoded);
     }
