@@ -202,6 +202,36 @@ describe('realtime transport', () => {
     }
   });
 
+  it('refuses a batch over the batch size call by call and keeps the connection (at the default limits)', async () => {
+    const server = await serve({
+      router: testRouter,
+      createContext: () => ({}),
+      limits: { messagesPerSecond: 50, messageBurst: 100, maxBatchSize: 100 },
+    });
+    const raw = openRawSocket(server.wsUrl);
+    try {
+      await raw.opened;
+      const hello = (id: number) => ({
+        id,
+        method: 'query',
+        params: { path: 'hello', input: { json: { name: 'x' } } },
+      });
+      raw.send(Array.from({ length: 101 }, (_, i) => hello(i + 1)));
+      await waitFor(() => raw.frames.length === 101, 'an answer per call');
+      expect(raw.frames[100]).toMatchObject({
+        id: 101,
+        error: { json: { message: 'Batch call exceeds maximum size', data: { code: 'BAD_REQUEST' } } },
+      });
+      // Nothing ran, so the rate budget is intact: a batch of 60 still runs.
+      raw.send(Array.from({ length: 60 }, (_, i) => hello(200 + i)));
+      await waitFor(() => raw.frames.length === 161, 'the next batch');
+      expect(raw.frames[160]).toMatchObject({ id: 259, result: { type: 'data' } });
+      expect(raw.socket.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      raw.socket.terminate();
+    }
+  });
+
   it('closes a consumer that stops reading, with a reason, while a neighbour keeps receiving', async () => {
     const server = await serve({
       router: testRouter,

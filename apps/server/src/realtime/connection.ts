@@ -175,8 +175,9 @@ export class Connection<TRouter extends AnyTRPCRouter> {
       return;
     }
     const { router, limits } = this.transport.options;
-    const calls = parseCalls(decoded, router._def._config.transformer, limits.maxBatchSize);
-    if (calls.length > 1 && this.overBudget(calls.length - 1)) return;
+    const { calls, runs } = parseCalls(decoded, router._def._config.transformer, limits.maxBatchSize);
+    // The message paid for one call; a batch pays for the rest (a refused one runs nothing).
+    if (runs > 1 && this.overBudget(runs - 1)) return;
     calls.forEach((call, index) => {
       if (call.ok) this.handle(call.message, index);
       else this.sendError(call.to, call.error);

@@ -33,13 +33,18 @@ export type ParsedCall =
   | { ok: false; to: ErrorTarget; error: TRPCError };
 
 /**
- * The calls of one decoded message. A batch over `maxBatchSize` is refused as tRPC refuses it:
- * every call that has an id gets BAD_REQUEST (or one `id: null` error if none has), none runs.
+ * The calls of one decoded message (`runs`: how many will run, for the rate budget). A batch
+ * over `maxBatchSize` is refused as tRPC refuses it: every call that has an id gets
+ * BAD_REQUEST (or one `id: null` error if none has), none runs.
  * Otherwise each call is taken as if it had been sent alone: a malformed one gets the
  * `id: null` PARSE_ERROR a malformed message gets, and the others are served (tRPC's adapter
  * refuses the whole batch instead, leaving the good calls unanswered: see docs/SCALING.md).
  */
-export function parseCalls(decoded: unknown, transformer: Transformer, maxBatchSize: number): ParsedCall[] {
+export function parseCalls(
+  decoded: unknown,
+  transformer: Transformer,
+  maxBatchSize: number,
+): { calls: ParsedCall[]; runs: number } {
   const items = Array.isArray(decoded) ? decoded : [decoded];
   if (Array.isArray(decoded) && items.length > maxBatchSize) {
     const error = new TRPCError({ code: 'BAD_REQUEST', message: 'Batch call exceeds maximum size' });
@@ -49,15 +54,16 @@ export function parseCalls(decoded: unknown, transformer: Transformer, maxBatchS
         refused.push({ ok: false, to: { id: raw.id, jsonrpc: raw.jsonrpc === '2.0' ? '2.0' : undefined }, error });
       }
     }
-    return refused.length > 0 ? refused : [{ ok: false, to: connectionLevel, error }];
+    return { calls: refused.length > 0 ? refused : [{ ok: false, to: connectionLevel, error }], runs: 0 };
   }
-  return items.map((raw): ParsedCall => {
+  const calls = items.map((raw): ParsedCall => {
     try {
       return { ok: true, message: parseTRPCMessage(raw, transformer) };
     } catch (cause) {
       return { ok: false, to: connectionLevel, error: new TRPCError({ code: 'PARSE_ERROR', cause }) };
     }
   });
+  return { calls, runs: calls.length };
 }
 
 /** The `connectionParams` message a `?connectionParams=1` connection opens with. */
