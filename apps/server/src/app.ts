@@ -35,7 +35,6 @@ import { observabilityPlugin } from './plugins/observability';
 import { trpcPlugin } from './plugins/trpc';
 import { webPlugin } from './plugins/web';
 import { RealtimeCounters } from './realtime/stats';
-import { sendGoingAway } from './realtime/transport';
 
 export interface Server {
   app: FastifyInstance;
@@ -270,9 +269,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         ? { threshold: 1024, serverNoContextTakeover: true, clientNoContextTakeover: true }
         : false,
     },
-    // Deploys and restarts: clients are told to reconnect, then closed with 1001.
+    // Deploys and restarts: the realtime transport tells its clients to reconnect and closes
+    // them with 1001 (its own preClose, in the tRPC plugin); here the server only stops.
     preClose(done) {
-      sendGoingAway(this.websocketServer);
       this.websocketServer.close();
       done();
     },
@@ -290,6 +289,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         maxMessageBytes: realtime.maxMessageBytes,
         messagesPerSecond: realtime.messagesPerSecond,
         messageBurst: realtime.messageBurst,
+        maxBatchSize: realtime.maxBatchSize,
         maxSubscriptions: realtime.maxSubscriptions,
         maxBufferedBytes: realtime.maxBufferedBytes,
       },

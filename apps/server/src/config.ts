@@ -144,6 +144,7 @@ const envSchema = z.object({
   WS_MAX_MESSAGE_BYTES: positiveInt(1024, 16 * 1024 * 1024).default(64 * 1024),
   WS_MAX_MESSAGES_PER_SECOND: positiveInt(1, 100_000).default(50),
   WS_MESSAGE_BURST: positiveInt(1, 100_000).default(100),
+  WS_MAX_BATCH_SIZE: positiveInt(1, 10_000).default(100),
   WS_MAX_SUBSCRIPTIONS: positiveInt(1, 10_000).default(50),
   WS_MAX_BUFFERED_BYTES: positiveInt(16 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
   WS_COMPRESSION: bool.default(false),
@@ -192,6 +193,8 @@ export interface Config {
     maxMessageBytes: number;
     messagesPerSecond: number;
     messageBurst: number;
+    /** Most calls in one batched message (more → each refused with BAD_REQUEST). */
+    maxBatchSize: number;
     maxSubscriptions: number;
     maxBufferedBytes: number;
     /** permessage-deflate (off by default: see docs/SCALING.md for the measurement). */
@@ -279,6 +282,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
       messagesPerSecond: e.WS_MAX_MESSAGES_PER_SECOND,
       messageBurst: e.WS_MESSAGE_BURST,
+      maxBatchSize: e.WS_MAX_BATCH_SIZE,
       maxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       compression: e.WS_COMPRESSION,

@@ -14,6 +14,8 @@ export interface TcpProxy {
   refuse(on: boolean): void;
   /** Every open connection is cut (RST both ways), as when a network path drops. */
   sever(): void;
+  /** New connections go to `target` from now on (as a load balancer moving to another instance). */
+  retarget(target: URL): void;
   close(): Promise<void>;
 }
 
@@ -22,12 +24,13 @@ export async function startTcpProxy(target: URL): Promise<TcpProxy> {
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   const silenced: net.Socket[] = [];
   let refusing = false;
+  let current = target;
   const server = net.createServer((client) => {
     if (refusing) {
       client.resetAndDestroy();
       return;
     }
-    const upstream = net.connect(Number(target.port), target.hostname);
+    const upstream = net.connect(Number(current.port), current.hostname);
     const pair = { client, upstream };
     pairs.add(pair);
     proxy.connections++;
@@ -62,6 +65,9 @@ export async function startTcpProxy(target: URL): Promise<TcpProxy> {
     },
     refuse(on) {
       refusing = on;
+    },
+    retarget(next) {
+      current = next;
     },
     sever() {
       for (const { client, upstream } of pairs) {

@@ -1,13 +1,9 @@
 import websocket from '@fastify/websocket';
 import type { AnyTRPCRouter } from '@trpc/server';
 import Fastify from 'fastify';
+import type { KeepAliveOptions } from '../src/realtime/limits';
 import { RealtimeCounters } from '../src/realtime/stats';
-import {
-  type KeepAliveOptions,
-  RealtimeTransport,
-  sendGoingAway,
-  type TransportOptions,
-} from '../src/realtime/transport';
+import { RealtimeTransport, type TransportOptions } from '../src/realtime/transport';
 
 export interface TransportServer<TRouter extends AnyTRPCRouter> {
   url: string;
@@ -21,6 +17,7 @@ export const testLimits = {
   maxMessageBytes: 64 * 1024,
   messagesPerSecond: 1000,
   messageBurst: 1000,
+  maxBatchSize: 100,
   maxSubscriptions: 50,
   maxBufferedBytes: 1024 * 1024,
 };
@@ -30,6 +27,8 @@ export interface TransportServerOptions<TRouter extends AnyTRPCRouter> {
   createContext: TransportOptions<TRouter>['createContext'];
   limits?: Partial<typeof testLimits>;
   keepAlive?: KeepAliveOptions;
+  refusedHoldMs?: number;
+  encoder?: TransportOptions<TRouter>['encoder'];
 }
 
 /**
@@ -44,7 +43,6 @@ export async function startTransportServer<TRouter extends AnyTRPCRouter>(
   await app.register(websocket, {
     options: { maxPayload: limits.maxMessageBytes, perMessageDeflate: false },
     preClose(done) {
-      sendGoingAway(this.websocketServer);
       this.websocketServer.close();
       done();
     },
@@ -57,9 +55,11 @@ export async function startTransportServer<TRouter extends AnyTRPCRouter>(
     keepAlive: options.keepAlive ?? { pingMs: 30_000, pongWaitMs: 10_000 },
     stats,
     log: app.log,
+    refusedHoldMs: options.refusedHoldMs,
+    encoder: options.encoder,
   });
   app.get('/trpc', { websocket: true }, (socket, req) => transport.accept(socket, req.raw));
-  app.addHook('onClose', async () => transport.shutdown());
+  app.addHook('preClose', async () => transport.shutdown());
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url, wsUrl: `${url.replace(/^http/, 'ws')}/trpc`, transport, stats, close: () => app.close() };
 }

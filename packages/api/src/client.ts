@@ -37,7 +37,7 @@ export interface Client {
 /**
  * A typed client for scripts and services on Node: queries and mutations over batched HTTP,
  * subscriptions over a WebSocket that opens only when first needed and reconnects by itself
- * with backoff and jitter — also when the server refuses the connection — resubscribing
+ * with backoff and jitter — also while the server cannot reach its database — resubscribing
  * tracked streams with their last event id. With `transport: 'sse'`, subscriptions use
  * Server-Sent Events instead (the EventSource resumes with `Last-Event-ID`).
  */

@@ -63,6 +63,24 @@ describe('shared stream', () => {
     expect(c.idle()).toBe(1);
   });
 
+  it('freezes an event through and through: a later write throws instead of going unseen', async () => {
+    const stream = new SharedStream<{ rows: { n: number }[]; at: Date }>({
+      load: async () => ({ rows: [{ n: 1 }], at: new Date(0) }),
+      watch: () => () => {},
+    });
+    const s = collect<TrackedEnvelope<{ rows: { n: number }[]; at: Date }>>();
+    const detach = stream.subscribe()[subscribeDirect](s.sink);
+    await flush();
+    const event = s.values[0]?.[1];
+    expect(Object.isFrozen(event?.rows)).toBe(true);
+    expect(Object.isFrozen(event?.rows[0])).toBe(true);
+    expect(() => {
+      if (event?.rows[0]) event.rows[0].n = 2;
+    }).toThrow(TypeError);
+    expect(event?.at).toBeInstanceOf(Date);
+    detach();
+  });
+
   it('coalesces a burst of changes into one reload after the running one, and skips non-changes', async () => {
     const c = counterStream();
     const s = collect<TrackedEnvelope<{ value: number }>>();

@@ -13,8 +13,9 @@ import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { KeepAliveOptions, TransportLimits } from '../realtime/limits';
 import type { RealtimeCounters } from '../realtime/stats';
-import { type KeepAliveOptions, RealtimeTransport, type TransportLimits } from '../realtime/transport';
+import { RealtimeTransport } from '../realtime/transport';
 
 /** Collects the Set-Cookie values a procedure asks for; `responseMeta` writes them out. */
 class ResponseCookies implements CookieSink {
@@ -184,5 +185,6 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
     upgradeAddresses.set(req.raw, req.ip);
     transport.accept(socket, req.raw);
   });
-  app.addHook('onClose', async () => transport.shutdown());
+  // Deploys and restarts: every client gets the reconnect notice, then a 1001 close.
+  app.addHook('preClose', async () => transport.shutdown());
 };

@@ -132,8 +132,10 @@ export class SharedStream<T> {
         if (!this.unwatch) return; // everyone left while loading
         const prev = this.current;
         if (!prev || (this.options.changed?.(prev[1], value) ?? true)) {
-          // Frozen: the transport may cache its encoding by identity.
-          Object.freeze(value);
+          // Frozen through and through: an event never changes once published, so a transport
+          // may encode it once for every subscriber (a later write throws instead of going
+          // unseen behind a cached encoding).
+          deepFreeze(value);
           const envelope = tracked(String(++this.version), value);
           Object.freeze(envelope);
           this.current = envelope;
@@ -201,6 +203,18 @@ export class SharedStream<T> {
       signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/**
+ * Freezes `value` and every array and plain object inside it. (Dates, Maps and class instances
+ * keep their own state; the streams' values are plain data.)
+ */
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return;
+  Object.freeze(value);
+  for (const item of Object.values(value)) deepFreeze(item);
 }
 
 /** One subscriber's failure (e.g. its transport could not encode) must not stop the others. */
