@@ -4,7 +4,7 @@
  *   pnpm example:top10                      # against http://127.0.0.1:5000
  *   API_URL=https://vip.example.com API_TOKEN=… pnpm example:top10
  */
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 
 const url = process.env.API_URL ?? 'http://127.0.0.1:5000';
 const { api, close } = createClient({ url, token: process.env.API_TOKEN });
