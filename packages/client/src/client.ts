@@ -11,7 +11,7 @@ import {
 } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
 import superjson from 'superjson';
-import { ServerUnreachableError, unreachableReason } from './errors';
+import { unreachableError, unreachableReason } from './errors';
 import { reconnectDelay } from './reconnect';
 import type { AppRouter } from './router';
 import { EventSourceImpl, missingTransport, WebSocketImpl } from './transports';
@@ -58,7 +58,7 @@ function unreachableLink(url: string): TRPCLink<AppRouter> {
           complete: () => observer.complete(),
           error: (err) => {
             const reason = unreachableReason(err);
-            observer.error(reason ? new ServerUnreachableError(url, reason, err) : err);
+            observer.error(reason ? unreachableError(url, reason, err) : err);
           },
         }),
       );

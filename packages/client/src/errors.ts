@@ -37,16 +37,37 @@ export function unreachableReason(err: unknown): string | null {
   return null;
 }
 
+/** Why a call never got an answer: the address tried and the network's reason. */
+export interface Unreachable {
+  url: string;
+  reason: string;
+  message: string;
+}
+
+// TRPCClientError resets its prototype in its constructor, so a subclass would not survive
+// `instanceof`: the errors this client raises for an unreachable server are remembered here.
+const unreachableErrors = new WeakMap<Error, Unreachable>();
+
 /** Raised instead of fetch's bare "fetch failed": names the address that was tried. */
-export class ServerUnreachableError extends TRPCClientError<never> {
-  constructor(
-    readonly url: string,
-    readonly reason: string,
-    cause: Error,
-  ) {
-    super(`Could not reach the server at ${url} (${reason})`, { cause });
-    this.name = 'ServerUnreachableError';
+export function unreachableError(url: string, reason: string, cause: Error): TRPCClientError<never> {
+  const message = `Could not reach the server at ${url} (${reason})`;
+  const err = new TRPCClientError<never>(message, { cause });
+  err.name = 'ServerUnreachableError';
+  unreachableErrors.set(err, { url, reason, message });
+  return err;
+}
+
+/**
+ * Whether (and why) a failed call never reached the server: the address tried and the reason,
+ * or null when the server answered (or the failure is something else).
+ */
+export function serverUnreachable(err: unknown): Unreachable | null {
+  for (let cause = err, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    const found = unreachableErrors.get(cause);
+    if (found) return found;
+    cause = cause.cause;
   }
+  return null;
 }
 
 /** The tRPC error code of a failed call (`NOT_FOUND`, `UNAUTHORIZED`, …) when the server answered one. */

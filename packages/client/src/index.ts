@@ -1,4 +1,4 @@
 export { type Client, type ClientOptions, createClient } from './client';
-export { errorCode, ServerUnreachableError, unreachableReason } from './errors';
+export { errorCode, serverUnreachable, type Unreachable } from './errors';
 export type { AppRouter, RouterInputs, RouterOutputs } from './router';
 export { clientVersion } from './version';
