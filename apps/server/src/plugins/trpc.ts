@@ -15,6 +15,7 @@ import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { RealtimeCounters } from '../realtime/stats';
 import { type KeepAliveOptions, RealtimeTransport, type TransportLimits } from '../realtime/transport';
+import { restPlugin } from './rest';
 
 /** Collects the Set-Cookie values a procedure asks for; `responseMeta` writes them out. */
 class ResponseCookies implements CookieSink {
@@ -142,6 +143,12 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
     },
   };
   await app.register(fastifyTRPCPlugin, options);
+  // The REST API (/api/v1) calls the same procedures through the same context and error hooks.
+  await app.register(restPlugin, {
+    deps,
+    createContext: options.trpcOptions.createContext,
+    onError: options.trpcOptions.onError,
+  });
 
   // Counts the SSE streams (the fallback transport) for `admin.stats`, and keeps them to cut on
   // shutdown.
