@@ -21,7 +21,7 @@ export interface ClientOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:5000`. */
   url: string;
   /** An API key or session token, sent as a bearer token (and as a WebSocket connection param). */
-  token?: string | undefined;
+  token?: string | null | undefined;
   /**
    * How subscriptions travel: one WebSocket (default), or Server-Sent Events for networks
    * that block WebSockets. Same events, same authentication.

@@ -137,11 +137,16 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { d
   });
 
   await app.register(async (v1) => {
+    // The adapter rewrites the request's URL to the path below /api/v1: remember the real one.
+    const requestPaths = new WeakMap<FastifyRequest, string>();
+    v1.addHook('onRequest', async (req) => {
+      requestPaths.set(req, req.url.split('?')[0] ?? req.url);
+    });
     // Every answer of the REST routes that is an error leaves as problem details.
     v1.addHook('onSend', async (req, reply, payload) => {
       if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
       reply.type(problemContentType);
-      return JSON.stringify(toProblem(reply.statusCode, payload, req.originalUrl.split('?')[0] ?? req.originalUrl));
+      return JSON.stringify(toProblem(reply.statusCode, payload, requestPaths.get(req) ?? REST_BASE_PATH));
     });
     const options: CreateOpenApiFastifyPluginOptions<AppRouter> = {
       basePath: REST_BASE_PATH,
