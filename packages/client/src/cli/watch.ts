@@ -10,6 +10,7 @@ type Tracked<T> = { id: string; data: T };
 export const logTypes = ['info', 'warning', 'error'] as const;
 
 interface Handlers<T> {
+  onStarted: () => void;
   onData: (event: T) => void;
   onError: (err: unknown) => void;
 }
@@ -21,6 +22,7 @@ interface Handlers<T> {
  */
 async function follow<T>(
   ctx: CommandContext,
+  what: string,
   subscribe: (handlers: Handlers<T>) => { unsubscribe(): void },
   render: (event: T) => void,
 ): Promise<void> {
@@ -35,6 +37,8 @@ async function follow<T>(
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     const subscription = subscribe({
+      // On stderr, so stdout stays the data alone (--json pipes).
+      onStarted: () => process.stderr.write(`Watching ${what} at ${ctx.settings.url} (Ctrl-C to stop)\n`),
       onData: render,
       onError: (err) => {
         process.off('SIGINT', stop);
@@ -53,6 +57,7 @@ function emit(ctx: CommandContext, text: () => string, data: unknown) {
 export function watchLeaderboard(ctx: CommandContext, period: Period, limit: number) {
   return follow<Tracked<RouterOutputs['leaderboard']['top']>>(
     ctx,
+    `the ${period} leaderboard`,
     (handlers) => ctx.api.leaderboard.onUpdate.subscribe({ period, limit }, handlers),
     ({ data }) =>
       emit(ctx, () => `${time(data.generatedAt)} — top ${limit} (${period})\n${leaderboardText(data)}`, data),
@@ -63,6 +68,7 @@ export async function watchRace(ctx: CommandContext, raceId: number, limit: numb
   const race = await ctx.api.races.get.query({ raceId });
   return follow<Tracked<RouterOutputs['races']['standings']>>(
     ctx,
+    `race ${raceId}`,
     (handlers) => ctx.api.races.onUpdate.subscribe({ raceId, limit }, handlers),
     ({ data }) =>
       emit(ctx, () => `${time(data.generatedAt)}\n${standingsText({ ...race, status: data.status }, data)}`, data),
@@ -77,6 +83,7 @@ function logLine(entry: LogEntry): string {
 export function watchLogs(ctx: CommandContext, type: (typeof logTypes)[number] | undefined) {
   return follow<Tracked<LogEntry>>(
     ctx,
+    type ? `the ${type} log entries` : 'the transformation log',
     (handlers) => ctx.api.logs.onLog.subscribe(type ? { type } : {}, handlers),
     ({ data }) => {
       process.stdout.write(ctx.settings.json ? `${JSON.stringify(data)}\n` : `${logLine(data)}\n`);
