@@ -71,7 +71,7 @@ describe.each(testBackends())('REST API (%s)', (kind) => {
     if (!isJson(parsed)) throw new Error('the OpenAPI document is not an object');
     document = parsed;
     check = bodyValidator(document);
-  });
+  }, 120_000);
   afterAll(async () => {
     await ts?.close();
   });

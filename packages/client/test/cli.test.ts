@@ -40,7 +40,7 @@ describe.each(testBackends())('the goated command (%s)', (kind) => {
         prizes: ['10.00'],
       })
     ).id;
-  });
+  }, 120_000);
   afterAll(async () => {
     await admin?.close();
     await ts?.close();

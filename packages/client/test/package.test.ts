@@ -1,7 +1,7 @@
 /**
  * @goated/client as a developer outside the monorepo gets it: packed, installed with npm into a
  * fresh folder outside the workspace (its dependencies from the registry), type-checked by tsc
- * under NodeNext and Bundler with skipLibCheck off — a deliberate mistake fails, correct use
+ * under NodeNext, Node16 and Bundler with skipLibCheck off — a deliberate mistake fails, correct use
  * passes — and run against a live server: a query, then a subscription that receives a push.
  * The packed `goated` bin runs too. One file: packing and installing happen once.
  */
@@ -70,12 +70,12 @@ const { api } = createClient({ url: 'http://127.0.0.1:5000' });
 await api.leaderboard.top.query({ period: 'year' });
 `;
 
-function tsconfig(resolution: 'NodeNext' | 'Bundler', file: string, emit: boolean) {
+function tsconfig(resolution: 'NodeNext' | 'Node16' | 'Bundler', file: string, emit: boolean) {
   return JSON.stringify({
     compilerOptions: {
       strict: true,
       target: 'ES2022',
-      module: resolution === 'NodeNext' ? 'NodeNext' : 'ESNext',
+      module: resolution === 'Bundler' ? 'ESNext' : resolution,
       moduleResolution: resolution,
       skipLibCheck: false,
       types: ['node'],
@@ -114,6 +114,7 @@ describe('@goated/client installed from its tarball outside the workspace', () =
       writeFile(path.join(project, 'app.ts'), app),
       writeFile(path.join(project, 'mistake.ts'), mistake),
       writeFile(path.join(project, 'tsconfig.nodenext.json'), tsconfig('NodeNext', 'app.ts', true)),
+      writeFile(path.join(project, 'tsconfig.node16.json'), tsconfig('Node16', 'app.ts', false)),
       writeFile(path.join(project, 'tsconfig.bundler.json'), tsconfig('Bundler', 'app.ts', false)),
       writeFile(path.join(project, 'tsconfig.mistake-nodenext.json'), tsconfig('NodeNext', 'mistake.ts', false)),
       writeFile(path.join(project, 'tsconfig.mistake-bundler.json'), tsconfig('Bundler', 'mistake.ts', false)),
@@ -152,12 +153,14 @@ describe('@goated/client installed from its tarball outside the workspace', () =
     expect(await readdir(path.join(project(), 'node_modules/@goated'))).toEqual(['client']);
   });
 
-  it('type-checks correct use under NodeNext and Bundler with skipLibCheck off', async () => {
-    const [nodeNext, bundler] = await Promise.all([
+  it('type-checks correct use under NodeNext, Node16 and Bundler with skipLibCheck off', async () => {
+    const [nodeNext, node16, bundler] = await Promise.all([
       run(process.execPath, [tsc, '-p', 'tsconfig.nodenext.json'], project()),
+      run(process.execPath, [tsc, '-p', 'tsconfig.node16.json'], project()),
       run(process.execPath, [tsc, '-p', 'tsconfig.bundler.json'], project()),
     ]);
     expect(nodeNext, nodeNext.output).toMatchObject({ code: 0 });
+    expect(node16, node16.output).toMatchObject({ code: 0 });
     expect(bundler, bundler.output).toMatchObject({ code: 0 });
   }, 120_000);
 
