@@ -4,6 +4,9 @@
  * for the document itself, a JSON Schema validator for the bodies), plus credentials, rate
  * limits, errors as problem details, and /api paths that are not the API.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { createClient } from '@goated/client';
 import { testBackends } from '@goated/db/testing';
@@ -43,9 +46,13 @@ describe.each(testBackends())('REST API (%s)', (kind) => {
   let check: ReturnType<typeof bodyValidator>;
   const keys = { ingest: '', read: '' };
   let raceId = 0;
+  let webDist = '';
 
   beforeAll(async () => {
-    ts = await startTestServer(kind);
+    // A dashboard build, so its fallback page (index.html for unknown paths) is live too.
+    webDist = await mkdtemp(path.join(tmpdir(), 'rest-web-'));
+    await writeFile(path.join(webDist, 'index.html'), '<!doctype html><title>dashboard</title>');
+    ts = await startTestServer(kind, { WEB_DIST: webDist });
     const { api, close } = createClient({ url: ts.url });
     const { token } = await api.auth.signIn.mutate({ ...TEST_ADMIN, mode: 'token' });
     await close();
@@ -74,6 +81,7 @@ describe.each(testBackends())('REST API (%s)', (kind) => {
   }, 120_000);
   afterAll(async () => {
     await ts?.close();
+    if (webDist) await rm(webDist, { recursive: true, force: true });
   });
 
   it('publishes an OpenAPI 3.1 document that a maintained validator accepts', async () => {
@@ -181,6 +189,8 @@ describe.each(testBackends())('REST API (%s)', (kind) => {
   });
 
   it('answers JSON 404 for /api paths that are not the API, never the dashboard page', async () => {
+    const page = await curl('GET', `${ts.url}/races/some-page`);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
     for (const path of ['/api', '/api/nope', '/api/v2/leaderboard/month', '/api/v1/nope', '/api/v1/races/1/nope']) {
       const res = await curl('GET', `${ts.url}${path}`);
       expectProblem(res, '', '', 404, 'NOT_FOUND');
