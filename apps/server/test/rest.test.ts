@@ -186,6 +186,11 @@ describe.each(testBackends())('REST API (%s)', (kind) => {
     });
     const nobody = await curl('GET', `${ts.url}/api/v1/players/no-such-uid`);
     expectProblem(nobody, '/players/{uid}', 'get', 404, 'NOT_FOUND');
+    for (const url of ['/leaderboard/month?search=a%00b', '/players/a%00b']) {
+      const nul = await curl('GET', `${ts.url}/api/v1${url}`);
+      expect(nul.status, url).toBe(400);
+      expect(nul.json()).toMatchObject({ code: 'BAD_REQUEST', detail: expect.stringContaining('NUL') });
+    }
   });
 
   it('answers JSON 404 for /api paths that are not the API, never the dashboard page', async () => {

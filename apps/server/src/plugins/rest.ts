@@ -40,6 +40,17 @@ interface ProblemDetails {
   retryAfterSeconds?: number;
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+function isIssue(value: unknown): value is { path: (string | number)[]; message: string } {
+  return (
+    isRecord(value) &&
+    typeof value.message === 'string' &&
+    Array.isArray(value.path) &&
+    value.path.every((part) => typeof part === 'string' || typeof part === 'number')
+  );
+}
+
 function problem(status: number, code: string, detail: string, instance: string): ProblemDetails {
   return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail, instance, code };
 }
@@ -60,14 +71,11 @@ function toProblem(status: number, payload: string, instance: string): ProblemDe
   } catch {
     body = null;
   }
-  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  const data = typeof record.data === 'object' && record.data !== null ? (record.data as Record<string, unknown>) : {};
+  const record = isRecord(body) ? body : {};
+  const data = isRecord(record.data) ? record.data : {};
   const code = typeof record.code === 'string' ? record.code : 'INTERNAL_SERVER_ERROR';
   const issues = Array.isArray(data.zodIssues)
-    ? (data.zodIssues as { path: (string | number)[]; message: string }[]).map(({ path, message }) => ({
-        path,
-        message,
-      }))
+    ? data.zodIssues.filter(isIssue).map(({ path, message }) => ({ path, message }))
     : undefined;
   const detail =
     status >= 500 && code === 'INTERNAL_SERVER_ERROR'
@@ -139,12 +147,21 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { d
   await app.register(async (v1) => {
     // The adapter rewrites the request's URL to the path below /api/v1: remember the real one.
     const requestPaths = new WeakMap<FastifyRequest, string>();
-    v1.addHook('onRequest', async (req) => {
-      requestPaths.set(req, req.url.split('?')[0] ?? req.url);
+    v1.addHook('onRequest', async (req, reply) => {
+      const path = req.url.split('?')[0] ?? req.url;
+      requestPaths.set(req, path);
+      // A NUL character in a path or query value is a bad request, not a database error.
+      if (/%00/.test(req.url)) {
+        return sendProblem(reply, {
+          ...problem(400, 'BAD_REQUEST', 'Text must not contain NUL characters (%00)', path),
+          issues: [{ path: [], message: 'must not contain NUL characters' }],
+        });
+      }
     });
     // Every answer of the REST routes that is an error leaves as problem details.
     v1.addHook('onSend', async (req, reply, payload) => {
       if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
+      if (String(reply.getHeader('content-type')).startsWith(problemContentType)) return payload;
       reply.type(problemContentType);
       return JSON.stringify(toProblem(reply.statusCode, payload, requestPaths.get(req) ?? REST_BASE_PATH));
     });
