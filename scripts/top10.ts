@@ -1,12 +1,12 @@
 /**
  * Prints the top 10 of this month's leaderboard through the typed client.
  *
- *   pnpm example:top10                      # against http://127.0.0.1:5000
+ *   pnpm example:top10                      # the local server: http://127.0.0.1:$PORT (default 5000)
  *   API_URL=https://vip.example.com API_TOKEN=… pnpm example:top10
  */
-import { createClient } from '@goated/api/client';
+import { createClient, serverUnreachable } from '@goated/client';
 
-const url = process.env.API_URL ?? 'http://127.0.0.1:5000';
+const url = process.env.API_URL || `http://127.0.0.1:${process.env.PORT || 5000}`;
 const { api, close } = createClient({ url, token: process.env.API_TOKEN });
 
 try {
@@ -17,7 +17,12 @@ try {
   }
   if (page.entries.length === 0) console.log('(nobody has wagered this month yet)');
 } catch (err) {
-  console.error(`Could not reach ${url}: ${err instanceof Error ? err.message : String(err)}`);
+  const unreachable = serverUnreachable(err);
+  console.error(
+    unreachable
+      ? `${unreachable.message}.\nStart it (pnpm start), or say where it runs: API_URL=http://host:port pnpm example:top10 (or PORT=… for a local one).`
+      : `The server at ${url} answered with an error: ${err instanceof Error ? err.message : String(err)}`,
+  );
   process.exitCode = 1;
 } finally {
   await close();

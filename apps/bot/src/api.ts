@@ -2,8 +2,7 @@
  * The server procedures the bot uses, typed from the router itself: `createClient(...).api`
  * satisfies these, and unit tests stub the command procedures through the same types.
  */
-import type { RouterInputs, RouterOutputs } from '@goated/api';
-import type { Client } from '@goated/api/client';
+import type { Client, RouterInputs, RouterOutputs } from '@goated/client';
 
 type Procedure<P extends keyof RouterInputs> = keyof RouterInputs[P] & keyof RouterOutputs[P];
 type CallOptions = { signal?: AbortSignal };

@@ -3,8 +3,9 @@
  * test/format.test.ts). Replies are plain text: player names are shown verbatim, so there
  * is nothing to escape and no parse mode to get wrong.
  */
-import type { Period, RouterOutputs } from '@goated/api';
+import type { RouterInputs, RouterOutputs } from '@goated/client';
 
+export type Period = RouterInputs['leaderboard']['top']['period'];
 export type LeaderboardPage = RouterOutputs['leaderboard']['top'];
 export type Race = RouterOutputs['races']['list']['races'][number];
 export type RaceStandings = RouterOutputs['races']['standings'];

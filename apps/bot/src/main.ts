@@ -1,6 +1,6 @@
 /** Process entry point: configuration, the typed API client, the bot, and a clean shutdown. */
 
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 import { longPoll, TelegramApiError, type Update } from 'node-telegram-bot-api/node';
 import { apiErrorCode } from './api';
 import { createBot } from './bot';

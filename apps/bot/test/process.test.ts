@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, TEST_ADMIN, type TestServer } from '../../server/test/harness';
 import { type FakeTelegram, startFakeTelegram, TOKEN } from './fake-telegram';

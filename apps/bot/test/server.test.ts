@@ -4,7 +4,7 @@
  * key; the test itself reaches into the database to arrange what the dashboard and the sync
  * would (players, races, an expired code).
  */
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { eq } from 'drizzle-orm';

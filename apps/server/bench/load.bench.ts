@@ -18,7 +18,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 import { createDb, type DbHandle } from '@goated/db';
 import { createTestDb } from '@goated/db/testing';
 import { createServer } from '../src/app';

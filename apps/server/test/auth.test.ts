@@ -1,4 +1,4 @@
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 import { testBackends } from '@goated/db/testing';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

@@ -3,7 +3,7 @@
  * connection to it.
  */
 
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 import { createTestDatabaseUrl, testBackends } from '@goated/db/testing';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@
  * Data freshness: when the upstream keeps failing, clients still get the last good data, and
  * `health.status` (what the dashboard and the bot read) marks it stale with its age.
  */
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { sql } from 'drizzle-orm';

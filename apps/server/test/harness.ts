@@ -1,4 +1,4 @@
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 import type { DbHandle, DbKind } from '@goated/db';
 import { createTestDb } from '@goated/db/testing';
 import { createServer, type Server, type ServerOverrides } from '../src/app';

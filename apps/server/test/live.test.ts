@@ -1,6 +1,6 @@
 import type { RouterOutputs } from '@goated/api';
 import { runSync } from '@goated/api';
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

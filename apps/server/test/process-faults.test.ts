@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 import { createDb, type DbHandle, queryRows, schema } from '@goated/db';
 import { createTestDatabaseUrl, testBackends } from '@goated/db/testing';
 import { asc, desc, sql } from 'drizzle-orm';

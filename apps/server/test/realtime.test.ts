@@ -3,7 +3,7 @@
  * resumption, the SSE fallback, limits, shutdown and statistics.
  */
 import { appRouter, createCallerFactory, createContext, type RouterOutputs, runSync } from '@goated/api';
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 import { createTestDb, testBackends } from '@goated/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './harness';

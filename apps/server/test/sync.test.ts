@@ -14,7 +14,7 @@ import {
   type SessionUser,
   SyncService,
 } from '@goated/api';
-import { type Client, createClient } from '@goated/api/client';
+import { type Client, createClient } from '@goated/client';
 import type { DbHandle } from '@goated/db';
 import { createTestDb, testBackends } from '@goated/db/testing';
 import { createTRPCClient, createWSClient, TRPCClientError, wsLink } from '@trpc/client';

@@ -3,7 +3,7 @@
  * replayable event log, a firehose for slow consumers, a shared stream for fan-out. No database.
  */
 import { appRouter, SharedStream } from '@goated/api';
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import { type AnyTRPCRouter, initTRPC, TRPCError, tracked } from '@trpc/server';
 import superjson from 'superjson';

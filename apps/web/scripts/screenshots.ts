@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient } from '@goated/api/client';
+import { createClient } from '@goated/client';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/support/browser';
 import { buildDashboard } from '../test/support/build';

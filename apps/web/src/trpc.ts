@@ -1,7 +1,7 @@
 // Types only: the router's runtime code (database, server) never enters the browser bundle.
-// The one runtime import from @goated/api is its dependency-free reconnect delay.
+// The one runtime import from @goated/api is the client package's dependency-free reconnect delay.
 import type { AppRouter, Period, RouterInputs, RouterOutputs } from '@goated/api';
-import { reconnectDelay } from '@goated/api/reconnect';
+import { reconnectDelay } from '@goated/client/reconnect';
 import {
   createWSClient,
   httpBatchLink,

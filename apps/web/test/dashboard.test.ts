@@ -5,7 +5,7 @@
  * own browser context (its own cookies).
  */
 import { randomBytes } from 'node:crypto';
-import { type Client, createClient } from '@goated/api/client';
+import { type Client, createClient } from '@goated/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from './support/browser';

@@ -45,6 +45,7 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 /** Outputs of every procedure, e.g. `RouterOutputs['races']['standings']`. */
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { CookieSink, ProcedureCall } from './context';
+export { buildOpenApiDocument, problemContentType, REST_BASE_PATH } from './rest/document';
 export { actorOf, recordAudit } from './services/audit';
 export { passwordSchema, usernameSchema } from './services/auth/credentials';
 export type { RawCredentials } from './services/auth/identity';
@@ -55,3 +56,5 @@ export { deleteExpiredCredentials, ensureAdmin } from './services/auth/maintenan
 export { isTransientDbError } from './services/db-errors';
 export type { RateLimits, RateTier, TierLimit } from './services/rate-limit';
 export { createRateLimits, defaultTiers, RateLimitedError } from './services/rate-limit';
+export type { Access, ProcedureMeta } from './trpc';
+export { callTier } from './trpc';

@@ -1,12 +1,13 @@
 import type { ApiKeyScope } from '@goated/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
+import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import type { Context } from './context';
 import { FieldError } from './errors';
 import { endOnRevoke, revocations, revokedError } from './services/auth/revocation';
 import { isTransientDbError } from './services/db-errors';
-import { RateLimitedError } from './services/rate-limit';
+import { RateLimitedError, type RateTier } from './services/rate-limit';
 
 /** A rejected input field, as clients receive them under `error.data.zodIssues`. */
 export interface InputIssue {
@@ -27,36 +28,57 @@ function issuesOf(cause: unknown): InputIssue[] | null {
   return null;
 }
 
-const t = initTRPC.context<Context>().create({
-  transformer: superjson,
-  // Server-Sent Events (the subscription fallback): a ping keeps proxies from closing a quiet
-  // stream, and a client that hears nothing for 20 s reconnects (a dead stream is noticed).
-  sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 20_000 } },
-  // Stacks never leave the server.
-  isDev: false,
-  errorFormatter({ shape, error }) {
-    const zodIssues = issuesOf(error.cause);
-    const internal = error.code === 'INTERNAL_SERVER_ERROR';
-    const retryAfterSeconds =
-      error.cause instanceof RateLimitedError ? Math.ceil(error.cause.retryAfterMs / 1000) : null;
-    return {
-      ...shape,
-      message: internal
-        ? 'Internal server error'
-        : error.cause instanceof ZodError && zodIssues
-          ? describeIssues(zodIssues)
-          : shape.message,
-      data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
-        path: shape.data.path,
-        zodIssues,
-        /** Set on TOO_MANY_REQUESTS: when to try again. */
-        retryAfterSeconds,
-      },
-    };
-  },
-});
+/** Who may call a procedure: set by the builder it is made with (below), read by docs/API.md. */
+export type Access = 'public' | 'session' | 'admin' | `apiKey:${ApiKeyScope}`;
+
+/**
+ * What a procedure declares about itself. `access` comes from its builder; `openapi` (a REST
+ * path, see trpc-to-openapi) is set on the procedures that are also plain HTTP endpoints;
+ * `rateTiers` names tiers the procedure spends on top of its kind's (see `callTier`).
+ */
+export interface ProcedureMeta extends OpenApiMeta {
+  access?: Access;
+  rateTiers?: RateTier[];
+}
+
+/** The tier every call counts against: mutations, or queries (subscriptions count as queries). */
+export function callTier(type: 'query' | 'mutation' | 'subscription'): RateTier {
+  return type === 'mutation' ? 'mutation' : 'query';
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    transformer: superjson,
+    // Server-Sent Events (the subscription fallback): a ping keeps proxies from closing a quiet
+    // stream, and a client that hears nothing for 20 s reconnects (a dead stream is noticed).
+    sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 20_000 } },
+    // Stacks never leave the server.
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const zodIssues = issuesOf(error.cause);
+      const internal = error.code === 'INTERNAL_SERVER_ERROR';
+      const retryAfterSeconds =
+        error.cause instanceof RateLimitedError ? Math.ceil(error.cause.retryAfterMs / 1000) : null;
+      return {
+        ...shape,
+        message: internal
+          ? 'Internal server error'
+          : error.cause instanceof ZodError && zodIssues
+            ? describeIssues(zodIssues)
+            : shape.message,
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          zodIssues,
+          /** Set on TOO_MANY_REQUESTS: when to try again. */
+          retryAfterSeconds,
+        },
+      };
+    },
+  });
 
 /** "limit: Too big: expected number to be <=100; period: Invalid option" */
 function describeIssues(issues: InputIssue[]): string {
@@ -82,7 +104,7 @@ const guarded = t.procedure.use(async ({ ctx, type, path, next }) => {
     }
     if (ctx.rateLimits) {
       const who = ctx.user ? `u:${ctx.user.id}` : ctx.apiKey ? `k:${ctx.apiKey.id}` : `ip:${ctx.ip ?? 'unknown'}`;
-      await ctx.rateLimits.consume(type === 'mutation' ? 'mutation' : 'query', who);
+      await ctx.rateLimits.consume(callTier(type), who);
     }
     let result = await next();
     // Reads are safe to repeat: ride out a database restart with a short backoff.
@@ -130,10 +152,10 @@ const guarded = t.procedure.use(async ({ ctx, type, path, next }) => {
   }
 });
 
-export const publicProcedure = guarded;
+export const publicProcedure = guarded.meta({ access: 'public' });
 
 /** Signed-in users only. */
-export const protectedProcedure = guarded.use(({ ctx, next }) => {
+export const protectedProcedure = guarded.meta({ access: 'session' }).use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
@@ -143,7 +165,7 @@ export const protectedProcedure = guarded.use(({ ctx, next }) => {
  * Signed-in admins pass too, so the dashboard can drive the same procedures.
  */
 export function scopedProcedure(scope: ApiKeyScope) {
-  return guarded.use(({ ctx, next }) => {
+  return guarded.meta({ access: `apiKey:${scope}` }).use(({ ctx, next }) => {
     const key = ctx.apiKey;
     if (key && (key.scopes.includes(scope) || key.scopes.includes('admin')))
       return next({ ctx: { ...ctx, apiKey: key } });
@@ -157,7 +179,7 @@ export function scopedProcedure(scope: ApiKeyScope) {
  * Admins: a signed-in admin, or an API key with the `admin` scope; a `read`-scoped key may use
  * the admin queries and streams but change nothing.
  */
-export const adminProcedure = guarded.use(({ ctx, type, next }) => {
+export const adminProcedure = guarded.meta({ access: 'admin' }).use(({ ctx, type, next }) => {
   if (ctx.user?.role === 'admin') return next();
   const scopes = ctx.apiKey?.scopes ?? [];
   if (scopes.includes('admin') || (type !== 'mutation' && scopes.includes('read'))) return next();

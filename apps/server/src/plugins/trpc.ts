@@ -16,6 +16,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { KeepAliveOptions, TransportLimits } from '../realtime/limits';
 import type { RealtimeCounters } from '../realtime/stats';
 import { RealtimeTransport } from '../realtime/transport';
+import { restPlugin } from './rest';
 
 /** Collects the Set-Cookie values a procedure asks for; `responseMeta` writes them out. */
 class ResponseCookies implements CookieSink {
@@ -143,6 +144,12 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
     },
   };
   await app.register(fastifyTRPCPlugin, options);
+  // The REST API (/api/v1) calls the same procedures through the same context and error hooks.
+  await app.register(restPlugin, {
+    deps,
+    createContext: options.trpcOptions.createContext,
+    onError: options.trpcOptions.onError,
+  });
 
   // Counts the SSE streams (the fallback transport) for `admin.stats`, and keeps them to cut on
   // shutdown.

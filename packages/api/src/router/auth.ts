@@ -14,8 +14,15 @@ import {
 import { protectedProcedure, publicProcedure } from '../trpc';
 
 export const authRouter = {
-  signUp: publicProcedure.input(signUpInput).mutation(({ ctx, input }) => signUp(ctx, input)),
-  signIn: publicProcedure.input(signInInput).mutation(({ ctx, input }) => signIn(ctx, input)),
+  // rateTiers: the auth tiers these spend in the service, besides the mutation tier (docs/API.md).
+  signUp: publicProcedure
+    .meta({ rateTiers: ['authIp'] })
+    .input(signUpInput)
+    .mutation(({ ctx, input }) => signUp(ctx, input)),
+  signIn: publicProcedure
+    .meta({ rateTiers: ['authIp', 'authUsername'] })
+    .input(signInInput)
+    .mutation(({ ctx, input }) => signIn(ctx, input)),
   signOut: publicProcedure.mutation(({ ctx }) => signOut(ctx)),
   /** The signed-in user, or null. */
   me: publicProcedure.query(({ ctx }) => (ctx.user ? getMe(ctx.db, ctx.user.id) : null)),
@@ -23,5 +30,8 @@ export const authRouter = {
     .input(changePasswordInput)
     .mutation(({ ctx, input }) => changePassword(ctx, ctx.user.id, input)),
   /** With a one-time token from an admin or the bot. */
-  resetPassword: publicProcedure.input(resetPasswordInput).mutation(({ ctx, input }) => resetPassword(ctx, input)),
+  resetPassword: publicProcedure
+    .meta({ rateTiers: ['authIp'] })
+    .input(resetPasswordInput)
+    .mutation(({ ctx, input }) => resetPassword(ctx, input)),
 } satisfies TRPCRouterRecord;

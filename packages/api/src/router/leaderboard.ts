@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { leaderboardPageOutput, leaderboardPositionOutput } from '../rest/outputs';
 import { leaderboardPositionInput, leaderboardTopInput } from '../services/leaderboard';
 import { cachedLeaderboardPosition, cachedLeaderboardTop, leaderboardUpdates } from '../services/live';
 import { periodSchema } from '../services/periods';
@@ -13,10 +14,32 @@ const onUpdateInput = z.object({
 });
 
 export const leaderboardRouter = {
-  top: publicProcedure.input(leaderboardTopInput).query(({ ctx, input }) => cachedLeaderboardTop(ctx, input)),
+  top: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/leaderboard/{period}',
+        tags: ['leaderboard'],
+        protect: false,
+        summary: "A page of a period's leaderboard",
+      },
+    })
+    .input(leaderboardTopInput)
+    .output(leaderboardPageOutput)
+    .query(({ ctx, input }) => cachedLeaderboardTop(ctx, input)),
 
   position: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/leaderboard/{period}/players/{uid}',
+        tags: ['leaderboard'],
+        protect: false,
+        summary: "A player's rank with the players around them",
+      },
+    })
     .input(leaderboardPositionInput)
+    .output(leaderboardPositionOutput)
     .query(({ ctx, input }) => cachedLeaderboardPosition(ctx, input)),
 
   /** The current top N first, then again whenever it changes (coalesced, shared per period and N). */

@@ -1,5 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { raceOutput, racePageOutput, raceStandingsOutput } from '../rest/outputs';
 import { cachedRaceStandings, raceUpdates } from '../services/live';
 import {
   actorOf,
@@ -21,9 +22,37 @@ const onUpdateInput = raceStandingsInput.extend({
 });
 
 export const racesRouter = {
-  list: publicProcedure.input(raceListInput).query(({ ctx, input }) => listRaces(ctx.db, input)),
-  get: publicProcedure.input(raceIdInput).query(({ ctx, input }) => getRace(ctx.db, input.raceId)),
-  standings: publicProcedure.input(raceStandingsInput).query(({ ctx, input }) => cachedRaceStandings(ctx, input)),
+  list: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/races',
+        tags: ['races'],
+        protect: false,
+        summary: 'Races, newest first, by status',
+      },
+    })
+    .input(raceListInput)
+    .output(racePageOutput)
+    .query(({ ctx, input }) => listRaces(ctx.db, input)),
+  get: publicProcedure
+    .meta({ openapi: { method: 'GET', path: '/races/{raceId}', tags: ['races'], protect: false, summary: 'One race' } })
+    .input(raceIdInput)
+    .output(raceOutput)
+    .query(({ ctx, input }) => getRace(ctx.db, input.raceId)),
+  standings: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/races/{raceId}/standings',
+        tags: ['races'],
+        protect: false,
+        summary: "A race's standings (its frozen results once finalized)",
+      },
+    })
+    .input(raceStandingsInput)
+    .output(raceStandingsOutput)
+    .query(({ ctx, input }) => cachedRaceStandings(ctx, input)),
 
   /** The standings now, then again whenever they change (coalesced like the leaderboard). */
   onUpdate: publicProcedure

@@ -1,6 +1,7 @@
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from '../context';
+import { syncRunResultOutput, syncStatusOutput } from '../rest/outputs';
 import { type SyncService, syncIngestInput, syncStatusInput } from '../services/sync/service';
 import { adminProcedure, scopedProcedure } from '../trpc';
 
@@ -11,14 +12,34 @@ function pipeline(ctx: Context): SyncService {
 
 export const syncRouter = {
   /** Last runs, the next scheduled one, the last error. */
-  status: adminProcedure.input(syncStatusInput).query(({ ctx, input }) => pipeline(ctx).status(input)),
+  status: adminProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/sync/status',
+        tags: ['sync'],
+        summary: 'Schedule, last runs, last error (admin or read key)',
+      },
+    })
+    .input(syncStatusInput)
+    .output(syncStatusOutput)
+    .query(({ ctx, input }) => pipeline(ctx).status(input)),
 
   /** Runs the pipeline now and returns its result; CONFLICT while another run is in progress. */
   runNow: adminProcedure.input(z.object({}).optional()).mutation(({ ctx }) => pipeline(ctx).runNow()),
 
   /** Pushes a batch of records (the upstream format) through the same validation and transaction. */
   ingest: scopedProcedure('ingest')
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/sync/ingest',
+        tags: ['sync'],
+        summary: 'Push a batch of player records (ingest key)',
+      },
+    })
     .input(syncIngestInput)
+    .output(syncRunResultOutput)
     .mutation(({ ctx, input }) =>
       pipeline(ctx).ingest(
         input.records,

@@ -11,13 +11,22 @@ const MAX_AMOUNT = 1e18;
  * A plain predicate rather than a union of two schemas: this runs four times per record, for
  * every record of a 100,000-player feed.
  */
-const amount = z.custom<number | string>(
-  (v) =>
-    typeof v === 'number'
-      ? Number.isFinite(v) && v >= 0 && v < MAX_AMOUNT
-      : typeof v === 'string' && DECIMAL_TEXT.test(v),
-  { message: 'must be a non-negative decimal (a JSON number or a string like "12.34")' },
-);
+const amount = z
+  .custom<number | string>(
+    (v) =>
+      typeof v === 'number'
+        ? Number.isFinite(v) && v >= 0 && v < MAX_AMOUNT
+        : typeof v === 'string' && DECIMAL_TEXT.test(v),
+    { message: 'must be a non-negative decimal (a JSON number or a string like "12.34")' },
+  )
+  .meta({
+    // The predicate above, for JSON Schema (the OpenAPI document of `POST /api/v1/sync/ingest`).
+    anyOf: [
+      { type: 'number', minimum: 0, exclusiveMaximum: MAX_AMOUNT },
+      { type: 'string', pattern: DECIMAL_TEXT.source },
+    ],
+    description: 'A non-negative amount in USD: a JSON number or a decimal string',
+  });
 
 /** ISO 8601 with a UTC offset (`Z` or `±hh:mm`), seconds and fraction optional. */
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -59,6 +68,12 @@ export const upstreamRecordSchema = z.object({
   updated_at: timestamp.optional(),
 });
 export type UpstreamRecord = z.input<typeof upstreamRecordSchema>;
+
+/** The record format as JSON Schema, for documents that describe what may be pushed. */
+export function upstreamRecordJsonSchema(): Record<string, unknown> {
+  const { $schema: _, ...schema } = z.toJSONSchema(upstreamRecordSchema, { io: 'input', unrepresentable: 'any' });
+  return schema;
+}
 
 /** A validated, normalized player snapshot, ready to upsert. */
 export interface PlayerSnapshot {

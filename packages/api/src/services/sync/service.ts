@@ -24,6 +24,7 @@ import {
   parseRecordsInParts,
   type RejectedRecord,
   type UpstreamRecord,
+  upstreamRecordJsonSchema,
 } from './records';
 import { type RetriedFailure, UpstreamError, type UpstreamSource } from './source';
 
@@ -132,7 +133,10 @@ export const syncIngestInput = z.object({
   // Each record is validated by the pipeline, one by one, exactly as pulled records are: a bad
   // record is skipped and reported, it does not reject the batch. The static type is the
   // documented format so typed clients get help.
-  records: z.array(z.custom<UpstreamRecord>()).min(1).max(MAX_INGEST_RECORDS),
+  records: z
+    .array(z.custom<UpstreamRecord>().meta({ id: 'UpstreamRecord', ...upstreamRecordJsonSchema() }))
+    .min(1)
+    .max(MAX_INGEST_RECORDS),
 });
 
 export const syncStatusInput = z.object({ runs: z.number().int().min(1).max(100).default(10) }).prefault({});

@@ -2,6 +2,7 @@
  * Type-level tests: they fail `pnpm typecheck` (and so CI) when inference from the router to a
  * client breaks. The runtime part only makes sure vitest counts the file.
  */
+import type { RouterInputs as ServerInputs, RouterOutputs as ServerOutputs } from '@goated/api';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { createClient } from '../src/client';
 import type { RouterInputs, RouterOutputs } from '../src/index';
@@ -31,6 +32,14 @@ describe('end-to-end types', () => {
   it('detects any where it hides (so the checks below can fail)', () => {
     expectTypeOf<HasAny<{ a: { b: ReturnType<typeof JSON.parse> }[] }>>().toEqualTypeOf<true>();
     expectTypeOf<HasAny<{ a: { b: string }[] }>>().toEqualTypeOf<false>();
+  });
+
+  it('gives clients exactly the inputs and outputs the router infers', () => {
+    expectTypeOf<RouterInputs>().toEqualTypeOf<ServerInputs>();
+    // Outputs are written out structurally (an `Omit<…> & {…}` becomes one object type), so they
+    // are compared by assignability both ways rather than by identity.
+    expectTypeOf<RouterOutputs>().toExtend<ServerOutputs>();
+    expectTypeOf<ServerOutputs>().toExtend<RouterOutputs>();
   });
 
   it('lets no any cross the client–server boundary', () => {

@@ -1,6 +1,6 @@
 /**
  * How long a client waits before its next reconnect attempt: exponential backoff with jitter.
- * Dependency-free so the browser bundle can import it too (`@goated/api/reconnect`).
+ * Dependency-free so the browser bundle can import it too (`@goated/client/reconnect`).
  *
  * Attempt 0 (the first retry after a working connection dropped) waits 0–`firstMs`, so a
  * restarted server is not hit by every client in the same millisecond; attempt n waits between
