@@ -228,6 +228,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       },
     }),
     sessions: { secureCookie: config.auth.secureCookie, ttlDays: config.auth.sessionTtlDays },
+    credentialRecheckMs: config.auth.credentialRecheckMs,
     observe: (call) => {
       metrics.observeProcedure(call);
       app.log.info(

@@ -46,6 +46,8 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { CookieSink, ProcedureCall } from './context';
 export { actorOf, recordAudit } from './services/audit';
+export type { Credential, EndReason } from './services/auth/credential';
+export { CredentialMonitor, credentialMonitor } from './services/auth/credential-monitor';
 export { passwordSchema, usernameSchema } from './services/auth/credentials';
 export type { RawCredentials } from './services/auth/identity';
 export { createRequestContext } from './services/auth/identity';

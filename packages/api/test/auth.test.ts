@@ -247,12 +247,12 @@ describe.each(testBackends())('accounts on %s', (kind) => {
     });
 
     it('lets a read-scoped key read admin data but change nothing', async () => {
-      const reader = t.callerAs({ apiKey: { id: 9, name: 'reader', scopes: ['read'] } });
+      const reader = t.callerAs({ apiKey: { id: 9, name: 'reader', scopes: ['read'], ownerId: null } });
       expect((await reader.admin.users.list({})).users.length).toBeGreaterThan(0);
       await expect(reader.admin.apiKeys.create({ name: 'x', scopes: ['bot'] })).rejects.toMatchObject({
         code: 'FORBIDDEN',
       });
-      const bot = t.callerAs({ apiKey: { id: 10, name: 'bot', scopes: ['bot'] } });
+      const bot = t.callerAs({ apiKey: { id: 10, name: 'bot', scopes: ['bot'], ownerId: null } });
       await expect(bot.admin.users.list({})).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });
   });

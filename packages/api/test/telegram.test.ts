@@ -43,7 +43,7 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
     admin = await insertUser(t.deps.db, { username: 'boss', role: 'admin' });
     adminCaller = t.callerAs({ user: admin });
     const created = await adminCaller.admin.apiKeys.create({ name: 'telegram bot', scopes: ['bot'] });
-    botKey = { id: created.apiKey.id, name: 'telegram bot', scopes: ['bot'] };
+    botKey = { id: created.apiKey.id, name: 'telegram bot', scopes: ['bot'], ownerId: admin.id };
     bot = t.callerAs({ apiKey: botKey });
     await insertPlayers(t.deps.db, [
       { uid: 'p-ann', name: 'Ann', month: '500.00', all: '900.00' },
@@ -190,7 +190,9 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
 
     it('is for bot-scoped keys only', async () => {
       const ingest = await adminCaller.admin.apiKeys.create({ name: 'ingest', scopes: ['ingest'] });
-      const ingestCaller = t.callerAs({ apiKey: { id: ingest.apiKey.id, name: 'ingest', scopes: ['ingest'] } });
+      const ingestCaller = t.callerAs({
+        apiKey: { id: ingest.apiKey.id, name: 'ingest', scopes: ['ingest'], ownerId: admin.id },
+      });
       await expect(ingestCaller.telegram.userByTelegramId({ telegramId: 1001 })).rejects.toMatchObject({
         code: 'FORBIDDEN',
       });

@@ -4,8 +4,10 @@ import {
   type AppDeps,
   type AppRouter,
   appRouter,
+  type Context,
   type CookieSink,
   createRequestContext,
+  credentialMonitor,
   isTransientDbError,
   RateLimitedError,
 } from '@goated/api';
@@ -13,8 +15,9 @@ import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
 import type { RealtimeCounters } from '../realtime/stats';
-import { type KeepAliveOptions, RealtimeTransport, type TransportLimits } from '../realtime/transport';
+import { closeCodes, type KeepAliveOptions, RealtimeTransport, type TransportLimits } from '../realtime/transport';
 
 /** Collects the Set-Cookie values a procedure asks for; `responseMeta` writes them out. */
 class ResponseCookies implements CookieSink {
@@ -59,6 +62,32 @@ function cookieFromAllowedOrigin(req: IncomingMessage, allowed: Set<string>): 'a
   }
 }
 
+/** How long a WebSocket whose credential ended stays open (refusing calls) before its 1008 close. */
+const CREDENTIAL_ENDED_CLOSE_MS = 2000;
+
+/**
+ * A WebSocket lives as long as its credential: watched while open (revocation events from any
+ * instance, its deadline, the periodic database re-check) and closed with 1008 a moment after
+ * it ends. By then its subscriptions have ended with the reason, and calls meanwhile get
+ * UNAUTHORIZED/FORBIDDEN; keep-alive pings cannot keep it open.
+ */
+function tieSocketToCredential(ctx: Context, socket: WebSocket): void {
+  const credential = ctx.credential;
+  if (!credential) return;
+  const release = credentialMonitor(ctx).watch(credential);
+  socket.once('close', release);
+  if (socket.readyState === socket.CLOSING || socket.readyState === socket.CLOSED) release();
+  const close = () => {
+    setTimeout(() => {
+      if (socket.readyState === socket.OPEN) {
+        socket.close(closeCodes.policyViolation, `credential ended: ${credential.ended ?? 'revoked'}`);
+      }
+    }, CREDENTIAL_ENDED_CLOSE_MS).unref();
+  };
+  if (credential.ended) close();
+  else credential.signal.addEventListener('abort', close, { once: true });
+}
+
 /**
  * Resolving who is calling reads the database (session, API key). Like any read it is retried
  * with a short backoff when the connection fails transiently (~1 s in all, as for queries);
@@ -93,9 +122,10 @@ function isFastifyRequest(req: FastifyRequest | IncomingMessage): req is Fastify
 export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { deps, allowedOrigins, realtime }) => {
   const allowed = new Set(allowedOrigins);
   const { stats } = realtime;
-  // A WebSocket's context is built from the raw upgrade request; its client address is the one
-  // Fastify worked out (TRUST_PROXY: X-Forwarded-For), not the proxy's own.
-  const upgradeAddresses = new WeakMap<IncomingMessage, string>();
+  // A WebSocket's context is built from the raw upgrade request; its client address and the
+  // origin it was made to are the ones Fastify worked out (TRUST_PROXY: X-Forwarded-*), not the
+  // proxy's own.
+  const upgrades = new WeakMap<IncomingMessage, { ip: string; origin: string }>();
   const options: FastifyTRPCPluginOptions<AppRouter> = {
     prefix: '/trpc',
     // WebSockets are served by our own transport below (same protocol, built for fan-out).
@@ -107,6 +137,7 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
         const fastifyReq = isFastifyRequest(req) ? req : null;
         const raw = isFastifyRequest(req) ? req.raw : req;
         const cookieHeader = typeof raw.headers.cookie === 'string' ? raw.headers.cookie : null;
+        const upgrade = upgrades.get(raw);
         const origin = cookieHeader ? cookieFromAllowedOrigin(raw, allowed) : 'allowed';
         if (origin === 'foreign' && raw.method === 'POST') {
           throw new TRPCError({ code: 'FORBIDDEN', message: 'Cross-origin request refused' });
@@ -116,7 +147,7 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
         return retryTransient(() =>
           createRequestContext(deps, {
             requestId,
-            ip: fastifyReq?.ip ?? upgradeAddresses.get(raw) ?? raw.socket.remoteAddress ?? null,
+            ip: fastifyReq?.ip ?? upgrade?.ip ?? raw.socket.remoteAddress ?? null,
             cookieHeader: origin === 'allowed' ? cookieHeader : null,
             authorization: typeof raw.headers.authorization === 'string' ? raw.headers.authorization : null,
             connectionToken: typeof token === 'string' ? token : null,
@@ -168,8 +199,11 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
   const transport = new RealtimeTransport<AppRouter>({
     router: appRouter,
     // The same factory as HTTP: tRPC's own adapter passes it the upgrade request and the socket.
-    createContext: (opts: CreateWSSContextFnOptions) =>
-      contextForRequest(opts as unknown as Parameters<typeof contextForRequest>[0]),
+    createContext: async (opts: CreateWSSContextFnOptions) => {
+      const ctx = await contextForRequest(opts as unknown as Parameters<typeof contextForRequest>[0]);
+      tieSocketToCredential(ctx, opts.res);
+      return ctx;
+    },
     onError: ({ error, path, type }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         app.log.error({ err: error.cause ?? error, path, type }, 'procedure failed');
@@ -181,7 +215,7 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
     log: app.log,
   });
   app.get('/trpc', { websocket: true }, (socket, req) => {
-    upgradeAddresses.set(req.raw, req.ip);
+    upgrades.set(req.raw, { ip: req.ip, origin: `${req.protocol}://${req.host}` });
     transport.accept(socket, req.raw);
   });
   app.addHook('onClose', async () => transport.shutdown());

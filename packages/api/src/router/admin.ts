@@ -15,6 +15,7 @@ import {
   apiKeyIdInput,
   apiKeyRotateInput,
   createApiKey,
+  keyMakerOf,
   listApiKeys,
   revokeApiKey,
   rotateApiKey,
@@ -37,14 +38,12 @@ const apiKeysRouter = {
   /** Returns the key once; only its hash is stored. */
   create: adminProcedure
     .input(apiKeyCreateInput)
-    .mutation(({ ctx, input }) => createApiKey(ctx.db, actorOf(ctx), input)),
+    .mutation(({ ctx, input }) => createApiKey(ctx.db, keyMakerOf(ctx), input)),
   list: adminProcedure.query(({ ctx }) => listApiKeys(ctx.db)),
   rotate: adminProcedure
     .input(apiKeyRotateInput)
-    .mutation(({ ctx, input }) => rotateApiKey(ctx.db, actorOf(ctx), input)),
-  revoke: adminProcedure
-    .input(apiKeyIdInput)
-    .mutation(({ ctx, input }) => revokeApiKey(ctx.db, actorOf(ctx), input.id)),
+    .mutation(({ ctx, input }) => rotateApiKey(ctx, keyMakerOf(ctx), input)),
+  revoke: adminProcedure.input(apiKeyIdInput).mutation(({ ctx, input }) => revokeApiKey(ctx, actorOf(ctx), input.id)),
 } satisfies TRPCRouterRecord;
 
 const auditRouter = {

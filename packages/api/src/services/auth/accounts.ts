@@ -18,6 +18,7 @@ import {
   verifyPassword,
 } from './credentials';
 import { luciaFor } from './lucia';
+import { signInThrottle } from './sign-in-throttle';
 
 const { users, passwordResetTokens } = schema;
 const RESET_TOKEN_TTL_MS = 60 * 60_000;
@@ -119,14 +120,17 @@ const INVALID_CREDENTIALS = 'Invalid username or password';
 
 export async function signIn(ctx: Context, input: z.output<typeof signInInput>): Promise<SessionResult> {
   const normalized = normalizeUsername(input.username.normalize('NFKC'));
-  await ctx.rateLimits?.consume('authIp', clientKey(ctx));
-  await ctx.rateLimits?.consume('authUsername', normalized);
+  const throttle = ctx.rateLimits ? signInThrottle(ctx.rateLimits, normalized, clientKey(ctx)) : null;
+  await throttle?.admit();
   const [row] = await ctx.db.select().from(users).where(eq(users.username, normalized));
   // Same work and the same answer whether or not the user exists.
   const valid = await verifyPassword(row?.passwordHash ?? (await dummyPasswordHash()), input.password);
-  if (!row || !valid) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_CREDENTIALS });
+  if (!row || !valid) {
+    await throttle?.failed();
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_CREDENTIALS });
+  }
   if (row.banned) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
-  await ctx.rateLimits?.reset('authUsername', normalized);
+  await throttle?.succeeded();
   return startSession(ctx, row, input.mode);
 }
 

@@ -1,6 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { type AppDeps, type Context, type CookieSink, createContext } from '../../context';
-import { API_KEY_PREFIX, verifyApiKey } from './api-keys';
+import { verifyApiKey } from './api-key-standing';
+import { API_KEY_PREFIX } from './api-keys';
+import { Credential } from './credential';
 import { sha256 } from './credentials';
 import { luciaFor } from './lucia';
 
@@ -26,7 +28,8 @@ function bearer(authorization: string | null): string | null {
 /**
  * Resolves who is calling: an API key (`gvk_…`) or a session token presented explicitly, else
  * the session cookie. A bad explicit credential is an error (scripts should hear about it); a
- * stale cookie is cleared and the caller continues signed out. Banned users are refused.
+ * stale cookie is cleared and the caller continues signed out. Banned users are refused. The
+ * context carries the credential with its deadline, for connections that outlive this check.
  */
 export async function createRequestContext(deps: AppDeps, raw: RawCredentials): Promise<Context> {
   const base = { requestId: raw.requestId, ip: raw.ip, cookies: raw.cookies };
@@ -40,7 +43,12 @@ export async function createRequestContext(deps: AppDeps, raw: RawCredentials): 
         message: check.reason === 'unknown' ? 'Unknown API key' : `This API key is ${check.reason}`,
       });
     }
-    return createContext(deps, { ...base, apiKey: check.identity });
+    const { identity } = check;
+    const credential = new Credential(
+      { kind: 'apiKey', keyId: identity.id, ownerId: identity.ownerId },
+      check.deadline,
+    );
+    return createContext(deps, { ...base, apiKey: identity, credential });
   }
 
   const lucia = luciaFor(deps.db, deps.sessions);
@@ -50,7 +58,9 @@ export async function createRequestContext(deps: AppDeps, raw: RawCredentials): 
 
   const { session, user } = await lucia.validateSession(sha256(sessionToken));
   if (!session) {
-    if (token) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Session expired or signed out' });
+    if (token) {
+      throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Session expired or signed out' });
+    }
     raw.cookies?.set(lucia.createBlankSessionCookie().serialize());
     return createContext(deps, base);
   }
@@ -61,9 +71,14 @@ export async function createRequestContext(deps: AppDeps, raw: RawCredentials): 
   }
   // Sliding expiry: lucia extended the session; refresh the browser's cookie to match.
   if (session.fresh && fromCookie) raw.cookies?.set(lucia.createSessionCookie(fromCookie).serialize());
+  const credential = new Credential(
+    { kind: 'session', sessionId: session.id, userId: user.id, role: user.role },
+    { at: session.expiresAt.getTime(), reason: 'expired' },
+  );
   return createContext(deps, {
     ...base,
     user: { id: user.id, username: user.username, role: user.role },
     sessionId: session.id,
+    credential,
   });
 }
