@@ -221,6 +221,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     sync,
     rateLimits: createRateLimits({
       redis,
+      // Deployments sharing one Redis keep their counters apart, as their events.
+      keyPrefix: `${config.redis.prefix}rl`,
       tiers: {
         authIp: { points: perMinute.auth, durationSeconds: 60 },
         mutation: { points: perMinute.mutations, durationSeconds: 60 },

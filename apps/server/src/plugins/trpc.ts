@@ -34,9 +34,10 @@ export interface TrpcPluginOptions {
   realtime: { limits: TransportLimits; keepAlive: KeepAliveOptions; stats: RealtimeCounters };
 }
 
+/** The request's Origin (or its Referer's origin); `'null'` as sent, null when neither is there. */
 function originOf(req: IncomingMessage): string | null {
   const origin = req.headers.origin;
-  if (typeof origin === 'string' && origin !== 'null') return origin;
+  if (typeof origin === 'string') return origin;
   const referer = req.headers.referer;
   if (typeof referer !== 'string') return null;
   try {
@@ -46,20 +47,41 @@ function originOf(req: IncomingMessage): string | null {
   }
 }
 
-/**
- * CSRF: the session cookie only counts when the request comes from our own origin or an
- * allowed one. A state-changing request that carries the cookie from elsewhere is refused;
- * other requests from elsewhere are served as signed out.
- */
-function cookieFromAllowedOrigin(req: IncomingMessage, allowed: Set<string>): 'allowed' | 'foreign' {
-  const origin = originOf(req);
-  if (!origin) return req.method === 'POST' ? 'foreign' : 'allowed';
-  if (allowed.has(origin)) return 'allowed';
+/** `scheme://host[:port]` in its canonical form (default ports dropped), or null. */
+function canonicalOrigin(origin: string): string | null {
   try {
-    return new URL(origin).host === req.headers.host ? 'allowed' : 'foreign';
+    const url = new URL(origin);
+    return url.origin === 'null' ? null : url.origin;
   } catch {
-    return 'foreign';
+    return null;
   }
+}
+
+/**
+ * CSRF: the session cookie only counts when the request comes from our own origin — the same
+ * scheme, host and port this request was made to — or an allowed one. `Origin: null` (sandboxed
+ * frames, some redirects, file: pages) is foreign. A state-changing request that carries the
+ * cookie from elsewhere is refused; other requests from elsewhere (a WebSocket upgrade too) are
+ * served as signed out.
+ */
+function cookieFromAllowedOrigin(
+  req: IncomingMessage,
+  own: string | null,
+  allowed: Set<string>,
+): 'allowed' | 'foreign' {
+  const origin = originOf(req);
+  if (origin === null) return req.method === 'POST' ? 'foreign' : 'allowed';
+  const canonical = canonicalOrigin(origin);
+  if (canonical === null) return 'foreign';
+  if (allowed.has(canonical)) return 'allowed';
+  return own !== null && canonical === canonicalOrigin(own) ? 'allowed' : 'foreign';
+}
+
+/** `https://host` seen as `http://host`: TLS ends at a proxy whose X-Forwarded-Proto is not trusted. */
+function onlySchemeDiffers(req: IncomingMessage, own: string | null): boolean {
+  const origin = originOf(req);
+  const canonical = origin === null ? null : canonicalOrigin(origin);
+  return canonical !== null && own !== null && canonical === canonicalOrigin(own.replace(/^http:/, 'https:'));
 }
 
 /** How long a WebSocket whose credential ended stays open (refusing calls) before its 1008 close. */
@@ -126,6 +148,7 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
   // origin it was made to are the ones Fastify worked out (TRUST_PROXY: X-Forwarded-*), not the
   // proxy's own.
   const upgrades = new WeakMap<IncomingMessage, { ip: string; origin: string }>();
+  let proxyHintGiven = false;
   const options: FastifyTRPCPluginOptions<AppRouter> = {
     prefix: '/trpc',
     // WebSockets are served by our own transport below (same protocol, built for fan-out).
@@ -138,7 +161,15 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
         const raw = isFastifyRequest(req) ? req.raw : req;
         const cookieHeader = typeof raw.headers.cookie === 'string' ? raw.headers.cookie : null;
         const upgrade = upgrades.get(raw);
-        const origin = cookieHeader ? cookieFromAllowedOrigin(raw, allowed) : 'allowed';
+        const ownOrigin = fastifyReq ? `${fastifyReq.protocol}://${fastifyReq.host}` : (upgrade?.origin ?? null);
+        const origin = cookieHeader ? cookieFromAllowedOrigin(raw, ownOrigin, allowed) : 'allowed';
+        if (origin === 'foreign' && !proxyHintGiven && onlySchemeDiffers(raw, ownOrigin)) {
+          proxyHintGiven = true;
+          app.log.warn(
+            { origin: raw.headers.origin, seenAs: ownOrigin },
+            'an https page reached this server as plain http, so its session cookie is refused as cross-origin: set TRUST_PROXY to the TLS proxy’s address so X-Forwarded-Proto is believed',
+          );
+        }
         if (origin === 'foreign' && raw.method === 'POST') {
           throw new TRPCError({ code: 'FORBIDDEN', message: 'Cross-origin request refused' });
         }
