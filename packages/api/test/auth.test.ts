@@ -208,9 +208,12 @@ describe.each(testBackends())('accounts on %s', (kind) => {
       });
     });
 
-    it('issues a reset token to the bot only for a linked Telegram account', async () => {
+    it('issues a reset token to the bot only for a linked, confirmed Telegram account', async () => {
       const { user } = await t.caller.auth.signUp({ username: 'telegrammer', password: GOOD_PASSWORD, mode: 'token' });
-      await t.deps.db.update(schema.users).set({ telegramId: 777001 }).where(eq(schema.users.id, user.id));
+      await t.deps.db
+        .update(schema.users)
+        .set({ telegramId: 777001, telegramConfirmedAt: new Date() })
+        .where(eq(schema.users.id, user.id));
       const created = await adminCaller.admin.apiKeys.create({ name: 'bot', scopes: ['bot'] });
       const bot = await callerWithToken(created.key);
       const issued = await bot.telegram.issueResetToken({ telegramId: 777001 });

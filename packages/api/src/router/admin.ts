@@ -31,7 +31,7 @@ const usersRouter = {
   /** A one-time password-reset token for the user (shown once). */
   issueResetToken: adminProcedure
     .input(z.object({ userId: z.string().min(1).max(64) }))
-    .mutation(({ ctx, input }) => issueResetToken(ctx.db, actorOf(ctx), input.userId)),
+    .mutation(({ ctx, input }) => issueResetToken(ctx, actorOf(ctx), input.userId, 'by an admin')),
 } satisfies TRPCRouterRecord;
 
 const apiKeysRouter = {

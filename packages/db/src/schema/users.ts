@@ -32,6 +32,11 @@ export const users = pgTable(
      * (which anyone holding the code could do) does not count for password resets until then.
      */
     telegramConfirmedAt: tstz('telegram_confirmed_at'),
+    /**
+     * SHA-256 of the code the bot sent to the newly linked Telegram account; entering it on the
+     * dashboard confirms the link (proving the same person holds both). Cleared once used.
+     */
+    telegramConfirmCodeHash: text('telegram_confirm_code_hash'),
     banned: boolean('banned').notNull().default(false),
     bannedAt: tstz('banned_at'),
     passwordChangedAt: tstz('password_changed_at'),
