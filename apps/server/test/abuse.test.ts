@@ -108,6 +108,41 @@ describe.each(testBackends())('abuse at the edges on %s', (kind) => {
     });
   });
 
+  describe('password guessing over HTTP', () => {
+    const signIn = (ip: string, username: string, password: string) =>
+      call(t.url, 'auth.signIn', {
+        input: { username, password, mode: 'token' },
+        headers: { 'x-forwarded-for': ip },
+      }).then((r) => r.res.status);
+
+    it('a stranger’s failures from several addresses do not lock the owner out', async () => {
+      await t.client.api.auth.signUp.mutate({ username: 'guessed_at', password: PASSWORD, mode: 'token' });
+      const statuses: number[] = [];
+      for (const ip of ['203.0.113.31', '203.0.113.32', '203.0.113.33']) {
+        for (let i = 0; i < 5; i++) statuses.push(await signIn(ip, 'guessed_at', `guess ${i}`));
+      }
+      expect(new Set(statuses)).toEqual(new Set([401]));
+      expect(await signIn('203.0.113.31', 'guessed_at', PASSWORD)).toBe(429);
+      expect(await signIn('198.51.100.31', 'guessed_at', PASSWORD)).toBe(200);
+    });
+  });
+
+  describe('the bot acting for Telegram users over HTTP', () => {
+    it('counts each Telegram user against their own budget, not the bot key’s', async () => {
+      const { key } = await admin.api.admin.apiKeys.create.mutate({ name: 'http bot', scopes: ['bot'] });
+      const bot = createClient({ url: t.url, token: key });
+      try {
+        for (let i = 0; i < 30; i++) await bot.api.telegram.userByTelegramId.query({ telegramId: 88_001 });
+        await expect(bot.api.telegram.userByTelegramId.query({ telegramId: 88_001 })).rejects.toMatchObject({
+          data: { code: 'TOO_MANY_REQUESTS', httpStatus: 429 },
+        });
+        await expect(bot.api.telegram.userByTelegramId.query({ telegramId: 88_002 })).resolves.toBeNull();
+      } finally {
+        await bot.close();
+      }
+    });
+  });
+
   describe('the session cookie and origins', () => {
     const meWith = (headers: Record<string, string>) =>
       call(t.url, 'auth.me', { method: 'GET', headers: { cookie, ...headers } });
