@@ -5,8 +5,11 @@ import { recheckCredentials } from './credential-recheck';
 
 /** Default period of the database re-check of open connections' credentials. */
 export const DEFAULT_RECHECK_MS = 30_000;
-/** Revocations are remembered this long (for contexts nobody watches: see `reason`). */
-const REMEMBER_MS = 7 * 24 * 3_600_000;
+/**
+ * Revocations are remembered this long, for contexts nobody watches (an HTTP request in flight)
+ * and for a connection watched just after the event; watched credentials end at once.
+ */
+const REMEMBER_MS = 3_600_000;
 /** setTimeout's longest delay; later deadlines are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

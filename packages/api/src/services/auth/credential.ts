@@ -36,7 +36,8 @@ export interface Deadline {
 export class Credential {
   /** When the identity was established (revocations older than this do not apply). */
   readonly since = Date.now();
-  private readonly controller = new AbortController();
+  // Made on first use: most credentials belong to short HTTP requests nobody watches.
+  private controller: AbortController | undefined;
   private endedBecause: EndReason | null = null;
 
   constructor(
@@ -50,6 +51,10 @@ export class Credential {
 
   /** Aborts when the credential ends. */
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.endedBecause) this.controller.abort(this.endedBecause);
+    }
     return this.controller.signal;
   }
 
@@ -62,7 +67,7 @@ export class Credential {
   end(reason: EndReason): boolean {
     if (this.endedBecause) return false;
     this.endedBecause = reason;
-    this.controller.abort(reason);
+    this.controller?.abort(reason);
     return true;
   }
 }
