@@ -22,19 +22,27 @@ export function whoMayCall(access: Access | null): string {
   }
 }
 
-const tierNames: Record<RateTier, string> = {
-  authIp: 'auth per address',
-  authUsername: 'auth per username',
-  mutation: 'mutations',
-  query: 'queries',
+const tierNames: Record<RateTier, { name: string; per: string }> = {
+  authIp: { name: 'auth attempts per address', per: 'address' },
+  authAccountIp: { name: 'failed passwords per account and address', per: 'account and address' },
+  authAccount: {
+    name: 'failed passwords per account (past it only addresses without failures may try)',
+    per: 'account',
+  },
+  credentialFailure: { name: 'refused credentials per address', per: 'address' },
+  telegramUser: { name: 'bot calls per Telegram user', per: 'Telegram user' },
+  telegramReset: { name: 'reset tokens per Telegram user', per: 'Telegram user' },
+  mutation: { name: 'mutations', per: 'caller' },
+  query: { name: 'queries', per: 'caller' },
 };
 
 export function rateTierText(tiers: RateTier[]): string {
   return tiers
     .map((tier) => {
       const { points, durationSeconds } = defaultTiers[tier];
-      const per = tier === 'authIp' ? 'address' : tier === 'authUsername' ? 'username' : 'caller';
-      return `${tierNames[tier]} (${points} per ${durationSeconds >= 60 ? `${durationSeconds / 60} min` : `${durationSeconds} s`} per ${per} by default)`;
+      const { name, per } = tierNames[tier];
+      const window = durationSeconds >= 60 ? `${durationSeconds / 60} min` : `${durationSeconds} s`;
+      return `${name} (${points} per ${window} per ${per} by default)`;
     })
     .join(' + ');
 }

@@ -20,9 +20,11 @@ import {
   parsePeriodArg,
   type Race,
   raceUsageText,
+  resetNeedsConfirmationText,
   resetPrivateOnlyText,
   resetTokenText,
   resetUsageText,
+  slowDownText,
   staleNoteText,
   startText,
   statsText,
@@ -38,6 +40,7 @@ import {
   verifyUsageText,
 } from './format';
 import { consoleLogger, type Logger } from './log';
+import { slidingWindowLimiter } from './throttle';
 
 export type { BotApi } from './api';
 export { consoleLogger, type Logger } from './log';
@@ -66,6 +69,11 @@ export interface CreateBotOptions {
   delivery?: Omit<DeliveryOptions, 'logger'>;
   /** /verify attempts per Telegram user and window, against code guessing. Default 5 per 10 min. */
   verifyAttempts?: { max: number; windowMs: number };
+  /**
+   * Commands per Telegram user and window: past it the user is told once to slow down and the
+   * rest are dropped, so one person cannot use the server budget others need. Default 20 a minute.
+   */
+  commandRate?: { max: number; windowMs: number };
   /** The clock, for tests. */
   now?: () => Date;
   logger?: Logger;
@@ -95,25 +103,6 @@ function isPrivate(ctx: Context): boolean {
 
 const noPreview = { link_preview_options: { is_disabled: true } };
 
-/** A bounded sliding-window counter per key. */
-function attemptLimiter(max: number, windowMs: number, now: () => Date) {
-  const attempts = new Map<number, number[]>();
-  return (key: number): boolean => {
-    const t = now().getTime();
-    const recent = (attempts.get(key) ?? []).filter((at) => t - at < windowMs);
-    if (recent.length >= max) return false;
-    recent.push(t);
-    attempts.delete(key);
-    attempts.set(key, recent);
-    // Forget the least recently active users first; the map never grows past 10 000 keys.
-    if (attempts.size > 10_000) {
-      const oldest = attempts.keys().next();
-      if (!oldest.done) attempts.delete(oldest.value);
-    }
-    return true;
-  };
-}
-
 /**
  * The bot with its commands registered. It talks to the server only through `api` and
  * answers every command it is sent: bad arguments get a usage line, refusals say why, API
@@ -136,7 +125,7 @@ export function createBot(options: CreateBotOptions): GoatedBot {
   });
   const delivery = createDelivery(bot.api, { ...options.delivery, logger: log });
   const signal = () => ({ signal: AbortSignal.timeout(timeoutMs) });
-  const verifyAllowed = attemptLimiter(
+  const verifyAllowed = slidingWindowLimiter(
     options.verifyAttempts?.max ?? 5,
     options.verifyAttempts?.windowMs ?? 10 * 60_000,
     now,
@@ -179,6 +168,20 @@ export function createBot(options: CreateBotOptions): GoatedBot {
     await next();
   });
 
+  // Each person's own budget of commands (the server counts what the bot asks per person too).
+  const commandWindow = options.commandRate ?? { max: 20, windowMs: 60_000 };
+  const commandAllowed = slidingWindowLimiter(commandWindow.max, commandWindow.windowMs, now);
+  const warnAllowed = slidingWindowLimiter(1, commandWindow.windowMs, now);
+  bot.use(async (ctx, next) => {
+    const from = ctx.from;
+    if (from && ctx.message?.text?.startsWith('/') && !commandAllowed(from.id)) {
+      log.info(`Telegram user ${from.id} is over the command rate; dropped`);
+      if (warnAllowed(from.id)) await ctx.reply(slowDownText);
+      return;
+    }
+    await next();
+  });
+
   /** Links the sender with a code from the dashboard; shared by /verify and /start CODE. */
   async function verify(ctx: Context, code: string) {
     const from = ctx.from;
@@ -197,6 +200,7 @@ export function createBot(options: CreateBotOptions): GoatedBot {
         const user = await api.telegram.userByTelegramId.query({ telegramId: from.id }, signal()).catch(() => null);
         if (user) return ctx.reply(alreadyLinkedText(user.username));
       }
+      if (code === 'TOO_MANY_REQUESTS') return ctx.reply(slowDownText);
       const known = code ? verifyErrorText[code] : undefined;
       if (known) return ctx.reply(known);
       log.error('telegram.verify failed:', err);
@@ -284,7 +288,12 @@ export function createBot(options: CreateBotOptions): GoatedBot {
       const reset = await api.telegram.issueResetToken.mutate({ telegramId: from.id }, signal());
       return ctx.reply(resetTokenText(reset), noPreview);
     } catch (err) {
-      if (apiErrorCode(err) === 'NOT_FOUND') return ctx.reply(notLinkedText);
+      const code = apiErrorCode(err);
+      if (code === 'NOT_FOUND') return ctx.reply(notLinkedText);
+      if (code === 'PRECONDITION_FAILED') return ctx.reply(resetNeedsConfirmationText);
+      // Admins, banned accounts: the server says why, in words meant for the person.
+      if (code === 'FORBIDDEN' && err instanceof Error) return ctx.reply(`${err.message}.`);
+      if (code === 'TOO_MANY_REQUESTS') return ctx.reply(slowDownText);
       log.error('telegram.issueResetToken failed:', err);
       return ctx.reply(apiErrorText('a reset token'));
     }

@@ -191,7 +191,14 @@ export function verifiedText(link: VerifiedLink): string {
   const moved = link.movedFromAnotherAccount
     ? '\nIt was linked to another GoatedVIPs account before; that link is now removed.'
     : '';
-  return `✅ Linked! This Telegram account is now connected to ${link.username}.${moved}\n\nTry /stats for your wagers and ranks.`;
+  return [
+    `✅ Linked! This Telegram account is now connected to ${link.username}.${moved}`,
+    '',
+    `To confirm it's you, enter this code on the dashboard (Profile → Telegram): ${link.confirmationCode}`,
+    'Until then, /reset will not work here.',
+    '',
+    'Try /stats for your wagers and ranks.',
+  ].join('\n');
 }
 
 /** Why a code was refused, by the server's error code (see `telegram.verify`). */
@@ -260,6 +267,11 @@ export function staleNoteText(freshness: Freshness): string | null {
 export const resetPrivateOnlyText = 'For your safety, /reset works only in a private chat with me.';
 
 export const resetUsageText = '/reset takes no arguments: it gives you a one-time password-reset token.';
+
+export const resetNeedsConfirmationText =
+  'First confirm this link on the dashboard (Profile → Telegram) with the code I sent when you linked. If you no longer have it, send a new link code with /verify.';
+
+export const slowDownText = "You're sending commands faster than I can answer. Please wait a minute and try again.";
 
 export function resetTokenText(reset: ResetToken): string {
   return [

@@ -222,6 +222,35 @@ describe('/verify against guessing', () => {
   });
 });
 
+describe('commands per Telegram user', () => {
+  function from(id: number, text: string): Update {
+    return {
+      update_id: nextUpdateId++,
+      message: {
+        message_id: nextUpdateId,
+        date: Math.floor(now.getTime() / 1000),
+        chat: { id, type: 'private' },
+        from: { id, is_bot: false, first_name: `User ${id}` },
+        text,
+      },
+    };
+  }
+
+  it('tells one person over the rate once to slow down, drops the rest, and serves everyone else', async () => {
+    const { api, queries } = stubApi();
+    const bot = makeBot(api, { commandRate: { max: 3, windowMs: 60_000 } });
+    for (let i = 0; i < 6; i++) await bot.handleUpdate(from(41, '/leaderboard'));
+    await bot.handleUpdate(from(42, '/leaderboard'));
+    expect(queries.filter((q) => q.path === 'leaderboard.top')).toHaveLength(4);
+    const to41 = sent()
+      .filter((p) => p.chat_id === '41')
+      .map((p) => p.text);
+    expect(to41).toHaveLength(4);
+    expect(to41[3]).toBe("You're sending commands faster than I can answer. Please wait a minute and try again.");
+    expect(sent().filter((p) => p.chat_id === '42')).toHaveLength(1);
+  });
+});
+
 describe('updates delivered twice', () => {
   it('answers an update id only once', async () => {
     const bot = makeBot(stubApi().api);

@@ -244,9 +244,9 @@ describe('account and notification texts', () => {
   });
 
   it('mentions a link moved from another account', () => {
-    expect(verifiedText({ username: 'goat', role: 'user', movedFromAnotherAccount: true })).toContain(
-      'It was linked to another GoatedVIPs account before',
-    );
+    expect(
+      verifiedText({ username: 'goat', role: 'user', movedFromAnotherAccount: true, confirmationCode: 'AB12CD' }),
+    ).toContain('It was linked to another GoatedVIPs account before');
   });
 
   it('announces a race result with the prize, or without one', () => {

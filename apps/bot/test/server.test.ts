@@ -9,7 +9,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { eq } from 'drizzle-orm';
 import type { Update } from 'node-telegram-bot-api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startTestServer, TEST_ADMIN, type TestServer } from '../../server/test/harness';
 import { createBot, type GoatedBot } from '../src/bot';
 import type { Logger } from '../src/log';
@@ -87,6 +87,24 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
   async function linkCodeFor(who: 'alice' | 'bob' | 'carol' | 'admin'): Promise<string> {
     const client = who === 'admin' ? adminClient : account(who).client;
     return (await client.api.telegram.createLinkCode.mutate()).code;
+  }
+
+  /** The bot's answer to a good code, with the confirmation code it carries. */
+  function linkedReply(replies: string[], username: string): string {
+    expect(replies).toHaveLength(1);
+    const reply = replies[0] ?? '';
+    expect(reply).toMatch(
+      new RegExp(
+        `^✅ Linked! This Telegram account is now connected to ${username}\\.\\n\\nTo confirm it's you, enter this code on the dashboard \\(Profile → Telegram\\): [A-Z0-9]{6}\\nUntil then, /reset will not work here\\.\\n\\nTry /stats for your wagers and ranks\\.$`,
+      ),
+    );
+    return /: ([A-Z0-9]{6})\n/.exec(reply)?.[1] ?? '';
+  }
+
+  /** What the person does on the dashboard with that code. */
+  async function confirmOnDashboard(who: 'alice' | 'bob' | 'carol' | 'admin', code: string) {
+    const client = who === 'admin' ? adminClient : account(who).client;
+    await client.api.telegram.confirmLink.mutate({ code });
   }
 
   beforeAll(async () => {
@@ -182,11 +200,13 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
   describe('/verify', () => {
     it('links the Telegram account to the user who made the code', async () => {
       const code = await linkCodeFor('alice');
-      expect(await say(ALICE, `/verify ${code}`)).toEqual([
-        '✅ Linked! This Telegram account is now connected to alice.\n\nTry /stats for your wagers and ranks.',
-      ]);
+      const confirmation = linkedReply(await say(ALICE, `/verify ${code}`), 'alice');
       expect(await account('alice').client.api.auth.me.query()).toMatchObject({
-        telegram: { linked: true, username: 'alice_tg' },
+        telegram: { linked: true, username: 'alice_tg', confirmed: false },
+      });
+      await confirmOnDashboard('alice', confirmation);
+      expect(await account('alice').client.api.auth.me.query()).toMatchObject({
+        telegram: { linked: true, confirmed: true },
       });
     });
 
@@ -234,16 +254,17 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
 
     it('links from the dashboard deep link t.me/<bot>?start=CODE', async () => {
       const code = await linkCodeFor('bob');
-      expect(await say(BOB, `/start ${code}`)).toEqual([
-        '✅ Linked! This Telegram account is now connected to bob.\n\nTry /stats for your wagers and ranks.',
-      ]);
+      await confirmOnDashboard('bob', linkedReply(await say(BOB, `/start ${code}`), 'bob'));
     });
 
     it('links the admin for the admin commands below', async () => {
       const code = await linkCodeFor('admin');
-      expect(await say(ADMIN, `/verify ${code}`)).toEqual([
-        '✅ Linked! This Telegram account is now connected to admin.\n\nTry /stats for your wagers and ranks.',
+      const confirmation = linkedReply(await say(ADMIN, `/verify ${code}`), 'admin');
+      // Unconfirmed, the link carries no admin powers.
+      expect(await say(ADMIN, '/user alice')).toEqual([
+        'Only admins can use /user. If you are one, link your admin account with /verify first.',
       ]);
+      await confirmOnDashboard('admin', confirmation);
     });
   });
 
@@ -354,6 +375,32 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
       await expect(
         t.client.api.auth.resetPassword.mutate({ token, newPassword: 'a brand new secret' }),
       ).resolves.toEqual({ reset: true });
+      // The account hears of the reset here too (and of the request on the dashboard).
+      await vi.waitFor(
+        () => expect(telegram.textsTo(ALICE.id).some((text) => text.includes('Password changed'))).toBe(true),
+        { timeout: 10_000 },
+      );
+    });
+
+    it('gives no token to a link made with a leaked code until it is confirmed on the dashboard', async () => {
+      // Sam linked his own Telegram with carol's code (above): he holds the link, not the account.
+      expect(await botClient.api.telegram.userByTelegramId.query({ telegramId: SAM.id })).toMatchObject({
+        username: 'carol',
+      });
+      expect(await say(SAM, '/reset')).toEqual([
+        'First confirm this link on the dashboard (Profile → Telegram) with the code I sent when you linked. If you no longer have it, send a new link code with /verify.',
+      ]);
+      const tokens = await t.db.db
+        .select()
+        .from(schema.passwordResetTokens)
+        .where(eq(schema.passwordResetTokens.userId, account('carol').id));
+      expect(tokens).toEqual([]);
+    });
+
+    it('gives no token to an admin', async () => {
+      expect(await say(ADMIN, '/reset')).toEqual([
+        'Admins cannot reset their password through Telegram; another admin can issue a reset token.',
+      ]);
     });
 
     it('asks an unlinked user to link first', async () => {

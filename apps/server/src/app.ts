@@ -220,6 +220,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     sync,
     rateLimits: createRateLimits({
       redis,
+      // Deployments sharing one Redis keep their counters apart, as their events.
+      keyPrefix: `${config.redis.prefix}rl`,
       tiers: {
         authIp: { points: perMinute.auth, durationSeconds: 60 },
         mutation: { points: perMinute.mutations, durationSeconds: 60 },
@@ -227,6 +229,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       },
     }),
     sessions: { secureCookie: config.auth.secureCookie, ttlDays: config.auth.sessionTtlDays },
+    credentialRecheckMs: config.auth.credentialRecheckMs,
     observe: (call) => {
       metrics.observeProcedure(call);
       app.log.info(

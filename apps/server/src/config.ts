@@ -123,6 +123,7 @@ const envSchema = z.object({
   RATE_LIMIT_AUTH_PER_MIN: perMinute.default(20),
   RATE_LIMIT_MUTATIONS_PER_MIN: perMinute.default(60),
   RATE_LIMIT_QUERIES_PER_MIN: perMinute.default(600),
+  CREDENTIAL_RECHECK_MS: whole(100, 3_600_000).default(30_000),
   TRUST_PROXY: trustProxy.default(false),
   BODY_LIMIT_BYTES: z.coerce
     .number({ message: 'must be a number' })
@@ -184,6 +185,8 @@ export interface Config {
     sessionTtlDays: number;
     secureCookie: boolean;
     rateLimitsPerMinute: { auth: number; mutations: number; queries: number };
+    /** Open connections' credentials are re-checked against the database this often. */
+    credentialRecheckMs: number;
   };
   /** Unset url → events fan out in-process only. */
   redis: { url: string | undefined; prefix: string };
@@ -274,6 +277,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         mutations: e.RATE_LIMIT_MUTATIONS_PER_MIN,
         queries: e.RATE_LIMIT_QUERIES_PER_MIN,
       },
+      credentialRecheckMs: e.CREDENTIAL_RECHECK_MS,
     },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     realtime: {

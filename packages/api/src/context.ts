@@ -1,5 +1,6 @@
 import type { ApiKeyScope, Db, DbKind } from '@goated/db';
 import type { EventBus } from './events/bus';
+import { Credential } from './services/auth/credential';
 import type { SessionOptions } from './services/auth/lucia';
 import type { LiveOptions } from './services/live';
 import type { RateLimits } from './services/rate-limit';
@@ -29,6 +30,11 @@ export interface AppDeps {
   staleAfterSeconds?: number;
   /** Connection and message counters of the transport (the server owns the transport). */
   realtime?: RealtimeStatsSource;
+  /**
+   * How often the credentials of open connections (WebSockets, subscriptions, SSE streams) are
+   * re-checked against the database, besides the revocation events. Default 30 s.
+   */
+  credentialRecheckMs?: number;
 }
 
 /** The subset of pino's logger the router and services use. */
@@ -63,6 +69,8 @@ export interface ApiKeyIdentity {
   id: number;
   name: string;
   scopes: ApiKeyScope[];
+  /** The admin whose rights the key acts with (null: a system key). */
+  ownerId: string | null;
 }
 
 /** Where procedures put cookies for the HTTP response (null on WebSockets, which cannot set any). */
@@ -82,6 +90,11 @@ export interface Context extends AppDeps {
   cookies: CookieSink | null;
   /** When the identity was established (a WebSocket's context lives as long as the connection). */
   authenticatedAt: number;
+  /**
+   * What the identity rests on (a session or an API key); null when signed out. Long-lived
+   * contexts end with it (see services/auth/credential-monitor.ts).
+   */
+  credential: Credential | null;
 }
 
 export interface RequestInfo {
@@ -92,6 +105,24 @@ export interface RequestInfo {
   sessionId?: string | null;
   ip?: string | null;
   cookies?: CookieSink | null;
+  /** The credential as the transport checked it (with its deadline); derived when absent. */
+  credential?: Credential | null;
+}
+
+/** Server-side callers name an identity without a presented credential: one stands for it. */
+function credentialOf(request: RequestInfo): Credential | null {
+  if (request.credential !== undefined) return request.credential;
+  if (request.apiKey)
+    return new Credential({ kind: 'apiKey', keyId: request.apiKey.id, ownerId: request.apiKey.ownerId });
+  if (request.user) {
+    return new Credential({
+      kind: 'session',
+      sessionId: request.sessionId ?? null,
+      userId: request.user.id,
+      role: request.user.role,
+    });
+  }
+  return null;
 }
 
 /** Builds the per-request (or, for WebSockets, per-connection) context from a resolved identity. */
@@ -105,5 +136,6 @@ export function createContext(deps: AppDeps, request: RequestInfo): Context {
     ip: request.ip ?? null,
     cookies: request.cookies ?? null,
     authenticatedAt: Date.now(),
+    credential: credentialOf(request),
   };
 }

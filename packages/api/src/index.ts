@@ -47,6 +47,8 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { CookieSink, ProcedureCall } from './context';
 export { buildOpenApiDocument, problemContentType, REST_BASE_PATH } from './rest/document';
 export { actorOf, recordAudit } from './services/audit';
+export type { Credential, EndReason } from './services/auth/credential';
+export { CredentialMonitor, credentialMonitor } from './services/auth/credential-monitor';
 export { passwordSchema, usernameSchema } from './services/auth/credentials';
 export type { RawCredentials } from './services/auth/identity';
 export { createRequestContext } from './services/auth/identity';

@@ -78,7 +78,8 @@ export async function startRedisServer(): Promise<RedisServer> {
 
   const kill = async () => {
     const proc = child;
-    if (!proc || proc.exitCode !== null) return;
+    // Killed already (by a signal, exitCode stays null): there is nothing left to wait for.
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((resolve) => proc.once('exit', resolve));
     proc.kill('SIGKILL');
     await exited;

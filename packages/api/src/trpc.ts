@@ -5,7 +5,9 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import type { Context } from './context';
 import { FieldError } from './errors';
-import { endOnRevoke, revocations, revokedError } from './services/auth/revocation';
+import { endedError } from './services/auth/credential';
+import { credentialMonitor } from './services/auth/credential-monitor';
+import { endWithCredential } from './services/auth/revocation';
 import { isTransientDbError } from './services/db-errors';
 import { RateLimitedError, type RateTier } from './services/rate-limit';
 
@@ -90,52 +92,22 @@ export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
 /**
- * Every procedure passes here: a revoked session (signed out, banned, password changed) is
- * refused even on a long-lived WebSocket context; calls count against the caller's rate tier;
- * a signed-in user's subscriptions end when their session is revoked.
+ * Every procedure passes here first: the call is timed and reported (logs, metrics); the
+ * caller's credential must still hold — a WebSocket's context lives as long as its connection,
+ * and its session or key may have been revoked, expired or lost its owner's rights since
+ * (services/auth/credential-monitor.ts); a subscription ends when that credential does.
  */
-const guarded = t.procedure.use(async ({ ctx, type, path, next }) => {
+const checked = t.procedure.use(async ({ ctx, type, path, next }) => {
   const started = performance.now();
   let errorCode: string | null = null;
   try {
-    if (ctx.user) {
-      const reason = revocations(ctx.bus).reason(ctx.user.id, ctx.sessionId, ctx.authenticatedAt);
-      if (reason) throw revokedError(reason);
-    }
-    if (ctx.rateLimits) {
-      const who = ctx.user ? `u:${ctx.user.id}` : ctx.apiKey ? `k:${ctx.apiKey.id}` : `ip:${ctx.ip ?? 'unknown'}`;
-      await ctx.rateLimits.consume(callTier(type), who);
-    }
-    let result = await next();
-    // Reads are safe to repeat: ride out a database restart with a short backoff.
-    for (
-      let attempt = 0;
-      type === 'query' && !result.ok && isTransientDbError(result.error.cause) && attempt < 3;
-      attempt++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 150 * 2 ** attempt));
-      result = await next();
-    }
-    if (!result.ok && isTransientDbError(result.error.cause)) {
-      result = {
-        ...result,
-        error: new TRPCError({
-          code: 'SERVICE_UNAVAILABLE',
-          message: 'The database is unavailable; retry shortly',
-          cause: result.error.cause,
-        }),
-      };
-    }
+    const monitor = credentialMonitor(ctx);
+    const ended = monitor.reason(ctx);
+    if (ended) throw endedError(ended, ctx.credential?.source.kind);
+    const result = await next();
     if (!result.ok) errorCode = result.error.code;
-    if (type !== 'subscription' || !ctx.user || !result.ok) return result;
-    return {
-      ...result,
-      data: endOnRevoke(result.data, ctx.bus, {
-        userId: ctx.user.id,
-        sessionId: ctx.sessionId,
-        since: ctx.authenticatedAt,
-      }),
-    };
+    if (type !== 'subscription' || !result.ok || !ctx.credential) return result;
+    return { ...result, data: endWithCredential(result.data, ctx.credential, monitor) };
   } catch (err) {
     errorCode = err instanceof TRPCError ? err.code : 'INTERNAL_SERVER_ERROR';
     throw err;
@@ -152,10 +124,43 @@ const guarded = t.procedure.use(async ({ ctx, type, path, next }) => {
   }
 });
 
-export const publicProcedure = guarded.meta({ access: 'public' });
+/** The caller's own budget: per user, per API key, or per address. */
+const limitedByCaller = t.middleware(async ({ ctx, type, next }) => {
+  if (ctx.rateLimits) {
+    const who = ctx.user ? `u:${ctx.user.id}` : ctx.apiKey ? `k:${ctx.apiKey.id}` : `ip:${ctx.ip ?? 'unknown'}`;
+    await ctx.rateLimits.consume(callTier(type), who);
+  }
+  return next();
+});
+
+/** Reads are safe to repeat: ride out a database restart with a short backoff. */
+const retryingReads = t.middleware(async ({ type, next }) => {
+  let result = await next();
+  for (
+    let attempt = 0;
+    type === 'query' && !result.ok && isTransientDbError(result.error.cause) && attempt < 3;
+    attempt++
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 150 * 2 ** attempt));
+    result = await next();
+  }
+  if (!result.ok && isTransientDbError(result.error.cause)) {
+    return {
+      ...result,
+      error: new TRPCError({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'The database is unavailable; retry shortly',
+        cause: result.error.cause,
+      }),
+    };
+  }
+  return result;
+});
+
+export const publicProcedure = checked.meta({ access: 'public' }).use(limitedByCaller).use(retryingReads);
 
 /** Signed-in users only. */
-export const protectedProcedure = guarded.meta({ access: 'session' }).use(({ ctx, next }) => {
+export const protectedProcedure = publicProcedure.meta({ access: 'session' }).use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
@@ -164,8 +169,8 @@ export const protectedProcedure = guarded.meta({ access: 'session' }).use(({ ctx
  * Services holding an API key with `scope` (an `admin`-scoped key passes every scope check).
  * Signed-in admins pass too, so the dashboard can drive the same procedures.
  */
-export function scopedProcedure(scope: ApiKeyScope) {
-  return guarded.meta({ access: `apiKey:${scope}` }).use(({ ctx, next }) => {
+function requireScope(scope: ApiKeyScope) {
+  return t.middleware(({ ctx, next }) => {
     const key = ctx.apiKey;
     if (key && (key.scopes.includes(scope) || key.scopes.includes('admin')))
       return next({ ctx: { ...ctx, apiKey: key } });
@@ -175,11 +180,45 @@ export function scopedProcedure(scope: ApiKeyScope) {
   });
 }
 
+export function scopedProcedure(scope: ApiKeyScope) {
+  return checked
+    .meta({ access: `apiKey:${scope}` })
+    .use(limitedByCaller)
+    .use(requireScope(scope))
+    .use(retryingReads);
+}
+
+/**
+ * A scoped procedure that a service calls on behalf of someone else (the bot, for a Telegram
+ * user): its calls count against `tier` for the key `keyOf` finds in the raw input — that
+ * person's budget — instead of against the service's key, so one busy person cannot spend
+ * everyone's. Without such a key in the input, the caller's own key counts.
+ */
+export function scopedProcedureOnBehalf(
+  scope: ApiKeyScope,
+  tier: RateTier,
+  keyOf: (rawInput: unknown) => string | null,
+) {
+  const limitedByPrincipal = t.middleware(async ({ ctx, type, getRawInput, next }) => {
+    if (ctx.rateLimits) {
+      const principal = keyOf(await getRawInput());
+      if (principal) await ctx.rateLimits.consume(tier, principal);
+      else await ctx.rateLimits.consume(callTier(type), `k:${ctx.apiKey?.id ?? 'none'}`);
+    }
+    return next();
+  });
+  return checked
+    .meta({ access: `apiKey:${scope}`, rateTiers: [tier] })
+    .use(requireScope(scope))
+    .use(limitedByPrincipal)
+    .use(retryingReads);
+}
+
 /**
  * Admins: a signed-in admin, or an API key with the `admin` scope; a `read`-scoped key may use
  * the admin queries and streams but change nothing.
  */
-export const adminProcedure = guarded.meta({ access: 'admin' }).use(({ ctx, type, next }) => {
+export const adminProcedure = publicProcedure.meta({ access: 'admin' }).use(({ ctx, type, next }) => {
   if (ctx.user?.role === 'admin') return next();
   const scopes = ctx.apiKey?.scopes ?? [];
   if (scopes.includes('admin') || (type !== 'mutation' && scopes.includes('read'))) return next();

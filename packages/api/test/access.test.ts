@@ -44,7 +44,7 @@ describe.each(testBackends())('API keys, admin users and bans on %s', (kind) => 
     it('authenticates with a key and records when it was used', async () => {
       const { key, apiKey } = await adminCaller.admin.apiKeys.create({ name: 'reader', scopes: ['read'] });
       const ctx = await contextFor(key);
-      expect(ctx.apiKey).toEqual({ id: apiKey.id, name: 'reader', scopes: ['read'] });
+      expect(ctx.apiKey).toEqual({ id: apiKey.id, name: 'reader', scopes: ['read'], ownerId: admin.id });
       const [row] = await t.deps.db.select().from(schema.apiKeys).where(eq(schema.apiKeys.id, apiKey.id));
       expect(row?.lastUsedAt).toBeInstanceOf(Date);
     });
@@ -220,7 +220,7 @@ describe('rate limits', () => {
         keyPrefix: `test:${process.pid}:${Math.random().toString(36).slice(2)}`,
         tiers: {
           authIp: { points: 3, durationSeconds: 60 },
-          authUsername: { points: 100, durationSeconds: 60 },
+          authAccountIp: { points: 100, durationSeconds: 60 },
           query: { points: 5, durationSeconds: 2 },
         },
       });

@@ -208,9 +208,12 @@ describe.each(testBackends())('accounts on %s', (kind) => {
       });
     });
 
-    it('issues a reset token to the bot only for a linked Telegram account', async () => {
+    it('issues a reset token to the bot only for a linked, confirmed Telegram account', async () => {
       const { user } = await t.caller.auth.signUp({ username: 'telegrammer', password: GOOD_PASSWORD, mode: 'token' });
-      await t.deps.db.update(schema.users).set({ telegramId: 777001 }).where(eq(schema.users.id, user.id));
+      await t.deps.db
+        .update(schema.users)
+        .set({ telegramId: 777001, telegramConfirmedAt: new Date() })
+        .where(eq(schema.users.id, user.id));
       const created = await adminCaller.admin.apiKeys.create({ name: 'bot', scopes: ['bot'] });
       const bot = await callerWithToken(created.key);
       const issued = await bot.telegram.issueResetToken({ telegramId: 777001 });
@@ -247,12 +250,12 @@ describe.each(testBackends())('accounts on %s', (kind) => {
     });
 
     it('lets a read-scoped key read admin data but change nothing', async () => {
-      const reader = t.callerAs({ apiKey: { id: 9, name: 'reader', scopes: ['read'] } });
+      const reader = t.callerAs({ apiKey: { id: 9, name: 'reader', scopes: ['read'], ownerId: null } });
       expect((await reader.admin.users.list({})).users.length).toBeGreaterThan(0);
       await expect(reader.admin.apiKeys.create({ name: 'x', scopes: ['bot'] })).rejects.toMatchObject({
         code: 'FORBIDDEN',
       });
-      const bot = t.callerAs({ apiKey: { id: 10, name: 'bot', scopes: ['bot'] } });
+      const bot = t.callerAs({ apiKey: { id: 10, name: 'bot', scopes: ['bot'], ownerId: null } });
       await expect(bot.admin.users.list({})).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });
   });

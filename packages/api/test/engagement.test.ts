@@ -4,6 +4,7 @@ import { testBackends } from '@goated/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionUser } from '../src/index';
+import { CANNOT_CLAIM } from '../src/services/bonus';
 import { type Caller, createTestApi, insertPlayers, insertUser, type TestApi } from './fixtures';
 
 const HOUR = 3_600_000;
@@ -46,7 +47,7 @@ describe.each(testBackends())('bonus codes on %s', (kind) => {
       claimants.map((u, i) => outcome(t.callerAs({ user: u }).bonus.claim({ code: i % 2 ? 'rush50' : 'RUSH50' }))),
     );
     expect(results.filter((r) => r === 'ok')).toHaveLength(50);
-    expect(results.filter((r) => r === 'CONFLICT')).toHaveLength(150);
+    expect(results.filter((r) => r === 'NOT_FOUND')).toHaveLength(150);
     const [row] = await t.deps.db.select().from(schema.bonusCodes).where(eq(schema.bonusCodes.id, code.id));
     expect(row?.claimsCount).toBe(50);
     const claims = await adminCaller.bonus.claims({ codeId: code.id, limit: 500 });
@@ -65,7 +66,7 @@ describe.each(testBackends())('bonus codes on %s', (kind) => {
     expect((await caller.bonus.myClaims()).map((c) => c.code)).toContain('ONCE');
   });
 
-  it('answers unknown, disabled and expired codes identically', async () => {
+  it('answers every “cannot claim this” the same until the code is proven to exist for this user', async () => {
     const disabled = await adminCaller.bonus.create({ code: 'GONE', maxClaims: 5 });
     await adminCaller.bonus.disable({ id: disabled.id });
     const expired = await adminCaller.bonus.create({
@@ -77,43 +78,43 @@ describe.each(testBackends())('bonus codes on %s', (kind) => {
       .update(schema.bonusCodes)
       .set({ expiresAt: new Date(Date.now() - 1000) })
       .where(eq(schema.bonusCodes.id, expired.id));
-    const caller = t.callerAs({ user });
-    const answers = await Promise.all(
-      ['NOPE', 'GONE', 'OLD', '../../etc'].map((code) => caller.bonus.claim({ code }).catch((e: unknown) => e)),
-    );
-    const shapes = answers.map((a) =>
-      a && typeof a === 'object' && 'message' in a && 'code' in a ? `${a.code}:${a.message}` : a,
-    );
-    expect(new Set(shapes)).toEqual(new Set(['NOT_FOUND:This code is invalid or has expired']));
-  });
-
-  it('refuses when the code has no claims left', async () => {
     await adminCaller.bonus.create({ code: 'SOLO', maxClaims: 1 });
     await t.callerAs({ user: await insertUser(t.deps.db) }).bonus.claim({ code: 'SOLO' });
-    await expect(t.callerAs({ user }).bonus.claim({ code: 'SOLO' })).rejects.toMatchObject({
-      code: 'CONFLICT',
-      message: 'This code has no claims left',
-    });
-  });
-
-  it('enforces the minimum monthly wager of the linked player', async () => {
     await adminCaller.bonus.create({ code: 'VIP', maxClaims: 10, minMonthlyWager: '1000' });
     await insertPlayers(t.deps.db, [
       { uid: 'low', month: '999.99' },
       { uid: 'high', month: '1000.00' },
     ]);
-    const unlinked = await insertUser(t.deps.db);
     const low = await insertUser(t.deps.db, { playerUid: 'low' });
+    const answersOf = async (who: SessionUser, codes: string[]) => {
+      const answers = await Promise.all(
+        codes.map((code) =>
+          t
+            .callerAs({ user: who })
+            .bonus.claim({ code })
+            .catch((e: unknown) => e),
+        ),
+      );
+      return answers.map((a) =>
+        a && typeof a === 'object' && 'message' in a && 'code' in a ? `${a.code}:${a.message}` : a,
+      );
+    };
+    // Unknown, malformed, disabled, expired, used up, a wager not reached, no linked player.
+    const shapes = [
+      ...(await answersOf(user, ['NOPE', '../../etc', 'GONE', 'OLD', 'SOLO', 'VIP'])),
+      ...(await answersOf(low, ['VIP'])),
+    ];
+    expect(new Set(shapes)).toEqual(new Set([`NOT_FOUND:${CANNOT_CLAIM}`]));
+    // A code this user already claimed is proven to exist for them: it gets its own answer.
     const high = await insertUser(t.deps.db, { playerUid: 'high' });
-    await expect(t.callerAs({ user: unlinked }).bonus.claim({ code: 'vip' })).rejects.toMatchObject({
-      code: 'PRECONDITION_FAILED',
-      message: 'Link your player account to claim this code',
-    });
-    await expect(t.callerAs({ user: low }).bonus.claim({ code: 'vip' })).rejects.toMatchObject({
-      code: 'PRECONDITION_FAILED',
-      message: 'This code needs at least 1000.00 wagered this month',
-    });
     await expect(t.callerAs({ user: high }).bonus.claim({ code: 'vip' })).resolves.toMatchObject({ code: 'VIP' });
+    await adminCaller.bonus.disable({
+      id: (await adminCaller.bonus.list({})).codes.find((c) => c.code === 'VIP')?.id ?? 0,
+    });
+    await expect(t.callerAs({ user: high }).bonus.claim({ code: 'vip' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: 'You already claimed this code',
+    });
   });
 
   it('requires signing in to claim and an admin to manage', async () => {
@@ -160,6 +161,7 @@ describe.each(testBackends())('challenges on %s', (kind) => {
     minBet: '1.00',
     prize: '250.00',
     maxWinners: 5,
+    maxEntriesPerUser: 10,
     startsAt: new Date(Date.now() - HOUR),
     endsAt: new Date(Date.now() + HOUR),
   });
@@ -269,6 +271,62 @@ describe.each(testBackends())('challenges on %s', (kind) => {
       code: 'CONFLICT',
       message: 'This entry was already rejected',
     });
+  });
+
+  it('limits the entries one user has in play as the challenge says; rejected ones free a place', async () => {
+    const { id } = await adminCaller.challenges.create({ ...base(), title: 'Two each', maxEntriesPerUser: 2 });
+    const entrant = t.callerAs({ user: await insertUser(t.deps.db) });
+    const submit = (ref: string) =>
+      entrant.challenges.submit({ challengeId: id, betReference: ref, multiplier: 200, betAmount: 5 });
+    // Submitted all at once: the challenge's row lock counts them one by one.
+    const results = await Promise.all(['bet-a', 'bet-b', 'bet-c', 'bet-d'].map((ref) => outcome(submit(ref))));
+    expect(results.filter((r) => r === 'ok')).toHaveLength(2);
+    expect(results.filter((r) => r === 'CONFLICT')).toHaveLength(2);
+    await expect(submit('bet-e')).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: 'You already have 2 entries in this challenge, the most it allows',
+    });
+    const [first] = (await entrant.challenges.myEntries()).filter((e) => e.challengeId === id);
+    await adminCaller.challenges.review({ entryId: first?.id ?? 0, decision: 'reject' });
+    await expect(submit('bet-e')).resolves.toMatchObject({ status: 'pending' });
+    const single = await adminCaller.challenges.create({ ...base(), title: 'One each', maxEntriesPerUser: 1 });
+    await entrant.challenges.submit({ challengeId: single.id, betReference: 'only', multiplier: 200, betAmount: 5 });
+    await expect(
+      entrant.challenges.submit({ challengeId: single.id, betReference: 'again', multiplier: 200, betAmount: 5 }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', message: 'You already have an entry in this challenge' });
+  });
+
+  it('shows admins a bet entered by several users, and approves it for one of them only', async () => {
+    const { id } = await adminCaller.challenges.create({ ...base(), title: 'Contested' });
+    const owner = await insertUser(t.deps.db, { username: 'bet_owner' });
+    const copycat = await insertUser(t.deps.db, { username: 'copycat' });
+    const bet = 'https://casino.example/bet/777';
+    const first = await t
+      .callerAs({ user: copycat })
+      .challenges.submit({ challengeId: id, betReference: bet, multiplier: 300, betAmount: 5 });
+    const second = await t
+      .callerAs({ user: owner })
+      .challenges.submit({ challengeId: id, betReference: bet, multiplier: 300, betAmount: 5 });
+    const { entries } = await adminCaller.challenges.entries({ challengeId: id });
+    expect(entries.map((e) => e.disputed)).toEqual([true, true]);
+    const disputes = await adminCaller.challenges.disputes({ challengeId: id });
+    expect(disputes).toEqual([
+      {
+        challengeId: id,
+        challengeTitle: 'Contested',
+        betReference: bet,
+        entries: [
+          expect.objectContaining({ id: first.id, username: 'copycat', status: 'pending' }),
+          expect.objectContaining({ id: second.id, username: 'bet_owner', status: 'pending' }),
+        ],
+      },
+    ]);
+    await adminCaller.challenges.review({ entryId: second.id, decision: 'approve' });
+    await expect(adminCaller.challenges.review({ entryId: first.id, decision: 'approve' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: 'This bet was already approved for another user',
+    });
+    await expect(t.callerAs({ user: owner }).challenges.disputes({})).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 
   it('validates a new challenge with field-named errors', async () => {

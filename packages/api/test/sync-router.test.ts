@@ -9,8 +9,8 @@ import { createTestApi, insertUser, type TestApi } from './fixtures';
 import { upstreamRecord } from './support/fake-upstream';
 
 const T1 = '2026-01-01T10:00:00Z';
-const ingestKey: ApiKeyIdentity = { id: 1, name: 'affiliate-push', scopes: ['ingest'] };
-const botKey: ApiKeyIdentity = { id: 2, name: 'bot', scopes: ['bot'] };
+const ingestKey: ApiKeyIdentity = { id: 1, name: 'affiliate-push', scopes: ['ingest'], ownerId: null };
+const botKey: ApiKeyIdentity = { id: 2, name: 'bot', scopes: ['bot'], ownerId: null };
 
 describe.each(testBackends())('sync router on %s', (kind) => {
   let t: TestApi;

@@ -5,7 +5,8 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/index';
 import { addDays, startOfUtcDay, utcDay } from '../src/services/dates';
-import { finishedRaces, LINK_CODE_TTL_MS, telegramNotifications } from '../src/services/telegram';
+import { finishedRaces, telegramNotifications } from '../src/services/telegram';
+import { LINK_CODE_TTL_MS } from '../src/services/telegram-link';
 import { type Caller, createTestApi, insertPlayers, insertUser, insertWagerDays, type TestApi } from './fixtures';
 
 /** The first `count` values of a feed, then stops it. */
@@ -43,7 +44,7 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
     admin = await insertUser(t.deps.db, { username: 'boss', role: 'admin' });
     adminCaller = t.callerAs({ user: admin });
     const created = await adminCaller.admin.apiKeys.create({ name: 'telegram bot', scopes: ['bot'] });
-    botKey = { id: created.apiKey.id, name: 'telegram bot', scopes: ['bot'] };
+    botKey = { id: created.apiKey.id, name: 'telegram bot', scopes: ['bot'], ownerId: admin.id };
     bot = t.callerAs({ apiKey: botKey });
     await insertPlayers(t.deps.db, [
       { uid: 'p-ann', name: 'Ann', month: '500.00', all: '900.00' },
@@ -71,7 +72,12 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
       const { user, caller } = await dashboardUser('ann', 'p-ann');
       const { code } = await caller.telegram.createLinkCode();
       const linked = await bot.telegram.verify({ code, telegramId: 1001, telegramUsername: 'ann_tg' });
-      expect(linked).toEqual({ username: 'ann', role: 'user', movedFromAnotherAccount: false });
+      expect(linked).toEqual({
+        username: 'ann',
+        role: 'user',
+        movedFromAnotherAccount: false,
+        confirmationCode: expect.stringMatching(/^[A-HJ-NP-Z2-9]{6}$/),
+      });
 
       const found = await bot.telegram.userByTelegramId({ telegramId: 1001 });
       expect(found).toMatchObject({
@@ -84,7 +90,16 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
       expect(found?.player?.periods.month).toEqual({ wagered: '500.00', rank: 2 });
       expect(found?.player?.periods.all).toEqual({ wagered: '900.00', rank: 1 });
       expect(await bot.telegram.userByTelegramId({ telegramId: 4242 })).toBeNull();
-      expect(await caller.auth.me()).toMatchObject({ telegram: { linked: true, username: 'ann_tg' } });
+      expect(await caller.auth.me()).toMatchObject({
+        telegram: { linked: true, username: 'ann_tg', confirmed: false },
+      });
+      // Ann confirms on the dashboard with the code the bot sent her.
+      await expect(caller.telegram.confirmLink({ code: 'ZZZZZZ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      await caller.telegram.confirmLink({ code: linked.confirmationCode.toLowerCase() });
+      expect(await caller.auth.me()).toMatchObject({ telegram: { linked: true, confirmed: true } });
+      await expect(caller.telegram.confirmLink({ code: linked.confirmationCode })).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
 
       const [audit] = await t.deps.db
         .select()
@@ -190,7 +205,9 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
 
     it('is for bot-scoped keys only', async () => {
       const ingest = await adminCaller.admin.apiKeys.create({ name: 'ingest', scopes: ['ingest'] });
-      const ingestCaller = t.callerAs({ apiKey: { id: ingest.apiKey.id, name: 'ingest', scopes: ['ingest'] } });
+      const ingestCaller = t.callerAs({
+        apiKey: { id: ingest.apiKey.id, name: 'ingest', scopes: ['ingest'], ownerId: admin.id },
+      });
       await expect(ingestCaller.telegram.userByTelegramId({ telegramId: 1001 })).rejects.toMatchObject({
         code: 'FORBIDDEN',
       });
@@ -208,7 +225,8 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
     beforeAll(async () => {
       adminTelegramId = 9000;
       const { code } = await adminCaller.telegram.createLinkCode();
-      await bot.telegram.verify({ code, telegramId: adminTelegramId });
+      const { confirmationCode } = await bot.telegram.verify({ code, telegramId: adminTelegramId });
+      await adminCaller.telegram.confirmLink({ code: confirmationCode });
     });
 
     it('looks a user up for a linked admin, and audits it as that admin', async () => {
@@ -263,11 +281,25 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
       });
     });
 
-    it('issues a reset token only for a linked account', async () => {
-      await expect(bot.telegram.issueResetToken({ telegramId: 1001 })).resolves.toMatchObject({
-        token: expect.any(String),
-      });
-      await expect(bot.telegram.issueResetToken({ telegramId: 31337 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    it('issues a reset token only for a confirmed link of a non-admin account, and tells the account', async () => {
+      const notices: AppEvents['user.notification'][] = [];
+      const unsubscribe = t.deps.bus.subscribe('user.notification', (event) => notices.push(event));
+      try {
+        await expect(bot.telegram.issueResetToken({ telegramId: 1001 })).resolves.toMatchObject({
+          token: expect.any(String),
+        });
+        const ann = await bot.telegram.userByTelegramId({ telegramId: 1001 });
+        expect(notices).toContainEqual(
+          expect.objectContaining({ userId: ann?.id, kind: 'telegram.resetIssued', title: 'Password reset requested' }),
+        );
+        await expect(bot.telegram.issueResetToken({ telegramId: 31337 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+        await expect(bot.telegram.issueResetToken({ telegramId: adminTelegramId })).rejects.toMatchObject({
+          code: 'FORBIDDEN',
+          message: 'Admins cannot reset their password through Telegram; another admin can issue a reset token',
+        });
+      } finally {
+        unsubscribe();
+      }
     });
   });
 

@@ -4,8 +4,10 @@ import {
   type AppDeps,
   type AppRouter,
   appRouter,
+  type Context,
   type CookieSink,
   createRequestContext,
+  credentialMonitor,
   isTransientDbError,
   RateLimitedError,
 } from '@goated/api';
@@ -13,7 +15,8 @@ import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { KeepAliveOptions, TransportLimits } from '../realtime/limits';
+import type { WebSocket } from 'ws';
+import { closeCodes, type KeepAliveOptions, type TransportLimits } from '../realtime/limits';
 import type { RealtimeCounters } from '../realtime/stats';
 import { RealtimeTransport } from '../realtime/transport';
 import { restPlugin } from './rest';
@@ -33,9 +36,10 @@ export interface TrpcPluginOptions {
   realtime: { limits: TransportLimits; keepAlive: KeepAliveOptions; stats: RealtimeCounters };
 }
 
+/** The request's Origin (or its Referer's origin); `'null'` as sent, null when neither is there. */
 function originOf(req: IncomingMessage): string | null {
   const origin = req.headers.origin;
-  if (typeof origin === 'string' && origin !== 'null') return origin;
+  if (typeof origin === 'string') return origin;
   const referer = req.headers.referer;
   if (typeof referer !== 'string') return null;
   try {
@@ -45,20 +49,67 @@ function originOf(req: IncomingMessage): string | null {
   }
 }
 
-/**
- * CSRF: the session cookie only counts when the request comes from our own origin or an
- * allowed one. A state-changing request that carries the cookie from elsewhere is refused;
- * other requests from elsewhere are served as signed out.
- */
-function cookieFromAllowedOrigin(req: IncomingMessage, allowed: Set<string>): 'allowed' | 'foreign' {
-  const origin = originOf(req);
-  if (!origin) return req.method === 'POST' ? 'foreign' : 'allowed';
-  if (allowed.has(origin)) return 'allowed';
+/** `scheme://host[:port]` in its canonical form (default ports dropped), or null. */
+function canonicalOrigin(origin: string): string | null {
   try {
-    return new URL(origin).host === req.headers.host ? 'allowed' : 'foreign';
+    const url = new URL(origin);
+    return url.origin === 'null' ? null : url.origin;
   } catch {
-    return 'foreign';
+    return null;
   }
+}
+
+/**
+ * CSRF: the session cookie only counts when the request comes from our own origin — the same
+ * scheme, host and port this request was made to — or an allowed one. `Origin: null` (sandboxed
+ * frames, some redirects, file: pages) is foreign. A state-changing request that carries the
+ * cookie from elsewhere is refused; other requests from elsewhere (a WebSocket upgrade too) are
+ * served as signed out.
+ */
+function cookieFromAllowedOrigin(
+  req: IncomingMessage,
+  own: string | null,
+  allowed: Set<string>,
+): 'allowed' | 'foreign' {
+  const origin = originOf(req);
+  if (origin === null) return req.method === 'POST' ? 'foreign' : 'allowed';
+  const canonical = canonicalOrigin(origin);
+  if (canonical === null) return 'foreign';
+  if (allowed.has(canonical)) return 'allowed';
+  return own !== null && canonical === canonicalOrigin(own) ? 'allowed' : 'foreign';
+}
+
+/** `https://host` seen as `http://host`: TLS ends at a proxy whose X-Forwarded-Proto is not trusted. */
+function onlySchemeDiffers(req: IncomingMessage, own: string | null): boolean {
+  const origin = originOf(req);
+  const canonical = origin === null ? null : canonicalOrigin(origin);
+  return canonical !== null && own !== null && canonical === canonicalOrigin(own.replace(/^http:/, 'https:'));
+}
+
+/** How long a WebSocket whose credential ended stays open (refusing calls) before its 1008 close. */
+const CREDENTIAL_ENDED_CLOSE_MS = 2000;
+
+/**
+ * A WebSocket lives as long as its credential: watched while open (revocation events from any
+ * instance, its deadline, the periodic database re-check) and closed with 1008 a moment after
+ * it ends. By then its subscriptions have ended with the reason, and calls meanwhile get
+ * UNAUTHORIZED/FORBIDDEN; keep-alive pings cannot keep it open.
+ */
+function tieSocketToCredential(ctx: Context, socket: WebSocket): void {
+  const credential = ctx.credential;
+  if (!credential) return;
+  const release = credentialMonitor(ctx).watch(credential);
+  socket.once('close', release);
+  if (socket.readyState === socket.CLOSING || socket.readyState === socket.CLOSED) release();
+  const close = () => {
+    setTimeout(() => {
+      if (socket.readyState === socket.OPEN) {
+        socket.close(closeCodes.policyViolation, `credential ended: ${credential.ended ?? 'revoked'}`);
+      }
+    }, CREDENTIAL_ENDED_CLOSE_MS).unref();
+  };
+  if (credential.ended) close();
+  else credential.signal.addEventListener('abort', close, { once: true });
 }
 
 /**
@@ -95,9 +146,11 @@ function isFastifyRequest(req: FastifyRequest | IncomingMessage): req is Fastify
 export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { deps, allowedOrigins, realtime }) => {
   const allowed = new Set(allowedOrigins);
   const { stats } = realtime;
-  // A WebSocket's context is built from the raw upgrade request; its client address is the one
-  // Fastify worked out (TRUST_PROXY: X-Forwarded-For), not the proxy's own.
-  const upgradeAddresses = new WeakMap<IncomingMessage, string>();
+  // A WebSocket's context is built from the raw upgrade request; its client address and the
+  // origin it was made to are the ones Fastify worked out (TRUST_PROXY: X-Forwarded-*), not the
+  // proxy's own.
+  const upgrades = new WeakMap<IncomingMessage, { ip: string; origin: string }>();
+  let proxyHintGiven = false;
   const options: FastifyTRPCPluginOptions<AppRouter> = {
     prefix: '/trpc',
     // WebSockets are served by our own transport below (same protocol, built for fan-out).
@@ -109,7 +162,16 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
         const fastifyReq = isFastifyRequest(req) ? req : null;
         const raw = isFastifyRequest(req) ? req.raw : req;
         const cookieHeader = typeof raw.headers.cookie === 'string' ? raw.headers.cookie : null;
-        const origin = cookieHeader ? cookieFromAllowedOrigin(raw, allowed) : 'allowed';
+        const upgrade = upgrades.get(raw);
+        const ownOrigin = fastifyReq ? `${fastifyReq.protocol}://${fastifyReq.host}` : (upgrade?.origin ?? null);
+        const origin = cookieHeader ? cookieFromAllowedOrigin(raw, ownOrigin, allowed) : 'allowed';
+        if (origin === 'foreign' && !proxyHintGiven && onlySchemeDiffers(raw, ownOrigin)) {
+          proxyHintGiven = true;
+          app.log.warn(
+            { origin: raw.headers.origin, seenAs: ownOrigin },
+            'an https page reached this server as plain http, so its session cookie is refused as cross-origin: set TRUST_PROXY to the TLS proxy’s address so X-Forwarded-Proto is believed',
+          );
+        }
         if (origin === 'foreign' && raw.method === 'POST') {
           throw new TRPCError({ code: 'FORBIDDEN', message: 'Cross-origin request refused' });
         }
@@ -118,7 +180,7 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
         return retryTransient(() =>
           createRequestContext(deps, {
             requestId,
-            ip: fastifyReq?.ip ?? upgradeAddresses.get(raw) ?? raw.socket.remoteAddress ?? null,
+            ip: fastifyReq?.ip ?? upgrade?.ip ?? raw.socket.remoteAddress ?? null,
             cookieHeader: origin === 'allowed' ? cookieHeader : null,
             authorization: typeof raw.headers.authorization === 'string' ? raw.headers.authorization : null,
             connectionToken: typeof token === 'string' ? token : null,
@@ -176,8 +238,11 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
   const transport = new RealtimeTransport<AppRouter>({
     router: appRouter,
     // The same factory as HTTP: tRPC's own adapter passes it the upgrade request and the socket.
-    createContext: (opts: CreateWSSContextFnOptions) =>
-      contextForRequest(opts as unknown as Parameters<typeof contextForRequest>[0]),
+    createContext: async (opts: CreateWSSContextFnOptions) => {
+      const ctx = await contextForRequest(opts as unknown as Parameters<typeof contextForRequest>[0]);
+      tieSocketToCredential(ctx, opts.res);
+      return ctx;
+    },
     onError: ({ error, path, type }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         app.log.error({ err: error.cause ?? error, path, type }, 'procedure failed');
@@ -189,7 +254,7 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
     log: app.log,
   });
   app.get('/trpc', { websocket: true }, (socket, req) => {
-    upgradeAddresses.set(req.raw, req.ip);
+    upgrades.set(req.raw, { ip: req.ip, origin: `${req.protocol}://${req.host}` });
     transport.accept(socket, req.raw);
   });
   // Deploys and restarts: every client gets the reconnect notice, then a 1001 close.

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { Field, FormError } from '../components/Field';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
+import { TelegramLink } from '../components/TelegramLink';
 import { formatDateTime } from '../format';
 import { errorFor, fieldErrors, formError } from '../forms';
 import { useTitle } from '../hooks/useTitle';
@@ -40,41 +41,6 @@ export function ProfilePage({ me }: { me: Me }) {
       <BonusClaims />
       <ChallengeEntries />
     </div>
-  );
-}
-
-function TelegramLink({ me }: { me: Me }) {
-  const linkCode = trpc.telegram.createLinkCode.useMutation();
-  return (
-    <section className="card" aria-labelledby="telegram-title">
-      <h2 id="telegram-title">Telegram</h2>
-      <p className="muted">
-        {me.telegram.linked
-          ? `Linked${me.telegram.username ? ` to @${me.telegram.username}` : ''}. A new code moves the link to another Telegram account.`
-          : 'Link Telegram to check your stats and get race results from our bot.'}
-      </p>
-      {linkCode.data ? (
-        <div className="callout" aria-live="polite">
-          <p>
-            Your code: <code className="code-big">{linkCode.data.code}</code>
-          </p>
-          <ol className="steps">
-            <li>Open our bot in Telegram (private chat).</li>
-            <li>
-              Send <code>/verify {linkCode.data.code}</code>
-            </li>
-            <li>The bot confirms the link; reload this page to see it.</li>
-          </ol>
-          <p className="muted small">
-            Valid until {formatDateTime(linkCode.data.expiresAt)}, once. A newer code replaces this one.
-          </p>
-        </div>
-      ) : null}
-      <FormError message={linkCode.error?.message} />
-      <button type="button" className="btn btn-primary" disabled={linkCode.isPending} onClick={() => linkCode.mutate()}>
-        {linkCode.data ? 'Get a new code' : 'Get a link code'}
-      </button>
-    </section>
   );
 }
 

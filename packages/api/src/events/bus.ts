@@ -18,6 +18,17 @@ export interface AppEvents {
     at: string;
   };
   /**
+   * An API key stops working at `effectiveAt` (now, or the end of a rotation's grace period):
+   * revoked, rotated, or suspended because its owner lost the rights behind it. Connections
+   * opened with it end then, on every instance.
+   */
+  'apiKey.revoked': {
+    keyId: number;
+    reason: 'revoked' | 'rotated' | 'suspended';
+    effectiveAt: string;
+    at: string;
+  };
+  /**
    * A race was finalized and its results frozen — published exactly once per race, by the
    * instance whose finalization won. The bot and the dashboard announce the winners.
    */
@@ -51,5 +62,11 @@ export interface EventBus {
   /** Returns the function that unsubscribes. */
   subscribe<T extends EventTopic>(topic: T, handler: EventHandler<T>): () => void;
   health(): BusHealth;
+  /**
+   * Called each time the bus comes back after an outage (events published meanwhile by other
+   * instances were lost: listeners re-read what they depend on). Absent on buses that cannot
+   * lose events (in-process). Returns the function that unsubscribes.
+   */
+  onReconnect?(listener: () => void): () => void;
   close(): Promise<void>;
 }

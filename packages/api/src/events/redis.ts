@@ -80,8 +80,10 @@ export async function createRedisBus(options: RedisBusOptions): Promise<EventBus
   // One "lost" line per outage and one "restored" line after it, not one per retry.
   let connectedLogged = false;
   let downLogged = false;
+  const reconnectListeners = new Set<() => void>();
   const onReady = () => {
     if (publisher.status !== 'ready' || subscriber.status !== 'ready') return;
+    const wasDown = downLogged;
     if (downLogged) {
       log?.info({ droppedWhileDown }, 'redis event bus reconnected; cross-instance delivery resumed');
     } else if (!connectedLogged) {
@@ -90,6 +92,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<EventBus
     connectedLogged = true;
     downLogged = false;
     droppedWhileDown = 0;
+    if (wasDown) for (const listener of [...reconnectListeners]) listener();
   };
   const onDown = (err?: Error) => {
     if (closed || downLogged) return;
@@ -141,6 +144,12 @@ export async function createRedisBus(options: RedisBusOptions): Promise<EventBus
     },
     health(): BusHealth {
       return { kind: 'redis', connected: publisher.status === 'ready' && subscriber.status === 'ready' };
+    },
+    onReconnect(listener: () => void) {
+      reconnectListeners.add(listener);
+      return () => {
+        reconnectListeners.delete(listener);
+      };
     },
     async close() {
       closed = true;

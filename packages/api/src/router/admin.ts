@@ -15,6 +15,7 @@ import {
   apiKeyIdInput,
   apiKeyRotateInput,
   createApiKey,
+  keyMakerOf,
   listApiKeys,
   revokeApiKey,
   rotateApiKey,
@@ -30,21 +31,19 @@ const usersRouter = {
   /** A one-time password-reset token for the user (shown once). */
   issueResetToken: adminProcedure
     .input(z.object({ userId: z.string().min(1).max(64) }))
-    .mutation(({ ctx, input }) => issueResetToken(ctx.db, actorOf(ctx), input.userId)),
+    .mutation(({ ctx, input }) => issueResetToken(ctx, actorOf(ctx), input.userId, 'by an admin')),
 } satisfies TRPCRouterRecord;
 
 const apiKeysRouter = {
   /** Returns the key once; only its hash is stored. */
   create: adminProcedure
     .input(apiKeyCreateInput)
-    .mutation(({ ctx, input }) => createApiKey(ctx.db, actorOf(ctx), input)),
+    .mutation(({ ctx, input }) => createApiKey(ctx.db, keyMakerOf(ctx), input)),
   list: adminProcedure.query(({ ctx }) => listApiKeys(ctx.db)),
   rotate: adminProcedure
     .input(apiKeyRotateInput)
-    .mutation(({ ctx, input }) => rotateApiKey(ctx.db, actorOf(ctx), input)),
-  revoke: adminProcedure
-    .input(apiKeyIdInput)
-    .mutation(({ ctx, input }) => revokeApiKey(ctx.db, actorOf(ctx), input.id)),
+    .mutation(({ ctx, input }) => rotateApiKey(ctx, keyMakerOf(ctx), input)),
+  revoke: adminProcedure.input(apiKeyIdInput).mutation(({ ctx, input }) => revokeApiKey(ctx, actorOf(ctx), input.id)),
 } satisfies TRPCRouterRecord;
 
 const auditRouter = {

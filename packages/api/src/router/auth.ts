@@ -20,7 +20,7 @@ export const authRouter = {
     .input(signUpInput)
     .mutation(({ ctx, input }) => signUp(ctx, input)),
   signIn: publicProcedure
-    .meta({ rateTiers: ['authIp', 'authUsername'] })
+    .meta({ rateTiers: ['authIp', 'authAccountIp', 'authAccount'] })
     .input(signInInput)
     .mutation(({ ctx, input }) => signIn(ctx, input)),
   signOut: publicProcedure.mutation(({ ctx }) => signOut(ctx)),

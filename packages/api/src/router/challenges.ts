@@ -1,20 +1,24 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import {
-  challengeCreateInput,
+  challengeDisputesInput,
   challengeEntriesInput,
-  challengeListInput,
   challengeReviewInput,
   challengeSubmitInput,
+  listDisputes,
+  listEntries,
+  myEntries,
+  reviewEntry,
+  submitEntry,
+} from '../services/challenge-entries';
+import {
+  challengeCreateInput,
+  challengeListInput,
   challengeUpdateInput,
   closeChallenge,
   createChallenge,
   getChallenge,
   listChallenges,
-  listEntries,
-  myEntries,
-  reviewEntry,
-  submitEntry,
   updateChallenge,
 } from '../services/challenges';
 import { adminProcedure, protectedProcedure, publicProcedure } from '../trpc';
@@ -33,4 +37,6 @@ export const challengesRouter = {
   close: adminProcedure.input(idInput).mutation(({ ctx, input }) => closeChallenge(ctx, input.id)),
   entries: adminProcedure.input(challengeEntriesInput).query(({ ctx, input }) => listEntries(ctx.db, input)),
   review: adminProcedure.input(challengeReviewInput).mutation(({ ctx, input }) => reviewEntry(ctx, input)),
+  /** Bets entered by more than one user (nothing ties a bet to who placed it): an admin settles them. */
+  disputes: adminProcedure.input(challengeDisputesInput).query(({ ctx, input }) => listDisputes(ctx.db, input)),
 } satisfies TRPCRouterRecord;

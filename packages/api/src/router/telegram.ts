@@ -1,11 +1,10 @@
 import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
 import { actorOf } from '../services/audit';
 import {
   broadcast,
   broadcastInput,
-  createLinkCode,
   finishedRaces,
-  issueResetTokenFor,
   livePositions,
   lookupUser,
   lookupUserInput,
@@ -13,39 +12,73 @@ import {
   telegramIdInput,
   telegramNotifications,
   userByTelegramId,
+} from '../services/telegram';
+import {
+  confirmLink,
+  confirmLinkInput,
+  createLinkCode,
+  issueResetTokenFor,
+  unlinkTelegram,
   verifyLink,
   verifyLinkInput,
-} from '../services/telegram';
-import { protectedProcedure, scopedProcedure } from '../trpc';
+} from '../services/telegram-link';
+import { protectedProcedure, scopedProcedure, scopedProcedureOnBehalf } from '../trpc';
 
 const botProcedure = scopedProcedure('bot');
+
+/** Who the bot is acting for, as its calls name them (`telegramId`, or `requesterTelegramId`). */
+const onBehalfOf = z.union([
+  z.object({ telegramId: z.number().int().positive() }),
+  z.object({ requesterTelegramId: z.number().int().positive() }),
+]);
+
+/**
+ * What the bot asks for one Telegram user counts against that user's budget, not the bot key's:
+ * 70 people sending /reset cannot use up what someone else's /verify needs.
+ */
+const forTelegramUser = scopedProcedureOnBehalf('bot', 'telegramUser', (rawInput) => {
+  const parsed = onBehalfOf.safeParse(rawInput);
+  if (!parsed.success) return null;
+  return `tg:${'telegramId' in parsed.data ? parsed.data.telegramId : parsed.data.requesterTelegramId}`;
+});
 
 export const telegramRouter = {
   /** A one-time code (10 minutes) the signed-in user sends to the bot as `/verify CODE`. */
   createLinkCode: protectedProcedure.mutation(({ ctx }) => createLinkCode(ctx.db, ctx.user.id)),
 
   /**
-   * The bot links the Telegram user to the code's account. NOT_FOUND: no such code; CONFLICT:
-   * already used; PRECONDITION_FAILED: expired or replaced. A Telegram account linked elsewhere
-   * is moved to this account.
+   * The bot links the Telegram user to the code's account — unconfirmed — and gets back the
+   * confirmation code to send to that chat. NOT_FOUND: no such code; CONFLICT: already used;
+   * PRECONDITION_FAILED: expired or replaced. A Telegram account linked elsewhere is moved.
    */
-  verify: botProcedure.input(verifyLinkInput).mutation(({ ctx, input }) => verifyLink(ctx, actorOf(ctx), input)),
+  verify: forTelegramUser.input(verifyLinkInput).mutation(({ ctx, input }) => verifyLink(ctx, actorOf(ctx), input)),
+
+  /** The signed-in user enters the code the bot sent: the link now counts (password resets). */
+  confirmLink: protectedProcedure
+    .input(confirmLinkInput)
+    .mutation(({ ctx, input }) => confirmLink(ctx, actorOf(ctx), ctx.user.id, input)),
+
+  /** The signed-in user removes their Telegram link. */
+  unlink: protectedProcedure.mutation(({ ctx }) => unlinkTelegram(ctx, actorOf(ctx), ctx.user.id)),
 
   /** The account linked to a Telegram user (role, linked player's wagers and ranks), or null. */
-  userByTelegramId: botProcedure
+  userByTelegramId: forTelegramUser
     .input(telegramIdInput)
     .query(({ ctx, input }) => userByTelegramId(ctx.db, input.telegramId)),
 
-  /** The bot asks for a reset token for the account linked to this Telegram user (private chat only). */
-  issueResetToken: botProcedure
+  /**
+   * A reset token for the account linked to this Telegram user (private chat only): a confirmed
+   * link, not an admin (FORBIDDEN), PRECONDITION_FAILED until the link is confirmed.
+   */
+  issueResetToken: forTelegramUser
     .input(telegramIdInput)
-    .mutation(({ ctx, input }) => issueResetTokenFor(ctx.db, actorOf(ctx), input.telegramId)),
+    .mutation(({ ctx, input }) => issueResetTokenFor(ctx, actorOf(ctx), input.telegramId)),
 
   /** `/user NAME` for a linked admin (FORBIDDEN for anyone else). */
-  lookupUser: botProcedure.input(lookupUserInput).query(({ ctx, input }) => lookupUser(ctx.db, actorOf(ctx), input)),
+  lookupUser: forTelegramUser.input(lookupUserInput).query(({ ctx, input }) => lookupUser(ctx.db, actorOf(ctx), input)),
 
   /** `/broadcast TEXT` for a linked admin: the Telegram ids to send it to. */
-  broadcast: botProcedure.input(broadcastInput).mutation(({ ctx, input }) => broadcast(ctx.db, actorOf(ctx), input)),
+  broadcast: forTelegramUser.input(broadcastInput).mutation(({ ctx, input }) => broadcast(ctx.db, actorOf(ctx), input)),
 
   /** Linked players' ranks in every live race (the bot polls it to announce big moves). */
   livePositions: botProcedure.query(({ ctx }) => livePositions(ctx.db)),

@@ -5,6 +5,8 @@ import type { Context } from '../context';
 import { fieldError, notFound } from '../errors';
 import { actorOf, recordAudit } from './audit';
 import { endSessions } from './auth/accounts';
+import { suspendKeysOwnedBy } from './auth/api-key-standing';
+import { announceSuspended } from './auth/api-keys';
 
 const { users } = schema;
 
@@ -96,10 +98,14 @@ function changeFor(action: z.output<typeof userBulkInput>['action']): Change {
   }
 }
 
-/** Applies one change to many users in one transaction; every change is audited. */
+/**
+ * Applies one change to many users in one transaction; every change is audited. A ban or a
+ * demotion also suspends the API keys those users own (a key acts with its owner's rights), and
+ * once committed every instance hears of it: their sessions and keys end on open connections.
+ */
 async function applyChange(ctx: Context, userIds: string[], change: Change) {
   const actor = actorOf(ctx);
-  const changed = await ctx.db.transaction(async (tx) => {
+  const { changed, suspendedKeys } = await ctx.db.transaction(async (tx) => {
     const set = {
       ...(change.role !== undefined ? { role: change.role } : {}),
       ...(change.banned !== undefined ? { banned: change.banned, bannedAt: change.banned ? new Date() : null } : {}),
@@ -123,12 +129,15 @@ async function applyChange(ctx: Context, userIds: string[], change: Change) {
         details: { username: row.username, ...change },
       });
     }
-    return rows;
+    const losingRights = change.banned === true || change.role === 'user' ? rows.map((r) => r.id) : [];
+    const reason = change.banned === true ? 'owner-banned' : 'owner-demoted';
+    return { changed: rows, suspendedKeys: await suspendKeysOwnedBy(tx, actor, losingRights, reason) };
   });
   for (const row of changed) {
     if (change.banned === true) await endSessions(ctx, row.id, 'banned');
     else if (change.role !== undefined) await endSessions(ctx, row.id, 'role-changed');
   }
+  await announceSuspended(ctx, suspendedKeys);
   return changed;
 }
 

@@ -187,8 +187,17 @@ export async function listBonusClaims(db: Db, input: z.output<typeof bonusClaims
   return { claims: page, nextCursor: hasMore ? (page.at(-1)?.id ?? null) : null };
 }
 
-/** One answer for unknown, disabled and expired codes, so guessing reveals nothing. */
-const INVALID_CODE = 'This code is invalid or has expired';
+/**
+ * One answer for every "cannot claim this" — unknown, disabled, expired, used up, a wager the
+ * claimant has not reached, no linked player — so trying codes reveals nothing about which exist.
+ * Only a code proven to exist for this user (they claimed it already) gets its own answer.
+ */
+export const CANNOT_CLAIM =
+  'This code cannot be claimed: it may be unknown or expired, have no claims left, or need more wagering this month from your linked player';
+
+function cannotClaim(): TRPCError {
+  return new TRPCError({ code: 'NOT_FOUND', message: CANNOT_CLAIM });
+}
 
 class ClaimRefused extends Error {}
 
@@ -200,25 +209,21 @@ class ClaimRefused extends Error {}
 export async function claimBonusCode(ctx: Context, user: SessionUser, rawCode: string) {
   const code = rawCode.trim().toUpperCase();
   const [row] = await ctx.db.select().from(bonusCodes).where(eq(bonusCodes.code, code));
+  if (!row) throw cannotClaim();
+  const [mine] = await ctx.db
+    .select({ id: bonusClaims.id })
+    .from(bonusClaims)
+    .where(and(eq(bonusClaims.codeId, row.id), eq(bonusClaims.userId, user.id)));
+  if (mine) throw new TRPCError({ code: 'CONFLICT', message: 'You already claimed this code' });
   const now = new Date();
-  if (!row || row.disabled || (row.expiresAt && row.expiresAt <= now)) {
-    throw new TRPCError({ code: 'NOT_FOUND', message: INVALID_CODE });
-  }
+  if (row.disabled || (row.expiresAt && row.expiresAt <= now)) throw cannotClaim();
   if (row.minMonthlyWager) {
     const [linked] = await ctx.db
       .select({ wagerMonth: players.wagerMonth })
       .from(users)
       .leftJoin(players, eq(players.uid, users.playerUid))
       .where(eq(users.id, user.id));
-    if (!linked?.wagerMonth) {
-      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'Link your player account to claim this code' });
-    }
-    if (!atLeast(linked.wagerMonth, row.minMonthlyWager)) {
-      throw new TRPCError({
-        code: 'PRECONDITION_FAILED',
-        message: `This code needs at least ${row.minMonthlyWager} wagered this month`,
-      });
-    }
+    if (!linked?.wagerMonth || !atLeast(linked.wagerMonth, row.minMonthlyWager)) throw cannotClaim();
   }
   try {
     return await ctx.db.transaction(async (tx) => {
@@ -239,7 +244,7 @@ export async function claimBonusCode(ctx: Context, user: SessionUser, rawCode: s
       return { code: row.code, description: row.description, claimedAt: claim.claimedAt };
     });
   } catch (err) {
-    if (err instanceof ClaimRefused) throw new TRPCError({ code: 'CONFLICT', message: 'This code has no claims left' });
+    if (err instanceof ClaimRefused) throw cannotClaim();
     if (isUniqueViolation(err)) throw new TRPCError({ code: 'CONFLICT', message: 'You already claimed this code' });
     throw err;
   }

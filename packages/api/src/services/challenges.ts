@@ -1,12 +1,10 @@
 import { type Db, schema } from '@goated/db';
-import { TRPCError } from '@trpc/server';
 import { and, asc, count, desc, eq, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Context, SessionUser } from '../context';
+import type { Context } from '../context';
 import { fieldError, notFound } from '../errors';
-import { atLeast, positiveDecimal } from './amounts';
+import { positiveDecimal } from './amounts';
 import { actorOf, recordAudit } from './audit';
-import { isUniqueViolation } from './db-errors';
 
 const { challenges, challengeEntries, users } = schema;
 
@@ -23,6 +21,8 @@ export const challengeCreateInput = z
     minBet: positiveDecimal,
     prize: positiveDecimal,
     maxWinners: z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
+    /** Entries one user may have in play (pending or approved) at once. */
+    maxEntriesPerUser: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100').default(1),
     ...window,
   })
   .refine((v) => v.endsAt > v.startsAt, { path: ['endsAt'], message: 'must be after startsAt' })
@@ -37,6 +37,7 @@ export const challengeUpdateInput = z
     minBet: positiveDecimal.optional(),
     prize: positiveDecimal.optional(),
     maxWinners: z.number().int().min(1).max(1000).optional(),
+    maxEntriesPerUser: z.number().int().min(1).max(100).optional(),
     startsAt: window.startsAt.optional(),
     endsAt: window.endsAt.optional(),
   })
@@ -51,30 +52,6 @@ export const challengeListInput = z.object({
   cursor: z.number().int().positive().nullish(),
 });
 
-export const challengeSubmitInput = z.object({
-  challengeId: z.number().int().positive(),
-  /** The bet id or a link to the bet. */
-  betReference: z
-    .string({ message: 'must be text' })
-    .trim()
-    .min(3, 'must be at least 3 characters')
-    .max(300, 'must be at most 300 characters'),
-  multiplier: positiveDecimal,
-  betAmount: positiveDecimal,
-});
-
-export const challengeReviewInput = z.object({
-  entryId: z.number().int().positive(),
-  decision: z.enum(['approve', 'reject']),
-});
-
-export const challengeEntriesInput = z.object({
-  challengeId: z.number().int().positive(),
-  status: z.enum(['pending', 'approved', 'rejected']).optional(),
-  limit: z.number().int().min(1).max(200).default(50),
-  cursor: z.number().int().positive().nullish(),
-});
-
 type ChallengeRow = typeof challenges.$inferSelect;
 
 export interface Challenge {
@@ -85,6 +62,8 @@ export interface Challenge {
   minBet: string;
   prize: string;
   maxWinners: number;
+  /** Entries one user may have in play (pending or approved) at once. */
+  maxEntriesPerUser: number;
   winners: number;
   startsAt: Date;
   endsAt: Date;
@@ -92,7 +71,7 @@ export interface Challenge {
   state: 'upcoming' | 'open' | 'full' | 'ended' | 'closed';
 }
 
-function stateOf(row: ChallengeRow, winners: number, now: Date): Challenge['state'] {
+export function stateOf(row: ChallengeRow, winners: number, now: Date): Challenge['state'] {
   if (row.status === 'closed') return 'closed';
   if (now < row.startsAt) return 'upcoming';
   if (now >= row.endsAt) return 'ended';
@@ -108,6 +87,7 @@ function toChallenge(row: ChallengeRow, winners: number, now = new Date()): Chal
     minBet: row.minBet,
     prize: row.prize,
     maxWinners: row.maxWinners,
+    maxEntriesPerUser: row.maxEntriesPerUser,
     winners,
     startsAt: row.startsAt,
     endsAt: row.endsAt,
@@ -217,141 +197,4 @@ export async function closeChallenge(ctx: Context, id: number) {
     await recordAudit(tx, actorOf(ctx), { action: 'challenge.close', targetType: 'challenge', targetId: id });
     return toChallenge(row, 0);
   });
-}
-
-/** A player's claim of a win: checked against the rules now, approved or rejected by an admin later. */
-export async function submitEntry(db: Db, user: SessionUser, input: z.output<typeof challengeSubmitInput>) {
-  const now = new Date();
-  const [found] = await db
-    .select({ row: challenges, winners: approvedCount })
-    .from(challenges)
-    .where(eq(challenges.id, input.challengeId));
-  if (!found) throw notFound('Challenge');
-  const state = stateOf(found.row, found.winners, now);
-  if (state === 'closed') throw new TRPCError({ code: 'CONFLICT', message: 'This challenge is closed' });
-  if (state === 'upcoming') throw new TRPCError({ code: 'CONFLICT', message: 'This challenge has not started yet' });
-  if (state === 'ended') throw new TRPCError({ code: 'CONFLICT', message: 'This challenge has ended' });
-  if (state === 'full')
-    throw new TRPCError({ code: 'CONFLICT', message: 'All winners of this challenge are already chosen' });
-  if (!atLeast(input.multiplier, found.row.minMultiplier)) {
-    throw fieldError('BAD_REQUEST', ['multiplier'], `must be at least ${found.row.minMultiplier}x`);
-  }
-  if (!atLeast(input.betAmount, found.row.minBet)) {
-    throw fieldError('BAD_REQUEST', ['betAmount'], `must be at least ${found.row.minBet}`);
-  }
-  try {
-    const [entry] = await db
-      .insert(challengeEntries)
-      .values({
-        challengeId: input.challengeId,
-        userId: user.id,
-        betReference: input.betReference,
-        multiplier: input.multiplier,
-        betAmount: input.betAmount,
-      })
-      .returning();
-    if (!entry) throw new Error('entry insert returned nothing');
-    return entry;
-  } catch (err) {
-    if (isUniqueViolation(err)) throw fieldError('CONFLICT', ['betReference'], 'this bet was already submitted');
-    throw err;
-  }
-}
-
-export async function myEntries(db: Db, userId: string) {
-  return db
-    .select({
-      id: challengeEntries.id,
-      challengeId: challengeEntries.challengeId,
-      challengeTitle: challenges.title,
-      betReference: challengeEntries.betReference,
-      multiplier: challengeEntries.multiplier,
-      betAmount: challengeEntries.betAmount,
-      status: challengeEntries.status,
-      createdAt: challengeEntries.createdAt,
-      reviewedAt: challengeEntries.reviewedAt,
-    })
-    .from(challengeEntries)
-    .innerJoin(challenges, eq(challenges.id, challengeEntries.challengeId))
-    .where(eq(challengeEntries.userId, userId))
-    .orderBy(desc(challengeEntries.id))
-    .limit(100);
-}
-
-export async function listEntries(db: Db, input: z.output<typeof challengeEntriesInput>) {
-  const conditions = [eq(challengeEntries.challengeId, input.challengeId)];
-  if (input.status) conditions.push(eq(challengeEntries.status, input.status));
-  if (input.cursor) conditions.push(lt(challengeEntries.id, input.cursor));
-  const rows = await db
-    .select({
-      id: challengeEntries.id,
-      username: users.displayName,
-      userId: challengeEntries.userId,
-      betReference: challengeEntries.betReference,
-      multiplier: challengeEntries.multiplier,
-      betAmount: challengeEntries.betAmount,
-      status: challengeEntries.status,
-      createdAt: challengeEntries.createdAt,
-    })
-    .from(challengeEntries)
-    .innerJoin(users, eq(users.id, challengeEntries.userId))
-    .where(and(...conditions))
-    .orderBy(desc(challengeEntries.id))
-    .limit(input.limit + 1);
-  const hasMore = rows.length > input.limit;
-  const page = hasMore ? rows.slice(0, input.limit) : rows;
-  return { entries: page, nextCursor: hasMore ? (page.at(-1)?.id ?? null) : null };
-}
-
-/**
- * Approves or rejects a pending entry. The challenge row is locked for the decision, so
- * approvals never exceed the number of winners even when admins approve at the same moment.
- */
-export async function reviewEntry(ctx: Context, input: z.output<typeof challengeReviewInput>) {
-  const result = await ctx.db.transaction(async (tx) => {
-    const [entry] = await tx.select().from(challengeEntries).where(eq(challengeEntries.id, input.entryId));
-    if (!entry) throw notFound('Entry');
-    const [challenge] = await tx.select().from(challenges).where(eq(challenges.id, entry.challengeId)).for('update');
-    if (!challenge) throw notFound('Challenge');
-    // Re-read under the lock: another admin may have decided meanwhile.
-    const [current] = await tx.select().from(challengeEntries).where(eq(challengeEntries.id, input.entryId));
-    if (current?.status !== 'pending') {
-      throw new TRPCError({ code: 'CONFLICT', message: `This entry was already ${current?.status ?? 'removed'}` });
-    }
-    if (input.decision === 'approve') {
-      const [{ winners } = { winners: 0 }] = await tx
-        .select({ winners: count() })
-        .from(challengeEntries)
-        .where(and(eq(challengeEntries.challengeId, challenge.id), eq(challengeEntries.status, 'approved')));
-      if (winners >= challenge.maxWinners) {
-        throw new TRPCError({ code: 'CONFLICT', message: 'All winners of this challenge are already chosen' });
-      }
-    }
-    const [updated] = await tx
-      .update(challengeEntries)
-      .set({
-        status: input.decision === 'approve' ? 'approved' : 'rejected',
-        reviewedBy: ctx.user?.id ?? null,
-        reviewedAt: new Date(),
-      })
-      .where(eq(challengeEntries.id, input.entryId))
-      .returning();
-    await recordAudit(tx, actorOf(ctx), {
-      action: `challenge.${input.decision}`,
-      targetType: 'challengeEntry',
-      targetId: input.entryId,
-      details: { challengeId: challenge.id, userId: entry.userId },
-    });
-    return { entry: updated, challenge };
-  });
-  if (result.entry?.status === 'approved') {
-    await ctx.bus.publish('user.notification', {
-      userId: result.entry.userId,
-      kind: 'challenge.approved',
-      title: 'Challenge won!',
-      body: `Your entry for “${result.challenge.title}” was approved: you win ${result.challenge.prize}.`,
-      at: new Date().toISOString(),
-    });
-  }
-  return result.entry;
 }

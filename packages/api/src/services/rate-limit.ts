@@ -3,10 +3,25 @@ import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
- * Request tiers, strictest first: auth attempts per client address and per username (password
- * guessing), then mutations and queries per identity (user, API key, or address).
+ * Request tiers:
+ * - `authIp` — every sign-in, sign-up and reset attempt per client address;
+ * - `authAccountIp` — failed passwords per (account, address): that pair is refused once spent;
+ * - `authAccount` — failed passwords per account from anywhere: past it, only addresses that
+ *   have not failed on the account may try (see services/auth/sign-in-throttle.ts);
+ * - `credentialFailure` — refused API keys and session tokens per address;
+ * - `telegramUser` — what the bot asks on behalf of one Telegram user, per that user;
+ * - `telegramReset` — password-reset tokens asked through the bot, per Telegram user;
+ * - `mutation`, `query` — everything else, per identity (user, API key, or address).
  */
-export type RateTier = 'authIp' | 'authUsername' | 'mutation' | 'query';
+export type RateTier =
+  | 'authIp'
+  | 'authAccountIp'
+  | 'authAccount'
+  | 'credentialFailure'
+  | 'telegramUser'
+  | 'telegramReset'
+  | 'mutation'
+  | 'query';
 
 export interface TierLimit {
   points: number;
@@ -15,7 +30,11 @@ export interface TierLimit {
 
 export const defaultTiers: Record<RateTier, TierLimit> = {
   authIp: { points: 20, durationSeconds: 60 },
-  authUsername: { points: 10, durationSeconds: 15 * 60 },
+  authAccountIp: { points: 5, durationSeconds: 15 * 60 },
+  authAccount: { points: 20, durationSeconds: 60 * 60 },
+  credentialFailure: { points: 20, durationSeconds: 60 },
+  telegramUser: { points: 30, durationSeconds: 60 },
+  telegramReset: { points: 3, durationSeconds: 60 * 60 },
   mutation: { points: 60, durationSeconds: 60 },
   query: { points: 600, durationSeconds: 60 },
 };
@@ -31,10 +50,26 @@ export class RateLimitedError extends Error {
   }
 }
 
+/** TOO_MANY_REQUESTS with a retry hint (also for callers refusing on a `spent` answer). */
+export function tooManyRequests(tier: RateTier, retryAfterMs: number, message?: string): TRPCError {
+  const wait = Math.max(1000, retryAfterMs);
+  return new TRPCError({
+    code: 'TOO_MANY_REQUESTS',
+    message: message ?? `Too many requests; retry in ${Math.ceil(wait / 1000)} s`,
+    cause: new RateLimitedError(tier, wait),
+  });
+}
+
 export interface RateLimits {
   /** Counts one request; throws TOO_MANY_REQUESTS (with a retry hint) once the tier is spent. */
   consume(tier: RateTier, key: string): Promise<void>;
-  /** Forgets a key's count, e.g. a username's after a successful sign-in. */
+  /** Counts one (a failure, say) without refusing anything. */
+  penalize(tier: RateTier, key: string): Promise<void>;
+  /** How much of the tier `key` has used in its current window (0 when nothing). */
+  used(tier: RateTier, key: string): Promise<{ points: number; msBeforeReset: number }>;
+  /** The tier's budget per window. */
+  limit(tier: RateTier): TierLimit;
+  /** Forgets a key's count, e.g. an (account, address) pair's failures after a successful sign-in. */
   reset(tier: RateTier, key: string): Promise<void>;
   readonly store: 'memory' | 'redis';
 }
@@ -43,45 +78,50 @@ export interface RateLimitOptions {
   tiers?: Partial<Record<RateTier, TierLimit>>;
   /** Shares counters between instances; an in-memory limiter stands in while Redis is down. */
   redis?: Redis;
-  /** Separates deployments (and tests) sharing one Redis. */
+  /** Separates deployments (and tests) sharing one Redis: the server passes `${REDIS_PREFIX}rl`. */
   keyPrefix?: string;
 }
 
 export function createRateLimits(options: RateLimitOptions = {}): RateLimits {
   const prefix = options.keyPrefix ?? 'goated:rl';
-  const limiters = new Map<RateTier, RateLimiterAbstract>();
+  const limiters = new Map<RateTier, { limiter: RateLimiterAbstract; limit: TierLimit }>();
   for (const tier of Object.keys(defaultTiers) as RateTier[]) {
     const limit = { ...defaultTiers[tier], ...options.tiers?.[tier] };
     const base = { points: limit.points, duration: limit.durationSeconds, keyPrefix: `${prefix}:${tier}` };
     const memory = new RateLimiterMemory(base);
-    limiters.set(
-      tier,
-      options.redis ? new RateLimiterRedis({ ...base, storeClient: options.redis, insuranceLimiter: memory }) : memory,
-    );
+    const limiter = options.redis
+      ? new RateLimiterRedis({ ...base, storeClient: options.redis, insuranceLimiter: memory })
+      : memory;
+    limiters.set(tier, { limiter, limit });
   }
-  const limiterFor = (tier: RateTier) => {
-    const limiter = limiters.get(tier);
-    if (!limiter) throw new Error(`unknown rate tier ${tier}`);
-    return limiter;
+  const tierOf = (tier: RateTier) => {
+    const found = limiters.get(tier);
+    if (!found) throw new Error(`unknown rate tier ${tier}`);
+    return found;
   };
 
   return {
     store: options.redis ? 'redis' : 'memory',
     async consume(tier, key) {
       try {
-        await limiterFor(tier).consume(key);
+        await tierOf(tier).limiter.consume(key);
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        const retryAfterMs = Math.max(1000, rejection.msBeforeNext);
-        throw new TRPCError({
-          code: 'TOO_MANY_REQUESTS',
-          message: `Too many requests; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
-          cause: new RateLimitedError(tier, retryAfterMs),
-        });
+        throw tooManyRequests(tier, rejection.msBeforeNext);
       }
     },
+    async penalize(tier, key) {
+      await tierOf(tier).limiter.penalty(key);
+    },
+    async used(tier, key) {
+      const state = await tierOf(tier).limiter.get(key);
+      return state
+        ? { points: state.consumedPoints, msBeforeReset: state.msBeforeNext }
+        : { points: 0, msBeforeReset: 0 };
+    },
+    limit: (tier) => tierOf(tier).limit,
     async reset(tier, key) {
-      await limiterFor(tier).delete(key);
+      await tierOf(tier).limiter.delete(key);
     },
   };
 }

@@ -1,28 +1,23 @@
 /**
- * The Telegram link and everything the bot asks of the server. The bot holds an API key with
- * the `bot` scope and relays who is talking to it (the Telegram user id); the server decides
- * what that Telegram user may do from the account linked to it — e.g. admin commands check
- * the linked user's role here, not in the bot.
+ * Everything the bot asks of the server (the link itself: telegram-link.ts). The bot holds an
+ * API key with the `bot` scope and relays who is talking to it (the Telegram user id); the
+ * server decides what that Telegram user may do from the account linked to it — e.g. admin
+ * commands check the linked user's role, and that the link is confirmed, here, not in the bot.
  */
 import { type Db, schema } from '@goated/db';
 import { TRPCError, tracked } from '@trpc/server';
-import { and, asc, eq, gt, inArray, isNotNull, isNull, max, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, max, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps } from '../context';
 import { notFound } from '../errors';
 import { busEvents } from '../events/iterate';
 import { type AuditActor, recordAudit } from './audit';
-import { issueResetToken, type ResetToken } from './auth/accounts';
-import { generateCode, normalizeUsername } from './auth/credentials';
-import { isUniqueViolation } from './db-errors';
+import { normalizeUsername } from './auth/credentials';
 import { getPlayer, type PlayerProfile } from './players';
 import { getRaceStandings, listRaces } from './races';
 
-const { users, telegramLinkCodes, apiKeys, races, raceResults } = schema;
+const { users, apiKeys, races, raceResults } = schema;
 
-/** How long a link code works. A newer code replaces the older unused ones at once. */
-export const LINK_CODE_TTL_MS = 10 * 60_000;
-const LINK_CODE_LENGTH = 8;
 /** Longest broadcast text; leaves room under Telegram's 4096 for the bot's heading. */
 export const BROADCAST_MAX_LENGTH = 3500;
 /**
@@ -36,21 +31,7 @@ const POSITION_SCAN_LIMIT = 10_000;
 /** Telegram user ids fit in 52 bits. */
 export const telegramIdSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-/** Codes are shown in capitals; people type them in any case, with spaces or a dash. */
-export const linkCodeSchema = z
-  .string({ message: 'must be text' })
-  .max(64, 'is not a link code')
-  .transform((raw) => raw.replace(/[\s-]/g, '').toUpperCase())
-  .pipe(z.string().regex(/^[A-Z0-9]{8}$/, 'must be the 8-character code shown on the dashboard'));
-
 export const telegramIdInput = z.object({ telegramId: telegramIdSchema });
-
-export const verifyLinkInput = z.object({
-  code: linkCodeSchema,
-  telegramId: telegramIdSchema,
-  /** The Telegram @username (without @), shown on the dashboard; optional on Telegram. */
-  telegramUsername: z.string().trim().min(1).max(64).nullish(),
-});
 
 /** Admin commands name the Telegram user who sent them; the server checks that user's role. */
 const requester = { requesterTelegramId: telegramIdSchema };
@@ -73,153 +54,6 @@ export const resumableInput = z.object({
   // Sent back by a reconnecting client: what finished since then is replayed.
   lastEventId: z.string().max(64).nullish(),
 });
-
-export interface LinkCode {
-  /** Shown once on the dashboard; the user sends `/verify CODE` to the bot. */
-  code: string;
-  expiresAt: Date;
-}
-
-/** A new code for this user; the user's earlier unused codes stop working. */
-export async function createLinkCode(db: Db, userId: string, now = new Date()): Promise<LinkCode> {
-  const expiresAt = new Date(now.getTime() + LINK_CODE_TTL_MS);
-  return db.transaction(async (tx) => {
-    // The user row lock makes concurrent requests queue, so exactly one code is left live.
-    const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
-    if (!user) throw notFound('User');
-    await tx
-      .update(telegramLinkCodes)
-      .set({ expiresAt: now })
-      .where(
-        and(
-          eq(telegramLinkCodes.userId, userId),
-          isNull(telegramLinkCodes.usedAt),
-          gt(telegramLinkCodes.expiresAt, now),
-        ),
-      );
-    // 32^8 codes: a collision is all but impossible, and costs only another draw.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const code = generateCode(LINK_CODE_LENGTH);
-      const inserted = await tx
-        .insert(telegramLinkCodes)
-        .values({ code, userId, expiresAt, createdAt: now })
-        .onConflictDoNothing()
-        .returning({ code: telegramLinkCodes.code });
-      if (inserted.length > 0) return { code, expiresAt };
-    }
-    throw new Error('could not draw an unused link code');
-  });
-}
-
-export interface VerifiedLink {
-  username: string;
-  role: 'user' | 'admin';
-  /** The Telegram account was linked to another user before; it now belongs to this one. */
-  movedFromAnotherAccount: boolean;
-}
-
-/**
- * Links the Telegram account to the user who created the code, atomically and once. Errors:
- * NOT_FOUND (no such code), CONFLICT (already used), PRECONDITION_FAILED (expired or replaced
- * by a newer code), FORBIDDEN (the account is banned).
- *
- * A Telegram account linked to another user is **moved**: whoever holds the code has just
- * proved control of both the new account (the code came from its dashboard) and the Telegram
- * account (the message came from it), and a person can hold one link at a time. The previous
- * account is told through a notification, and both changes are in the audit log.
- */
-export async function verifyLink(
-  deps: Pick<AppDeps, 'db' | 'bus'>,
-  actor: AuditActor,
-  input: z.output<typeof verifyLinkInput>,
-  now = new Date(),
-): Promise<VerifiedLink> {
-  let outcome: { user: typeof users.$inferSelect; previousHolder: string | null };
-  try {
-    outcome = await deps.db.transaction(async (tx) => {
-      // Locking the code row serializes two uses of the same code: the second sees it used.
-      const [code] = await tx
-        .select()
-        .from(telegramLinkCodes)
-        .where(eq(telegramLinkCodes.code, input.code))
-        .for('update');
-      if (!code) {
-        throw new TRPCError({
-          code: 'NOT_FOUND',
-          message: 'This link code does not exist; check it, or create a new one on the dashboard',
-        });
-      }
-      if (code.usedAt) throw new TRPCError({ code: 'CONFLICT', message: 'This link code was already used' });
-      if (code.expiresAt <= now) {
-        throw new TRPCError({
-          code: 'PRECONDITION_FAILED',
-          message: 'This link code has expired or was replaced by a newer one; create a new one on the dashboard',
-        });
-      }
-      const [user] = await tx.select().from(users).where(eq(users.id, code.userId)).for('update');
-      if (!user) throw notFound('User');
-      if (user.banned) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
-
-      const moved = await tx
-        .update(users)
-        .set({ telegramId: null, telegramUsername: null, updatedAt: now })
-        .where(and(eq(users.telegramId, input.telegramId), ne(users.id, user.id)))
-        .returning({ id: users.id });
-      const previousHolder = moved[0]?.id ?? null;
-      const [linked] = await tx
-        .update(users)
-        .set({ telegramId: input.telegramId, telegramUsername: input.telegramUsername ?? null, updatedAt: now })
-        .where(eq(users.id, user.id))
-        .returning();
-      await tx.update(telegramLinkCodes).set({ usedAt: now }).where(eq(telegramLinkCodes.code, input.code));
-      if (previousHolder) {
-        await recordAudit(tx, actor, {
-          action: 'telegram.unlink',
-          targetType: 'user',
-          targetId: previousHolder,
-          details: { telegramId: input.telegramId, reason: 'linked to another account', newUserId: user.id },
-        });
-      }
-      await recordAudit(tx, actor, {
-        action: 'telegram.link',
-        targetType: 'user',
-        targetId: user.id,
-        details: { telegramId: input.telegramId, replacedTelegramId: user.telegramId, movedFrom: previousHolder },
-      });
-      return { user: linked ?? user, previousHolder };
-    });
-  } catch (err) {
-    // Two different codes linking one Telegram account at the same instant: one wins.
-    if (isUniqueViolation(err)) {
-      throw new TRPCError({ code: 'CONFLICT', message: 'This Telegram account is being linked right now; try again' });
-    }
-    throw err;
-  }
-
-  const at = now.toISOString();
-  const handle = input.telegramUsername ? `@${input.telegramUsername}` : 'A Telegram account';
-  await deps.bus.publish('user.notification', {
-    userId: outcome.user.id,
-    kind: 'telegram.linked',
-    title: 'Telegram linked',
-    body: `${handle} is now linked to your account.`,
-    at,
-  });
-  if (outcome.previousHolder) {
-    await deps.bus.publish('user.notification', {
-      userId: outcome.previousHolder,
-      kind: 'telegram.unlinked',
-      title: 'Telegram unlinked',
-      body: 'Your Telegram account was linked to another account and is no longer linked to this one.',
-      at,
-    });
-  }
-  return {
-    username: outcome.user.displayName,
-    role: outcome.user.role,
-    movedFromAnotherAccount: outcome.previousHolder !== null,
-  };
-}
 
 export interface LinkedUser {
   id: string;
@@ -256,21 +90,23 @@ export async function userByTelegramId(db: Db, telegramId: number): Promise<Link
   };
 }
 
-/** `/reset`: a password-reset token for the account linked to this Telegram user. */
-export async function issueResetTokenFor(db: Db, actor: AuditActor, telegramId: number): Promise<ResetToken> {
-  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.telegramId, telegramId));
-  if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: 'No account is linked to this Telegram user' });
-  return issueResetToken(db, actor, user.id);
-}
-
-/** The linked admin behind an admin command, or FORBIDDEN. */
+/**
+ * The linked admin behind an admin command, or FORBIDDEN. The link must be confirmed: a link
+ * made with a leaked code alone must not broadcast to everyone in an admin's name.
+ */
 async function requireLinkedAdmin(db: Db, telegramId: number): Promise<{ id: string }> {
   const [row] = await db
-    .select({ id: users.id, role: users.role, banned: users.banned })
+    .select({ id: users.id, role: users.role, banned: users.banned, confirmedAt: users.telegramConfirmedAt })
     .from(users)
     .where(eq(users.telegramId, telegramId));
   if (row?.role !== 'admin' || row.banned) {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a linked admin account may do this' });
+  }
+  if (!row.confirmedAt) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'Confirm this Telegram link on your profile first, with the code the bot sent when you linked',
+    });
   }
   return { id: row.id };
 }

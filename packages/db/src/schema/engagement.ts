@@ -15,6 +15,8 @@ export const challenges = pgTable(
     minBet: money('min_bet').notNull(),
     prize: money('prize').notNull(),
     maxWinners: integer('max_winners').notNull(),
+    /** How many entries one user may have in play (pending or approved) at once. */
+    maxEntriesPerUser: integer('max_entries_per_user').notNull().default(1),
     startsAt: tstz('starts_at').notNull(),
     endsAt: tstz('ends_at').notNull(),
     status: challengeStatus('status').notNull().default('open'),
@@ -25,6 +27,7 @@ export const challenges = pgTable(
   (t) => [
     index('challenges_status_ends_at_idx').on(t.status, t.endsAt),
     check('challenges_max_winners_check', sql`${t.maxWinners} > 0`),
+    check('challenges_max_entries_per_user_check', sql`${t.maxEntriesPerUser} > 0`),
   ],
 );
 
@@ -48,7 +51,9 @@ export const challengeEntries = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex('challenge_entries_bet_key').on(t.challengeId, t.betReference),
+    // One bet may be claimed by several users (a dispute an admin settles), once by each.
+    uniqueIndex('challenge_entries_bet_user_key').on(t.challengeId, t.betReference, t.userId),
+    index('challenge_entries_bet_idx').on(t.challengeId, t.betReference),
     index('challenge_entries_challenge_status_idx').on(t.challengeId, t.status),
     index('challenge_entries_user_id_idx').on(t.userId),
   ],

@@ -27,6 +27,16 @@ export const users = pgTable(
     playerUid: text('player_uid').references(() => players.uid, { onDelete: 'set null' }),
     telegramId: bigint('telegram_id', { mode: 'number' }),
     telegramUsername: text('telegram_username'),
+    /**
+     * When the user confirmed the Telegram link on the dashboard. A link made with a code alone
+     * (which anyone holding the code could do) does not count for password resets until then.
+     */
+    telegramConfirmedAt: tstz('telegram_confirmed_at'),
+    /**
+     * SHA-256 of the code the bot sent to the newly linked Telegram account; entering it on the
+     * dashboard confirms the link (proving the same person holds both). Cleared once used.
+     */
+    telegramConfirmCodeHash: text('telegram_confirm_code_hash'),
     banned: boolean('banned').notNull().default(false),
     bannedAt: tstz('banned_at'),
     passwordChangedAt: tstz('password_changed_at'),
@@ -68,16 +78,28 @@ export const apiKeys = pgTable(
     prefix: text('prefix').notNull(),
     keyHash: text('key_hash').notNull(),
     scopes: jsonb('scopes').$type<ApiKeyScope[]>().notNull(),
-    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    /**
+     * The owner: the admin who made it (or, for a key made by a key, that key's owner). A key
+     * acts with at most its owner's current rights and goes with the owner's account. Null: a
+     * system key made by a bootstrap path outside the router (see docs/OPERATIONS.md).
+     */
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
     expiresAt: tstz('expires_at'),
     lastUsedAt: tstz('last_used_at'),
     revokedAt: tstz('revoked_at'),
+    /** Disabled because its owner lost the rights behind it (demoted or banned); final. */
+    suspendedAt: tstz('suspended_at'),
+    suspendedReason: text('suspended_reason'),
     /** Rotation: the key that replaced this one; this one stays valid until `graceUntil`. */
     replacedById: integer('replaced_by_id').references((): AnyPgColumn => apiKeys.id, { onDelete: 'set null' }),
     graceUntil: tstz('grace_until'),
   },
-  (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash), index('api_keys_created_at_idx').on(t.createdAt)],
+  (t) => [
+    uniqueIndex('api_keys_key_hash_key').on(t.keyHash),
+    index('api_keys_created_at_idx').on(t.createdAt),
+    index('api_keys_created_by_idx').on(t.createdBy),
+  ],
 );
 
 /** One-time codes a signed-in user sends to the bot as `/verify CODE`. */

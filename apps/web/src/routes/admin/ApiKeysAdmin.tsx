@@ -62,6 +62,9 @@ export function ApiKeysAdmin() {
                   <th scope="col">Key</th>
                   <th scope="col">Scopes</th>
                   <th scope="col">Status</th>
+                  <th scope="col" className="hide-narrow" title="A key acts with at most its owner's current rights">
+                    Owner
+                  </th>
                   <th scope="col" className="hide-narrow">
                     Last used
                   </th>
@@ -106,6 +109,18 @@ function KeyRow({ apiKey, onRotated }: { apiKey: ApiKey; onRotated: (created: Cr
         {apiKey.status === 'grace' && apiKey.graceUntil ? (
           <span className="muted small"> until {formatDateTime(apiKey.graceUntil)}</span>
         ) : null}
+        {apiKey.status === 'suspended' ? (
+          <span className="muted small">
+            {apiKey.suspendedReason === 'owner-banned'
+              ? ' owner banned'
+              : apiKey.suspendedReason === 'owner-demoted'
+                ? ' owner no longer an admin'
+                : ' owner lacks the rights'}
+          </span>
+        ) : null}
+      </td>
+      <td className="hide-narrow small">
+        {apiKey.owner ? apiKey.owner.username : <span className="muted">system</span>}
       </td>
       <td className="hide-narrow muted small">{apiKey.lastUsedAt ? formatDateTime(apiKey.lastUsedAt) : 'never'}</td>
       <td>

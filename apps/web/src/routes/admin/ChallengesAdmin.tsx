@@ -8,7 +8,17 @@ import { type RouterOutputs, trpc } from '../../trpc';
 type Challenge = RouterOutputs['challenges']['list']['challenges'][number];
 
 const DAY = 86_400_000;
-const FIELDS = ['title', 'game', 'minMultiplier', 'minBet', 'prize', 'maxWinners', 'startsAt', 'endsAt'] as const;
+const FIELDS = [
+  'title',
+  'game',
+  'minMultiplier',
+  'minBet',
+  'prize',
+  'maxWinners',
+  'maxEntriesPerUser',
+  'startsAt',
+  'endsAt',
+] as const;
 
 export function ChallengesAdmin() {
   const challenges = trpc.challenges.list.useQuery({ limit: 50 });
@@ -106,6 +116,12 @@ function Entries({ challengeId }: { challengeId: number }) {
               <td>{entry.username}</td>
               <td className="small">
                 {formatAmount(entry.betAmount)} <span className="muted">{entry.betReference}</span>
+                {entry.disputed ? (
+                  <span className="badge badge-rejected" title="Another user entered the same bet: check who placed it">
+                    {' '}
+                    disputed
+                  </span>
+                ) : null}
               </td>
               <td>{entry.multiplier}×</td>
               <td>
@@ -150,6 +166,7 @@ function CreateChallenge() {
     minBet: '1.00',
     prize: '50.00',
     maxWinners: '1',
+    maxEntriesPerUser: '1',
     startsAt: toLocalInput(new Date()),
     endsAt: toLocalInput(new Date(Date.now() + 7 * DAY)),
   });
@@ -166,6 +183,7 @@ function CreateChallenge() {
     create.mutate({
       ...draft,
       maxWinners: Number(draft.maxWinners),
+      maxEntriesPerUser: Number(draft.maxEntriesPerUser),
       startsAt: fromLocalInput(draft.startsAt),
       endsAt: fromLocalInput(draft.endsAt),
     });
@@ -194,6 +212,7 @@ function CreateChallenge() {
           {input('minBet', 'Min bet')}
           {input('prize', 'Prize')}
           {input('maxWinners', 'Winners', 'number')}
+          {input('maxEntriesPerUser', 'Entries per user', 'number')}
         </div>
         <div className="row">
           {input('startsAt', 'Starts', 'datetime-local')}

@@ -3,7 +3,7 @@ import { type Db, schema } from '@goated/db';
 import { TRPCError } from '@trpc/server';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Context } from '../../context';
+import type { AppDeps, Context } from '../../context';
 import { fieldError, notFound } from '../../errors';
 import { type AuditActor, recordAudit } from '../audit';
 import { isUniqueViolation } from '../db-errors';
@@ -18,6 +18,7 @@ import {
   verifyPassword,
 } from './credentials';
 import { luciaFor } from './lucia';
+import { signInThrottle } from './sign-in-throttle';
 
 const { users, passwordResetTokens } = schema;
 const RESET_TOKEN_TTL_MS = 60 * 60_000;
@@ -54,7 +55,8 @@ export interface Me {
   username: string;
   role: 'user' | 'admin';
   playerUid: string | null;
-  telegram: { linked: boolean; username: string | null };
+  /** `confirmed`: the code the bot sent was entered on the dashboard (resets need it). */
+  telegram: { linked: boolean; username: string | null; confirmed: boolean };
   createdAt: Date;
 }
 
@@ -73,7 +75,11 @@ function toMe(row: UserRow): Me {
     username: row.displayName,
     role: row.role,
     playerUid: row.playerUid,
-    telegram: { linked: row.telegramId !== null, username: row.telegramUsername },
+    telegram: {
+      linked: row.telegramId !== null,
+      username: row.telegramUsername,
+      confirmed: row.telegramId !== null && row.telegramConfirmedAt !== null,
+    },
     createdAt: row.createdAt,
   };
 }
@@ -119,14 +125,17 @@ const INVALID_CREDENTIALS = 'Invalid username or password';
 
 export async function signIn(ctx: Context, input: z.output<typeof signInInput>): Promise<SessionResult> {
   const normalized = normalizeUsername(input.username.normalize('NFKC'));
-  await ctx.rateLimits?.consume('authIp', clientKey(ctx));
-  await ctx.rateLimits?.consume('authUsername', normalized);
+  const throttle = ctx.rateLimits ? signInThrottle(ctx.rateLimits, normalized, clientKey(ctx)) : null;
+  await throttle?.admit();
   const [row] = await ctx.db.select().from(users).where(eq(users.username, normalized));
   // Same work and the same answer whether or not the user exists.
   const valid = await verifyPassword(row?.passwordHash ?? (await dummyPasswordHash()), input.password);
-  if (!row || !valid) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_CREDENTIALS });
+  if (!row || !valid) {
+    await throttle?.failed();
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_CREDENTIALS });
+  }
   if (row.banned) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
-  await ctx.rateLimits?.reset('authUsername', normalized);
+  await throttle?.succeeded();
   return startSession(ctx, row, input.mode);
 }
 
@@ -192,17 +201,35 @@ export interface ResetToken {
   expiresAt: Date;
 }
 
-/** Issued by an admin or, for a linked account, by the bot in a private chat. */
-export async function issueResetToken(db: Db, actor: AuditActor, userId: string): Promise<ResetToken> {
+/**
+ * Issued by an admin or, for a confirmed Telegram link, by the bot in a private chat (`via` says
+ * which, for the audit log and the notice the account gets).
+ */
+export async function issueResetToken(
+  deps: Pick<AppDeps, 'db' | 'bus'>,
+  actor: AuditActor,
+  userId: string,
+  via: 'by an admin' | 'through Telegram',
+): Promise<ResetToken> {
   const token = generateSecret('', 24);
   const expiresAt = new Date(Date.now() + RESET_TOKEN_TTL_MS);
-  return db.transaction(async (tx) => {
+  const issued = await deps.db.transaction(async (tx) => {
     const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId));
     if (!user) throw notFound('User');
     await tx.insert(passwordResetTokens).values({ tokenHash: sha256(token), userId, expiresAt });
-    await recordAudit(tx, actor, { action: 'user.resetToken', targetType: 'user', targetId: userId });
+    await recordAudit(tx, actor, { action: 'user.resetToken', targetType: 'user', targetId: userId, details: { via } });
     return { token, expiresAt };
   });
+  await deps.bus.publish('user.notification', {
+    userId,
+    // Asked in the Telegram chat itself: the notice is for the dashboard (telegram.* kinds stay
+    // off Telegram, see telegramNotifications).
+    kind: via === 'through Telegram' ? 'telegram.resetIssued' : 'password.resetIssued',
+    title: 'Password reset requested',
+    body: `A one-time password-reset token for your account was issued ${via}. If you did not ask for it, tell an admin; it expires in an hour.`,
+    at: new Date().toISOString(),
+  });
+  return issued;
 }
 
 export async function resetPassword(ctx: Context, input: z.output<typeof resetPasswordInput>) {
@@ -229,5 +256,12 @@ export async function resetPassword(ctx: Context, input: z.output<typeof resetPa
     return claimed.userId;
   });
   await endSessions(ctx, userId, 'password-changed');
+  await ctx.bus.publish('user.notification', {
+    userId,
+    kind: 'password.reset',
+    title: 'Password changed',
+    body: 'Your password was reset with a one-time token; every session was signed out. If this was not you, tell an admin now.',
+    at: new Date().toISOString(),
+  });
   return { reset: true as const };
 }

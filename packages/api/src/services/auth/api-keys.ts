@@ -1,13 +1,16 @@
-import { type ApiKeyScope, type Db, schema } from '@goated/db';
+import { type ApiKeyScope, type Db, schema, type Tx } from '@goated/db';
 import { TRPCError } from '@trpc/server';
-import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { ApiKeyIdentity } from '../../context';
+import type { AppDeps, Context } from '../../context';
 import { notFound } from '../../errors';
-import { type AuditActor, recordAudit } from '../audit';
+import { type AuditActor, actorOf, recordAudit } from '../audit';
+import { type ApiKeyRow, type ApiKeyStatus, type KeyOwner, keyStatus } from './api-key-standing';
 import { generateSecret, sha256 } from './credentials';
 
-const { apiKeys } = schema;
+export type { ApiKeyStatus } from './api-key-standing';
+
+const { apiKeys, users } = schema;
 
 /** Recognizable in logs and secret scanners; never stored, only its hash. */
 export const API_KEY_PREFIX = 'gvk_';
@@ -40,8 +43,6 @@ export const apiKeyRotateInput = z.object({
     .default(24),
 });
 
-export type ApiKeyStatus = 'active' | 'grace' | 'rotated' | 'revoked' | 'expired';
-
 export interface ApiKeySummary {
   id: number;
   name: string;
@@ -55,31 +56,40 @@ export interface ApiKeySummary {
   revokedAt: Date | null;
   graceUntil: Date | null;
   replacedById: number | null;
+  /** The admin whose rights the key acts with; null for a system key. */
+  owner: { id: string; username: string } | null;
+  /** Why it was suspended (`owner-banned`, `owner-demoted`), when it was. */
+  suspendedReason: string | null;
 }
 
-type ApiKeyRow = typeof apiKeys.$inferSelect;
+type OwnerView = { id: string; username: string; role: 'user' | 'admin'; banned: boolean } | null;
 
-function statusOf(row: ApiKeyRow, now: Date): ApiKeyStatus {
-  if (row.revokedAt) return 'revoked';
-  if (row.expiresAt && row.expiresAt <= now) return 'expired';
-  if (row.replacedById !== null) return row.graceUntil && row.graceUntil > now ? 'grace' : 'rotated';
-  return 'active';
-}
-
-function toSummary(row: ApiKeyRow, now = new Date()): ApiKeySummary {
+function toSummary(row: ApiKeyRow, owner: OwnerView, now = new Date()): ApiKeySummary {
+  const standing: KeyOwner = owner ? { role: owner.role, banned: owner.banned } : null;
   return {
     id: row.id,
     name: row.name,
     prefix: row.prefix,
     scopes: row.scopes,
-    status: statusOf(row, now),
+    status: keyStatus(row, standing, now),
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
     lastUsedAt: row.lastUsedAt,
     revokedAt: row.revokedAt,
     graceUntil: row.graceUntil,
     replacedById: row.replacedById,
+    owner: owner ? { id: owner.id, username: owner.username } : null,
+    suspendedReason: row.suspendedReason,
   };
+}
+
+async function ownerView(db: Db | Tx, id: string | null): Promise<OwnerView> {
+  if (!id) return null;
+  const [row] = await db
+    .select({ id: users.id, username: users.displayName, role: users.role, banned: users.banned })
+    .from(users)
+    .where(eq(users.id, id));
+  return row ?? null;
 }
 
 export interface CreatedApiKey {
@@ -89,7 +99,7 @@ export interface CreatedApiKey {
 }
 
 async function insertKey(
-  db: Db | Parameters<Parameters<Db['transaction']>[0]>[0],
+  db: Db | Tx,
   fields: { name: string; scopes: ApiKeyScope[]; expiresAt: Date | null; createdBy: string | null },
 ): Promise<{ key: string; row: ApiKeyRow }> {
   const key = generateSecret(API_KEY_PREFIX, 32);
@@ -101,44 +111,106 @@ async function insertKey(
   return { key, row };
 }
 
+/**
+ * Who a new key belongs to: the signed-in admin making it, or — for a key made by a key — that
+ * key's owner, so minting keys never sheds the owner (and the owner's standing) behind them.
+ */
+export interface KeyMaker {
+  actor: AuditActor;
+  ownerId: string | null;
+}
+
+export function keyMakerOf(ctx: Pick<Context, 'user' | 'apiKey' | 'ip'>): KeyMaker {
+  return { actor: actorOf(ctx), ownerId: ctx.user?.id ?? ctx.apiKey?.ownerId ?? null };
+}
+
 export async function createApiKey(
   db: Db,
-  actor: AuditActor,
+  maker: KeyMaker,
   input: z.output<typeof apiKeyCreateInput>,
 ): Promise<CreatedApiKey> {
+  const { actor } = maker;
   return db.transaction(async (tx) => {
     const { key, row } = await insertKey(tx, {
       name: input.name,
       scopes: input.scopes,
       expiresAt: input.expiresAt ?? null,
-      createdBy: actor.userId,
+      createdBy: maker.ownerId,
     });
     await recordAudit(tx, actor, {
       action: 'apiKey.create',
       targetType: 'apiKey',
       targetId: row.id,
-      details: { name: row.name, scopes: row.scopes, expiresAt: row.expiresAt?.toISOString() ?? null },
+      details: {
+        name: row.name,
+        scopes: row.scopes,
+        expiresAt: row.expiresAt?.toISOString() ?? null,
+        ownerId: row.createdBy,
+      },
     });
-    return { key, apiKey: toSummary(row) };
+    return { key, apiKey: toSummary(row, await ownerView(tx, row.createdBy)) };
   });
 }
 
 export async function listApiKeys(db: Db): Promise<ApiKeySummary[]> {
   const now = new Date();
-  const rows = await db.select().from(apiKeys).orderBy(desc(apiKeys.id));
-  return rows.map((row) => toSummary(row, now));
+  const rows = await db
+    .select({
+      key: apiKeys,
+      ownerId: users.id,
+      ownerName: users.displayName,
+      ownerRole: users.role,
+      ownerBanned: users.banned,
+    })
+    .from(apiKeys)
+    .leftJoin(users, eq(users.id, apiKeys.createdBy))
+    .orderBy(desc(apiKeys.id));
+  return rows.map((r) =>
+    toSummary(
+      r.key,
+      r.ownerId !== null && r.ownerName !== null && r.ownerRole !== null && r.ownerBanned !== null
+        ? { id: r.ownerId, username: r.ownerName, role: r.ownerRole, banned: r.ownerBanned }
+        : null,
+      now,
+    ),
+  );
 }
 
-/** A new key with the same name, scopes and expiry; the old one works until the grace period ends. */
+/** Tells every instance's open connections that a key stops working at `effectiveAt`. */
+async function announceKeyEnd(
+  deps: Pick<AppDeps, 'bus'>,
+  keyId: number,
+  reason: 'revoked' | 'rotated' | 'suspended',
+  effectiveAt: Date,
+): Promise<void> {
+  await deps.bus.publish('apiKey.revoked', {
+    keyId,
+    reason,
+    effectiveAt: effectiveAt.toISOString(),
+    at: new Date().toISOString(),
+  });
+}
+
+/** After a demotion or ban committed: the owner's suspended keys end everywhere now. */
+export async function announceSuspended(deps: Pick<AppDeps, 'bus'>, keyIds: number[]): Promise<void> {
+  const now = new Date();
+  for (const id of keyIds) await announceKeyEnd(deps, id, 'suspended', now);
+}
+
+/**
+ * A new key with the same name, scopes and expiry, owned by whoever rotates it (they issued the
+ * new secret); the old one works until the grace period ends — connections opened with it end then.
+ */
 export async function rotateApiKey(
-  db: Db,
-  actor: AuditActor,
+  deps: Pick<AppDeps, 'db' | 'bus'>,
+  maker: KeyMaker,
   input: z.output<typeof apiKeyRotateInput>,
 ): Promise<CreatedApiKey> {
-  return db.transaction(async (tx) => {
+  const { actor } = maker;
+  const rotated = await deps.db.transaction(async (tx) => {
     const [old] = await tx.select().from(apiKeys).where(eq(apiKeys.id, input.id)).for('update');
     if (!old) throw notFound('API key');
-    const status = statusOf(old, new Date());
+    const status = keyStatus(old, await standingOf(tx, old.createdBy), new Date());
     if (status !== 'active') {
       throw new TRPCError({ code: 'CONFLICT', message: `Only an active key can be rotated; this one is ${status}` });
     }
@@ -146,7 +218,7 @@ export async function rotateApiKey(
       name: old.name,
       scopes: old.scopes,
       expiresAt: old.expiresAt,
-      createdBy: actor.userId,
+      createdBy: maker.ownerId,
     });
     const graceUntil = new Date(Date.now() + input.graceHours * HOUR_MS);
     await tx.update(apiKeys).set({ replacedById: row.id, graceUntil }).where(eq(apiKeys.id, old.id));
@@ -154,14 +226,25 @@ export async function rotateApiKey(
       action: 'apiKey.rotate',
       targetType: 'apiKey',
       targetId: old.id,
-      details: { newKeyId: row.id, graceUntil: graceUntil.toISOString() },
+      details: { newKeyId: row.id, graceUntil: graceUntil.toISOString(), ownerId: row.createdBy },
     });
-    return { key, apiKey: toSummary(row) };
+    return { oldId: old.id, graceUntil, created: { key, apiKey: toSummary(row, await ownerView(tx, row.createdBy)) } };
   });
+  await announceKeyEnd(deps, rotated.oldId, 'rotated', rotated.graceUntil);
+  return rotated.created;
 }
 
-export async function revokeApiKey(db: Db, actor: AuditActor, id: number): Promise<ApiKeySummary> {
-  return db.transaction(async (tx) => {
+async function standingOf(db: Tx, ownerId: string | null) {
+  const owner = await ownerView(db, ownerId);
+  return owner ? { role: owner.role, banned: owner.banned } : null;
+}
+
+export async function revokeApiKey(
+  deps: Pick<AppDeps, 'db' | 'bus'>,
+  actor: AuditActor,
+  id: number,
+): Promise<ApiKeySummary> {
+  const summary = await deps.db.transaction(async (tx) => {
     const [row] = await tx
       .update(apiKeys)
       .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
@@ -174,41 +257,8 @@ export async function revokeApiKey(db: Db, actor: AuditActor, id: number): Promi
       targetId: id,
       details: { name: row.name },
     });
-    return toSummary(row);
+    return toSummary(row, await ownerView(tx, row.createdBy));
   });
-}
-
-export type ApiKeyCheck = { ok: true; identity: ApiKeyIdentity } | { ok: false; reason: 'unknown' | ApiKeyStatus };
-
-/** Checks a presented key. Usage time is recorded at most once a minute per key. */
-export async function verifyApiKey(db: Db, key: string, ip: string | null): Promise<ApiKeyCheck> {
-  const [row] = await db
-    .select()
-    .from(apiKeys)
-    .where(eq(apiKeys.keyHash, sha256(key)));
-  if (!row) return { ok: false, reason: 'unknown' };
-  const status = statusOf(row, new Date());
-  if (status !== 'active' && status !== 'grace') {
-    await recordAudit(
-      db,
-      { userId: null, apiKeyId: row.id, ip },
-      {
-        action: 'apiKey.denied',
-        targetType: 'apiKey',
-        targetId: row.id,
-        details: { status },
-      },
-    );
-    return { ok: false, reason: status };
-  }
-  await db
-    .update(apiKeys)
-    .set({ lastUsedAt: sql`now()` })
-    .where(
-      and(
-        eq(apiKeys.id, row.id),
-        or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`)),
-      ),
-    );
-  return { ok: true, identity: { id: row.id, name: row.name, scopes: row.scopes } };
+  await announceKeyEnd(deps, id, 'revoked', new Date());
+  return summary;
 }

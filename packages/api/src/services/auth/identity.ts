@@ -1,6 +1,9 @@
 import { TRPCError } from '@trpc/server';
 import { type AppDeps, type Context, type CookieSink, createContext } from '../../context';
-import { API_KEY_PREFIX, verifyApiKey } from './api-keys';
+import { tooManyRequests } from '../rate-limit';
+import { verifyApiKey } from './api-key-standing';
+import { API_KEY_PREFIX } from './api-keys';
+import { Credential } from './credential';
 import { sha256 } from './credentials';
 import { luciaFor } from './lucia';
 
@@ -24,23 +27,57 @@ function bearer(authorization: string | null): string | null {
 }
 
 /**
+ * Guessing keys or session tokens: an address whose presented credentials were refused too
+ * often is refused before anything is checked, until its window passes.
+ */
+async function refuseWhileFailing(deps: AppDeps, address: string): Promise<void> {
+  if (!deps.rateLimits) return;
+  const used = await deps.rateLimits.used('credentialFailure', address);
+  if (used.points >= deps.rateLimits.limit('credentialFailure').points) {
+    const seconds = Math.max(1, Math.ceil(used.msBeforeReset / 1000));
+    throw tooManyRequests(
+      'credentialFailure',
+      used.msBeforeReset,
+      `Too many refused credentials from this address; retry in ${seconds} s`,
+    );
+  }
+}
+
+async function refused(deps: AppDeps, address: string, error: TRPCError): Promise<never> {
+  await deps.rateLimits?.penalize('credentialFailure', address);
+  throw error;
+}
+
+/**
  * Resolves who is calling: an API key (`gvk_…`) or a session token presented explicitly, else
  * the session cookie. A bad explicit credential is an error (scripts should hear about it); a
- * stale cookie is cleared and the caller continues signed out. Banned users are refused.
+ * stale cookie is cleared and the caller continues signed out. Banned users are refused. The
+ * context carries the credential with its deadline, for connections that outlive this check.
  */
 export async function createRequestContext(deps: AppDeps, raw: RawCredentials): Promise<Context> {
   const base = { requestId: raw.requestId, ip: raw.ip, cookies: raw.cookies };
   const token = bearer(raw.authorization) ?? raw.connectionToken;
+  const address = raw.ip ?? 'unknown';
+  if (token) await refuseWhileFailing(deps, address);
 
   if (token?.startsWith(API_KEY_PREFIX)) {
     const check = await verifyApiKey(deps.db, token, raw.ip);
     if (!check.ok) {
-      throw new TRPCError({
-        code: 'UNAUTHORIZED',
-        message: check.reason === 'unknown' ? 'Unknown API key' : `This API key is ${check.reason}`,
-      });
+      return refused(
+        deps,
+        address,
+        new TRPCError({
+          code: 'UNAUTHORIZED',
+          message: check.reason === 'unknown' ? 'Unknown API key' : `This API key is ${check.reason}`,
+        }),
+      );
     }
-    return createContext(deps, { ...base, apiKey: check.identity });
+    const { identity } = check;
+    const credential = new Credential(
+      { kind: 'apiKey', keyId: identity.id, ownerId: identity.ownerId },
+      check.deadline,
+    );
+    return createContext(deps, { ...base, apiKey: identity, credential });
   }
 
   const lucia = luciaFor(deps.db, deps.sessions);
@@ -50,7 +87,9 @@ export async function createRequestContext(deps: AppDeps, raw: RawCredentials): 
 
   const { session, user } = await lucia.validateSession(sha256(sessionToken));
   if (!session) {
-    if (token) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Session expired or signed out' });
+    if (token) {
+      return refused(deps, address, new TRPCError({ code: 'UNAUTHORIZED', message: 'Session expired or signed out' }));
+    }
     raw.cookies?.set(lucia.createBlankSessionCookie().serialize());
     return createContext(deps, base);
   }
@@ -61,9 +100,14 @@ export async function createRequestContext(deps: AppDeps, raw: RawCredentials): 
   }
   // Sliding expiry: lucia extended the session; refresh the browser's cookie to match.
   if (session.fresh && fromCookie) raw.cookies?.set(lucia.createSessionCookie(fromCookie).serialize());
+  const credential = new Credential(
+    { kind: 'session', sessionId: session.id, userId: user.id, role: user.role },
+    { at: session.expiresAt.getTime(), reason: 'expired' },
+  );
   return createContext(deps, {
     ...base,
     user: { id: user.id, username: user.username, role: user.role },
     sessionId: session.id,
+    credential,
   });
 }

@@ -1,0 +1,155 @@
+/**
+ * Revocation across instances: two servers on one database and one Redis, as behind a load
+ * balancer. A key revoked or a user banned through instance A ends the connections opened on
+ * instance B — at once over the bus, and when Redis is down, by B's database re-check: on its
+ * timer during the outage, and as soon as the bus is back.
+ */
+import { randomUUID } from 'node:crypto';
+import { canStartRedisServer, type RedisServer, redisTestUrl, startRedisServer } from '@goated/api/testing';
+import { createClient } from '@goated/client';
+import { createSharedTestDb, createTestDb, testBackends } from '@goated/db/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type SignedSocket, signedSocket } from './credential-helpers';
+import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
+import { waitFor } from './realtime-helpers';
+
+const sharedRedis = redisTestUrl();
+const privateRedis = canStartRedisServer();
+const PASSWORD = 'correct horse battery';
+
+async function twoInstances(kind: Parameters<typeof createSharedTestDb>[0], redisUrl: string, recheckMs: number) {
+  const db = await createSharedTestDb(kind);
+  const env = { REDIS_URL: redisUrl, REDIS_PREFIX: `test:${randomUUID()}:`, CREDENTIAL_RECHECK_MS: String(recheckMs) };
+  const a = await startTestServer(kind, env, { db: db.first });
+  const b = await startTestServer(kind, env, { db: db.second });
+  const { token } = await a.client.api.auth.signIn.mutate({ ...TEST_ADMIN, mode: 'token' });
+  const adminOnA = createClient({ url: a.url, token: token ?? '' });
+  const sockets: SignedSocket[] = [];
+  const connected = (t: TestServer) => t.server.deps.bus.health().connected;
+  return {
+    a,
+    b,
+    adminOnA,
+    connected,
+    /** A socket to B signed in with `token`, with a stream running on it (id 1). */
+    async streamOnB(token: string, path: string): Promise<SignedSocket> {
+      const socket = await signedSocket(b.url, token);
+      sockets.push(socket);
+      socket.call(1, 'subscription', path, {});
+      await socket.frame(1, (f) => f.result?.type === 'started');
+      return socket;
+    },
+    /** A user signed in (through A), with a session token. */
+    async user(name: string) {
+      const { user } = await a.client.api.auth.signUp.mutate({ username: name, password: PASSWORD, mode: 'token' });
+      const session = await a.client.api.auth.signIn.mutate({ username: name, password: PASSWORD, mode: 'token' });
+      return { id: user.id, token: session.token ?? '' };
+    },
+    close: async () => {
+      for (const s of sockets) s.socket.terminate();
+      await adminOnA.close();
+      await a.close();
+      await b.close();
+      await db.close();
+    },
+  };
+}
+
+describe.each(testBackends())('revocation across instances on %s', (kind) => {
+  beforeAll(async () => {
+    if (kind === 'pglite') await (await createTestDb(kind)).close();
+  });
+
+  it.skipIf(!sharedRedis)('a key revoked and a user banned on A end their connections on B at once', async () => {
+    // The database re-check is out of reach here: only the bus can do it this fast.
+    const setup = await twoInstances(kind, sharedRedis ?? '', 3_600_000);
+    try {
+      await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), 'redis');
+      const { key, apiKey } = await setup.adminOnA.api.admin.apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
+      const keySocket = await setup.streamOnB(key, 'logs.onLog');
+      const user = await setup.user('banned_on_a');
+      const userSocket = await setup.streamOnB(user.token, 'notifications.onNotify');
+
+      await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKey.id });
+      await setup.adminOnA.api.admin.users.update.mutate({ userId: user.id, banned: true });
+      expect(await keySocket.ended(1, 5000)).toEqual({
+        message: 'This API key is revoked',
+        data: { code: 'UNAUTHORIZED' },
+      });
+      expect(await userSocket.ended(1, 5000)).toEqual({
+        message: 'This account is banned',
+        data: { code: 'FORBIDDEN' },
+      });
+      keySocket.call(2, 'query', 'admin.stats');
+      expect((await keySocket.reply(2)).error?.data?.code).toBe('UNAUTHORIZED');
+    } finally {
+      await setup.close();
+    }
+  });
+
+  describe.skipIf(!privateRedis)('while Redis is down', () => {
+    it('B’s timed database re-check ends what A revoked, before Redis is back', async () => {
+      const redis: RedisServer = await startRedisServer();
+      const setup = await twoInstances(kind, redis.url, 500);
+      try {
+        await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), 'redis');
+        const { key, apiKey } = await setup.adminOnA.api.admin.apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
+        const keySocket = await setup.streamOnB(key, 'logs.onLog');
+        const user = await setup.user('banned_in_outage');
+        const userSocket = await setup.streamOnB(user.token, 'notifications.onNotify');
+
+        await redis.kill();
+        await waitFor(() => !setup.connected(setup.a) && !setup.connected(setup.b), 'both instances to notice');
+        await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKey.id });
+        await setup.adminOnA.api.admin.users.update.mutate({ userId: user.id, banned: true });
+
+        expect(await keySocket.ended(1, 10_000)).toEqual({
+          message: 'This API key is revoked',
+          data: { code: 'UNAUTHORIZED' },
+        });
+        expect(await userSocket.ended(1, 10_000)).toEqual({
+          message: 'This account is banned',
+          data: { code: 'FORBIDDEN' },
+        });
+        expect(setup.connected(setup.b)).toBe(false);
+        userSocket.call(2, 'query', 'auth.me');
+        expect((await userSocket.reply(2)).error?.data?.code).toBe('FORBIDDEN');
+      } finally {
+        await setup.close();
+        await redis.kill();
+      }
+    });
+
+    it('B re-checks as soon as the bus is back, and ends what A revoked during the outage', async () => {
+      const redis: RedisServer = await startRedisServer();
+      // An hour between timed re-checks: only the reconnection can end these in time.
+      const setup = await twoInstances(kind, redis.url, 3_600_000);
+      try {
+        await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), 'redis');
+        const { key, apiKey } = await setup.adminOnA.api.admin.apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
+        const keySocket = await setup.streamOnB(key, 'logs.onLog');
+        const user = await setup.user('signed_out_in_outage');
+        const userSocket = await setup.streamOnB(user.token, 'notifications.onNotify');
+
+        await redis.kill();
+        await waitFor(() => !setup.connected(setup.a) && !setup.connected(setup.b), 'both instances to notice');
+        await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKey.id });
+        await createClient({ url: setup.a.url, token: user.token }).api.auth.signOut.mutate();
+        // The events were lost with Redis: B's connections still stand, and B still serves them.
+        keySocket.call(2, 'query', 'admin.stats');
+        expect((await keySocket.reply(2)).result?.type).toBe('data');
+
+        await redis.start();
+        await waitFor(() => setup.connected(setup.b), 'B to reconnect', 15_000);
+        expect(await keySocket.ended(1, 10_000)).toEqual({
+          message: 'This API key is revoked',
+          data: { code: 'UNAUTHORIZED' },
+        });
+        expect((await userSocket.ended(1, 10_000)).data?.code).toBe('UNAUTHORIZED');
+      } finally {
+        await setup.close();
+        await redis.kill();
+      }
+    });
+  });
+});
