@@ -5,7 +5,8 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/index';
 import { addDays, startOfUtcDay, utcDay } from '../src/services/dates';
-import { finishedRaces, LINK_CODE_TTL_MS, telegramNotifications } from '../src/services/telegram';
+import { telegramNotifications } from '../src/services/notifications/telegram-delivery';
+import { finishedRaces, LINK_CODE_TTL_MS } from '../src/services/telegram';
 import { type Caller, createTestApi, insertPlayers, insertUser, insertWagerDays, type TestApi } from './fixtures';
 
 /** The first `count` values of a feed, then stops it. */
@@ -170,7 +171,7 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
       expect((await bot.telegram.userByTelegramId({ telegramId: 6006 }))?.id).toBe(fresh.id);
       const [oldRow] = await t.deps.db.select().from(schema.users).where(eq(schema.users.id, old.id));
       expect(oldRow?.telegramId).toBeNull();
-      expect(told.map((e) => [e.userId, e.kind])).toEqual([
+      expect(told.map((e) => [e.userId, e.type])).toEqual([
         [fresh.id, 'telegram.linked'],
         [old.id, 'telegram.unlinked'],
       ]);
@@ -365,7 +366,7 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
 
     it("forwards users' notifications to the bot for linked users only", async () => {
       const abort = new AbortController();
-      const feed = telegramNotifications(t.deps, abort.signal);
+      const feed = telegramNotifications(t.deps, null, abort.signal);
       const got = take(feed, 1);
       await new Promise((resolve) => setTimeout(resolve, 20));
       const [ann] = await t.deps.db.select().from(schema.users).where(eq(schema.users.username, 'ann'));
@@ -378,8 +379,17 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
         body: 'Your entry was approved.',
         at,
       });
-      expect(await got).toEqual([
-        { telegramId: 1001, kind: 'challenge.approved', title: 'Approved', body: 'Your entry was approved.', at },
+      expect((await got).map(([, notification]) => notification)).toEqual([
+        {
+          id: null,
+          telegramId: 1001,
+          kind: 'challenge.approved',
+          type: 'challenge.approved',
+          title: 'Approved',
+          body: 'Your entry was approved.',
+          link: null,
+          at,
+        },
       ]);
       abort.abort();
     });

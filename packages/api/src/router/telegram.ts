@@ -11,12 +11,12 @@ import {
   lookupUserInput,
   resumableInput,
   telegramIdInput,
-  telegramNotifications,
   userByTelegramId,
   verifyLink,
   verifyLinkInput,
 } from '../services/telegram';
 import { protectedProcedure, scopedProcedure } from '../trpc';
+import { telegramAccountProcedures } from './telegram-account';
 
 const botProcedure = scopedProcedure('bot');
 
@@ -44,8 +44,8 @@ export const telegramRouter = {
   /** `/user NAME` for a linked admin (FORBIDDEN for anyone else). */
   lookupUser: botProcedure.input(lookupUserInput).query(({ ctx, input }) => lookupUser(ctx.db, actorOf(ctx), input)),
 
-  /** `/broadcast TEXT` for a linked admin: the Telegram ids to send it to. */
-  broadcast: botProcedure.input(broadcastInput).mutation(({ ctx, input }) => broadcast(ctx.db, actorOf(ctx), input)),
+  /** `/broadcast TEXT` for a linked admin: the Telegram ids to send it to (also stored in inboxes). */
+  broadcast: botProcedure.input(broadcastInput).mutation(({ ctx, input }) => broadcast(ctx, actorOf(ctx), input)),
 
   /** Linked players' ranks in every live race (the bot polls it to announce big moves). */
   livePositions: botProcedure.query(({ ctx }) => livePositions(ctx.db)),
@@ -55,6 +55,5 @@ export const telegramRouter = {
     .input(resumableInput.optional())
     .subscription(({ ctx, input, signal }) => finishedRaces(ctx, input?.lastEventId, signal)),
 
-  /** Users' notifications for those with a linked Telegram account. */
-  onNotification: botProcedure.subscription(({ ctx, signal }) => telegramNotifications(ctx, signal)),
+  ...telegramAccountProcedures,
 } satisfies TRPCRouterRecord;

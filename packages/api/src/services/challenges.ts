@@ -7,6 +7,7 @@ import { fieldError, notFound } from '../errors';
 import { atLeast, positiveDecimal } from './amounts';
 import { actorOf, recordAudit } from './audit';
 import { isUniqueViolation } from './db-errors';
+import { notify } from './notifications/notify';
 
 const { challenges, challengeEntries, users } = schema;
 
@@ -345,12 +346,12 @@ export async function reviewEntry(ctx: Context, input: z.output<typeof challenge
     return { entry: updated, challenge };
   });
   if (result.entry?.status === 'approved') {
-    await ctx.bus.publish('user.notification', {
-      userId: result.entry.userId,
-      kind: 'challenge.approved',
+    await notify(ctx, result.entry.userId, {
+      kind: 'challenges',
+      type: 'challenge.approved',
       title: 'Challenge won!',
       body: `Your entry for “${result.challenge.title}” was approved: you win ${result.challenge.prize}.`,
-      at: new Date().toISOString(),
+      link: '/profile',
     });
   }
   return result.entry;

@@ -39,8 +39,11 @@ type ProfileRow = Record<string, unknown> & {
 } & Record<`wager_${Period}`, string> &
   Record<`ahead_${Period}`, string | number | null>;
 
-/** A player's totals and rank in every period (one query) and standing in live races (one more). */
-export async function getPlayer(db: Db, uid: string, now = new Date()): Promise<PlayerProfile> {
+/** A player's name and, per period, total and rank (null: nothing wagered). */
+export type PlayerPeriods = Omit<PlayerProfile, 'races'>;
+
+/** A player's totals and rank in every period, in one query (ranks from the bucket counts). */
+export async function playerPeriods(db: Db, uid: string): Promise<PlayerPeriods> {
   const perPeriod = periods.map((period) => {
     const c = sql`p.${sql.identifier(periodColumn[period].name)}`;
     return sql`${c}::text as ${sql.identifier(`wager_${period}`)},
@@ -57,8 +60,20 @@ export async function getPlayer(db: Db, uid: string, now = new Date()): Promise<
       return [period, { wagered: row[`wager_${period}`], rank: ahead === null ? null : Number(ahead) + 1 }];
     }),
   ) as Record<Period, PlayerPeriodStats>;
+  return { uid: row.uid, name: row.name, periods: stats, upstreamUpdatedAt: new Date(row.upstream_updated_at) };
+}
+
+/** A player's totals and rank in every period (one query) and standing in live races (one more). */
+export async function getPlayer(db: Db, uid: string, now = new Date()): Promise<PlayerProfile> {
+  const player = await playerPeriods(db, uid);
   const races = await playerLiveRaces(db, uid, now);
-  return { uid: row.uid, name: row.name, periods: stats, races, upstreamUpdatedAt: new Date(row.upstream_updated_at) };
+  return {
+    uid: player.uid,
+    name: player.name,
+    periods: player.periods,
+    races,
+    upstreamUpdatedAt: player.upstreamUpdatedAt,
+  };
 }
 
 export interface PlayerHistory {

@@ -15,10 +15,12 @@ import { type AuditActor, recordAudit } from './audit';
 import { issueResetToken, type ResetToken } from './auth/accounts';
 import { generateCode, normalizeUsername } from './auth/credentials';
 import { isUniqueViolation } from './db-errors';
+import { notificationKinds } from './notifications/kinds';
+import { notify, notifyEveryone } from './notifications/notify';
 import { getPlayer, type PlayerProfile } from './players';
 import { getRaceStandings, listRaces } from './races';
 
-const { users, telegramLinkCodes, apiKeys, races, raceResults } = schema;
+const { users, telegramLinkCodes, apiKeys, races, raceResults, notificationPreferences } = schema;
 
 /** How long a link code works. A newer code replaces the older unused ones at once. */
 export const LINK_CODE_TTL_MS = 10 * 60_000;
@@ -196,22 +198,21 @@ export async function verifyLink(
     throw err;
   }
 
-  const at = now.toISOString();
   const handle = input.telegramUsername ? `@${input.telegramUsername}` : 'A Telegram account';
-  await deps.bus.publish('user.notification', {
-    userId: outcome.user.id,
-    kind: 'telegram.linked',
+  await notify(deps, outcome.user.id, {
+    kind: 'account',
+    type: 'telegram.linked',
     title: 'Telegram linked',
     body: `${handle} is now linked to your account.`,
-    at,
+    link: '/profile',
   });
   if (outcome.previousHolder) {
-    await deps.bus.publish('user.notification', {
-      userId: outcome.previousHolder,
-      kind: 'telegram.unlinked',
+    await notify(deps, outcome.previousHolder, {
+      kind: 'account',
+      type: 'telegram.unlinked',
       title: 'Telegram unlinked',
       body: 'Your Telegram account was linked to another account and is no longer linked to this one.',
-      at,
+      link: '/profile',
     });
   }
   return {
@@ -264,7 +265,7 @@ export async function issueResetTokenFor(db: Db, actor: AuditActor, telegramId: 
 }
 
 /** The linked admin behind an admin command, or FORBIDDEN. */
-async function requireLinkedAdmin(db: Db, telegramId: number): Promise<{ id: string }> {
+export async function requireLinkedAdmin(db: Db, telegramId: number): Promise<{ id: string }> {
   const [row] = await db
     .select({ id: users.id, role: users.role, banned: users.banned })
     .from(users)
@@ -325,12 +326,28 @@ export interface Broadcast {
  * `/broadcast TEXT`: the server checks the admin and returns who to send to; the bot sends
  * (it alone talks to Telegram, under Telegram's rate limits). Audited with the text.
  */
-export async function broadcast(db: Db, actor: AuditActor, input: z.output<typeof broadcastInput>): Promise<Broadcast> {
+export async function broadcast(
+  deps: Pick<AppDeps, 'db' | 'bus' | 'log'>,
+  actor: AuditActor,
+  input: z.output<typeof broadcastInput>,
+): Promise<Broadcast> {
+  const { db } = deps;
   const admin = await requireLinkedAdmin(db, input.requesterTelegramId);
+  // Those who turned Telegram announcements off are left out (no preference row: the default, on).
   const rows = await db
     .select({ telegramId: users.telegramId })
     .from(users)
-    .where(and(isNotNull(users.telegramId), eq(users.banned, false)))
+    .leftJoin(
+      notificationPreferences,
+      and(eq(notificationPreferences.userId, users.id), eq(notificationPreferences.kind, 'announcements')),
+    )
+    .where(
+      and(
+        isNotNull(users.telegramId),
+        eq(users.banned, false),
+        sql`coalesce(${notificationPreferences.telegram}, ${notificationKinds.announcements.defaults.telegram})`,
+      ),
+    )
     .orderBy(asc(users.telegramId));
   const recipients = rows.map((r) => r.telegramId).filter((id): id is number => id !== null);
   await recordAudit(
@@ -338,6 +355,8 @@ export async function broadcast(db: Db, actor: AuditActor, input: z.output<typeo
     { ...actor, userId: admin.id },
     { action: 'telegram.broadcast', details: { text: input.text, recipients: recipients.length } },
   );
+  // The dashboard's inbox gets it too (the bot delivers the Telegram side and reports back).
+  await notifyEveryone(deps, { kind: 'announcements', type: 'announcement', title: 'Announcement', body: input.text });
   return { text: input.text, recipients };
 }
 
@@ -492,34 +511,6 @@ export async function* finishedRaces(
     }
   } finally {
     await events.return(undefined);
-  }
-}
-
-export interface TelegramNotification {
-  telegramId: number;
-  kind: string;
-  title: string;
-  body: string;
-  at: string;
-}
-
-/** `user.notification` events for users with a linked Telegram account, for the bot to deliver. */
-export async function* telegramNotifications(deps: Pick<AppDeps, 'db' | 'bus'>, signal: AbortSignal | undefined) {
-  for await (const event of busEvents(deps.bus, 'user.notification', signal, { maxQueued: 1000 })) {
-    const [row] = await deps.db
-      .select({ telegramId: users.telegramId })
-      .from(users)
-      .where(and(eq(users.id, event.userId), isNotNull(users.telegramId), eq(users.banned, false)));
-    // The bot answers Telegram-link changes itself; those notifications are for the dashboard.
-    if (row?.telegramId == null || event.kind.startsWith('telegram.')) continue;
-    const notification: TelegramNotification = {
-      telegramId: row.telegramId,
-      kind: event.kind,
-      title: event.title,
-      body: event.body,
-      at: event.at,
-    };
-    yield notification;
   }
 }
 

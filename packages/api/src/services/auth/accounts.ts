@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Db, schema } from '@goated/db';
+import { type Db, schema, type Tx } from '@goated/db';
 import { TRPCError } from '@trpc/server';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { z } from 'zod';
@@ -20,7 +20,8 @@ import {
 import { luciaFor } from './lucia';
 
 const { users, passwordResetTokens } = schema;
-const RESET_TOKEN_TTL_MS = 60 * 60_000;
+/** How long a reset token works. */
+export const RESET_TOKEN_TTL_MS = 60 * 60_000;
 
 /** `cookie` for browsers (HttpOnly cookie, no token in the body); `token` for scripts and bots. */
 const sessionMode = z.enum(['cookie', 'token']).default('cookie');
@@ -45,8 +46,13 @@ export const changePasswordInput = z.object({
 });
 
 export const resetPasswordInput = z.object({
-  token: z.string({ message: 'must be text' }).trim().min(16, 'is not a valid reset token').max(128),
-  newPassword: passwordSchema,
+  token: z
+    .string({ message: 'must be text' })
+    .trim()
+    .min(1, 'is required')
+    .max(128, 'is not a valid reset token')
+    .refine((t) => t.length >= 16 && /^[A-Za-z0-9_-]+$/.test(t), 'is not a valid reset token'),
+  password: passwordSchema,
 });
 
 export interface Me {
@@ -55,6 +61,8 @@ export interface Me {
   role: 'user' | 'admin';
   playerUid: string | null;
   telegram: { linked: boolean; username: string | null };
+  /** On a generated password: the dashboard asks for a new one before anything else. */
+  mustChangePassword: boolean;
   createdAt: Date;
 }
 
@@ -74,6 +82,7 @@ function toMe(row: UserRow): Me {
     role: row.role,
     playerUid: row.playerUid,
     telegram: { linked: row.telegramId !== null, username: row.telegramUsername },
+    mustChangePassword: row.mustChangePassword,
     createdAt: row.createdAt,
   };
 }
@@ -179,7 +188,12 @@ export async function changePassword(ctx: Context, userId: string, input: z.outp
   }
   await ctx.db
     .update(users)
-    .set({ passwordHash: await hashPassword(input.newPassword), passwordChangedAt: new Date(), updatedAt: new Date() })
+    .set({
+      passwordHash: await hashPassword(input.newPassword),
+      passwordChangedAt: new Date(),
+      mustChangePassword: false,
+      updatedAt: new Date(),
+    })
     .where(eq(users.id, userId));
   // Other devices are signed out; this one stays signed in.
   await endSessions(ctx, userId, 'password-changed', ctx.sessionId);
@@ -199,15 +213,30 @@ export async function issueResetToken(db: Db, actor: AuditActor, userId: string)
   return db.transaction(async (tx) => {
     const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId));
     if (!user) throw notFound('User');
+    // Only the newest token works: one issued earlier (and maybe seen by someone else) stops.
+    await retireResetTokens(tx, userId);
     await tx.insert(passwordResetTokens).values({ tokenHash: sha256(token), userId, expiresAt });
     await recordAudit(tx, actor, { action: 'user.resetToken', targetType: 'user', targetId: userId });
     return { token, expiresAt };
   });
 }
 
+/** Marks a user's unused reset tokens used. */
+export async function retireResetTokens(db: Db | Tx, userId: string): Promise<void> {
+  await db
+    .update(passwordResetTokens)
+    .set({ usedAt: new Date() })
+    .where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt)));
+}
+
+/**
+ * A new password with a one-time token (from an admin, or the bot for a linked account). The
+ * token is single-use (claimed in the same transaction as the change), short-lived
+ * (RESET_TOKEN_TTL_MS), stored as a SHA-256 only; every session of the account ends.
+ */
 export async function resetPassword(ctx: Context, input: z.output<typeof resetPasswordInput>) {
   await ctx.rateLimits?.consume('authIp', clientKey(ctx));
-  const passwordHash = await hashPassword(input.newPassword);
+  const passwordHash = await hashPassword(input.password);
   const userId = await ctx.db.transaction(async (tx) => {
     // Claiming the token and changing the password happen together, or not at all.
     const [claimed] = await tx
@@ -222,10 +251,15 @@ export async function resetPassword(ctx: Context, input: z.output<typeof resetPa
       )
       .returning({ userId: passwordResetTokens.userId });
     if (!claimed) throw fieldError('BAD_REQUEST', ['token'], 'is invalid, expired or already used');
+    const [user] = await tx.select({ username: users.username }).from(users).where(eq(users.id, claimed.userId));
+    if (user && input.password.toLowerCase() === user.username) {
+      throw fieldError('BAD_REQUEST', ['password'], 'must differ from the username');
+    }
     await tx
       .update(users)
-      .set({ passwordHash, passwordChangedAt: new Date(), updatedAt: new Date() })
+      .set({ passwordHash, passwordChangedAt: new Date(), mustChangePassword: false, updatedAt: new Date() })
       .where(eq(users.id, claimed.userId));
+    await retireResetTokens(tx, claimed.userId);
     return claimed.userId;
   });
   await endSessions(ctx, userId, 'password-changed');

@@ -63,7 +63,7 @@ export async function createRequestContext(deps: AppDeps, raw: RawCredentials): 
   if (session.fresh && fromCookie) raw.cookies?.set(lucia.createSessionCookie(fromCookie).serialize());
   return createContext(deps, {
     ...base,
-    user: { id: user.id, username: user.username, role: user.role },
+    user: { id: user.id, username: user.username, role: user.role, mustChangePassword: user.mustChangePassword },
     sessionId: session.id,
   });
 }
