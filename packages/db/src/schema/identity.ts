@@ -82,13 +82,9 @@ export const notifications = pgTable(
   (t) => [
     index('notifications_user_id_idx').on(t.userId, t.id),
     // The bell's count: only a user's unread inbox rows.
-    index('notifications_unread_idx')
-      .on(t.userId)
-      .where(sql`${t.readAt} is null and ${t.web}`),
+    index('notifications_unread_idx').on(t.userId).where(sql`${t.readAt} is null and ${t.web}`),
     // The bot's replay after a reconnect: recent Telegram-bound rows by id.
-    index('notifications_telegram_idx')
-      .on(t.id)
-      .where(sql`${t.telegram}`),
+    index('notifications_telegram_idx').on(t.id).where(sql`${t.telegram}`),
     index('notifications_created_at_idx').on(t.createdAt),
   ],
 );
