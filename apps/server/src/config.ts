@@ -107,6 +107,8 @@ const envSchema = z.object({
     .min(50, 'must be at least 50')
     .max(60_000, 'must be at most 60000')
     .default(1000),
+  NOTIFY_POSITION_THRESHOLD: whole(1, 1000).default(3),
+  NOTIFICATION_RETENTION_DAYS: whole(1, 3650).default(90),
   RACE_TICK_MS: z.coerce
     .number({ message: 'must be a number' })
     .int()
@@ -173,6 +175,12 @@ export interface Config {
   live: { pushIntervalMs: number };
   /** How often the race scheduler moves races along (start, finish) by the clock. */
   races: { tickMs: number };
+  notifications: {
+    /** Ranks a linked player must move in a live race (since they were last told) to be told. */
+    positionThreshold: number;
+    /** Inbox entries older than this are deleted. */
+    retentionDays: number;
+  };
   shutdownTimeoutMs: number;
   webDist: string;
   http: { trustProxy: boolean | number | string[]; bodyLimitBytes: number };
@@ -256,6 +264,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     live: { pushIntervalMs: e.LEADERBOARD_PUSH_INTERVAL_MS },
     races: { tickMs: e.RACE_TICK_MS },
+    notifications: { positionThreshold: e.NOTIFY_POSITION_THRESHOLD, retentionDays: e.NOTIFICATION_RETENTION_DAYS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webDist: e.WEB_DIST,
     http: { trustProxy: e.TRUST_PROXY, bodyLimitBytes: e.BODY_LIMIT_BYTES },
