@@ -91,7 +91,8 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
 
   beforeAll(async () => {
     telegram = await startFakeTelegram();
-    t = await startTestServer(kind);
+    // Position notices from two places' move; the watch refreshes 50 ms after a change.
+    t = await startTestServer(kind, { NOTIFY_POSITION_THRESHOLD: '2', LEADERBOARD_PUSH_INTERVAL_MS: '50' });
     const db = t.db.db;
     const { token: adminToken } = await t.client.api.auth.signIn.mutate({ ...TEST_ADMIN, mode: 'token' });
     adminClient = createClient({ url: t.url, token: adminToken ?? '' });
@@ -141,8 +142,6 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
       api: botClient.api,
       delivery: goated.delivery,
       logger,
-      positionThreshold: 2,
-      positionIntervalMs: 0,
       heartbeatMs: 0,
       resubscribeMs: 50,
     });
@@ -288,7 +287,7 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
         "Your Telegram account isn't linked yet. Create a code on the dashboard (Profile → Telegram) and send /verify CODE here.",
       ]);
       expect(await say(ADMIN, '/stats')).toEqual([
-        'Your account admin is linked, but no casino player is attached to it yet, so there are no wagers to show.',
+        'Your account admin is linked, but no casino player is attached to it yet, so there are no wagers to show.\n\nSend /claim followed by your casino username (e.g. /claim LuckyGoat) to link your casino player; an admin confirms it.',
       ]);
       expect(await say(ALICE, '/stats everything')).toEqual([
         '/stats takes no arguments: it shows your own wagers and ranks.',
@@ -335,6 +334,10 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
       expect(reply).toContain(
         '🥇 1. Ben — $30.00 · wins $100.00\n🥈 2. Cat — $20.00 · wins $50.00\n🥉 3. Ann — $10.00',
       );
+      // Sam's Telegram is linked to Carol's account, whose player is Cat: their own place.
+      expect(reply).toMatch(
+        /\n\n👤 You: #2 · \$20\.00 wagered · pays \$50\.00\n {3}\$10\.01 more reaches #1 \(\$100\.00\)$/,
+      );
       expect(await say(SAM, '/race now')).toEqual([
         '/race takes no arguments: it shows the race that is live right now.',
       ]);
@@ -351,9 +354,9 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
         /^🔑 Your one-time password-reset token:\n\n\S{20,}\n\nUse it on the dashboard's "Reset password" page before \d{4}-\d\d-\d\d \d\d:\d\d UTC\. Never share it/,
       );
       const token = reply.split('\n')[2] ?? '';
-      await expect(
-        t.client.api.auth.resetPassword.mutate({ token, newPassword: 'a brand new secret' }),
-      ).resolves.toEqual({ reset: true });
+      await expect(t.client.api.auth.resetPassword.mutate({ token, password: 'a brand new secret' })).resolves.toEqual({
+        reset: true,
+      });
     });
 
     it('asks an unlinked user to link first', async () => {
@@ -419,84 +422,255 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
     });
   });
 
+  describe('player claims', () => {
+    const DAVE = { id: 1003, username: 'dave_tg', first_name: 'Dave' };
+    const ERIN = { id: 1004, first_name: 'Erin' };
+    let callbackId = 0;
+
+    /** A press of an inline button under `message`, by `from`. */
+    function press(from: Sender, data: string, message: { message_id: number; text: string; chatId: number }) {
+      const update: Update = {
+        update_id: nextUpdateId++,
+        callback_query: {
+          id: `cb-${++callbackId}`,
+          from: { ...from, is_bot: false },
+          chat_instance: 'test',
+          data,
+          message: {
+            message_id: message.message_id,
+            date: Math.floor(Date.now() / 1000),
+            chat: { id: message.chatId, type: 'private' },
+            text: message.text,
+          },
+        },
+      };
+      return goated.bot.handleUpdate(update);
+    }
+
+    const answers = () => telegram.calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => c.params);
+
+    /** The review message the admin got for a claim, and its buttons. */
+    async function reviewFor(player: string) {
+      await telegram.waitFor(() =>
+        telegram.textsTo(ADMIN.id).some((text) => text.startsWith('🪪 Player claim #') && text.includes(player)),
+      );
+      const sent = telegram.sent().find((p) => p.chat_id === String(ADMIN.id) && p.text?.includes(player));
+      const markup = JSON.parse(sent?.reply_markup ?? '{}') as {
+        inline_keyboard: { text: string; callback_data: string }[][];
+      };
+      return { text: sent?.text ?? '', buttons: markup.inline_keyboard.flat() };
+    }
+
+    async function linkTelegram(name: 'dave' | 'erin', sender: Sender) {
+      const { user, token } = await t.client.api.auth.signUp.mutate({
+        username: name,
+        password: PASSWORD,
+        mode: 'token',
+      });
+      const client = createClient({ url: t.url, token: token ?? '' });
+      const { code } = await client.api.telegram.createLinkCode.mutate();
+      await say(sender, `/verify ${code}`);
+      return { id: user.id, client };
+    }
+
+    beforeAll(async () => {
+      await telegram.waitFor(() => listening.has('player claims') && listening.has('user notifications'));
+      await t.db.db.insert(schema.players).values(
+        [
+          { uid: 'p-dan', name: 'Dan' },
+          { uid: 'p-eve', name: 'Eve' },
+        ].map((p) => ({ ...p, wagerMonth: '75.00', upstreamUpdatedAt: new Date() })),
+      );
+    });
+
+    it('files a claim with /claim, which a linked admin approves with the inline button', async () => {
+      const dave = await linkTelegram('dave', DAVE);
+      try {
+        expect(await say(DAVE, '/claim')).toEqual([
+          'Usage: /claim NAME, with your casino username exactly as the casino shows it, e.g. /claim LuckyGoat.',
+        ]);
+        expect(await say(DAVE, '/claim Nobody')).toEqual([
+          'No casino player is called "Nobody". Type it exactly as the casino shows it; new players appear after their first wager.',
+        ]);
+        expect(await say(DAVE, '/claim dan')).toEqual([
+          "📨 Claim sent: you claimed the casino player Dan. An admin will review it, and I'll tell you the answer here.",
+        ]);
+        const review = await reviewFor('Dan');
+        expect(review.text).toMatch(
+          /^🪪 Player claim #\d+\n\ndave claims the casino player Dan \(p-dan\) by name "dan"\.\n/,
+        );
+        expect(review.text).toContain('Telegram @dave_tg');
+        expect(review.text).toContain('Player: this month $75.00 (#');
+        const approve = review.buttons.find((b) => b.text === '✅ Approve')?.callback_data ?? '';
+        expect(approve).toMatch(/^claim:approve:\d+$/);
+        const message = { message_id: 500, text: review.text, chatId: ADMIN.id };
+
+        // Anyone but a linked admin is refused by the server, whatever the button says.
+        await press(ALICE, approve, message);
+        expect(answers().at(-1)).toMatchObject({ text: 'Only a linked admin can review claims.', show_alert: 'true' });
+        expect(await dave.client.api.account.claim.query()).toMatchObject({ status: 'pending' });
+
+        await press(ADMIN, approve, message);
+        expect(answers().at(-1)).toMatchObject({ text: 'Approved: Dan is linked.' });
+        const edit = telegram.calls.filter((c) => c.method === 'editMessageText').at(-1)?.params;
+        expect(edit?.text).toBe(`${review.text}\n\n✅ Approved by @boss_tg: Dan is now linked.`);
+        expect(JSON.parse(edit?.reply_markup ?? '{}')).toEqual({ inline_keyboard: [] });
+        expect(await dave.client.api.account.claim.query()).toMatchObject({ status: 'approved' });
+
+        // Told on Telegram (and on the dashboard), then /stats shows the player's ranks.
+        await telegram.waitFor(() => telegram.textsTo(DAVE.id).some((text) => text.startsWith('🪪 Claim approved')));
+        const [stats] = await say(DAVE, '/stats');
+        expect(stats).toMatch(
+          /^📊 dave · player Dan\n\nToday: no wagers yet\nThis week: no wagers yet\nThis month: \$75\.00 · rank #\d+\n/,
+        );
+        // A second press finds it decided.
+        await press(ADMIN, approve, message);
+        expect(answers().at(-1)).toMatchObject({ text: 'This claim was already approved', show_alert: 'true' });
+      } finally {
+        await dave.client.close();
+      }
+    });
+
+    it('rejects with the reason the admin replies with, which the user reads', async () => {
+      const erin = await linkTelegram('erin', ERIN);
+      try {
+        await say(ERIN, '/claim Eve');
+        const review = await reviewFor('Eve');
+        const reject = review.buttons.find((b) => b.text === '❌ Reject')?.callback_data ?? '';
+        const before = telegram.textsTo(ADMIN.id).length;
+        await press(ADMIN, reject, { message_id: 501, text: review.text, chatId: ADMIN.id });
+        const [prompt = ''] = telegram.textsTo(ADMIN.id).slice(before);
+        expect(prompt).toMatch(
+          /^✏️ Why reject claim #\d+ \(erin → Eve\)\? Reply to this message with the reason; erin will read it\.$/,
+        );
+
+        // The admin answers the prompt.
+        const reply: Update = {
+          update_id: nextUpdateId++,
+          message: {
+            message_id: nextUpdateId,
+            date: Math.floor(Date.now() / 1000),
+            chat: { id: ADMIN.id, type: 'private' },
+            from: { ...ADMIN, is_bot: false },
+            text: 'Your casino profile shows a different name.',
+            reply_to_message: {
+              message_id: 502,
+              date: Math.floor(Date.now() / 1000),
+              chat: { id: ADMIN.id, type: 'private' },
+              text: prompt,
+            },
+          },
+        };
+        await goated.bot.handleUpdate(reply);
+        expect(telegram.textsTo(ADMIN.id).at(-1)).toMatch(
+          /^❌ Rejected by @boss_tg: Your casino profile shows a different name\.\n\(Claim #\d+, Eve\.\)$/,
+        );
+        expect(await erin.client.api.account.claim.query()).toMatchObject({
+          status: 'rejected',
+          reason: 'Your casino profile shows a different name.',
+        });
+        await telegram.waitFor(() =>
+          telegram
+            .textsTo(ERIN.id)
+            .includes(
+              '🪪 Claim rejected\n\nYour claim to “Eve” was rejected: Your casino profile shows a different name.',
+            ),
+        );
+      } finally {
+        await erin.client.close();
+      }
+    });
+  });
+
   describe('notifications', () => {
     beforeAll(async () => {
       // The subscriptions opened when the bot started; wait until the server confirmed them.
-      await telegram.waitFor(() => listening.has('finished races') && listening.has('user notifications'));
+      await telegram.waitFor(() => listening.has('user notifications') && listening.has('player claims'));
+    });
+
+    function record(uid: string, name: string, today: number) {
+      const amount = today.toFixed(2);
+      return { uid, name, wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount } };
+    }
+
+    it('tells a linked user whose rank in a live race moved by the threshold after an ingest, as they chose', async () => {
+      // Live Sprint (from the /race test): Ben 30, Cat 20, Ann 10. The server places them first.
+      await t.server.deps.bus.publish('race.changed', { raceId: 0, status: 'live', at: new Date().toISOString() });
+      await expect
+        .poll(async () => (await t.db.db.select().from(schema.racePositions)).length, { timeout: 10_000 })
+        .toBeGreaterThanOrEqual(3);
+      const { key } = await adminClient.api.admin.apiKeys.create.mutate({ name: 'ingest', scopes: ['ingest'] });
+      const ingest = createClient({ url: t.url, token: key });
+      try {
+        // Carol keeps race-position notices off Telegram (on the dashboard only).
+        await account('carol').client.api.notifications.setPreferences.mutate({
+          preferences: [{ kind: 'racePosition', telegram: false }],
+        });
+        const samBefore = telegram.textsTo(SAM.id).length;
+
+        // Ann jumps from #3 to #1 (two places: told); Ben and Cat slip one place (not).
+        await ingest.api.sync.ingest.mutate({ records: [record('p-ann', 'Ann', 110)] });
+        await telegram.waitFor(() => telegram.textsTo(ALICE.id).some((text) => text.includes('in Live Sprint')));
+        expect(telegram.textsTo(ALICE.id).at(-1)).toMatch(
+          /^📈 You moved up to #1 in Live Sprint\n\nFrom #3 to #1\. #1 pays \$100\.00\. \dd \d+h left\.$/,
+        );
+
+        // Two newcomers push Cat from #2 (where Carol was last placed) to #5: she is told on the
+        // dashboard, not on Telegram.
+        await ingest.api.sync.ingest.mutate({
+          records: [record('p-x1', 'Newcomer', 500), record('p-x2', 'Rookie', 400)],
+        });
+        await expect
+          .poll(
+            async () =>
+              (await account('carol').client.api.notifications.list.query({})).notifications.find(
+                (n) => n.type === 'race.position',
+              )?.title,
+            { timeout: 10_000 },
+          )
+          .toBe('You dropped to #5 in Live Sprint');
+        // Anything sent to Sam after it arrives after it: the notice would have come first.
+        await t.server.deps.bus.publish('user.notification', {
+          userId: account('carol').id,
+          kind: 'account',
+          title: 'Marker',
+          body: '',
+          at: new Date().toISOString(),
+        });
+        await telegram.waitFor(() => telegram.textsTo(SAM.id).includes('🔐 Marker'));
+        expect(telegram.textsTo(SAM.id).slice(samBefore)).toEqual(['🔐 Marker']);
+      } finally {
+        await ingest.close();
+      }
     });
 
     it('tells each linked winner their result when a race is finalized', async () => {
-      // The race finalization procedure (issue 5) is not on this branch: the test publishes the
-      // event it will publish, on the server's own bus.
-      await t.server.deps.bus.publish('race.finished', {
-        prizePool: '100.00',
-        unawarded: '0.00',
-        raceId: 41,
-        name: 'Weekly Sprint',
-        at: new Date().toISOString(),
-        winners: [
-          { rank: 1, uid: 'p-ben', name: 'Ben', wagered: '30.00', prize: '100.00' },
-          { rank: 2, uid: 'p-cat', name: 'Cat', wagered: '20.00', prize: '50.00' },
-          { rank: 3, uid: 'p-ann', name: 'Ann', wagered: '10.00', prize: '25.00' },
-        ],
-      });
+      const [race] = await t.db.db
+        .insert(schema.races)
+        .values({
+          name: 'Weekly Sprint',
+          startsAt: new Date(today.getTime() - DAY_MS),
+          endsAt: new Date(Date.now() - 1000),
+          prizePool: '175.00',
+          prizeSplit: ['100.00', '50.00', '25.00'],
+          status: 'live',
+        })
+        .returning();
+      // The scheduler finalizes it within a tick; an admin asking afterwards gets the same results.
+      await expect
+        .poll(async () => (await adminClient.api.races.get.query({ raceId: race?.id ?? 0 })).status, {
+          timeout: 10_000,
+        })
+        .toBe('completed');
+      const again = await adminClient.api.races.finalize.mutate({ raceId: race?.id ?? 0 });
+      expect(again.finalizedNow).toBe(false);
+      // Newcomer 500, Rookie 400 (no accounts), Ann 110 (#3, paid), Ben 30, Cat 20: Alice is told.
       await telegram.waitFor(() => telegram.textsTo(ALICE.id).some((text) => text.includes('Weekly Sprint')));
-      expect(telegram.textsTo(ALICE.id).at(-1)).toBe(
-        '🏁 Weekly Sprint is over: you finished #3 🥉\n\nYou won $25.00! You wagered $10.00 as Ann.',
-      );
-      // Bob blocked the bot in the broadcast test; his result is logged as undelivered, not lost silently.
-      await telegram.waitFor(() => logs.some((l) => l.includes('(race 41 result) to chat 1002')));
-      // Carol (p-cat) won too; her account is linked to Sam's Telegram.
-      expect(telegram.textsTo(SAM.id).at(-1)).toBe(
-        '🏁 Weekly Sprint is over: you finished #2 🥈\n\nYou won $50.00! You wagered $20.00 as Cat.',
-      );
-      expect(logs).toContain('info: Weekly Sprint finished: telling 3 linked of 3 winners.');
-    });
-
-    it('announces a race once even if the event comes twice', async () => {
-      const before = telegram.textsTo(ALICE.id).length;
-      await t.server.deps.bus.publish('race.finished', {
-        prizePool: '100.00',
-        unawarded: '0.00',
-        raceId: 41,
-        name: 'Weekly Sprint',
-        at: new Date().toISOString(),
-        winners: [{ rank: 3, uid: 'p-ann', name: 'Ann', wagered: '10.00', prize: '25.00' }],
-      });
-      await t.server.deps.bus.publish('user.notification', {
-        userId: account('alice').id,
-        kind: 'bonus.claimed',
-        title: 'Bonus claimed',
-        body: 'Your code WELCOME is yours.',
-        at: new Date().toISOString(),
-      });
-      // The notification after it has arrived, so the duplicate had its chance.
-      await telegram.waitFor(() => telegram.textsTo(ALICE.id).length > before);
-      expect(telegram.textsTo(ALICE.id).slice(before)).toEqual(['🔔 Bonus claimed\n\nYour code WELCOME is yours.']);
-    });
-
-    it('tells a linked user whose rank in a live race moved by the threshold', async () => {
-      telegram.reset();
-      await notifications.checkPositions();
-      expect(telegram.sent()).toEqual([]);
-      // Ann jumps from #3 to #1 (two places: told); Ben slips from #1 to #2 (one place: not).
-      await t.db.db
-        .update(schema.playerWagerDays)
-        .set({ wagered: '110.00' })
-        .where(eq(schema.playerWagerDays.playerUid, 'p-ann'));
-      await notifications.checkPositions();
-      await telegram.waitFor(() => telegram.sent().length > 0);
-      expect(telegram.sent().map((p) => [p.chat_id, p.text])).toEqual([
-        [
-          String(ALICE.id),
-          expect.stringMatching(
-            /^⬆️ You moved up from #3 to #1 in Live Sprint\. \dd \d+h left — \/race for the standings\.$/,
-          ),
-        ],
+      expect(telegram.textsTo(ALICE.id).filter((text) => text.includes('Weekly Sprint'))).toEqual([
+        '🏁 Weekly Sprint is over: you finished #3 🥉\n\nYou won $25.00! You wagered $110.00 as Ann.',
       ]);
-      await notifications.checkPositions();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(telegram.sent()).toHaveLength(1);
+      // Cat (Carol, on Sam's Telegram) finished outside the paid places: nothing to tell.
+      expect(telegram.textsTo(SAM.id).some((text) => text.includes('Weekly Sprint'))).toBe(false);
     });
 
     it('shows the server that the bot is connected', async () => {

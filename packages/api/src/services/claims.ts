@@ -154,6 +154,7 @@ export async function claimPlayer(
   actor: AuditActor,
   userId: string,
   input: ClaimPlayerInput,
+  via: 'dashboard' | 'telegram' = 'dashboard',
 ): Promise<ClaimView> {
   const player = await findPlayer(deps.db, input);
   let claimId: number;
@@ -211,6 +212,8 @@ export async function claimPlayer(
     title: 'Claim received',
     body: `You claimed the casino player “${player.name}”. An admin will review it; you will hear back here.`,
     link: '/profile',
+    // Filed from Telegram, the bot has just said so in that chat.
+    notOnTelegram: via === 'telegram',
   });
   await deps.bus.publish('claim.created', { claimId, at: new Date().toISOString() });
   const view = await claimById(deps.db, claimId);

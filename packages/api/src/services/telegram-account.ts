@@ -54,7 +54,7 @@ export async function claimFromTelegram(
   input: z.output<typeof telegramClaimInput>,
 ): Promise<ClaimView> {
   const user = await linkedUser(deps.db, input.telegramId);
-  return claimPlayer(deps, { ...actor, userId: user.id }, user.id, { name: input.name });
+  return claimPlayer(deps, { ...actor, userId: user.id }, user.id, { name: input.name }, 'telegram');
 }
 
 export interface TelegramStanding {

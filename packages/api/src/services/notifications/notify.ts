@@ -18,6 +18,8 @@ export interface NotificationMessage {
   body: string;
   /** A dashboard path the notification is about, e.g. `/races/3`. */
   link?: string | null;
+  /** The user is in a Telegram chat with the bot that just answered them: no second message there. */
+  notOnTelegram?: boolean;
 }
 
 export interface InboxNotification {
@@ -84,7 +86,7 @@ export async function notify(
 ): Promise<InboxNotification | null> {
   try {
     const channels = await channelsFor(deps.db, userId, message.kind);
-    if (!channels || (!channels.web && !channels.telegram)) return null;
+    if (!channels || (!channels.web && (!channels.telegram || message.notOnTelegram))) return null;
     const [row] = await deps.db
       .insert(notifications)
       .values({
@@ -95,7 +97,7 @@ export async function notify(
         body: message.body,
         link: message.link ?? null,
         web: channels.web,
-        telegram: channels.telegram,
+        telegram: channels.telegram && !message.notOnTelegram,
       })
       .returning();
     if (!row) return null;
