@@ -348,6 +348,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       // Linked players' places in live races, after every change: standings and position notices.
       racePositions = watchRacePositions(deps, {
         threshold: config.notifications.positionThreshold,
+        cooldownMs: config.notifications.positionCooldownMs,
         delayMs: config.live.pushIntervalMs,
         onError: (err) => app.log.warn({ err }, 'race positions refresh failed'),
       });

@@ -108,6 +108,7 @@ const envSchema = z.object({
     .max(60_000, 'must be at most 60000')
     .default(1000),
   NOTIFY_POSITION_THRESHOLD: whole(1, 1000).default(3),
+  NOTIFY_POSITION_COOLDOWN_MS: whole(0, 86_400_000).default(600_000),
   NOTIFICATION_RETENTION_DAYS: whole(1, 3650).default(90),
   RACE_TICK_MS: z.coerce
     .number({ message: 'must be a number' })
@@ -178,6 +179,8 @@ export interface Config {
   notifications: {
     /** Ranks a linked player must move in a live race (since they were last told) to be told. */
     positionThreshold: number;
+    /** At least this long between two position notices to one player about one race. */
+    positionCooldownMs: number;
     /** Inbox entries older than this are deleted. */
     retentionDays: number;
   };
@@ -264,7 +267,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     live: { pushIntervalMs: e.LEADERBOARD_PUSH_INTERVAL_MS },
     races: { tickMs: e.RACE_TICK_MS },
-    notifications: { positionThreshold: e.NOTIFY_POSITION_THRESHOLD, retentionDays: e.NOTIFICATION_RETENTION_DAYS },
+    notifications: {
+      positionThreshold: e.NOTIFY_POSITION_THRESHOLD,
+      positionCooldownMs: e.NOTIFY_POSITION_COOLDOWN_MS,
+      retentionDays: e.NOTIFICATION_RETENTION_DAYS,
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webDist: e.WEB_DIST,
     http: { trustProxy: e.TRUST_PROXY, bodyLimitBytes: e.BODY_LIMIT_BYTES },

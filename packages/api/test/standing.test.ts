@@ -150,6 +150,31 @@ describe.each(testBackends())('standing and race notices on %s', (kind) => {
     await refreshRacePositions(t.deps, { threshold: 100 });
   });
 
+  it('spaces the notices to one player: moves within the cooldown add up to one later notice', async () => {
+    const [user] = await t.deps.db.select().from(users).where(eq(users.playerUid, 'd'));
+    if (!user) throw new Error('Delta is linked in an earlier test');
+    const minute = 60_000;
+    const t0 = new Date();
+    const options = { threshold: 1, cooldownMs: 10 * minute };
+    await refreshRacePositions(t.deps, options, t0);
+    const before = (await positionNotices(user.id)).length;
+    const deltaMoves = async (at: Date) =>
+      (await refreshRacePositions(t.deps, options, at)).moves.filter((m) => m.uid === 'd').map((m) => [m.from, m.to]);
+    // Delta (#4, 250) climbs over Charlie (300): told at once (never told before).
+    await setWager('d', '260.00');
+    expect(await deltaMoves(t0)).toEqual([[4, 3]]);
+    // Two minutes later it climbs again, and again: quiet, the cooldown is on.
+    await setWager('d', '360.00');
+    expect(await deltaMoves(new Date(t0.getTime() + 2 * minute))).toEqual([]);
+    await setWager('d', '460.00');
+    expect(await deltaMoves(new Date(t0.getTime() + 4 * minute))).toEqual([]);
+    // After it, one notice covers the whole climb (#3 → #2 → #1).
+    expect(await deltaMoves(new Date(t0.getTime() + 11 * minute))).toEqual([[3, 1]]);
+    expect((await positionNotices(user.id)).length).toBe(before + 2);
+    await setWager('d', '200.00');
+    await refreshRacePositions(t.deps, { threshold: 100 });
+  });
+
   it('follows the wagers by itself: a change on the bus leads to a refresh', async () => {
     const { user } = await linked('b');
     const watch = watchRacePositions(t.deps, { threshold: 2, delayMs: 10 });

@@ -43,6 +43,7 @@ CREATE TABLE "race_positions" (
 	"rank" integer,
 	"wagered" numeric(20, 2) NOT NULL,
 	"notified_rank" integer,
+	"notified_at" timestamp with time zone,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "race_positions_race_id_player_uid_pk" PRIMARY KEY("race_id","player_uid")
 );

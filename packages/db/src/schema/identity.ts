@@ -124,6 +124,8 @@ export const racePositions = pgTable(
     wagered: money('wagered').notNull(),
     /** The rank the player's account was last notified about (or first seen at); null: none yet. */
     notifiedRank: integer('notified_rank'),
+    /** When that notice went out (null: never); notices for one race are spaced by a cooldown. */
+    notifiedAt: tstz('notified_at'),
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.raceId, t.playerUid] }), index('race_positions_player_uid_idx').on(t.playerUid)],

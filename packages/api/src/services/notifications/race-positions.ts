@@ -6,7 +6,7 @@
  * rank they were last told about).
  */
 import { queryRows, schema } from '@goated/db';
-import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
 import { dayRange } from '../dates';
 import { money, place, timeLeft } from './format';
 import { type NotifyDeps, notify } from './notify';
@@ -108,11 +108,19 @@ function moveMessage(race: LiveRace, from: number, to: number, now: Date) {
  * `threshold` ranks since the user was last told. With `uid`, only that player is placed (just
  * linked) and nothing is announced.
  */
+export interface RacePositionOptions {
+  /** Ranks to move (since last told) for a notice. */
+  threshold: number;
+  /** At least this long between two notices to one player about one race (the moves add up meanwhile). */
+  cooldownMs?: number;
+}
+
 export async function refreshRacePositions(
   deps: NotifyDeps,
-  options: { threshold: number; uid?: string },
+  options: RacePositionOptions & { uid?: string },
   now = new Date(),
 ): Promise<RacePositionsRefresh> {
+  const quietSince = new Date(now.getTime() - (options.cooldownMs ?? 0));
   const live = await liveRaces(deps, now);
   const liveIds = live.map((r) => r.id);
   // Races that ended (finalized or cancelled) keep no positions.
@@ -136,15 +144,17 @@ export async function refreshRacePositions(
       const from = row.notified_rank;
       const to = row.rank;
       if (from === null || to === null || Math.abs(to - from) < Math.max(1, options.threshold)) continue;
-      // Claimed once across instances: only the refresh that moves the baseline announces.
+      // Claimed once across instances: only the refresh that moves the baseline announces. Within
+      // the cooldown nothing is claimed; the baseline stays, so the next notice sums the moves up.
       const claimed = await deps.db
         .update(racePositions)
-        .set({ notifiedRank: to })
+        .set({ notifiedRank: to, notifiedAt: now })
         .where(
           and(
             eq(racePositions.raceId, race.id),
             eq(racePositions.playerUid, row.player_uid),
             eq(racePositions.notifiedRank, from),
+            or(isNull(racePositions.notifiedAt), lte(racePositions.notifiedAt, quietSince)),
           ),
         )
         .returning({ uid: racePositions.playerUid });
@@ -176,7 +186,7 @@ export interface RacePositionWatch {
  */
 export function watchRacePositions(
   deps: NotifyDeps,
-  options: { threshold: number; delayMs: number; onError?: (error: unknown) => void },
+  options: RacePositionOptions & { delayMs: number; onError?: (error: unknown) => void },
 ): RacePositionWatch {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -188,7 +198,7 @@ export function watchRacePositions(
       dirty = true;
       return running;
     }
-    const current = refreshRacePositions(deps, { threshold: options.threshold })
+    const current = refreshRacePositions(deps, { threshold: options.threshold, cooldownMs: options.cooldownMs ?? 0 })
       .catch((error: unknown) => {
         try {
           options.onError?.(error);
