@@ -14,7 +14,7 @@ import type { AuditActor } from './audit';
 import { type ClaimView, casinoNameSchema, claimPlayer } from './claims';
 import { type ClaimQueueItem, claimForReview } from './claims-queue';
 import { approveClaim, rejectClaim, rejectReasonSchema } from './claims-review';
-import { type AccountStanding, playerStanding } from './standing';
+import { type AccountStanding, accountStanding } from './standing';
 import { requireLinkedAdmin, telegramIdSchema } from './telegram';
 
 const { users, playerClaims } = schema;
@@ -66,12 +66,12 @@ export interface TelegramStanding {
 /** `/stats` and `/race`: the linked user's standing, or null when this Telegram user is not linked. */
 export async function standingByTelegramId(deps: Deps, telegramId: number): Promise<TelegramStanding | null> {
   const [user] = await deps.db
-    .select({ username: users.displayName, banned: users.banned, playerUid: users.playerUid })
+    .select({ id: users.id, username: users.displayName, banned: users.banned })
     .from(users)
     .where(eq(users.telegramId, telegramId));
   if (!user) return null;
   if (user.banned) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
-  return { username: user.username, standing: user.playerUid ? await playerStanding(deps, user.playerUid) : null };
+  return { username: user.username, standing: await accountStanding(deps, user.id) };
 }
 
 /** An inline button under a claim: approve, or reject with the reason the admin typed. */
