@@ -19,7 +19,7 @@ import {
 } from './credentials';
 import { luciaFor } from './lucia';
 
-const { users, passwordResetTokens } = schema;
+const { users, passwordResetTokens, sessions } = schema;
 /** How long a reset token works. */
 export const RESET_TOKEN_TTL_MS = 60 * 60_000;
 
@@ -260,8 +260,11 @@ export async function resetPassword(ctx: Context, input: z.output<typeof resetPa
       .set({ passwordHash, passwordChangedAt: new Date(), mustChangePassword: false, updatedAt: new Date() })
       .where(eq(users.id, claimed.userId));
     await retireResetTokens(tx, claimed.userId);
+    // Every session ends with the old password, in the same transaction (not a moment later).
+    await tx.delete(sessions).where(eq(sessions.userId, claimed.userId));
     return claimed.userId;
   });
+  // Open connections (WebSockets, SSE) hear of it.
   await endSessions(ctx, userId, 'password-changed');
   return { reset: true as const };
 }
