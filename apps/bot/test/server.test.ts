@@ -8,13 +8,19 @@ import { createClient } from '@goated/api/client';
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { eq } from 'drizzle-orm';
-import type { Update } from 'node-telegram-bot-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, TEST_ADMIN, type TestServer } from '../../server/test/harness';
-import { createBot, type GoatedBot } from '../src/bot';
-import type { Logger } from '../src/log';
-import { type Notifications, startNotifications } from '../src/notifications';
-import { type FakeTelegram, startFakeTelegram, TOKEN } from './fake-telegram';
+import type { TestServer } from '../../server/test/harness';
+import type { GoatedBot } from '../src/bot';
+import type { Notifications } from '../src/notifications';
+import type { FakeTelegram } from './fake-telegram';
+import {
+  type BotWorld,
+  type Chat,
+  type Client,
+  SETUP_TIMEOUT_MS,
+  type Sender,
+  startBotWorld,
+} from './support/bot-world';
 
 const PASSWORD = 'correct horse battery';
 const DAY_MS = 86_400_000;
@@ -28,61 +34,25 @@ const BOB = { id: 1002, username: 'bob_tg', first_name: 'Bob' };
 const SAM = { id: 1099, first_name: 'Sam' };
 const ADMIN = { id: 9000, username: 'boss_tg', first_name: 'Boss' };
 
-type Sender = { id: number; first_name: string; username?: string };
-
-let nextUpdateId = 1;
-function message(from: Sender, text: string, chat: { id: number; type: string } = { id: from.id, type: 'private' }) {
-  const update: Update = {
-    update_id: nextUpdateId++,
-    message: {
-      message_id: nextUpdateId,
-      date: Math.floor(Date.now() / 1000),
-      chat,
-      from: { ...from, is_bot: false },
-      text,
-    },
-  };
-  return update;
-}
-
 const group = { id: -500, type: 'supergroup' };
 
-/** Starting a server on a fresh database takes seconds, and much longer on a busy machine. */
-const SETUP_TIMEOUT_MS = 180_000;
-
 describe.each(testBackends())('the bot with a real server on %s', (kind) => {
+  let world: BotWorld;
   let telegram: FakeTelegram;
   let t: TestServer;
-  let botClient: ReturnType<typeof createClient>;
+  let botClient: Client;
   let goated: GoatedBot;
   let notifications: Notifications;
-  const accounts = new Map<'alice' | 'bob' | 'carol', { id: string; client: ReturnType<typeof createClient> }>();
+  let adminClient: Client;
+  let logs: string[];
+  let listening: Set<string>;
+  const accounts = new Map<'alice' | 'bob' | 'carol', { id: string; client: Client }>();
   const account = (name: 'alice' | 'bob' | 'carol') => {
     const found = accounts.get(name);
     if (!found) throw new Error(`no account ${name}`);
     return found;
   };
-  let adminClient: ReturnType<typeof createClient>;
-  const logs: string[] = [];
-  /** Subscriptions the server has confirmed ("Listening to …" in the log). */
-  const listening = new Set<string>();
-  const logger: Logger = {
-    info: (m) => {
-      logs.push(`info: ${m}`);
-      const name = /^Listening to (.+)\.$/.exec(m)?.[1];
-      if (name) listening.add(name);
-    },
-    warn: (m) => logs.push(`warn: ${m}`),
-    error: (m) => logs.push(`error: ${m}`),
-  };
-
-  /** Sends one update from `from` and returns the texts the bot replied to that chat. */
-  async function say(from: Sender, text: string, chat?: { id: number; type: string }): Promise<string[]> {
-    const chatId = chat?.id ?? from.id;
-    const before = telegram.textsTo(chatId).length;
-    await goated.bot.handleUpdate(message(from, text, chat));
-    return telegram.textsTo(chatId).slice(before);
-  }
+  const say = (from: Sender, text: string, chat?: Chat) => world.say(from, text, chat);
 
   async function linkCodeFor(who: 'alice' | 'bob' | 'carol' | 'admin'): Promise<string> {
     const client = who === 'admin' ? adminClient : account(who).client;
@@ -90,15 +60,10 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
   }
 
   beforeAll(async () => {
-    telegram = await startFakeTelegram();
     // Position notices from two places' move; the watch refreshes 50 ms after a change.
-    t = await startTestServer(kind, { NOTIFY_POSITION_THRESHOLD: '2', LEADERBOARD_PUSH_INTERVAL_MS: '50' });
+    world = await startBotWorld(kind, { NOTIFY_POSITION_THRESHOLD: '2', LEADERBOARD_PUSH_INTERVAL_MS: '50' });
+    ({ telegram, t, botClient, goated, notifications, adminClient, logs, listening } = world);
     const db = t.db.db;
-    const { token: adminToken } = await t.client.api.auth.signIn.mutate({ ...TEST_ADMIN, mode: 'token' });
-    adminClient = createClient({ url: t.url, token: adminToken ?? '' });
-    const { key } = await adminClient.api.admin.apiKeys.create.mutate({ name: 'telegram bot', scopes: ['bot'] });
-    botClient = createClient({ url: t.url, token: key });
-
     await db.insert(schema.players).values(
       [
         { uid: 'p-ann', name: 'Ann', today: '10.00', week: '100.00', month: '500.00', all: '900.00' },
@@ -127,33 +92,11 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
       await db.update(schema.users).set({ playerUid }).where(eq(schema.users.id, user.id));
       accounts.set(name, { id: user.id, client: createClient({ url: t.url, token: token ?? '' }) });
     }
-
-    goated = createBot({
-      token: TOKEN,
-      apiRoot: telegram.apiRoot,
-      api: botClient.api,
-      logger,
-      telegram: { rateLimit: null, retryBackoffMs: 1 },
-      delivery: { retryDelaysMs: [20] },
-      // The throttle on guessing codes is tested in bot.test.ts.
-      verifyAttempts: { max: 100, windowMs: 60_000 },
-    });
-    notifications = startNotifications({
-      api: botClient.api,
-      delivery: goated.delivery,
-      logger,
-      heartbeatMs: 0,
-      resubscribeMs: 50,
-    });
   }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    notifications?.stop();
-    goated?.delivery.stop();
-    for (const client of [botClient, adminClient, ...[...accounts.values()].map((a) => a.client)])
-      await client?.close();
-    await t?.close();
-    await telegram?.close();
+    for (const { client } of accounts.values()) await client.close();
+    await world?.close();
   });
 
   beforeEach(() => {
@@ -419,166 +362,6 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
       expect(await say(ADMIN, `/broadcast ${'x'.repeat(3501)}`)).toEqual([
         "I can't broadcast that: text: must be at most 3500 characters.",
       ]);
-    });
-  });
-
-  describe('player claims', () => {
-    const DAVE = { id: 1003, username: 'dave_tg', first_name: 'Dave' };
-    const ERIN = { id: 1004, first_name: 'Erin' };
-    let callbackId = 0;
-
-    /** A press of an inline button under `message`, by `from`. */
-    function press(from: Sender, data: string, message: { message_id: number; text: string; chatId: number }) {
-      const update: Update = {
-        update_id: nextUpdateId++,
-        callback_query: {
-          id: `cb-${++callbackId}`,
-          from: { ...from, is_bot: false },
-          chat_instance: 'test',
-          data,
-          message: {
-            message_id: message.message_id,
-            date: Math.floor(Date.now() / 1000),
-            chat: { id: message.chatId, type: 'private' },
-            text: message.text,
-          },
-        },
-      };
-      return goated.bot.handleUpdate(update);
-    }
-
-    const answers = () => telegram.calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => c.params);
-
-    /** The review message the admin got for a claim, and its buttons. */
-    async function reviewFor(player: string) {
-      await telegram.waitFor(() =>
-        telegram.textsTo(ADMIN.id).some((text) => text.startsWith('🪪 Player claim #') && text.includes(player)),
-      );
-      const sent = telegram.sent().find((p) => p.chat_id === String(ADMIN.id) && p.text?.includes(player));
-      const markup = JSON.parse(sent?.reply_markup ?? '{}') as {
-        inline_keyboard: { text: string; callback_data: string }[][];
-      };
-      return { text: sent?.text ?? '', buttons: markup.inline_keyboard.flat() };
-    }
-
-    async function linkTelegram(name: 'dave' | 'erin', sender: Sender) {
-      const { user, token } = await t.client.api.auth.signUp.mutate({
-        username: name,
-        password: PASSWORD,
-        mode: 'token',
-      });
-      const client = createClient({ url: t.url, token: token ?? '' });
-      const { code } = await client.api.telegram.createLinkCode.mutate();
-      await say(sender, `/verify ${code}`);
-      return { id: user.id, client };
-    }
-
-    beforeAll(async () => {
-      await telegram.waitFor(() => listening.has('player claims') && listening.has('user notifications'));
-      await t.db.db.insert(schema.players).values(
-        [
-          { uid: 'p-dan', name: 'Dan' },
-          { uid: 'p-eve', name: 'Eve' },
-        ].map((p) => ({ ...p, wagerMonth: '75.00', upstreamUpdatedAt: new Date() })),
-      );
-    });
-
-    it('files a claim with /claim, which a linked admin approves with the inline button', async () => {
-      const dave = await linkTelegram('dave', DAVE);
-      try {
-        expect(await say(DAVE, '/claim')).toEqual([
-          'Usage: /claim NAME, with your casino username exactly as the casino shows it, e.g. /claim LuckyGoat.',
-        ]);
-        expect(await say(DAVE, '/claim Nobody')).toEqual([
-          'No casino player is called "Nobody". Type it exactly as the casino shows it; new players appear after their first wager.',
-        ]);
-        expect(await say(DAVE, '/claim dan')).toEqual([
-          "📨 Claim sent: you claimed the casino player Dan. An admin will review it, and I'll tell you the answer here.",
-        ]);
-        const review = await reviewFor('Dan');
-        expect(review.text).toMatch(
-          /^🪪 Player claim #\d+\n\ndave claims the casino player Dan \(p-dan\) by name "dan"\.\n/,
-        );
-        expect(review.text).toContain('Telegram @dave_tg');
-        expect(review.text).toContain('Player: this month $75.00 (#');
-        const approve = review.buttons.find((b) => b.text === '✅ Approve')?.callback_data ?? '';
-        expect(approve).toMatch(/^claim:approve:\d+$/);
-        const message = { message_id: 500, text: review.text, chatId: ADMIN.id };
-
-        // Anyone but a linked admin is refused by the server, whatever the button says.
-        await press(ALICE, approve, message);
-        expect(answers().at(-1)).toMatchObject({ text: 'Only a linked admin can review claims.', show_alert: 'true' });
-        expect(await dave.client.api.account.claim.query()).toMatchObject({ status: 'pending' });
-
-        await press(ADMIN, approve, message);
-        expect(answers().at(-1)).toMatchObject({ text: 'Approved: Dan is linked.' });
-        const edit = telegram.calls.filter((c) => c.method === 'editMessageText').at(-1)?.params;
-        expect(edit?.text).toBe(`${review.text}\n\n✅ Approved by @boss_tg: Dan is now linked.`);
-        expect(JSON.parse(edit?.reply_markup ?? '{}')).toEqual({ inline_keyboard: [] });
-        expect(await dave.client.api.account.claim.query()).toMatchObject({ status: 'approved' });
-
-        // Told on Telegram (and on the dashboard), then /stats shows the player's ranks.
-        await telegram.waitFor(() => telegram.textsTo(DAVE.id).some((text) => text.startsWith('🪪 Claim approved')));
-        const [stats] = await say(DAVE, '/stats');
-        expect(stats).toMatch(
-          /^📊 dave · player Dan\n\nToday: no wagers yet\nThis week: no wagers yet\nThis month: \$75\.00 · rank #\d+\n/,
-        );
-        // A second press finds it decided.
-        await press(ADMIN, approve, message);
-        expect(answers().at(-1)).toMatchObject({ text: 'This claim was already approved', show_alert: 'true' });
-      } finally {
-        await dave.client.close();
-      }
-    });
-
-    it('rejects with the reason the admin replies with, which the user reads', async () => {
-      const erin = await linkTelegram('erin', ERIN);
-      try {
-        await say(ERIN, '/claim Eve');
-        const review = await reviewFor('Eve');
-        const reject = review.buttons.find((b) => b.text === '❌ Reject')?.callback_data ?? '';
-        const before = telegram.textsTo(ADMIN.id).length;
-        await press(ADMIN, reject, { message_id: 501, text: review.text, chatId: ADMIN.id });
-        const [prompt = ''] = telegram.textsTo(ADMIN.id).slice(before);
-        expect(prompt).toMatch(
-          /^✏️ Why reject claim #\d+ \(erin → Eve\)\? Reply to this message with the reason; erin will read it\.$/,
-        );
-
-        // The admin answers the prompt.
-        const reply: Update = {
-          update_id: nextUpdateId++,
-          message: {
-            message_id: nextUpdateId,
-            date: Math.floor(Date.now() / 1000),
-            chat: { id: ADMIN.id, type: 'private' },
-            from: { ...ADMIN, is_bot: false },
-            text: 'Your casino profile shows a different name.',
-            reply_to_message: {
-              message_id: 502,
-              date: Math.floor(Date.now() / 1000),
-              chat: { id: ADMIN.id, type: 'private' },
-              text: prompt,
-            },
-          },
-        };
-        await goated.bot.handleUpdate(reply);
-        expect(telegram.textsTo(ADMIN.id).at(-1)).toMatch(
-          /^❌ Rejected by @boss_tg: Your casino profile shows a different name\.\n\(Claim #\d+, Eve\.\)$/,
-        );
-        expect(await erin.client.api.account.claim.query()).toMatchObject({
-          status: 'rejected',
-          reason: 'Your casino profile shows a different name.',
-        });
-        await telegram.waitFor(() =>
-          telegram
-            .textsTo(ERIN.id)
-            .includes(
-              '🪪 Claim rejected\n\nYour claim to “Eve” was rejected: Your casino profile shows a different name.',
-            ),
-        );
-      } finally {
-        await erin.client.close();
-      }
     });
   });
 
