@@ -1,39 +1,16 @@
 /**
  * Player claims through the real router on both databases: a user claims a casino player by
- * name or uid, an admin approves or rejects (dashboard or Telegram), and the rules hold under
- * concurrency. Over the wire (HTTP) in apps/server/test/claims-http.test.ts.
+ * name or uid, an admin approves or rejects, and the rules hold under concurrency. From
+ * Telegram in claims-telegram.test.ts. Over the wire (HTTP) in apps/server/test/claims-http.test.ts.
  */
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
-import { TRPCError } from '@trpc/server';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
-import { FieldError } from '../src/errors';
-import type { ApiKeyIdentity, SessionUser } from '../src/index';
-import { claimsForAdmins } from '../src/services/telegram-account';
-import { type Caller, createTestApi, insertPlayers, insertUser, type TestApi } from './fixtures';
+import type { SessionUser } from '../src/index';
+import { type Caller, createTestApi, insertPlayers, insertUser, refusal, type TestApi } from './fixtures';
 
 const { users, playerClaims, auditLog, notifications } = schema;
-
-/** The rejection of a call: its tRPC code, message and the fields it names. */
-async function refusal(call: Promise<unknown>): Promise<{ code: string; message: string; fields: string[] }> {
-  const error = await call.then(
-    () => {
-      throw new Error('expected the call to be refused');
-    },
-    (e: unknown) => e,
-  );
-  if (!(error instanceof TRPCError)) throw error;
-  const cause = error.cause;
-  const fields =
-    cause instanceof ZodError
-      ? cause.issues.map((i) => i.path.join('.'))
-      : cause instanceof FieldError
-        ? [cause.path.join('.')]
-        : [];
-  return { code: error.code, message: error.message, fields };
-}
 
 describe.each(testBackends())('player claims on %s', (kind) => {
   let t: TestApi;
@@ -316,114 +293,5 @@ describe.each(testBackends())('player claims on %s', (kind) => {
     expect((await refusal(caller.admin.users.unlinkPlayer({ userId: admin.id }))).code).toBe('FORBIDDEN');
     expect((await refusal(t.caller.account.claimPlayer({ name: 'LuckyGoat' }))).code).toBe('UNAUTHORIZED');
     expect((await refusal(asAdmin.admin.claims.approve({ id: 999_999 }))).code).toBe('NOT_FOUND');
-  });
-
-  describe('in Telegram', () => {
-    let bot: Caller;
-    let adminTelegram: number;
-
-    beforeAll(async () => {
-      const created = await asAdmin.admin.apiKeys.create({ name: 'bot', scopes: ['bot'] });
-      const key: ApiKeyIdentity = { id: created.apiKey.id, name: 'bot', scopes: ['bot'] };
-      bot = t.callerAs({ apiKey: key });
-      adminTelegram = 424_242;
-      await t.deps.db.update(users).set({ telegramId: adminTelegram }).where(eq(users.id, admin.id));
-    });
-
-    async function linkedUser(telegramId: number) {
-      const made = await newUser();
-      await t.deps.db.update(users).set({ telegramId }).where(eq(users.id, made.user.id));
-      return made;
-    }
-
-    it('files a claim with /claim NAME for the linked account', async () => {
-      const { user } = await linkedUser(515_001);
-      await insertPlayers(t.deps.db, [{ uid: 'u-tg', name: 'TeleGoat' }]);
-      await expect(bot.telegram.claimPlayer({ telegramId: 515_001, name: 'telegoat' })).resolves.toMatchObject({
-        status: 'pending',
-        player: { uid: 'u-tg' },
-      });
-      const [claim] = await t.deps.db.select().from(playerClaims).where(eq(playerClaims.userId, user.id));
-      expect(claim?.playerUid).toBe('u-tg');
-      expect((await refusal(bot.telegram.claimPlayer({ telegramId: 9, name: 'TeleGoat' }))).code).toBe('NOT_FOUND');
-    });
-
-    it("refuses a non-admin's Approve callback, and accepts a linked admin's", async () => {
-      const { user } = await linkedUser(515_002);
-      await insertPlayers(t.deps.db, [{ uid: 'u-tg-2', name: 'ButtonGoat' }]);
-      const claim = await bot.telegram.claimPlayer({ telegramId: 515_002, name: 'ButtonGoat' });
-      // The claimant themself, an unknown Telegram user: both refused by the server.
-      for (const requesterTelegramId of [515_002, 777]) {
-        expect(
-          (await refusal(bot.telegram.reviewClaim({ requesterTelegramId, claimId: claim.id, decision: 'approve' })))
-            .code,
-        ).toBe('FORBIDDEN');
-        expect((await refusal(bot.telegram.claimForReview({ requesterTelegramId, claimId: claim.id }))).code).toBe(
-          'FORBIDDEN',
-        );
-      }
-      expect(await playerOf(user.id)).toBeNull();
-      await expect(
-        bot.telegram.reviewClaim({ requesterTelegramId: adminTelegram, claimId: claim.id, decision: 'approve' }),
-      ).resolves.toMatchObject({ status: 'approved' });
-      expect(await playerOf(user.id)).toBe('u-tg-2');
-      const [audit] = await t.deps.db
-        .select()
-        .from(auditLog)
-        .where(and(eq(auditLog.action, 'claim.approve'), eq(auditLog.targetId, String(claim.id))));
-      expect(audit).toMatchObject({ actorUserId: admin.id });
-      expect(audit?.actorApiKeyId).not.toBeNull();
-    });
-
-    it('rejects from Telegram with the reason the admin typed', async () => {
-      await linkedUser(515_003);
-      await insertPlayers(t.deps.db, [{ uid: 'u-tg-3', name: 'ReasonGoat' }]);
-      const claim = await bot.telegram.claimPlayer({ telegramId: 515_003, name: 'ReasonGoat' });
-      expect(
-        (
-          await refusal(
-            bot.telegram.reviewClaim({
-              requesterTelegramId: adminTelegram,
-              claimId: claim.id,
-              decision: 'reject',
-              reason: '',
-            }),
-          )
-        ).fields,
-      ).toEqual(['reason']);
-      await expect(
-        bot.telegram.reviewClaim({
-          requesterTelegramId: adminTelegram,
-          claimId: claim.id,
-          decision: 'reject',
-          reason: 'Not your account',
-        }),
-      ).resolves.toMatchObject({ status: 'rejected', reason: 'Not your account' });
-    });
-
-    it('streams new claims to the linked admins, replaying pending ones after a reconnect', async () => {
-      const abort = new AbortController();
-      const feed = claimsForAdmins(t.deps, null, abort.signal);
-      const first = feed.next();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      await linkedUser(515_004);
-      await insertPlayers(t.deps.db, [{ uid: 'u-tg-4', name: 'StreamGoat' }]);
-      const claim = await bot.telegram.claimPlayer({ telegramId: 515_004, name: 'StreamGoat' });
-      const envelope = (await first).value;
-      expect(envelope?.[0]).toBe(String(claim.id));
-      expect(envelope?.[1]).toMatchObject({
-        claim: { id: claim.id, player: { name: 'StreamGoat' } },
-        adminTelegramIds: [adminTelegram],
-      });
-      abort.abort();
-      await feed.return(undefined);
-
-      // A bot that was away asks from the last claim it saw: the pending one comes again.
-      const again = new AbortController();
-      const replay = claimsForAdmins(t.deps, String(claim.id - 1), again.signal);
-      expect((await replay.next()).value?.[0]).toBe(String(claim.id));
-      again.abort();
-      await replay.return(undefined);
-    });
   });
 });
