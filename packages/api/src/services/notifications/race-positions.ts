@@ -5,7 +5,7 @@
  * once, whichever instance notices first (the move is claimed with a compare-and-set on the
  * rank they were last told about).
  */
-import { queryRows, schema } from '@goated/db';
+import { type Db, queryRows, schema, type Tx } from '@goated/db';
 import { and, eq, inArray, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
 import { dayRange } from '../dates';
 import { money, place, timeLeft } from './format';
@@ -29,6 +29,8 @@ export interface RacePositionsRefresh {
   positions: number;
   /** Moves past the threshold this call announced. */
   moves: RacePositionMove[];
+  /** Another instance was refreshing at that moment (it refreshes again for what it missed). */
+  skipped: boolean;
 }
 
 interface LiveRace {
@@ -39,8 +41,8 @@ interface LiveRace {
   prizeSplit: string[];
 }
 
-async function liveRaces(deps: NotifyDeps, now: Date): Promise<LiveRace[]> {
-  return deps.db
+async function liveRaces(db: Db | Tx, now: Date): Promise<LiveRace[]> {
+  return db
     .select({
       id: races.id,
       name: races.name,
@@ -65,11 +67,11 @@ interface PositionRow extends Record<string, unknown> {
  * breaking ties) and stores the place of every linked, non-banned player — or only `uid`'s.
  * A player seen for the first time gets their current rank as the baseline, unannounced.
  */
-async function placeLinkedPlayers(deps: NotifyDeps, race: LiveRace, uid: string | null): Promise<PositionRow[]> {
+async function placeLinkedPlayers(db: Db | Tx, race: LiveRace, uid: string | null): Promise<PositionRow[]> {
   const { from, to } = dayRange(race.startsAt, race.endsAt);
   const onlyUid = uid === null ? sql`` : sql`and u.player_uid = ${uid}`;
   return queryRows<PositionRow>(
-    deps.db,
+    db,
     sql`with linked as (
         select u.player_uid as uid from users u where u.player_uid is not null and not u.banned ${onlyUid}
       ), totals as (
@@ -103,11 +105,6 @@ function moveMessage(race: LiveRace, from: number, to: number, now: Date) {
   };
 }
 
-/**
- * Recomputes linked players' places in every live race and announces each move of at least
- * `threshold` ranks since the user was last told. With `uid`, only that player is placed (just
- * linked) and nothing is announced.
- */
 export interface RacePositionOptions {
   /** Ranks to move (since last told) for a notice. */
   threshold: number;
@@ -115,55 +112,79 @@ export interface RacePositionOptions {
   cooldownMs?: number;
 }
 
+/** One full refresh at a time across instances (its own key space, beside the player link locks). */
+const REFRESH_LOCK = sql`17018, 0`;
+
+/**
+ * Recomputes linked players' places in every live race, in one transaction, and announces
+ * (after commit) each move of at least `threshold` ranks since the user was last told. Every
+ * instance hears every change, so while one instance refreshes the others skip: the one
+ * refreshing runs again for changes it may not have seen. With `uid`, only that player is placed
+ * (just linked) and nothing is announced.
+ */
 export async function refreshRacePositions(
   deps: NotifyDeps,
   options: RacePositionOptions & { uid?: string },
   now = new Date(),
 ): Promise<RacePositionsRefresh> {
   const quietSince = new Date(now.getTime() - (options.cooldownMs ?? 0));
-  const live = await liveRaces(deps, now);
-  const liveIds = live.map((r) => r.id);
-  // Races that ended (finalized or cancelled) keep no positions.
-  await deps.db.delete(racePositions).where(liveIds.length > 0 ? notInArray(racePositions.raceId, liveIds) : undefined);
-  const result: RacePositionsRefresh = { races: live.length, positions: 0, moves: [] };
-  for (const race of live) {
-    const rows = await placeLinkedPlayers(deps, race, options.uid ?? null);
-    result.positions += rows.length;
-    if (options.uid !== undefined) continue;
-    // Players unlinked (or banned) since the last refresh drop out.
-    const placed = rows.map((r) => r.player_uid);
-    await deps.db
-      .delete(racePositions)
-      .where(
-        and(
-          eq(racePositions.raceId, race.id),
-          placed.length > 0 ? notInArray(racePositions.playerUid, placed) : undefined,
-        ),
+  const notices: { userId: string; race: LiveRace; from: number; to: number }[] = [];
+  const result = await deps.db.transaction(async (tx): Promise<RacePositionsRefresh> => {
+    if (options.uid === undefined) {
+      const [lock] = await queryRows<{ locked: boolean }>(
+        tx,
+        sql`select pg_try_advisory_xact_lock(${REFRESH_LOCK}) as locked`,
       );
-    for (const row of rows) {
-      const from = row.notified_rank;
-      const to = row.rank;
-      if (from === null || to === null || Math.abs(to - from) < Math.max(1, options.threshold)) continue;
-      // Claimed once across instances: only the refresh that moves the baseline announces. Within
-      // the cooldown nothing is claimed; the baseline stays, so the next notice sums the moves up.
-      const claimed = await deps.db
-        .update(racePositions)
-        .set({ notifiedRank: to, notifiedAt: now })
+      if (!lock?.locked) return { races: 0, positions: 0, moves: [], skipped: true };
+    }
+    const live = await liveRaces(tx, now);
+    const liveIds = live.map((r) => r.id);
+    // Races that ended (finalized or cancelled) keep no positions.
+    await tx.delete(racePositions).where(liveIds.length > 0 ? notInArray(racePositions.raceId, liveIds) : undefined);
+    const refreshed: RacePositionsRefresh = { races: live.length, positions: 0, moves: [], skipped: false };
+    for (const race of live) {
+      const rows = await placeLinkedPlayers(tx, race, options.uid ?? null);
+      refreshed.positions += rows.length;
+      if (options.uid !== undefined) continue;
+      // Players unlinked (or banned) since the last refresh drop out.
+      const placed = rows.map((r) => r.player_uid);
+      await tx
+        .delete(racePositions)
         .where(
           and(
             eq(racePositions.raceId, race.id),
-            eq(racePositions.playerUid, row.player_uid),
-            eq(racePositions.notifiedRank, from),
-            or(isNull(racePositions.notifiedAt), lte(racePositions.notifiedAt, quietSince)),
+            placed.length > 0 ? notInArray(racePositions.playerUid, placed) : undefined,
           ),
-        )
-        .returning({ uid: racePositions.playerUid });
-      if (claimed.length === 0) continue;
-      const [user] = await deps.db.select({ id: users.id }).from(users).where(eq(users.playerUid, row.player_uid));
-      if (!user) continue;
-      result.moves.push({ raceId: race.id, raceName: race.name, userId: user.id, uid: row.player_uid, from, to });
-      await notify(deps, user.id, moveMessage(race, from, to, now));
+        );
+      for (const row of rows) {
+        const from = row.notified_rank;
+        const to = row.rank;
+        if (from === null || to === null || Math.abs(to - from) < Math.max(1, options.threshold)) continue;
+        // Claimed once: only the refresh that moves the baseline announces. Within the cooldown
+        // nothing is claimed; the baseline stays, so the next notice sums the moves up.
+        const claimed = await tx
+          .update(racePositions)
+          .set({ notifiedRank: to, notifiedAt: now })
+          .where(
+            and(
+              eq(racePositions.raceId, race.id),
+              eq(racePositions.playerUid, row.player_uid),
+              eq(racePositions.notifiedRank, from),
+              or(isNull(racePositions.notifiedAt), lte(racePositions.notifiedAt, quietSince)),
+            ),
+          )
+          .returning({ uid: racePositions.playerUid });
+        if (claimed.length === 0) continue;
+        const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.playerUid, row.player_uid));
+        if (!user) continue;
+        refreshed.moves.push({ raceId: race.id, raceName: race.name, userId: user.id, uid: row.player_uid, from, to });
+        notices.push({ userId: user.id, race, from, to });
+      }
     }
+    return refreshed;
+  });
+  for (const notice of notices) {
+    await notify(deps, notice.userId, moveMessage(notice.race, notice.from, notice.to, now));
   }
   return result;
 }
