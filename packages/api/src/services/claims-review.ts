@@ -29,14 +29,16 @@ export const rejectReasonSchema = z
 
 export const claimRejectInput = claimIdInput.extend({ reason: rejectReasonSchema });
 
-export const linkPlayerInput = z.object({
-  userId: z.string({ message: 'User must be given' }).min(1, 'User is required').max(64),
-  uid: playerUidSchema,
-});
+/** An account id from a list the admin picked from. */
+const userIdSchema = z
+  .string({ message: 'User must be given' })
+  .min(1, 'User is required')
+  .max(64, 'User is not a user id')
+  .refine((s) => !/\p{Cc}/u.test(s), 'User is not a user id');
 
-export const unlinkPlayerInput = z.object({
-  userId: z.string({ message: 'User must be given' }).min(1, 'User is required').max(64),
-});
+export const linkPlayerInput = z.object({ userId: userIdSchema, uid: playerUidSchema });
+
+export const unlinkPlayerInput = z.object({ userId: userIdSchema });
 
 /** Other users' pending claims on a player that was just linked: they can no longer succeed. */
 async function supersedeClaims(
