@@ -29,14 +29,18 @@ export interface BotApi {
     issueResetToken: Mutation<'telegram', 'issueResetToken'>;
     lookupUser: Query<'telegram', 'lookupUser'>;
     broadcast: Mutation<'telegram', 'broadcast'>;
+    standing: Query<'telegram', 'standing'>;
+    claimPlayer: Mutation<'telegram', 'claimPlayer'>;
+    reviewClaim: Mutation<'telegram', 'reviewClaim'>;
+    claimForReview: Query<'telegram', 'claimForReview'>;
   };
 }
 
 type ClientApi = Client['api'];
 
-/** What the notifications use: subscriptions, the position poll and the heartbeat. */
+/** What the notifications use: the subscriptions and the heartbeat. */
 export interface NotificationsApi {
-  telegram: Pick<ClientApi['telegram'], 'onRaceFinished' | 'onNotification' | 'livePositions'>;
+  telegram: Pick<ClientApi['telegram'], 'onNotification' | 'onClaim'>;
   health: Pick<ClientApi['health'], 'status'>;
 }
 

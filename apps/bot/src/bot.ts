@@ -1,5 +1,6 @@
 import { Bot, type Context, type RateLimitOptions } from 'node-telegram-bot-api';
 import { apiErrorCode, type BotApi } from './api';
+import { registerClaimHandlers } from './claims';
 import { createDelivery, type Delivery, type DeliveryOptions } from './delivery';
 import {
   adminOnlyText,
@@ -27,7 +28,6 @@ import {
   slowDownText,
   staleNoteText,
   startText,
-  statsText,
   statsUsageText,
   unknownCommandText,
   userLookupText,
@@ -39,6 +39,7 @@ import {
   verifyThrottledText,
   verifyUsageText,
 } from './format';
+import { bannedText, standingText, youInRaceText } from './format-account';
 import { consoleLogger, type Logger } from './log';
 import { slidingWindowLimiter } from './throttle';
 
@@ -235,12 +236,13 @@ export function createBot(options: CreateBotOptions): GoatedBot {
       return null;
     });
     try {
-      const user = await api.telegram.userByTelegramId.query({ telegramId: from.id }, signal());
-      text = user ? statsText(user) : notLinkedText;
-      const stale = user?.player && !user.banned ? await health.then((h) => h && staleNoteText(h.freshness)) : null;
+      const user = await api.telegram.standing.query({ telegramId: from.id }, signal());
+      text = user ? standingText(user) : notLinkedText;
+      const stale = user?.standing ? await health.then((h) => h && staleNoteText(h.freshness)) : null;
       if (stale) text = `${text}\n\n${stale}`;
     } catch (err) {
-      log.error('telegram.userByTelegramId failed:', err);
+      if (apiErrorCode(err) === 'FORBIDDEN') return ctx.reply(bannedText);
+      log.error('telegram.standing failed:', err);
       text = apiErrorText('your stats');
     }
     return ctx.reply(text, noPreview);
@@ -262,6 +264,10 @@ export function createBot(options: CreateBotOptions): GoatedBot {
 
   bot.command('race', async (ctx) => {
     if (argsOf(ctx) !== '') return ctx.reply(raceUsageText);
+    // The sender's own place, if their account and player are linked; the race shows without it.
+    const mine = ctx.from
+      ? api.telegram.standing.query({ telegramId: ctx.from.id }, signal()).catch(() => null)
+      : Promise.resolve(null);
     let text: string;
     try {
       const { races: live } = await api.races.list.query({ status: 'live', limit: 5 }, signal());
@@ -269,6 +275,8 @@ export function createBot(options: CreateBotOptions): GoatedBot {
       if (race) {
         const standings = await api.races.standings.query({ raceId: race.id, limit: 10 }, signal());
         text = formatRace(race, standings, now(), others);
+        const you = (await mine)?.standing?.races.find((r) => r.raceId === race.id);
+        if (you && !standings.final) text = `${text}\n\n${youInRaceText(you)}`;
       } else {
         const { races: upcoming } = await api.races.list.query({ status: 'upcoming', limit: 20 }, signal());
         text = formatNoLiveRace(soonest(upcoming), now());
@@ -352,6 +360,8 @@ export function createBot(options: CreateBotOptions): GoatedBot {
     broadcasts.add(sending);
     void sending.finally(() => broadcasts.delete(sending));
   });
+
+  registerClaimHandlers(bot, { api, signal, log });
 
   // Whatever no command above took.
   bot.on('message', async (ctx) => {

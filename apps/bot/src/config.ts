@@ -27,16 +27,6 @@ const envSchema = z.object({
     .regex(/^gvk_[A-Za-z0-9_-]+$/, 'does not look like an API key (expected gvk_…)'),
   BOT_MODE: z.enum(['polling', 'webhook'], { message: 'must be polling or webhook' }).default('polling'),
   WEBHOOK_PORT: port.default(5001),
-  NOTIFY_POSITION_THRESHOLD: z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .default(3),
-  NOTIFY_POSITION_INTERVAL_MS: z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be a whole number')
-    .min(5_000, 'must be at least 5000')
-    .default(60_000),
   // Sent back by Telegram in X-Telegram-Bot-Api-Secret-Token; the same rules as setWebhook's secret_token.
   TELEGRAM_WEBHOOK_SECRET: z
     .string()
@@ -52,11 +42,6 @@ export interface Config {
   telegram: { token: string; apiRoot: string | undefined };
   api: { url: string; key: string };
   mode: BotMode;
-  notifications: {
-    /** Ranks a linked user must move in a live race to be told. */
-    positionThreshold: number;
-    positionIntervalMs: number;
-  };
 }
 
 export class ConfigError extends Error {
@@ -81,10 +66,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     telegram: { token: e.TELEGRAM_BOT_TOKEN, apiRoot: e.TELEGRAM_API_ROOT },
     api: { url: e.API_URL, key: e.BOT_API_KEY },
-    notifications: {
-      positionThreshold: e.NOTIFY_POSITION_THRESHOLD,
-      positionIntervalMs: e.NOTIFY_POSITION_INTERVAL_MS,
-    },
     mode:
       e.BOT_MODE === 'webhook' && e.TELEGRAM_WEBHOOK_SECRET !== undefined
         ? { kind: 'webhook', port: e.WEBHOOK_PORT, secretToken: e.TELEGRAM_WEBHOOK_SECRET }

@@ -5,7 +5,7 @@
  * exhausted on a transient failure, is tried again later. Every message that is finally not
  * delivered is logged with its recipient and purpose: none is lost silently.
  */
-import { type Api, isTransientError, TelegramApiError } from 'node-telegram-bot-api';
+import { type Api, isTransientError, type SendMessageParams, TelegramApiError } from 'node-telegram-bot-api';
 import type { Logger } from './log';
 
 export interface DeliveryOptions {
@@ -15,6 +15,9 @@ export interface DeliveryOptions {
   /** Most messages waiting for a later attempt; past it, new failures are given up (and logged). */
   maxWaiting?: number;
 }
+
+/** What a message may carry besides its text (e.g. inline buttons). */
+export type MessageExtras = Pick<SendMessageParams, 'reply_markup'>;
 
 export interface DeliveryStats {
   delivered: number;
@@ -28,7 +31,7 @@ export interface Delivery {
    * Sends `text` to `chatId`. Resolves true once delivered, false once given up (already
    * logged) — possibly minutes later, after the retries. Never rejects.
    */
-  send(chatId: number, text: string, purpose: string): Promise<boolean>;
+  send(chatId: number, text: string, purpose: string, extra?: MessageExtras): Promise<boolean>;
   stats(): DeliveryStats;
   /** Cancels the waiting retries and the queued sends, logging each message as undelivered. */
   stop(): void;
@@ -55,9 +58,18 @@ export function createDelivery(api: Pick<Api, 'sendMessage'>, options: DeliveryO
     return false;
   }
 
-  async function attempt(chatId: number, text: string, purpose: string, retry: number): Promise<boolean> {
+  async function attempt(
+    chatId: number,
+    text: string,
+    purpose: string,
+    retry: number,
+    extra: MessageExtras | undefined,
+  ): Promise<boolean> {
     try {
-      await api.sendMessage({ chat_id: chatId, text, link_preview_options: { is_disabled: true } }, stopping.signal);
+      await api.sendMessage(
+        { chat_id: chatId, text, link_preview_options: { is_disabled: true }, ...extra },
+        stopping.signal,
+      );
       counts.delivered++;
       return true;
     } catch (err) {
@@ -74,7 +86,7 @@ export function createDelivery(api: Pick<Api, 'sendMessage'>, options: DeliveryO
       return new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => {
           waiting.delete(timer);
-          resolve(attempt(chatId, text, purpose, retry + 1));
+          resolve(attempt(chatId, text, purpose, retry + 1, extra));
         }, wait);
         waiting.set(timer, () => resolve(giveUp(chatId, purpose, `${describeError(err)}; the bot stopped first`)));
       });
@@ -82,9 +94,9 @@ export function createDelivery(api: Pick<Api, 'sendMessage'>, options: DeliveryO
   }
 
   return {
-    send(chatId, text, purpose) {
+    send(chatId, text, purpose, extra) {
       if (stopped) return Promise.resolve(giveUp(chatId, purpose, 'the bot is stopping'));
-      return attempt(chatId, text, purpose, 0);
+      return attempt(chatId, text, purpose, 0, extra);
     },
     stats: () => ({ ...counts, waiting: waiting.size }),
     stop() {

@@ -20,9 +20,10 @@ export const DEFAULT_PERIOD: Period = 'month';
 
 /** The bot's commands, in menu order (also sent to Telegram with setMyCommands). */
 export const commandList = [
-  { command: 'stats', description: 'Your wagers and ranks (link your account first)' },
+  { command: 'stats', description: 'Your wagers, ranks and race places (link your account first)' },
   { command: 'leaderboard', description: 'Top 10 wagerers: /leaderboard [today|week|month|all]' },
-  { command: 'race', description: 'Standings of the live race and the time left' },
+  { command: 'race', description: 'Standings of the live race, the time left and your place' },
+  { command: 'claim', description: 'Link your casino player: /claim YOUR_CASINO_NAME' },
   { command: 'verify', description: 'Link your GoatedVIPs account: /verify CODE' },
   { command: 'reset', description: 'A password-reset token (private chat only)' },
   { command: 'help', description: 'What this bot can do' },
@@ -221,8 +222,6 @@ export function alreadyLinkedText(username: string): string {
 export const notLinkedText =
   "Your Telegram account isn't linked yet. Create a code on the dashboard (Profile → Telegram) and send /verify CODE here.";
 
-export const bannedText = 'This account is banned.';
-
 export const statsUsageText = '/stats takes no arguments: it shows your own wagers and ranks.';
 
 const periodOrder = ['today', 'week', 'month', 'all'] as const;
@@ -233,14 +232,6 @@ function periodLines(player: PlayerProfile): string[] {
     const standing = rank === null ? 'no wagers yet' : `${formatAmount(wagered)} · rank #${rank}`;
     return `${periodText[period].title}: ${standing}`;
   });
-}
-
-export function statsText(user: LinkedUser): string {
-  if (user.banned) return bannedText;
-  if (!user.player) {
-    return `Your account ${user.username} is linked, but no casino player is attached to it yet, so there are no wagers to show.`;
-  }
-  return [`📊 ${user.username} · player ${displayName(user.player.name)}`, '', ...periodLines(user.player)].join('\n');
 }
 
 type Freshness = RouterOutputs['health']['status']['freshness'];
@@ -334,29 +325,17 @@ export function announcementText(text: string): string {
 
 // ---- notifications ----
 
-export interface FinishedRaceWinner {
-  rank: number;
-  name: string;
-  wagered: string;
-  prize: string;
-}
+const kindIcons: Record<string, string> = {
+  racePosition: '📈',
+  raceResults: '🏁',
+  claims: '🪪',
+  challenges: '🎯',
+  announcements: '📣',
+  account: '🔐',
+};
 
-export function raceWinnerText(race: { name: string }, winner: FinishedRaceWinner): string {
-  const prize = isPositive(winner.prize) ? `You won ${formatAmount(winner.prize)}! ` : '';
-  const medal = medals[winner.rank - 1];
-  return [
-    `🏁 ${race.name} is over: you finished #${winner.rank}${medal ? ` ${medal}` : ''}`,
-    '',
-    `${prize}You wagered ${formatAmount(winner.wagered)} as ${displayName(winner.name)}.`,
-  ].join('\n');
-}
-
-export function positionChangeText(race: { name: string; endsAt: Date }, from: number, to: number, now: Date): string {
-  const direction = to < from ? `⬆️ You moved up from #${from} to #${to}` : `⬇️ You dropped from #${from} to #${to}`;
-  const left = formatDuration(race.endsAt, now);
-  return `${direction} in ${race.name}.${left ? ` ${left} left` : ''} — /race for the standings.`;
-}
-
-export function notificationText(notification: { title: string; body: string }): string {
-  return notification.body ? `🔔 ${notification.title}\n\n${notification.body}` : `🔔 ${notification.title}`;
+/** A notification from the server: its kind's icon, the title, the text. */
+export function notificationText(notification: { kind?: string; title: string; body: string }): string {
+  const icon = kindIcons[notification.kind ?? ''] ?? '🔔';
+  return notification.body ? `${icon} ${notification.title}\n\n${notification.body}` : `${icon} ${notification.title}`;
 }

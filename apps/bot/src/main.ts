@@ -76,13 +76,7 @@ try {
   );
 }
 
-const notifications = startNotifications({
-  api: client.api,
-  delivery,
-  logger: log,
-  positionThreshold: config.notifications.positionThreshold,
-  positionIntervalMs: config.notifications.positionIntervalMs,
-});
+const notifications = startNotifications({ api: client.api, delivery, logger: log });
 void notifications.heartbeat();
 
 /** Stops notifications; what is still queued or waiting for a retry is logged as undelivered. */

@@ -76,6 +76,16 @@ function stubApi(options: { fail?: boolean; liveRaces?: Race[] } = {}) {
       issueResetToken: { mutate: async (input) => notStubbed('telegram.issueResetToken', input) },
       lookupUser: { query: async (input) => notStubbed('telegram.lookupUser', input) },
       broadcast: { mutate: async (input) => notStubbed('telegram.broadcast', input) },
+      // The sender of these updates has no linked account.
+      standing: {
+        query: async (input) => {
+          check('telegram.standing', input);
+          return null;
+        },
+      },
+      claimPlayer: { mutate: async (input) => notStubbed('telegram.claimPlayer', input) },
+      reviewClaim: { mutate: async (input) => notStubbed('telegram.reviewClaim', input) },
+      claimForReview: { query: async (input) => notStubbed('telegram.claimForReview', input) },
     },
     races: {
       list: {
@@ -154,8 +164,10 @@ describe('bot commands against a fake Bot API', () => {
   it('/race shows the live race with the time left', async () => {
     const { api, queries } = stubApi();
     await makeBot(api).handleUpdate(message('/race'));
-    expect(queries.map((q) => q.path)).toEqual(['races.list', 'races.standings']);
+    // The sender's own place is asked for alongside (this sender has none: no "you" line).
+    expect(queries.map((q) => q.path).sort()).toEqual(['races.list', 'races.standings', 'telegram.standing']);
     expect(sent()[0]?.text).toContain('🏁 June Wager Race\n⏳ 2d 3h left');
+    expect(sent()[0]?.text).not.toContain('You:');
     expect(sent()[0]?.text).toContain('🥇 1. Alice — $800.00 · wins $5,000.00');
   });
 

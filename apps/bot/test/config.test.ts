@@ -22,12 +22,11 @@ describe('bot configuration', () => {
     ]);
   });
 
-  it('polls by default, with the notification defaults', () => {
+  it('polls by default', () => {
     expect(loadConfig(required)).toEqual({
       telegram: { token: '123456:ABC-def', apiRoot: undefined },
       api: { url: 'http://127.0.0.1:5000', key: 'gvk_abc123' },
       mode: { kind: 'polling' },
-      notifications: { positionThreshold: 3, positionIntervalMs: 60_000 },
     });
   });
 
@@ -47,13 +46,11 @@ describe('bot configuration', () => {
       problemsOf({
         ...required,
         BOT_API_KEY: 'not-a-key',
-        NOTIFY_POSITION_THRESHOLD: '0',
-        NOTIFY_POSITION_INTERVAL_MS: 'soon',
+        WEBHOOK_PORT: '70000',
       }),
     ).toEqual([
       'BOT_API_KEY does not look like an API key (expected gvk_…)',
-      'NOTIFY_POSITION_THRESHOLD must be at least 1',
-      'NOTIFY_POSITION_INTERVAL_MS must be a number',
+      'WEBHOOK_PORT must be between 1 and 65535',
     ]);
   });
 });

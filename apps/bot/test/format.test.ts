@@ -11,11 +11,8 @@ import {
   helpText,
   type LeaderboardPage,
   parsePeriodArg,
-  positionChangeText,
   type Race,
   type RaceStandings,
-  raceWinnerText,
-  statsText,
   unknownCommandText,
   verifiedText,
 } from '../src/format';
@@ -204,7 +201,17 @@ describe('formatNoLiveRace', () => {
 
 describe('help texts', () => {
   it('lists every command', () => {
-    for (const command of ['/stats', '/leaderboard', '/race', '/verify', '/reset', '/help', '/broadcast', '/user']) {
+    for (const command of [
+      '/stats',
+      '/leaderboard',
+      '/race',
+      '/claim',
+      '/verify',
+      '/reset',
+      '/help',
+      '/broadcast',
+      '/user',
+    ]) {
       expect(helpText()).toContain(command);
     }
   });
@@ -215,58 +222,10 @@ describe('help texts', () => {
 });
 
 describe('account and notification texts', () => {
-  const player = {
-    uid: 'p1',
-    name: 'LuckyGoat',
-    upstreamUpdatedAt: now,
-    races: [],
-    periods: {
-      today: { wagered: '0.00', rank: null },
-      week: { wagered: '1200.5', rank: 12 },
-      month: { wagered: '5000.00', rank: 3 },
-      all: { wagered: '123456.00', rank: 1 },
-    },
-  };
-
-  it('shows stats per period, with "no wagers yet" for an empty one', () => {
-    const user = { id: 'u', username: 'goat', role: 'user' as const, banned: false, telegramUsername: null, player };
-    expect(statsText(user)).toBe(
-      [
-        '📊 goat · player LuckyGoat',
-        '',
-        'Today: no wagers yet',
-        'This week: $1,200.50 · rank #12',
-        'This month: $5,000.00 · rank #3',
-        'All time: $123,456.00 · rank #1',
-      ].join('\n'),
-    );
-    expect(statsText({ ...user, banned: true })).toBe('This account is banned.');
-  });
-
   it('mentions a link moved from another account', () => {
     expect(
       verifiedText({ username: 'goat', role: 'user', movedFromAnotherAccount: true, confirmationCode: 'AB12CD' }),
     ).toContain('It was linked to another GoatedVIPs account before');
-  });
-
-  it('announces a race result with the prize, or without one', () => {
-    const winner = { rank: 1, name: 'LuckyGoat', wagered: '999.9', prize: '500' };
-    expect(raceWinnerText({ name: 'June Race' }, winner)).toBe(
-      '🏁 June Race is over: you finished #1 🥇\n\nYou won $500.00! You wagered $999.90 as LuckyGoat.',
-    );
-    expect(raceWinnerText({ name: 'June Race' }, { ...winner, rank: 7, prize: '0.00' })).toBe(
-      '🏁 June Race is over: you finished #7\n\nYou wagered $999.90 as LuckyGoat.',
-    );
-  });
-
-  it('phrases a move up and a drop, with the time left', () => {
-    const race = { name: 'June Race', endsAt: new Date(now.getTime() + 90 * 60_000) };
-    expect(positionChangeText(race, 8, 3, now)).toBe(
-      '⬆️ You moved up from #8 to #3 in June Race. 1h 30m left — /race for the standings.',
-    );
-    expect(positionChangeText(race, 3, 6, now)).toBe(
-      '⬇️ You dropped from #3 to #6 in June Race. 1h 30m left — /race for the standings.',
-    );
   });
 
   it('summarises a broadcast', () => {

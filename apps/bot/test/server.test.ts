@@ -8,13 +8,19 @@ import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { eq } from 'drizzle-orm';
-import type { Update } from 'node-telegram-bot-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startTestServer, TEST_ADMIN, type TestServer } from '../../server/test/harness';
-import { createBot, type GoatedBot } from '../src/bot';
-import type { Logger } from '../src/log';
-import { type Notifications, startNotifications } from '../src/notifications';
-import { type FakeTelegram, startFakeTelegram, TOKEN } from './fake-telegram';
+import type { TestServer } from '../../server/test/harness';
+import type { GoatedBot } from '../src/bot';
+import type { Notifications } from '../src/notifications';
+import type { FakeTelegram } from './fake-telegram';
+import {
+  type BotWorld,
+  type Chat,
+  type Client,
+  SETUP_TIMEOUT_MS,
+  type Sender,
+  startBotWorld,
+} from './support/bot-world';
 
 const PASSWORD = 'correct horse battery';
 const DAY_MS = 86_400_000;
@@ -28,61 +34,25 @@ const BOB = { id: 1002, username: 'bob_tg', first_name: 'Bob' };
 const SAM = { id: 1099, first_name: 'Sam' };
 const ADMIN = { id: 9000, username: 'boss_tg', first_name: 'Boss' };
 
-type Sender = { id: number; first_name: string; username?: string };
-
-let nextUpdateId = 1;
-function message(from: Sender, text: string, chat: { id: number; type: string } = { id: from.id, type: 'private' }) {
-  const update: Update = {
-    update_id: nextUpdateId++,
-    message: {
-      message_id: nextUpdateId,
-      date: Math.floor(Date.now() / 1000),
-      chat,
-      from: { ...from, is_bot: false },
-      text,
-    },
-  };
-  return update;
-}
-
 const group = { id: -500, type: 'supergroup' };
 
-/** Starting a server on a fresh database takes seconds, and much longer on a busy machine. */
-const SETUP_TIMEOUT_MS = 180_000;
-
 describe.each(testBackends())('the bot with a real server on %s', (kind) => {
+  let world: BotWorld;
   let telegram: FakeTelegram;
   let t: TestServer;
-  let botClient: ReturnType<typeof createClient>;
+  let botClient: Client;
   let goated: GoatedBot;
   let notifications: Notifications;
-  const accounts = new Map<'alice' | 'bob' | 'carol', { id: string; client: ReturnType<typeof createClient> }>();
+  let adminClient: Client;
+  let logs: string[];
+  let listening: Set<string>;
+  const accounts = new Map<'alice' | 'bob' | 'carol', { id: string; client: Client }>();
   const account = (name: 'alice' | 'bob' | 'carol') => {
     const found = accounts.get(name);
     if (!found) throw new Error(`no account ${name}`);
     return found;
   };
-  let adminClient: ReturnType<typeof createClient>;
-  const logs: string[] = [];
-  /** Subscriptions the server has confirmed ("Listening to …" in the log). */
-  const listening = new Set<string>();
-  const logger: Logger = {
-    info: (m) => {
-      logs.push(`info: ${m}`);
-      const name = /^Listening to (.+)\.$/.exec(m)?.[1];
-      if (name) listening.add(name);
-    },
-    warn: (m) => logs.push(`warn: ${m}`),
-    error: (m) => logs.push(`error: ${m}`),
-  };
-
-  /** Sends one update from `from` and returns the texts the bot replied to that chat. */
-  async function say(from: Sender, text: string, chat?: { id: number; type: string }): Promise<string[]> {
-    const chatId = chat?.id ?? from.id;
-    const before = telegram.textsTo(chatId).length;
-    await goated.bot.handleUpdate(message(from, text, chat));
-    return telegram.textsTo(chatId).slice(before);
-  }
+  const say = (from: Sender, text: string, chat?: Chat) => world.say(from, text, chat);
 
   async function linkCodeFor(who: 'alice' | 'bob' | 'carol' | 'admin'): Promise<string> {
     const client = who === 'admin' ? adminClient : account(who).client;
@@ -108,14 +78,10 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
   }
 
   beforeAll(async () => {
-    telegram = await startFakeTelegram();
-    t = await startTestServer(kind);
+    // Position notices from two places' move; the watch refreshes 50 ms after a change.
+    world = await startBotWorld(kind, { NOTIFY_POSITION_THRESHOLD: '2', LEADERBOARD_PUSH_INTERVAL_MS: '50' });
+    ({ telegram, t, botClient, goated, notifications, adminClient, logs, listening } = world);
     const db = t.db.db;
-    const { token: adminToken } = await t.client.api.auth.signIn.mutate({ ...TEST_ADMIN, mode: 'token' });
-    adminClient = createClient({ url: t.url, token: adminToken ?? '' });
-    const { key } = await adminClient.api.admin.apiKeys.create.mutate({ name: 'telegram bot', scopes: ['bot'] });
-    botClient = createClient({ url: t.url, token: key });
-
     await db.insert(schema.players).values(
       [
         { uid: 'p-ann', name: 'Ann', today: '10.00', week: '100.00', month: '500.00', all: '900.00' },
@@ -144,35 +110,11 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
       await db.update(schema.users).set({ playerUid }).where(eq(schema.users.id, user.id));
       accounts.set(name, { id: user.id, client: createClient({ url: t.url, token: token ?? '' }) });
     }
-
-    goated = createBot({
-      token: TOKEN,
-      apiRoot: telegram.apiRoot,
-      api: botClient.api,
-      logger,
-      telegram: { rateLimit: null, retryBackoffMs: 1 },
-      delivery: { retryDelaysMs: [20] },
-      // The throttle on guessing codes is tested in bot.test.ts.
-      verifyAttempts: { max: 100, windowMs: 60_000 },
-    });
-    notifications = startNotifications({
-      api: botClient.api,
-      delivery: goated.delivery,
-      logger,
-      positionThreshold: 2,
-      positionIntervalMs: 0,
-      heartbeatMs: 0,
-      resubscribeMs: 50,
-    });
   }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    notifications?.stop();
-    goated?.delivery.stop();
-    for (const client of [botClient, adminClient, ...[...accounts.values()].map((a) => a.client)])
-      await client?.close();
-    await t?.close();
-    await telegram?.close();
+    for (const { client } of accounts.values()) await client.close();
+    await world?.close();
   });
 
   beforeEach(() => {
@@ -309,7 +251,7 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
         "Your Telegram account isn't linked yet. Create a code on the dashboard (Profile → Telegram) and send /verify CODE here.",
       ]);
       expect(await say(ADMIN, '/stats')).toEqual([
-        'Your account admin is linked, but no casino player is attached to it yet, so there are no wagers to show.',
+        'Your account admin is linked, but no casino player is attached to it yet, so there are no wagers to show.\n\nSend /claim followed by your casino username (e.g. /claim LuckyGoat) to link your casino player; an admin confirms it.',
       ]);
       expect(await say(ALICE, '/stats everything')).toEqual([
         '/stats takes no arguments: it shows your own wagers and ranks.',
@@ -356,6 +298,10 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
       expect(reply).toContain(
         '🥇 1. Ben — $30.00 · wins $100.00\n🥈 2. Cat — $20.00 · wins $50.00\n🥉 3. Ann — $10.00',
       );
+      // Sam's Telegram is linked to Carol's account, whose player is Cat: their own place.
+      expect(reply).toMatch(
+        /\n\n👤 You: #2 · \$20\.00 wagered · pays \$50\.00\n {3}\$10\.01 more reaches #1 \(\$100\.00\)$/,
+      );
       expect(await say(SAM, '/race now')).toEqual([
         '/race takes no arguments: it shows the race that is live right now.',
       ]);
@@ -372,9 +318,9 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
         /^🔑 Your one-time password-reset token:\n\n\S{20,}\n\nUse it on the dashboard's "Reset password" page before \d{4}-\d\d-\d\d \d\d:\d\d UTC\. Never share it/,
       );
       const token = reply.split('\n')[2] ?? '';
-      await expect(
-        t.client.api.auth.resetPassword.mutate({ token, newPassword: 'a brand new secret' }),
-      ).resolves.toEqual({ reset: true });
+      await expect(t.client.api.auth.resetPassword.mutate({ token, password: 'a brand new secret' })).resolves.toEqual({
+        reset: true,
+      });
       // The account hears of the reset here too (and of the request on the dashboard).
       await vi.waitFor(
         () => expect(telegram.textsTo(ALICE.id).some((text) => text.includes('Password changed'))).toBe(true),
@@ -469,81 +415,92 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
   describe('notifications', () => {
     beforeAll(async () => {
       // The subscriptions opened when the bot started; wait until the server confirmed them.
-      await telegram.waitFor(() => listening.has('finished races') && listening.has('user notifications'));
+      await telegram.waitFor(() => listening.has('user notifications') && listening.has('player claims'));
+    });
+
+    function record(uid: string, name: string, today: number) {
+      const amount = today.toFixed(2);
+      return { uid, name, wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount } };
+    }
+
+    it('tells a linked user whose rank in a live race moved by the threshold after an ingest, as they chose', async () => {
+      // Live Sprint (from the /race test): Ben 30, Cat 20, Ann 10. The server places them first.
+      await t.server.deps.bus.publish('race.changed', { raceId: 0, status: 'live', at: new Date().toISOString() });
+      await expect
+        .poll(async () => (await t.db.db.select().from(schema.racePositions)).length, { timeout: 10_000 })
+        .toBeGreaterThanOrEqual(3);
+      const { key } = await adminClient.api.admin.apiKeys.create.mutate({ name: 'ingest', scopes: ['ingest'] });
+      const ingest = createClient({ url: t.url, token: key });
+      try {
+        // Carol keeps race-position notices off Telegram (on the dashboard only).
+        await account('carol').client.api.notifications.setPreferences.mutate({
+          preferences: [{ kind: 'racePosition', telegram: false }],
+        });
+        const samBefore = telegram.textsTo(SAM.id).length;
+
+        // Ann jumps from #3 to #1 (two places: told); Ben and Cat slip one place (not).
+        await ingest.api.sync.ingest.mutate({ records: [record('p-ann', 'Ann', 110)] });
+        await telegram.waitFor(() => telegram.textsTo(ALICE.id).some((text) => text.includes('in Live Sprint')));
+        expect(telegram.textsTo(ALICE.id).at(-1)).toMatch(
+          /^📈 You moved up to #1 in Live Sprint\n\nFrom #3 to #1\. #1 pays \$100\.00\. \dd \d+h left\.$/,
+        );
+
+        // Two newcomers push Cat from #2 (where Carol was last placed) to #5: she is told on the
+        // dashboard, not on Telegram.
+        await ingest.api.sync.ingest.mutate({
+          records: [record('p-x1', 'Newcomer', 500), record('p-x2', 'Rookie', 400)],
+        });
+        await expect
+          .poll(
+            async () =>
+              (await account('carol').client.api.notifications.list.query({})).notifications.find(
+                (n) => n.type === 'race.position',
+              )?.title,
+            { timeout: 10_000 },
+          )
+          .toBe('You dropped to #5 in Live Sprint');
+        // Anything sent to Sam after it arrives after it: the notice would have come first.
+        await t.server.deps.bus.publish('user.notification', {
+          userId: account('carol').id,
+          kind: 'account',
+          title: 'Marker',
+          body: '',
+          at: new Date().toISOString(),
+        });
+        await telegram.waitFor(() => telegram.textsTo(SAM.id).includes('🔐 Marker'));
+        expect(telegram.textsTo(SAM.id).slice(samBefore)).toEqual(['🔐 Marker']);
+      } finally {
+        await ingest.close();
+      }
     });
 
     it('tells each linked winner their result when a race is finalized', async () => {
-      // The race finalization procedure (issue 5) is not on this branch: the test publishes the
-      // event it will publish, on the server's own bus.
-      await t.server.deps.bus.publish('race.finished', {
-        prizePool: '100.00',
-        unawarded: '0.00',
-        raceId: 41,
-        name: 'Weekly Sprint',
-        at: new Date().toISOString(),
-        winners: [
-          { rank: 1, uid: 'p-ben', name: 'Ben', wagered: '30.00', prize: '100.00' },
-          { rank: 2, uid: 'p-cat', name: 'Cat', wagered: '20.00', prize: '50.00' },
-          { rank: 3, uid: 'p-ann', name: 'Ann', wagered: '10.00', prize: '25.00' },
-        ],
-      });
+      const [race] = await t.db.db
+        .insert(schema.races)
+        .values({
+          name: 'Weekly Sprint',
+          startsAt: new Date(today.getTime() - DAY_MS),
+          endsAt: new Date(Date.now() - 1000),
+          prizePool: '175.00',
+          prizeSplit: ['100.00', '50.00', '25.00'],
+          status: 'live',
+        })
+        .returning();
+      // The scheduler finalizes it within a tick; an admin asking afterwards gets the same results.
+      await expect
+        .poll(async () => (await adminClient.api.races.get.query({ raceId: race?.id ?? 0 })).status, {
+          timeout: 10_000,
+        })
+        .toBe('completed');
+      const again = await adminClient.api.races.finalize.mutate({ raceId: race?.id ?? 0 });
+      expect(again.finalizedNow).toBe(false);
+      // Newcomer 500, Rookie 400 (no accounts), Ann 110 (#3, paid), Ben 30, Cat 20: Alice is told.
       await telegram.waitFor(() => telegram.textsTo(ALICE.id).some((text) => text.includes('Weekly Sprint')));
-      expect(telegram.textsTo(ALICE.id).at(-1)).toBe(
-        '🏁 Weekly Sprint is over: you finished #3 🥉\n\nYou won $25.00! You wagered $10.00 as Ann.',
-      );
-      // Bob blocked the bot in the broadcast test; his result is logged as undelivered, not lost silently.
-      await telegram.waitFor(() => logs.some((l) => l.includes('(race 41 result) to chat 1002')));
-      // Carol (p-cat) won too; her account is linked to Sam's Telegram.
-      expect(telegram.textsTo(SAM.id).at(-1)).toBe(
-        '🏁 Weekly Sprint is over: you finished #2 🥈\n\nYou won $50.00! You wagered $20.00 as Cat.',
-      );
-      expect(logs).toContain('info: Weekly Sprint finished: telling 3 linked of 3 winners.');
-    });
-
-    it('announces a race once even if the event comes twice', async () => {
-      const before = telegram.textsTo(ALICE.id).length;
-      await t.server.deps.bus.publish('race.finished', {
-        prizePool: '100.00',
-        unawarded: '0.00',
-        raceId: 41,
-        name: 'Weekly Sprint',
-        at: new Date().toISOString(),
-        winners: [{ rank: 3, uid: 'p-ann', name: 'Ann', wagered: '10.00', prize: '25.00' }],
-      });
-      await t.server.deps.bus.publish('user.notification', {
-        userId: account('alice').id,
-        kind: 'bonus.claimed',
-        title: 'Bonus claimed',
-        body: 'Your code WELCOME is yours.',
-        at: new Date().toISOString(),
-      });
-      // The notification after it has arrived, so the duplicate had its chance.
-      await telegram.waitFor(() => telegram.textsTo(ALICE.id).length > before);
-      expect(telegram.textsTo(ALICE.id).slice(before)).toEqual(['🔔 Bonus claimed\n\nYour code WELCOME is yours.']);
-    });
-
-    it('tells a linked user whose rank in a live race moved by the threshold', async () => {
-      telegram.reset();
-      await notifications.checkPositions();
-      expect(telegram.sent()).toEqual([]);
-      // Ann jumps from #3 to #1 (two places: told); Ben slips from #1 to #2 (one place: not).
-      await t.db.db
-        .update(schema.playerWagerDays)
-        .set({ wagered: '110.00' })
-        .where(eq(schema.playerWagerDays.playerUid, 'p-ann'));
-      await notifications.checkPositions();
-      await telegram.waitFor(() => telegram.sent().length > 0);
-      expect(telegram.sent().map((p) => [p.chat_id, p.text])).toEqual([
-        [
-          String(ALICE.id),
-          expect.stringMatching(
-            /^⬆️ You moved up from #3 to #1 in Live Sprint\. \dd \d+h left — \/race for the standings\.$/,
-          ),
-        ],
+      expect(telegram.textsTo(ALICE.id).filter((text) => text.includes('Weekly Sprint'))).toEqual([
+        '🏁 Weekly Sprint is over: you finished #3 🥉\n\nYou won $25.00! You wagered $110.00 as Ann.',
       ]);
-      await notifications.checkPositions();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(telegram.sent()).toHaveLength(1);
+      // Cat (Carol, on Sam's Telegram) finished outside the paid places: nothing to tell.
+      expect(telegram.textsTo(SAM.id).some((text) => text.includes('Weekly Sprint'))).toBe(false);
     });
 
     it('shows the server that the bot is connected', async () => {

@@ -4,9 +4,9 @@
  * 1. `leaderboard.top` over HTTP (the cached path: a hot leaderboard costs no query) beside a
  *    bare Fastify route on the same server returning the same JSON, serialized per request.
  *    Load comes from autocannon in a child process, to 127.0.0.1 only.
- * 2. With DATABASE_URL: uncached `leaderboard.top` (top 100, and pages deep in the board) and
- *    `leaderboard.position` latency with 1,000,000 players on the real PostgreSQL, in a
- *    database this bench creates and drops.
+ * 2. With DATABASE_URL: uncached `leaderboard.top` (top 100, and pages deep in the board),
+ *    `leaderboard.position` and `account.standing` (bench/standing.ts) latency with 1,000,000
+ *    players on the real PostgreSQL, in a database this bench creates and drops.
  */
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -19,6 +19,7 @@ import { sql } from 'drizzle-orm';
 import { createServer } from '../src/app';
 import { loadConfig } from '../src/config';
 import type { BenchRow } from './run';
+import { standingRows } from './standing';
 
 const run = promisify(execFile);
 const autocannon = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
@@ -272,6 +273,8 @@ async function databaseRows(): Promise<BenchRow[]> {
       leaderboardTop(handle.db, { period: period(i), limit: 10, search: `player ${1 + Math.floor(random() * 999)}` }),
     );
     rows.push({ metric: 'leaderboard.top with search (name prefix), top 10, p99', ours: search.p99, unit: 'ms' });
+
+    rows.push(...(await standingRows(handle.db, { players: PLAYERS, timed, random, floorP99: floor.p99 })));
   } finally {
     await handle.close();
   }

@@ -11,6 +11,8 @@ import {
   ensureAdmin,
   HttpUpstream,
   loadPlayerRecords,
+  pruneNotifications,
+  type RacePositionWatch,
   type RaceScheduler,
   SimulatedUpstream,
   SYNC_RUN_LOCK,
@@ -19,6 +21,7 @@ import {
   type SyncServiceOptions,
   scheduleRaces,
   type UpstreamSource,
+  watchRacePositions,
 } from '@goated/api';
 import { createDb, type DbHandle } from '@goated/db';
 import { isEmpty, seedDemoDataIfEmpty } from '@goated/db/seed';
@@ -302,6 +305,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
 
   let cleanupTimer: NodeJS.Timeout | undefined;
   let raceScheduler: RaceScheduler | undefined;
+  let racePositions: RacePositionWatch | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -312,13 +316,19 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       if (bootstrap.created?.generatedPassword) {
         // Printed once, to the terminal rather than the structured log.
         console.log(
-          `\n  First start: created admin "${bootstrap.created.username}" with password ${bootstrap.created.generatedPassword}\n  Sign in and change it; it is not shown again.\n`,
+          `\n  First start: created admin "${bootstrap.created.username}" with password ${bootstrap.created.generatedPassword}\n  It is not shown again; the first sign-in asks you to choose your own.\n`,
         );
       } else if (bootstrap.created) {
         app.log.info({ username: bootstrap.created.username }, 'created the admin account from ADMIN_USERNAME');
       }
-      const cleanup = () =>
-        deleteExpiredCredentials(db.db).catch((err: unknown) => app.log.warn({ err }, 'credential cleanup failed'));
+      const cleanup = async () => {
+        await deleteExpiredCredentials(db.db).catch((err: unknown) =>
+          app.log.warn({ err }, 'credential cleanup failed'),
+        );
+        await pruneNotifications(db.db, config.notifications.retentionDays).catch((err: unknown) =>
+          app.log.warn({ err }, 'notification cleanup failed'),
+        );
+      };
       cleanupTimer = setInterval(cleanup, 60 * 60_000);
       cleanupTimer.unref();
       void cleanup();
@@ -338,6 +348,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         },
         (err) => app.log.warn({ err }, 'race scheduler tick failed'),
       );
+      // Linked players' places in live races, after every change: standings and position notices.
+      racePositions = watchRacePositions(deps, {
+        threshold: config.notifications.positionThreshold,
+        cooldownMs: config.notifications.positionCooldownMs,
+        delayMs: config.live.pushIntervalMs,
+        onError: (err) => app.log.warn({ err }, 'race positions refresh failed'),
+      });
       return app.listen({ host: config.host, port: config.port });
     },
     stop() {
@@ -346,7 +363,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         shuttingDown = true;
         // At once and together: stop accepting connections, send WebSockets away (1001), let
         // in-flight requests and a running sync transaction finish. The pools close after.
-        await Promise.all([sync.stop(), raceScheduler?.stop(), app.close()]);
+        await Promise.all([sync.stop(), raceScheduler?.stop(), racePositions?.stop(), app.close()]);
         redis?.disconnect();
         if (!overrides.bus) await bus.close();
         if (!overrides.db) await db.close();

@@ -107,6 +107,9 @@ const envSchema = z.object({
     .min(50, 'must be at least 50')
     .max(60_000, 'must be at most 60000')
     .default(1000),
+  NOTIFY_POSITION_THRESHOLD: whole(1, 1000).default(3),
+  NOTIFY_POSITION_COOLDOWN_MS: whole(0, 86_400_000).default(600_000),
+  NOTIFICATION_RETENTION_DAYS: whole(1, 3650).default(90),
   RACE_TICK_MS: z.coerce
     .number({ message: 'must be a number' })
     .int()
@@ -175,6 +178,14 @@ export interface Config {
   live: { pushIntervalMs: number };
   /** How often the race scheduler moves races along (start, finish) by the clock. */
   races: { tickMs: number };
+  notifications: {
+    /** Ranks a linked player must move in a live race (since they were last told) to be told. */
+    positionThreshold: number;
+    /** At least this long between two position notices to one player about one race. */
+    positionCooldownMs: number;
+    /** Inbox entries older than this are deleted. */
+    retentionDays: number;
+  };
   shutdownTimeoutMs: number;
   webDist: string;
   http: { trustProxy: boolean | number | string[]; bodyLimitBytes: number };
@@ -262,6 +273,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     live: { pushIntervalMs: e.LEADERBOARD_PUSH_INTERVAL_MS },
     races: { tickMs: e.RACE_TICK_MS },
+    notifications: {
+      positionThreshold: e.NOTIFY_POSITION_THRESHOLD,
+      positionCooldownMs: e.NOTIFY_POSITION_COOLDOWN_MS,
+      retentionDays: e.NOTIFICATION_RETENTION_DAYS,
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     webDist: e.WEB_DIST,
     http: { trustProxy: e.TRUST_PROXY, bodyLimitBytes: e.BODY_LIMIT_BYTES },

@@ -14,6 +14,8 @@ import { ADMIN, startServerProcess } from '../test/support/server-process';
 
 const outDir = path.join(fileURLToPath(new URL('../../../', import.meta.url)), 'screenshots');
 
+const FAN_PASSWORD = 'a screenshot password';
+
 const viewports = [
   { name: 'desktop', width: 1280, height: 900 },
   { name: 'phone', width: 375, height: 812 },
@@ -50,10 +52,33 @@ async function main(): Promise<void> {
       ...(finished ? [['race-finished', `/races/${finished.id}`] as [string, string]] : []),
       ...(player ? [['player', `/players/${encodeURIComponent(player.uid)}`] as [string, string]] : []),
       ['sign-in', '/signin'],
+      ['reset', '/reset'],
+    ];
+    // A player's own view: a user who claimed the top player (approved) and one whose claim waits.
+    const admin = createClient({
+      url: server.url,
+      token: (await api.auth.signIn.mutate({ ...ADMIN, mode: 'token' })).token ?? '',
+    });
+    const second = (await api.leaderboard.top.query({ period: 'month', limit: 2 })).entries[1];
+    const fan = await api.auth.signUp.mutate({ username: 'screenshot_fan', password: FAN_PASSWORD, mode: 'token' });
+    const waiting = await api.auth.signUp.mutate({ username: 'new_member', password: FAN_PASSWORD, mode: 'token' });
+    if (player) await admin.api.admin.users.linkPlayer.mutate({ userId: fan.user.id, uid: player.uid });
+    if (second) {
+      const member = createClient({ url: server.url, token: waiting.token ?? '' });
+      await member.api.account.claimPlayer.mutate({ name: second.name });
+      await member.close();
+    }
+    await admin.close();
+    const playerPages: [string, string][] = [
+      ['profile-standing', '/profile'],
+      ['leaderboard-you', '/?period=month'],
+      ...(liveRace ? [['race-you', `/races/${liveRace.id}`] as [string, string]] : []),
+      ['notifications', '/notifications'],
     ];
     const adminPages: [string, string][] = [
       ['profile', '/profile'],
       ['admin-users', '/admin/users'],
+      ['admin-claims', '/admin/claims'],
       ['admin-races', '/admin/races'],
       ['admin-challenges', '/admin/challenges'],
       ['admin-bonus', '/admin/bonus'],
@@ -74,6 +99,20 @@ async function main(): Promise<void> {
         console.log(`  ${path.relative(process.cwd(), file)}`);
       };
       for (const [name, url] of publicPages) await shoot(name, url);
+      await page.goto(`${server.url}/signin?next=/profile`);
+      await page.getByLabel('Username').fill('screenshot_fan');
+      await page.getByLabel('Password').fill(FAN_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL((url) => url.pathname === '/profile');
+      for (const [name, url] of playerPages) await shoot(name, url);
+      await page.goto(`${server.url}/`);
+      await settle(page);
+      await page.getByRole('button', { name: /^Notifications/ }).click();
+      await page.locator('.bell-panel .inbox-item').first().waitFor();
+      await page.screenshot({ path: path.join(outDir, `bell-open-${viewport.name}.png`) });
+      console.log(`  bell-open-${viewport.name}.png`);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('link', { name: 'Sign in' }).first().waitFor();
       await page.goto(`${server.url}/signin?next=/profile`);
       await page.getByLabel('Username').fill(ADMIN.username);
       await page.getByLabel('Password').fill(ADMIN.password);

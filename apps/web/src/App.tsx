@@ -2,15 +2,18 @@ import { lazy, type ReactNode, Suspense } from 'react';
 import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { ConnectionStatus, useTransport } from './components/ConnectionStatus';
 import { ErrorBoundary } from './components/ErrorBoundary';
+import { NotificationBell } from './components/NotificationBell';
 import { Notifications } from './components/Notifications';
 import { StaleNotice } from './components/StaleNotice';
 import { Empty, QueryError, SkeletonRows } from './components/States';
 import { useMe, useSessionChanged, useSessionEpoch } from './hooks/useSession';
 import { SignInPage, SignUpPage } from './routes/AuthPages';
 import { LeaderboardPage } from './routes/LeaderboardPage';
+import { NotificationsPage } from './routes/NotificationsPage';
 import { ProfilePage } from './routes/ProfilePage';
 import { RacePage } from './routes/RacePage';
 import { RacesPage, RacesPanel } from './routes/RacesPage';
+import { ChangeGeneratedPasswordPage, ResetPasswordPage } from './routes/RecoveryPages';
 import { type Me, trpc } from './trpc';
 
 // The chart library and the admin pages load only when visited.
@@ -32,6 +35,10 @@ export function App() {
       <Header me={me.data ?? null} />
       <StaleNotice />
       <main id="main" key={`${transport}:${sessionEpoch}`}>
+        {me.data?.mustChangePassword && location.pathname !== '/change-password' ? (
+          // A generated password is changed before anything else (the server refuses the rest).
+          <Navigate to={`/change-password?next=${encodeURIComponent(location.pathname)}`} replace />
+        ) : null}
         <ErrorBoundary key={location.pathname} what="this page">
           <Suspense fallback={<SkeletonRows rows={6} />}>
             <Routes>
@@ -49,6 +56,9 @@ export function App() {
               <Route path="/players/:uid" element={<PlayerPage />} />
               <Route path="/signin" element={<SignInPage />} />
               <Route path="/signup" element={<SignUpPage />} />
+              <Route path="/reset" element={<ResetPasswordPage />} />
+              <Route path="/change-password" element={<SignedIn>{() => <ChangeGeneratedPasswordPage />}</SignedIn>} />
+              <Route path="/notifications" element={<SignedIn>{() => <NotificationsPage />}</SignedIn>} />
               <Route path="/profile" element={<SignedIn>{(user) => <ProfilePage me={user} />}</SignedIn>} />
               <Route
                 path="/admin/*"
@@ -64,7 +74,7 @@ export function App() {
             </Routes>
           </Suspense>
         </ErrorBoundary>
-        {me.data ? <Notifications /> : null}
+        {me.data && !me.data.mustChangePassword ? <Notifications /> : null}
       </main>
     </div>
   );
@@ -95,7 +105,10 @@ function Header({ me }: { me: Me | null }) {
         <Link to="/" className="title">
           Goated <span className="accent">VIPs</span>
         </Link>
-        <ConnectionStatus />
+        <div className="header-tools">
+          {me && !me.mustChangePassword ? <NotificationBell /> : null}
+          <ConnectionStatus />
+        </div>
       </div>
       <nav className="nav" aria-label="Main">
         <NavLink to="/" end>

@@ -21,6 +21,10 @@ export type Race = RacePage['races'][number];
 export type RaceStatus = Race['status'];
 export type RaceStandings = RouterOutputs['races']['standings'];
 export type Me = NonNullable<RouterOutputs['auth']['me']>;
+export type InboxNotification = RouterOutputs['notifications']['list']['notifications'][number];
+export type LiveNotification = RouterOutputs['notifications']['onNotify'] extends AsyncIterable<infer T> ? T : never;
+export type AccountStanding = NonNullable<RouterOutputs['account']['standing']>;
+export type RaceStanding = AccountStanding['races'][number];
 /** Any error a procedure call can fail with, with the server's `data` (code, zod issues) typed. */
 export type ApiError = TRPCClientErrorLike<AppRouter>;
 

@@ -62,6 +62,8 @@ export interface SessionUser {
   id: string;
   username: string;
   role: 'user' | 'admin';
+  /** Signed in with a generated password: nothing but changing it is allowed. */
+  mustChangePassword?: boolean;
 }
 
 /** A service credential behind a request (bot, ingest, scripts). */

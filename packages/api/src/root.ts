@@ -1,3 +1,4 @@
+import { accountRouter } from './router/account';
 import { adminRouter } from './router/admin';
 import { authRouter } from './router/auth';
 import { bonusRouter } from './router/bonus';
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   admin: adminRouter,
   health: healthRouter,
   auth: authRouter,
+  account: accountRouter,
   leaderboard: leaderboardRouter,
   players: playersRouter,
   races: racesRouter,

@@ -159,9 +159,20 @@ const retryingReads = t.middleware(async ({ type, next }) => {
 
 export const publicProcedure = checked.meta({ access: 'public' }).use(limitedByCaller).use(retryingReads);
 
+/** An account still on a generated password (first admin, operator reset) may only change it. */
+function refuseGeneratedPassword(user: Context['user'], path: string): void {
+  if (user?.mustChangePassword && path !== 'auth.changePassword') {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'Choose a new password first: this account is still on a generated one',
+    });
+  }
+}
+
 /** Signed-in users only. */
-export const protectedProcedure = publicProcedure.meta({ access: 'session' }).use(({ ctx, next }) => {
+export const protectedProcedure = publicProcedure.meta({ access: 'session' }).use(({ ctx, path, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+  refuseGeneratedPassword(ctx.user, path);
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
@@ -170,11 +181,14 @@ export const protectedProcedure = publicProcedure.meta({ access: 'session' }).us
  * Signed-in admins pass too, so the dashboard can drive the same procedures.
  */
 function requireScope(scope: ApiKeyScope) {
-  return t.middleware(({ ctx, next }) => {
+  return t.middleware(({ ctx, path, next }) => {
     const key = ctx.apiKey;
     if (key && (key.scopes.includes(scope) || key.scopes.includes('admin')))
       return next({ ctx: { ...ctx, apiKey: key } });
-    if (!key && ctx.user?.role === 'admin') return next({ ctx: { ...ctx, apiKey: null } });
+    if (!key && ctx.user?.role === 'admin') {
+      refuseGeneratedPassword(ctx.user, path);
+      return next({ ctx: { ...ctx, apiKey: null } });
+    }
     if (!key && !ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'An API key is required' });
     throw new TRPCError({ code: 'FORBIDDEN', message: `This needs an API key with the ${scope} scope` });
   });
@@ -218,8 +232,11 @@ export function scopedProcedureOnBehalf(
  * Admins: a signed-in admin, or an API key with the `admin` scope; a `read`-scoped key may use
  * the admin queries and streams but change nothing.
  */
-export const adminProcedure = publicProcedure.meta({ access: 'admin' }).use(({ ctx, type, next }) => {
-  if (ctx.user?.role === 'admin') return next();
+export const adminProcedure = publicProcedure.meta({ access: 'admin' }).use(({ ctx, type, path, next }) => {
+  if (ctx.user?.role === 'admin') {
+    refuseGeneratedPassword(ctx.user, path);
+    return next();
+  }
   const scopes = ctx.apiKey?.scopes ?? [];
   if (scopes.includes('admin') || (type !== 'mutation' && scopes.includes('read'))) return next();
   if (!ctx.user && !ctx.apiKey) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });

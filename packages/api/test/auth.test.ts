@@ -184,8 +184,8 @@ describe.each(testBackends())('accounts on %s', (kind) => {
     it('resets a password with a one-time token from an admin', async () => {
       const { user } = await t.caller.auth.signUp({ username: 'forgetful', password: GOOD_PASSWORD, mode: 'token' });
       const { token } = await adminCaller.admin.users.issueResetToken({ userId: user.id });
-      await t.caller.auth.resetPassword({ token, newPassword: 'remembered at last' });
-      const again = await rejection(t.caller.auth.resetPassword({ token, newPassword: 'another new one!' }));
+      await t.caller.auth.resetPassword({ token, password: 'remembered at last' });
+      const again = await rejection(t.caller.auth.resetPassword({ token, password: 'another new one!' }));
       expect(again.code).toBe('BAD_REQUEST');
       expect(fieldsOf(again)).toEqual(['token']);
       const signedIn = await t.caller.auth.signIn({
@@ -203,7 +203,7 @@ describe.each(testBackends())('accounts on %s', (kind) => {
         .update(schema.passwordResetTokens)
         .set({ expiresAt: new Date(Date.now() - 1000) })
         .where(eq(schema.passwordResetTokens.userId, user.id));
-      await expect(t.caller.auth.resetPassword({ token, newPassword: 'remembered at last' })).rejects.toMatchObject({
+      await expect(t.caller.auth.resetPassword({ token, password: 'remembered at last' })).rejects.toMatchObject({
         code: 'BAD_REQUEST',
       });
     });

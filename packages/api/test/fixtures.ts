@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Db, type DbHandle, type DbKind, schema } from '@goated/db';
 import { createTestDb } from '@goated/db/testing';
+import { TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import { FieldError } from '../src/errors';
 import {
   type ApiKeyIdentity,
   type AppDeps,
@@ -82,4 +85,23 @@ export async function insertWagerDays(db: Db, rows: { uid: string; day: string; 
   await db
     .insert(schema.playerWagerDays)
     .values(rows.map((r) => ({ playerUid: r.uid, day: r.day, wagered: r.wagered, upstreamUpdatedAt: new Date() })));
+}
+
+/** The rejection of a call: its tRPC code, message and the fields it names. */
+export async function refusal(call: Promise<unknown>): Promise<{ code: string; message: string; fields: string[] }> {
+  const error = await call.then(
+    () => {
+      throw new Error('expected the call to be refused');
+    },
+    (e: unknown) => e,
+  );
+  if (!(error instanceof TRPCError)) throw error;
+  const cause = error.cause;
+  const fields =
+    cause instanceof ZodError
+      ? cause.issues.map((i) => i.path.join('.'))
+      : cause instanceof FieldError
+        ? [cause.path.join('.')]
+        : [];
+  return { code: error.code, message: error.message, fields };
 }

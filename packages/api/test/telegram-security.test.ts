@@ -49,7 +49,7 @@ describe.each(testBackends())('the Telegram link under attack on %s', (kind) => 
     expect(notices).toContainEqual(
       expect.objectContaining({
         userId: victim.id,
-        kind: 'telegram.linked',
+        type: 'telegram.linked',
         body: expect.stringContaining('@stranger was linked to your account'),
       }),
     );
@@ -57,7 +57,7 @@ describe.each(testBackends())('the Telegram link under attack on %s', (kind) => 
     await expect(victimCaller.telegram.confirmLink({ code: 'AAAAAA' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect(await victimCaller.telegram.unlink()).toEqual({ unlinked: true });
     expect(await bot.telegram.userByTelegramId({ telegramId: 66_600 })).toBeNull();
-    expect(notices).toContainEqual(expect.objectContaining({ userId: victim.id, kind: 'telegram.unlinked' }));
+    expect(notices).toContainEqual(expect.objectContaining({ userId: victim.id, type: 'telegram.unlinked' }));
   });
 
   it('a leaked admin link carries no admin commands until confirmed', async () => {
@@ -75,10 +75,10 @@ describe.each(testBackends())('the Telegram link under attack on %s', (kind) => 
     const user = await insertUser(t.deps.db, { username: 'resetter' });
     const before = notices.length;
     const { token } = await t.callerAs({ user: admin }).admin.users.issueResetToken({ userId: user.id });
-    await t.caller.auth.resetPassword({ token, newPassword: 'a brand new secret' });
+    await t.caller.auth.resetPassword({ token, password: 'a brand new secret' });
     expect(notices.slice(before).filter((n) => n.userId === user.id)).toEqual([
-      expect.objectContaining({ kind: 'password.resetIssued', body: expect.stringContaining('issued by an admin') }),
-      expect.objectContaining({ kind: 'password.reset', title: 'Password changed' }),
+      expect.objectContaining({ type: 'password.resetIssued', body: expect.stringContaining('issued by an admin') }),
+      expect.objectContaining({ type: 'password.reset', title: 'Password changed' }),
     ]);
   });
 

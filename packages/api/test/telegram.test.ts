@@ -5,7 +5,8 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/index';
 import { addDays, startOfUtcDay, utcDay } from '../src/services/dates';
-import { finishedRaces, telegramNotifications } from '../src/services/telegram';
+import { telegramNotifications } from '../src/services/notifications/telegram-delivery';
+import { finishedRaces } from '../src/services/telegram';
 import { LINK_CODE_TTL_MS } from '../src/services/telegram-link';
 import { type Caller, createTestApi, insertPlayers, insertUser, insertWagerDays, type TestApi } from './fixtures';
 
@@ -185,7 +186,7 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
       expect((await bot.telegram.userByTelegramId({ telegramId: 6006 }))?.id).toBe(fresh.id);
       const [oldRow] = await t.deps.db.select().from(schema.users).where(eq(schema.users.id, old.id));
       expect(oldRow?.telegramId).toBeNull();
-      expect(told.map((e) => [e.userId, e.kind])).toEqual([
+      expect(told.map((e) => [e.userId, e.type])).toEqual([
         [fresh.id, 'telegram.linked'],
         [old.id, 'telegram.unlinked'],
       ]);
@@ -290,7 +291,7 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
         });
         const ann = await bot.telegram.userByTelegramId({ telegramId: 1001 });
         expect(notices).toContainEqual(
-          expect.objectContaining({ userId: ann?.id, kind: 'telegram.resetIssued', title: 'Password reset requested' }),
+          expect.objectContaining({ userId: ann?.id, type: 'telegram.resetIssued', title: 'Password reset requested' }),
         );
         await expect(bot.telegram.issueResetToken({ telegramId: 31337 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
         await expect(bot.telegram.issueResetToken({ telegramId: adminTelegramId })).rejects.toMatchObject({
@@ -397,7 +398,7 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
 
     it("forwards users' notifications to the bot for linked users only", async () => {
       const abort = new AbortController();
-      const feed = telegramNotifications(t.deps, abort.signal);
+      const feed = telegramNotifications(t.deps, null, abort.signal);
       const got = take(feed, 1);
       await new Promise((resolve) => setTimeout(resolve, 20));
       const [ann] = await t.deps.db.select().from(schema.users).where(eq(schema.users.username, 'ann'));
@@ -410,8 +411,17 @@ describe.each(testBackends())('telegram link and bot procedures on %s', (kind) =
         body: 'Your entry was approved.',
         at,
       });
-      expect(await got).toEqual([
-        { telegramId: 1001, kind: 'challenge.approved', title: 'Approved', body: 'Your entry was approved.', at },
+      expect((await got).map(([, notification]) => notification)).toEqual([
+        {
+          id: null,
+          telegramId: 1001,
+          kind: 'challenge.approved',
+          type: 'challenge.approved',
+          title: 'Approved',
+          body: 'Your entry was approved.',
+          link: null,
+          at,
+        },
       ]);
       abort.abort();
     });

@@ -30,8 +30,29 @@ function useChangedRows(entries: LeaderboardEntry[], boardKey: string): Set<stri
   return changed;
 }
 
-export function LeaderboardTable({ entries, boardKey }: { entries: LeaderboardEntry[]; boardKey: string }) {
+/** The signed-in player's own place, pinned under the table when it is not on the page. */
+export interface PinnedRow {
+  uid: string;
+  name: string;
+  /** null: not ranked in this period. */
+  rank: number | null;
+  wagered: string;
+}
+
+export function LeaderboardTable({
+  entries,
+  boardKey,
+  youUid = null,
+  pinned = null,
+}: {
+  entries: LeaderboardEntry[];
+  boardKey: string;
+  /** The signed-in user's linked player: that row is highlighted. */
+  youUid?: string | null;
+  pinned?: PinnedRow | null;
+}) {
   const changed = useChangedRows(entries, boardKey);
+  const youShown = youUid !== null && entries.some((e) => e.uid === youUid);
   return (
     <div className="table-wrap">
       <table className="table">
@@ -48,21 +69,43 @@ export function LeaderboardTable({ entries, boardKey }: { entries: LeaderboardEn
         </thead>
         <tbody>
           {entries.map((entry) => {
+            const you = entry.uid === youUid;
             const classes = [
               entry.rank <= 3 ? `podium podium-${entry.rank}` : '',
               changed.has(entry.uid) ? 'row-changed' : '',
+              you ? 'row-you' : '',
             ].join(' ');
             return (
-              <tr key={entry.uid} className={classes.trim() || undefined} data-uid={entry.uid}>
+              <tr
+                key={entry.uid}
+                className={classes.trim() || undefined}
+                data-uid={entry.uid}
+                aria-current={you ? 'true' : undefined}
+              >
                 <td className="rank">{entry.rank}</td>
                 <td className="name" title={entry.name}>
                   <Link to={`/players/${encodeURIComponent(entry.uid)}`}>{entry.name}</Link>
+                  {you ? <span className="you-tag">You</span> : null}
                 </td>
                 <td className="num">{formatAmount(entry.wagered)}</td>
               </tr>
             );
           })}
         </tbody>
+        {pinned && !youShown ? (
+          <tfoot>
+            <tr className="row-you row-pinned" data-uid={pinned.uid} aria-current="true">
+              <td className="rank">{pinned.rank ?? '–'}</td>
+              <td className="name" title={pinned.name}>
+                <span className="you-tag">
+                  You · {pinned.rank ? `#${pinned.rank.toLocaleString('en-US')}` : 'not ranked'}
+                </span>{' '}
+                <Link to={`/players/${encodeURIComponent(pinned.uid)}`}>{pinned.name}</Link>
+              </td>
+              <td className="num">{formatAmount(pinned.wagered)}</td>
+            </tr>
+          </tfoot>
+        ) : null}
       </table>
     </div>
   );

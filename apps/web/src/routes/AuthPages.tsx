@@ -69,7 +69,9 @@ function AuthForm({ mode }: { mode: 'signIn' | 'signUp' }) {
         <Field
           label="Password"
           error={errorFor(errors, 'password')}
-          {...(mode === 'signUp' ? { hint: 'At least 10 characters.' } : {})}
+          {...(mode === 'signUp'
+            ? { hint: 'At least 10 characters.' }
+            : { hint: 'Forgot it? Get a reset token from our Telegram bot (/reset) or an admin.' })}
         >
           {(props) => (
             <input
@@ -90,7 +92,7 @@ function AuthForm({ mode }: { mode: 'signIn' | 'signUp' }) {
       <p className="muted small">
         {mode === 'signIn' ? (
           <>
-            New here? <Link to="/signup">Create an account</Link>
+            <Link to="/reset">Forgot password?</Link> · New here? <Link to="/signup">Create an account</Link>
           </>
         ) : (
           <>

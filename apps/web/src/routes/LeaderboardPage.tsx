@@ -4,6 +4,7 @@ import { LeaderboardTable } from '../components/LeaderboardTable';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { formatTime } from '../format';
 import { useDebounced } from '../hooks/useDebounced';
+import { useMe } from '../hooks/useSession';
 import { useTitle } from '../hooks/useTitle';
 import { type Period, trpc } from '../trpc';
 
@@ -58,13 +59,24 @@ export function LeaderboardPage() {
     placeholderData: (previous) => previous,
   });
 
+  // The signed-in user's own place, for the highlighted or pinned "You" row.
+  const youUid = useMe().data?.playerUid ?? null;
+  const position = trpc.leaderboard.position.useQuery(
+    { period, uid: youUid ?? '', neighbours: 0 },
+    { enabled: youUid !== null, refetchInterval: 15_000 },
+  );
+
   trpc.leaderboard.onUpdate.useSubscription(
     { period, limit: PAGE_SIZE },
     {
       enabled: isLiveView,
-      onData: (event) => utils.leaderboard.top.setData(input, event.data),
+      onData: (event) => {
+        utils.leaderboard.top.setData(input, event.data);
+        if (youUid) void utils.leaderboard.position.invalidate({ period, uid: youUid });
+      },
     },
   );
+  const pinned = position.data ? { ...position.data.player } : null;
 
   const selectPeriod = (next: Period) => {
     setHistory([]);
@@ -119,6 +131,8 @@ export function LeaderboardPage() {
       ) : (
         <LeaderboardTable
           entries={top.data.entries}
+          youUid={youUid}
+          pinned={effectiveSearch ? null : pinned}
           // The previous view shown while the next loads is not "this board changing".
           boardKey={top.isPlaceholderData ? 'placeholder' : `${period}:${cursor ?? ''}:${effectiveSearch ?? ''}`}
         />

@@ -1,6 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
+import { ChangePasswordForm } from '../components/ChangePasswordForm';
 import { Field, FormError } from '../components/Field';
+import { NotificationPreferences } from '../components/NotificationPreferences';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { TelegramLink } from '../components/TelegramLink';
 import { formatDateTime } from '../format';
@@ -8,6 +10,8 @@ import { errorFor, fieldErrors, formError } from '../forms';
 import { useTitle } from '../hooks/useTitle';
 import type { Me } from '../trpc';
 import { trpc } from '../trpc';
+import { ClaimCard } from './profile/ClaimCard';
+import { StandingCard } from './profile/StandingCard';
 
 export function ProfilePage({ me }: { me: Me }) {
   useTitle('Profile');
@@ -21,12 +25,12 @@ export function ProfilePage({ me }: { me: Me }) {
             <dd>{me.role}</dd>
           </div>
           <div>
-            <dt>Player</dt>
+            <dt>Casino player</dt>
             <dd>
               {me.playerUid ? (
                 <Link to={`/players/${encodeURIComponent(me.playerUid)}`}>{me.playerUid}</Link>
               ) : (
-                'not linked'
+                <a href="#claim-title">not linked: claim it</a>
               )}
             </dd>
           </div>
@@ -36,8 +40,13 @@ export function ProfilePage({ me }: { me: Me }) {
           </div>
         </dl>
       </section>
+      {me.playerUid ? <StandingCard /> : <ClaimCard />}
       <TelegramLink me={me} />
-      <ChangePassword />
+      <NotificationPreferences />
+      <section className="card" aria-labelledby="password-title">
+        <h2 id="password-title">Password</h2>
+        <ChangePasswordForm />
+      </section>
       <BonusClaims />
       <ChallengeEntries />
     </div>
@@ -206,64 +215,6 @@ function ChallengeEntries() {
           ))}
         </ul>
       )}
-    </section>
-  );
-}
-
-function ChangePassword() {
-  const [currentPassword, setCurrentPassword] = useState('');
-  const [newPassword, setNewPassword] = useState('');
-  const change = trpc.auth.changePassword.useMutation({
-    onSuccess: () => {
-      setCurrentPassword('');
-      setNewPassword('');
-    },
-  });
-  const errors = fieldErrors(change.error);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    change.mutate({ currentPassword, newPassword });
-  };
-  return (
-    <section className="card" aria-labelledby="password-title">
-      <h2 id="password-title">Password</h2>
-      <form className="form" onSubmit={submit} noValidate>
-        <FormError message={formError(change.error, ['currentPassword', 'newPassword'])} />
-        <div className="row">
-          <Field label="Current password" error={errorFor(errors, 'currentPassword')}>
-            {(props) => (
-              <input
-                {...props}
-                type="password"
-                className="input"
-                autoComplete="current-password"
-                value={currentPassword}
-                onChange={(e) => setCurrentPassword(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="New password" error={errorFor(errors, 'newPassword')} hint="At least 10 characters.">
-            {(props) => (
-              <input
-                {...props}
-                type="password"
-                className="input"
-                autoComplete="new-password"
-                value={newPassword}
-                onChange={(e) => setNewPassword(e.target.value)}
-              />
-            )}
-          </Field>
-        </div>
-        {change.isSuccess ? (
-          <p className="success" role="status">
-            Password changed. Your other sessions were signed out.
-          </p>
-        ) : null}
-        <button type="submit" className="btn" disabled={change.isPending}>
-          Change password
-        </button>
-      </form>
     </section>
   );
 }

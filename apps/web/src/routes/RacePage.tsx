@@ -3,8 +3,9 @@ import { Countdown } from '../components/Countdown';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { RaceStatusBadge } from '../components/StatusBadge';
 import { formatAmount, formatDateTime } from '../format';
+import { useMe } from '../hooks/useSession';
 import { useTitle } from '../hooks/useTitle';
-import { type Race, type RaceStandings, trpc } from '../trpc';
+import { type Race, type RaceStanding, type RaceStandings, trpc } from '../trpc';
 
 /** Paid ranks are shown even before anyone holds them; at least the top 10. */
 function standingsLimit(race: Race): number {
@@ -35,10 +36,15 @@ function RaceView({ race }: { race: Race }) {
     enabled: !frozen && race.status !== 'cancelled',
     onData: (event) => {
       utils.races.standings.setData(input, event.data);
+      void utils.account.standing.invalidate();
       if (event.data.status !== race.status) void utils.races.get.invalidate({ raceId: race.id });
     },
   });
   const status = standings.data?.status ?? race.status;
+  // The signed-in user's own place in this race, for the highlighted or pinned "You" row.
+  const youUid = useMe().data?.playerUid ?? null;
+  const mine = trpc.account.standing.useQuery(undefined, { enabled: youUid !== null && !frozen });
+  const you = youUid ? { uid: youUid, place: mine.data?.races.find((r) => r.raceId === race.id) ?? null } : null;
 
   return (
     <div className="stack">
@@ -88,14 +94,20 @@ function RaceView({ race }: { race: Race }) {
         ) : standings.isError ? (
           <QueryError error={standings.error} what="standings" retry={() => void standings.refetch()} />
         ) : (
-          <StandingsTable race={race} standings={standings.data} />
+          <StandingsTable race={race} standings={standings.data} you={you} />
         )}
       </section>
     </div>
   );
 }
 
-function StandingsTable({ race, standings }: { race: Race; standings: RaceStandings }) {
+interface You {
+  uid: string;
+  /** Their place in this live race (null: not known, e.g. a finished race). */
+  place: RaceStanding | null;
+}
+
+function StandingsTable({ race, standings, you }: { race: Race; standings: RaceStandings; you: You | null }) {
   if (standings.status === 'cancelled') return <Empty>This race was cancelled; no prizes are paid.</Empty>;
   if (standings.status === 'upcoming') {
     return (
@@ -130,8 +142,15 @@ function StandingsTable({ race, standings }: { race: Race; standings: RaceStandi
             const rank = i + 1;
             const standing = byRank.get(rank);
             const prize = standing?.prize ?? race.prizes[i]?.prize ?? '0.00';
+            const isYou = standing !== undefined && standing.uid === you?.uid;
+            const classes = [rank <= 3 ? `podium podium-${rank}` : '', isYou ? 'row-you' : ''].join(' ').trim();
             return (
-              <tr key={rank} className={rank <= 3 ? `podium podium-${rank}` : undefined}>
+              <tr
+                key={rank}
+                className={classes || undefined}
+                data-uid={standing?.uid}
+                aria-current={isYou ? 'true' : undefined}
+              >
                 <td className="rank">{rank}</td>
                 <td className="name">
                   {standing ? (
@@ -139,6 +158,7 @@ function StandingsTable({ race, standings }: { race: Race; standings: RaceStandi
                   ) : (
                     <span className="muted">—</span>
                   )}
+                  {isYou ? <span className="you-tag">You</span> : null}
                 </td>
                 <td className="num">{standing ? formatAmount(standing.wagered) : ''}</td>
                 <td className="num prize">
@@ -148,6 +168,28 @@ function StandingsTable({ race, standings }: { race: Race; standings: RaceStandi
             );
           })}
         </tbody>
+        {you?.place && !standings.standings.some((s) => s.uid === you.uid) ? (
+          <tfoot>
+            <tr className="row-you row-pinned" data-uid={you.uid} aria-current="true">
+              <td className="rank">{you.place.rank ?? '–'}</td>
+              <td className="name">
+                <span className="you-tag">
+                  You · {you.place.rank ? `#${you.place.rank.toLocaleString('en-US')}` : 'not ranked yet'}
+                </span>
+                {you.place.next ? (
+                  <span className="muted small">
+                    {' '}
+                    {formatAmount(you.place.next.gap)} more reaches #{you.place.next.rank}
+                  </span>
+                ) : null}
+              </td>
+              <td className="num">{formatAmount(you.place.wagered)}</td>
+              <td className="num prize">
+                {you.place.prize === '0.00' ? <span className="muted">—</span> : formatAmount(you.place.prize)}
+              </td>
+            </tr>
+          </tfoot>
+        ) : null}
       </table>
     </div>
   );

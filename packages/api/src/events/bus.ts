@@ -42,8 +42,29 @@ export interface AppEvents {
     unawarded: string;
     at: string;
   };
-  /** Something for one user (challenge approved, bonus claimed…), delivered to web and bot. */
-  'user.notification': { userId: string; kind: string; title: string; body: string; at: string };
+  /**
+   * Something for one user (claim approved, race won…). Published by `notify()` once the
+   * notification is stored: `id` is its inbox id, `web`/`telegram` the channels the user's
+   * preferences allow. A notice published straight to the bus (no `id`) is for both channels
+   * and is not stored.
+   */
+  'user.notification': {
+    userId: string;
+    id?: number;
+    /** The preference kind (`claims`, `racePosition`, …). */
+    kind: string;
+    /** The precise event (`claim.rejected`); defaults to `kind`. */
+    type?: string;
+    title: string;
+    body: string;
+    /** A dashboard path the notification is about, e.g. `/races/3`. */
+    link?: string | null;
+    web?: boolean;
+    telegram?: boolean;
+    at: string;
+  };
+  /** A user asked to have a casino player linked; linked admins are told on Telegram. */
+  'claim.created': { claimId: number; at: string };
   /** A transformation-log entry was written. */
   'log.created': { id: number; type: 'info' | 'warning' | 'error'; message: string; at: string };
 }

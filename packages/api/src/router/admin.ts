@@ -20,6 +20,17 @@ import {
   revokeApiKey,
   rotateApiKey,
 } from '../services/auth/api-keys';
+import { claimListInput, listClaims } from '../services/claims-queue';
+import {
+  approveClaim,
+  claimIdInput,
+  claimRejectInput,
+  linkPlayer,
+  linkPlayerInput,
+  rejectClaim,
+  unlinkPlayer,
+  unlinkPlayerInput,
+} from '../services/claims-review';
 import { adminStats } from '../services/stats';
 import { adminProcedure, createTRPCRouter } from '../trpc';
 
@@ -28,10 +39,24 @@ const usersRouter = {
   update: adminProcedure.input(userUpdateInput).mutation(({ ctx, input }) => updateUser(ctx, input)),
   /** One action over many users, in one transaction. */
   bulk: adminProcedure.input(userBulkInput).mutation(({ ctx, input }) => bulkUpdateUsers(ctx, input)),
+  /** Links a casino player to the account directly (no claim needed); CONFLICT if either is linked. */
+  linkPlayer: adminProcedure.input(linkPlayerInput).mutation(({ ctx, input }) => linkPlayer(ctx, actorOf(ctx), input)),
+  /** Detaches the account's casino player. */
+  unlinkPlayer: adminProcedure
+    .input(unlinkPlayerInput)
+    .mutation(({ ctx, input }) => unlinkPlayer(ctx, actorOf(ctx), input)),
   /** A one-time password-reset token for the user (shown once). */
   issueResetToken: adminProcedure
     .input(z.object({ userId: z.string().min(1).max(64) }))
     .mutation(({ ctx, input }) => issueResetToken(ctx, actorOf(ctx), input.userId, 'by an admin')),
+} satisfies TRPCRouterRecord;
+
+const claimsRouter = {
+  /** The review queue (`status: 'pending'`, oldest first) or any status (newest first). */
+  list: adminProcedure.input(claimListInput).query(({ ctx, input }) => listClaims(ctx.db, input)),
+  approve: adminProcedure.input(claimIdInput).mutation(({ ctx, input }) => approveClaim(ctx, actorOf(ctx), input.id)),
+  /** The reason is shown to the user. */
+  reject: adminProcedure.input(claimRejectInput).mutation(({ ctx, input }) => rejectClaim(ctx, actorOf(ctx), input)),
 } satisfies TRPCRouterRecord;
 
 const apiKeysRouter = {
@@ -52,6 +77,7 @@ const auditRouter = {
 
 export const adminRouter = createTRPCRouter({
   users: usersRouter,
+  claims: claimsRouter,
   apiKeys: apiKeysRouter,
   audit: auditRouter,
   /** Connections, subscriptions, messages, refusals and dropped consumers; bus state. */

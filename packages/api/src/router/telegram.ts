@@ -1,5 +1,4 @@
 import type { TRPCRouterRecord } from '@trpc/server';
-import { z } from 'zod';
 import { actorOf } from '../services/audit';
 import {
   broadcast,
@@ -10,7 +9,6 @@ import {
   lookupUserInput,
   resumableInput,
   telegramIdInput,
-  telegramNotifications,
   userByTelegramId,
 } from '../services/telegram';
 import {
@@ -22,25 +20,9 @@ import {
   verifyLink,
   verifyLinkInput,
 } from '../services/telegram-link';
-import { protectedProcedure, scopedProcedure, scopedProcedureOnBehalf } from '../trpc';
-
-const botProcedure = scopedProcedure('bot');
-
-/** Who the bot is acting for, as its calls name them (`telegramId`, or `requesterTelegramId`). */
-const onBehalfOf = z.union([
-  z.object({ telegramId: z.number().int().positive() }),
-  z.object({ requesterTelegramId: z.number().int().positive() }),
-]);
-
-/**
- * What the bot asks for one Telegram user counts against that user's budget, not the bot key's:
- * 70 people sending /reset cannot use up what someone else's /verify needs.
- */
-const forTelegramUser = scopedProcedureOnBehalf('bot', 'telegramUser', (rawInput) => {
-  const parsed = onBehalfOf.safeParse(rawInput);
-  if (!parsed.success) return null;
-  return `tg:${'telegramId' in parsed.data ? parsed.data.telegramId : parsed.data.requesterTelegramId}`;
-});
+import { protectedProcedure } from '../trpc';
+import { botProcedure, forTelegramUser } from './bot-procedures';
+import { telegramAccountProcedures } from './telegram-account';
 
 export const telegramRouter = {
   /** A one-time code (10 minutes) the signed-in user sends to the bot as `/verify CODE`. */
@@ -77,8 +59,8 @@ export const telegramRouter = {
   /** `/user NAME` for a linked admin (FORBIDDEN for anyone else). */
   lookupUser: forTelegramUser.input(lookupUserInput).query(({ ctx, input }) => lookupUser(ctx.db, actorOf(ctx), input)),
 
-  /** `/broadcast TEXT` for a linked admin: the Telegram ids to send it to. */
-  broadcast: forTelegramUser.input(broadcastInput).mutation(({ ctx, input }) => broadcast(ctx.db, actorOf(ctx), input)),
+  /** `/broadcast TEXT` for a linked admin: the Telegram ids to send it to (also stored in inboxes). */
+  broadcast: forTelegramUser.input(broadcastInput).mutation(({ ctx, input }) => broadcast(ctx, actorOf(ctx), input)),
 
   /** Linked players' ranks in every live race (the bot polls it to announce big moves). */
   livePositions: botProcedure.query(({ ctx }) => livePositions(ctx.db)),
@@ -88,6 +70,5 @@ export const telegramRouter = {
     .input(resumableInput.optional())
     .subscription(({ ctx, input, signal }) => finishedRaces(ctx, input?.lastEventId, signal)),
 
-  /** Users' notifications for those with a linked Telegram account. */
-  onNotification: botProcedure.subscription(({ ctx, signal }) => telegramNotifications(ctx, signal)),
+  ...telegramAccountProcedures,
 } satisfies TRPCRouterRecord;

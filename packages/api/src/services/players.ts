@@ -1,5 +1,5 @@
 import { type Db, queryRows, schema } from '@goated/db';
-import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { notFound } from '../errors';
 import { addDays, startOfUtcDay, utcDay } from './dates';
@@ -32,33 +32,54 @@ export interface PlayerProfile {
   upstreamUpdatedAt: Date;
 }
 
-type ProfileRow = Record<string, unknown> & {
+export type ProfileRow = Record<string, unknown> & {
   uid: string;
   name: string;
   upstream_updated_at: string | Date;
 } & Record<`wager_${Period}`, string> &
   Record<`ahead_${Period}`, string | number | null>;
 
-/** A player's totals and rank in every period (one query) and standing in live races (one more). */
-export async function getPlayer(db: Db, uid: string, now = new Date()): Promise<PlayerProfile> {
+/** A player's name and, per period, total and rank (null: nothing wagered). */
+export type PlayerPeriods = Omit<PlayerProfile, 'races'>;
+
+/** The columns of a `ProfileRow`, selected from the players row aliased `p`. */
+export function periodColumnsSql(): SQL {
   const perPeriod = periods.map((period) => {
     const c = sql`p.${sql.identifier(periodColumn[period].name)}`;
     return sql`${c}::text as ${sql.identifier(`wager_${period}`)},
       case when ${c} > 0 then ${playersAheadSql(period, c, sql`p.uid`)} end as ${sql.identifier(`ahead_${period}`)}`;
   });
-  const [row] = await queryRows<ProfileRow>(
-    db,
-    sql`select p.uid, p.name, p.upstream_updated_at, ${sql.join(perPeriod, sql`, `)} from players p where p.uid = ${uid}`,
-  );
-  if (!row) throw notFound('Player');
+  return sql`p.uid, p.name, p.upstream_updated_at, ${sql.join(perPeriod, sql`, `)}`;
+}
+
+export function toPlayerPeriods(row: ProfileRow): PlayerPeriods {
   const stats = Object.fromEntries(
     periods.map((period) => {
       const ahead = row[`ahead_${period}`];
       return [period, { wagered: row[`wager_${period}`], rank: ahead === null ? null : Number(ahead) + 1 }];
     }),
   ) as Record<Period, PlayerPeriodStats>;
+  return { uid: row.uid, name: row.name, periods: stats, upstreamUpdatedAt: new Date(row.upstream_updated_at) };
+}
+
+/** A player's totals and rank in every period, in one query (ranks from the bucket counts). */
+export async function playerPeriods(db: Db, uid: string): Promise<PlayerPeriods> {
+  const [row] = await queryRows<ProfileRow>(db, sql`select ${periodColumnsSql()} from players p where p.uid = ${uid}`);
+  if (!row) throw notFound('Player');
+  return toPlayerPeriods(row);
+}
+
+/** A player's totals and rank in every period (one query) and standing in live races (one more). */
+export async function getPlayer(db: Db, uid: string, now = new Date()): Promise<PlayerProfile> {
+  const player = await playerPeriods(db, uid);
   const races = await playerLiveRaces(db, uid, now);
-  return { uid: row.uid, name: row.name, periods: stats, races, upstreamUpdatedAt: new Date(row.upstream_updated_at) };
+  return {
+    uid: player.uid,
+    name: player.name,
+    periods: player.periods,
+    races,
+    upstreamUpdatedAt: player.upstreamUpdatedAt,
+  };
 }
 
 export interface PlayerHistory {

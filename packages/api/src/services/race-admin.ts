@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ApiKeyIdentity, SessionUser } from '../context';
 import { conflict, invalidInput, notFound } from '../errors';
 import type { EventBus } from '../events/bus';
+import { notifyRaceWinners } from './notifications/race-results';
 import {
   effectiveStatus,
   RACE_RESULTS_KEPT,
@@ -323,14 +324,17 @@ export async function finalizeRace(
   if (outcome.finalizedNow) {
     const at = new Date().toISOString();
     await announce(deps.bus, outcome.row);
+    const winners = outcome.results.filter((r) => r.rank <= outcome.row.prizeSplit.length);
     await deps.bus.publish('race.finished', {
       raceId,
       name: outcome.row.name,
       prizePool: outcome.row.prizePool,
-      winners: outcome.results.filter((r) => r.rank <= outcome.row.prizeSplit.length),
+      winners,
       unawarded,
       at,
     });
+    // Only the call that froze the results tells the winners, so each hears it once.
+    await notifyRaceWinners(deps, { raceId, name: outcome.row.name, winners });
   }
   return { race: toRace(outcome.row, now), results: outcome.results, unawarded, finalizedNow: outcome.finalizedNow };
 }

@@ -17,6 +17,7 @@ import { type AuditActor, recordAudit } from './audit';
 import { issueResetToken, type ResetToken } from './auth/accounts';
 import { generateCode, sha256 } from './auth/credentials';
 import { isUniqueViolation } from './db-errors';
+import { notify } from './notifications/notify';
 import { telegramIdSchema } from './telegram';
 
 const { users, telegramLinkCodes } = schema;
@@ -184,22 +185,23 @@ export async function verifyLink(
     throw err;
   }
 
-  const at = now.toISOString();
   const handle = input.telegramUsername ? `@${input.telegramUsername}` : 'A Telegram account';
-  await deps.bus.publish('user.notification', {
-    userId: outcome.user.id,
-    kind: 'telegram.linked',
+  // The new chat already has the bot's answer (with the code): the notice is for the dashboard.
+  await notify(deps, outcome.user.id, {
+    kind: 'account',
+    type: 'telegram.linked',
     title: 'Telegram linked — confirm it',
     body: `${handle} was linked to your account. If that was you, enter the code the bot sent you on your profile to confirm it. If not, remove the link there.`,
-    at,
+    link: '/profile',
+    notOnTelegram: true,
   });
   if (outcome.previousHolder) {
-    await deps.bus.publish('user.notification', {
-      userId: outcome.previousHolder,
-      kind: 'telegram.unlinked',
+    await notify(deps, outcome.previousHolder, {
+      kind: 'account',
+      type: 'telegram.unlinked',
       title: 'Telegram unlinked',
       body: 'Your Telegram account was linked to another account and is no longer linked to this one.',
-      at,
+      notOnTelegram: true,
     });
   }
   return {
@@ -270,12 +272,12 @@ export async function unlinkTelegram(
     return true;
   });
   if (removed) {
-    await deps.bus.publish('user.notification', {
-      userId,
-      kind: 'telegram.unlinked',
+    await notify(deps, userId, {
+      kind: 'account',
+      type: 'telegram.unlinked',
       title: 'Telegram unlinked',
       body: 'Your Telegram account is no longer linked to this account.',
-      at: new Date().toISOString(),
+      notOnTelegram: true,
     });
   }
   return { unlinked: removed };

@@ -13,10 +13,12 @@ import { notFound } from '../errors';
 import { busEvents } from '../events/iterate';
 import { type AuditActor, recordAudit } from './audit';
 import { normalizeUsername } from './auth/credentials';
+import { notificationKinds } from './notifications/kinds';
+import { notifyEveryone } from './notifications/notify';
 import { getPlayer, type PlayerProfile } from './players';
 import { getRaceStandings, listRaces } from './races';
 
-const { users, apiKeys, races, raceResults } = schema;
+const { users, apiKeys, races, raceResults, notificationPreferences } = schema;
 
 /** Longest broadcast text; leaves room under Telegram's 4096 for the bot's heading. */
 export const BROADCAST_MAX_LENGTH = 3500;
@@ -94,7 +96,7 @@ export async function userByTelegramId(db: Db, telegramId: number): Promise<Link
  * The linked admin behind an admin command, or FORBIDDEN. The link must be confirmed: a link
  * made with a leaked code alone must not broadcast to everyone in an admin's name.
  */
-async function requireLinkedAdmin(db: Db, telegramId: number): Promise<{ id: string }> {
+export async function requireLinkedAdmin(db: Db, telegramId: number): Promise<{ id: string }> {
   const [row] = await db
     .select({ id: users.id, role: users.role, banned: users.banned, confirmedAt: users.telegramConfirmedAt })
     .from(users)
@@ -161,12 +163,28 @@ export interface Broadcast {
  * `/broadcast TEXT`: the server checks the admin and returns who to send to; the bot sends
  * (it alone talks to Telegram, under Telegram's rate limits). Audited with the text.
  */
-export async function broadcast(db: Db, actor: AuditActor, input: z.output<typeof broadcastInput>): Promise<Broadcast> {
+export async function broadcast(
+  deps: Pick<AppDeps, 'db' | 'bus' | 'log'>,
+  actor: AuditActor,
+  input: z.output<typeof broadcastInput>,
+): Promise<Broadcast> {
+  const { db } = deps;
   const admin = await requireLinkedAdmin(db, input.requesterTelegramId);
+  // Those who turned Telegram announcements off are left out (no preference row: the default, on).
   const rows = await db
     .select({ telegramId: users.telegramId })
     .from(users)
-    .where(and(isNotNull(users.telegramId), eq(users.banned, false)))
+    .leftJoin(
+      notificationPreferences,
+      and(eq(notificationPreferences.userId, users.id), eq(notificationPreferences.kind, 'announcements')),
+    )
+    .where(
+      and(
+        isNotNull(users.telegramId),
+        eq(users.banned, false),
+        sql`coalesce(${notificationPreferences.telegram}, ${notificationKinds.announcements.defaults.telegram})`,
+      ),
+    )
     .orderBy(asc(users.telegramId));
   const recipients = rows.map((r) => r.telegramId).filter((id): id is number => id !== null);
   await recordAudit(
@@ -174,6 +192,8 @@ export async function broadcast(db: Db, actor: AuditActor, input: z.output<typeo
     { ...actor, userId: admin.id },
     { action: 'telegram.broadcast', details: { text: input.text, recipients: recipients.length } },
   );
+  // The dashboard's inbox gets it too (the bot delivers the Telegram side and reports back).
+  await notifyEveryone(deps, { kind: 'announcements', type: 'announcement', title: 'Announcement', body: input.text });
   return { text: input.text, recipients };
 }
 
@@ -328,34 +348,6 @@ export async function* finishedRaces(
     }
   } finally {
     await events.return(undefined);
-  }
-}
-
-export interface TelegramNotification {
-  telegramId: number;
-  kind: string;
-  title: string;
-  body: string;
-  at: string;
-}
-
-/** `user.notification` events for users with a linked Telegram account, for the bot to deliver. */
-export async function* telegramNotifications(deps: Pick<AppDeps, 'db' | 'bus'>, signal: AbortSignal | undefined) {
-  for await (const event of busEvents(deps.bus, 'user.notification', signal, { maxQueued: 1000 })) {
-    const [row] = await deps.db
-      .select({ telegramId: users.telegramId })
-      .from(users)
-      .where(and(eq(users.id, event.userId), isNotNull(users.telegramId), eq(users.banned, false)));
-    // The bot answers Telegram-link changes itself; those notifications are for the dashboard.
-    if (row?.telegramId == null || event.kind.startsWith('telegram.')) continue;
-    const notification: TelegramNotification = {
-      telegramId: row.telegramId,
-      kind: event.kind,
-      title: event.title,
-      body: event.body,
-      at: event.at,
-    };
-    yield notification;
   }
 }
 

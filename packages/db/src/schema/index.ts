@@ -1,6 +1,7 @@
 export * from './audit';
 export * from './engagement';
 export * from './enums';
+export * from './identity';
 export * from './players';
 export * from './races';
 export * from './sync';

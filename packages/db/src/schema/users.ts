@@ -40,6 +40,8 @@ export const users = pgTable(
     banned: boolean('banned').notNull().default(false),
     bannedAt: tstz('banned_at'),
     passwordChangedAt: tstz('password_changed_at'),
+    /** Set for a generated password (first admin, operator reset): the next sign-in must change it. */
+    mustChangePassword: boolean('must_change_password').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -5,6 +5,7 @@ import { ApiKeysAdmin } from './ApiKeysAdmin';
 import { AuditAdmin } from './AuditAdmin';
 import { BonusAdmin } from './BonusAdmin';
 import { ChallengesAdmin } from './ChallengesAdmin';
+import { ClaimsAdmin } from './ClaimsAdmin';
 import { HealthAdmin } from './HealthAdmin';
 import { LogsAdmin } from './LogsAdmin';
 import { RacesAdmin } from './RacesAdmin';
@@ -12,6 +13,7 @@ import { UsersAdmin } from './UsersAdmin';
 
 const sections = [
   { path: 'users', label: 'Users' },
+  { path: 'claims', label: 'Claims' },
   { path: 'races', label: 'Races' },
   { path: 'challenges', label: 'Challenges' },
   { path: 'bonus', label: 'Bonus codes' },
@@ -38,6 +40,7 @@ export function AdminLayout() {
         <Routes>
           <Route index element={<Navigate to="users" replace />} />
           <Route path="users" element={<UsersAdmin />} />
+          <Route path="claims" element={<ClaimsAdmin />} />
           <Route path="races" element={<RacesAdmin />} />
           <Route path="challenges" element={<ChallengesAdmin />} />
           <Route path="bonus" element={<BonusAdmin />} />

@@ -1,9 +1,10 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { FormError } from '../../components/Field';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { useDebounced } from '../../hooks/useDebounced';
 import { type RouterInputs, type RouterOutputs, trpc } from '../../trpc';
+import { UserTools } from './UserTools';
 
 type AdminUser = RouterOutputs['admin']['users']['list']['users'][number];
 type BulkAction = RouterInputs['admin']['users']['bulk']['action'];
@@ -27,6 +28,7 @@ export function UsersAdmin() {
   const search = useDebounced(searchText.trim(), 300);
   const [filter, setFilter] = useState<RoleFilter>('all');
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
+  const [opened, setOpened] = useState<string | null>(null);
   const input = {
     limit: 50,
     search: search || undefined,
@@ -142,6 +144,9 @@ export function UsersAdmin() {
                 </th>
                 <th scope="col">Status</th>
                 <th scope="col" className="hide-narrow">
+                  Player
+                </th>
+                <th scope="col" className="hide-narrow">
                   Joined
                 </th>
                 <th scope="col">Actions</th>
@@ -149,43 +154,61 @@ export function UsersAdmin() {
             </thead>
             <tbody>
               {rows.map((user) => (
-                <tr key={user.id} data-username={user.username}>
-                  <td className="check">
-                    <input
-                      type="checkbox"
-                      aria-label={`Select ${user.username}`}
-                      checked={selected.has(user.id)}
-                      onChange={() => toggle(user.id)}
-                    />
-                  </td>
-                  <td className="name">
-                    {user.username}
-                    {user.telegramLinked ? <span className="muted small"> · TG</span> : null}
-                  </td>
-                  <td className="hide-narrow">{user.role}</td>
-                  <td>{user.banned ? <span className="badge badge-cancelled">banned</span> : 'active'}</td>
-                  <td className="hide-narrow muted small">{formatDateTime(user.createdAt)}</td>
-                  <td>
-                    <div className="actions">
-                      <button
-                        type="button"
-                        className="btn btn-small"
-                        onClick={() => update.mutate({ userId: user.id, banned: !user.banned })}
-                      >
-                        {user.banned ? 'Unban' : 'Ban'}
-                      </button>
-                      <button
-                        type="button"
-                        className="btn btn-small"
-                        onClick={() =>
-                          update.mutate({ userId: user.id, role: user.role === 'admin' ? 'user' : 'admin' })
-                        }
-                      >
-                        {user.role === 'admin' ? 'Make user' : 'Make admin'}
-                      </button>
-                    </div>
-                  </td>
-                </tr>
+                <Fragment key={user.id}>
+                  <tr data-username={user.username}>
+                    <td className="check">
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${user.username}`}
+                        checked={selected.has(user.id)}
+                        onChange={() => toggle(user.id)}
+                      />
+                    </td>
+                    <td className="name">
+                      {user.username}
+                      {user.telegramLinked ? <span className="muted small"> · TG</span> : null}
+                    </td>
+                    <td className="hide-narrow">{user.role}</td>
+                    <td>{user.banned ? <span className="badge badge-cancelled">banned</span> : 'active'}</td>
+                    <td className="hide-narrow small mono">{user.playerUid ?? <span className="muted">—</span>}</td>
+                    <td className="hide-narrow muted small">{formatDateTime(user.createdAt)}</td>
+                    <td>
+                      <div className="actions">
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          onClick={() => update.mutate({ userId: user.id, banned: !user.banned })}
+                        >
+                          {user.banned ? 'Unban' : 'Ban'}
+                        </button>
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          onClick={() =>
+                            update.mutate({ userId: user.id, role: user.role === 'admin' ? 'user' : 'admin' })
+                          }
+                        >
+                          {user.role === 'admin' ? 'Make user' : 'Make admin'}
+                        </button>
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          aria-expanded={opened === user.id}
+                          onClick={() => setOpened(opened === user.id ? null : user.id)}
+                        >
+                          {opened === user.id ? 'Less' : 'More'}
+                        </button>
+                      </div>
+                    </td>
+                  </tr>
+                  {opened === user.id ? (
+                    <tr className="row-tools" data-tools-for={user.username}>
+                      <td colSpan={7}>
+                        <UserTools user={user} />
+                      </td>
+                    </tr>
+                  ) : null}
+                </Fragment>
               ))}
             </tbody>
           </table>

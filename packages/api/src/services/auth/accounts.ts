@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Db, schema } from '@goated/db';
+import { type Db, schema, type Tx } from '@goated/db';
 import { TRPCError } from '@trpc/server';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { z } from 'zod';
@@ -7,6 +7,7 @@ import type { AppDeps, Context } from '../../context';
 import { fieldError, notFound } from '../../errors';
 import { type AuditActor, recordAudit } from '../audit';
 import { isUniqueViolation } from '../db-errors';
+import { notify } from '../notifications/notify';
 import {
   dummyPasswordHash,
   generateSecret,
@@ -20,8 +21,9 @@ import {
 import { luciaFor } from './lucia';
 import { signInThrottle } from './sign-in-throttle';
 
-const { users, passwordResetTokens } = schema;
-const RESET_TOKEN_TTL_MS = 60 * 60_000;
+const { users, passwordResetTokens, sessions } = schema;
+/** How long a reset token works. */
+export const RESET_TOKEN_TTL_MS = 60 * 60_000;
 
 /** `cookie` for browsers (HttpOnly cookie, no token in the body); `token` for scripts and bots. */
 const sessionMode = z.enum(['cookie', 'token']).default('cookie');
@@ -46,8 +48,13 @@ export const changePasswordInput = z.object({
 });
 
 export const resetPasswordInput = z.object({
-  token: z.string({ message: 'must be text' }).trim().min(16, 'is not a valid reset token').max(128),
-  newPassword: passwordSchema,
+  token: z
+    .string({ message: 'must be text' })
+    .trim()
+    .min(1, 'is required')
+    .max(128, 'is not a valid reset token')
+    .refine((t) => t.length >= 16 && /^[A-Za-z0-9_-]+$/.test(t), 'is not a valid reset token'),
+  password: passwordSchema,
 });
 
 export interface Me {
@@ -57,6 +64,8 @@ export interface Me {
   playerUid: string | null;
   /** `confirmed`: the code the bot sent was entered on the dashboard (resets need it). */
   telegram: { linked: boolean; username: string | null; confirmed: boolean };
+  /** On a generated password: the dashboard asks for a new one before anything else. */
+  mustChangePassword: boolean;
   createdAt: Date;
 }
 
@@ -80,6 +89,7 @@ function toMe(row: UserRow): Me {
       username: row.telegramUsername,
       confirmed: row.telegramId !== null && row.telegramConfirmedAt !== null,
     },
+    mustChangePassword: row.mustChangePassword,
     createdAt: row.createdAt,
   };
 }
@@ -188,7 +198,12 @@ export async function changePassword(ctx: Context, userId: string, input: z.outp
   }
   await ctx.db
     .update(users)
-    .set({ passwordHash: await hashPassword(input.newPassword), passwordChangedAt: new Date(), updatedAt: new Date() })
+    .set({
+      passwordHash: await hashPassword(input.newPassword),
+      passwordChangedAt: new Date(),
+      mustChangePassword: false,
+      updatedAt: new Date(),
+    })
     .where(eq(users.id, userId));
   // Other devices are signed out; this one stays signed in.
   await endSessions(ctx, userId, 'password-changed', ctx.sessionId);
@@ -216,25 +231,39 @@ export async function issueResetToken(
   const issued = await deps.db.transaction(async (tx) => {
     const [user] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId));
     if (!user) throw notFound('User');
+    // Only the newest token works: one issued earlier (and maybe seen by someone else) stops.
+    await retireResetTokens(tx, userId);
     await tx.insert(passwordResetTokens).values({ tokenHash: sha256(token), userId, expiresAt });
     await recordAudit(tx, actor, { action: 'user.resetToken', targetType: 'user', targetId: userId, details: { via } });
     return { token, expiresAt };
   });
-  await deps.bus.publish('user.notification', {
-    userId,
-    // Asked in the Telegram chat itself: the notice is for the dashboard (telegram.* kinds stay
-    // off Telegram, see telegramNotifications).
-    kind: via === 'through Telegram' ? 'telegram.resetIssued' : 'password.resetIssued',
+  await notify(deps, userId, {
+    kind: 'account',
+    type: via === 'through Telegram' ? 'telegram.resetIssued' : 'password.resetIssued',
     title: 'Password reset requested',
     body: `A one-time password-reset token for your account was issued ${via}. If you did not ask for it, tell an admin; it expires in an hour.`,
-    at: new Date().toISOString(),
+    // Asked in the Telegram chat itself: the notice is for the dashboard.
+    notOnTelegram: via === 'through Telegram',
   });
   return issued;
 }
 
+/** Marks a user's unused reset tokens used. */
+export async function retireResetTokens(db: Db | Tx, userId: string): Promise<void> {
+  await db
+    .update(passwordResetTokens)
+    .set({ usedAt: new Date() })
+    .where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt)));
+}
+
+/**
+ * A new password with a one-time token (from an admin, or the bot for a linked account). The
+ * token is single-use (claimed in the same transaction as the change), short-lived
+ * (RESET_TOKEN_TTL_MS), stored as a SHA-256 only; every session of the account ends.
+ */
 export async function resetPassword(ctx: Context, input: z.output<typeof resetPasswordInput>) {
   await ctx.rateLimits?.consume('authIp', clientKey(ctx));
-  const passwordHash = await hashPassword(input.newPassword);
+  const passwordHash = await hashPassword(input.password);
   const userId = await ctx.db.transaction(async (tx) => {
     // Claiming the token and changing the password happen together, or not at all.
     const [claimed] = await tx
@@ -249,19 +278,26 @@ export async function resetPassword(ctx: Context, input: z.output<typeof resetPa
       )
       .returning({ userId: passwordResetTokens.userId });
     if (!claimed) throw fieldError('BAD_REQUEST', ['token'], 'is invalid, expired or already used');
+    const [user] = await tx.select({ username: users.username }).from(users).where(eq(users.id, claimed.userId));
+    if (user && input.password.toLowerCase() === user.username) {
+      throw fieldError('BAD_REQUEST', ['password'], 'must differ from the username');
+    }
     await tx
       .update(users)
-      .set({ passwordHash, passwordChangedAt: new Date(), updatedAt: new Date() })
+      .set({ passwordHash, passwordChangedAt: new Date(), mustChangePassword: false, updatedAt: new Date() })
       .where(eq(users.id, claimed.userId));
+    await retireResetTokens(tx, claimed.userId);
+    // Every session ends with the old password, in the same transaction (not a moment later).
+    await tx.delete(sessions).where(eq(sessions.userId, claimed.userId));
     return claimed.userId;
   });
+  // Open connections (WebSockets, SSE) hear of it.
   await endSessions(ctx, userId, 'password-changed');
-  await ctx.bus.publish('user.notification', {
-    userId,
-    kind: 'password.reset',
+  await notify(ctx, userId, {
+    kind: 'account',
+    type: 'password.reset',
     title: 'Password changed',
     body: 'Your password was reset with a one-time token; every session was signed out. If this was not you, tell an admin now.',
-    at: new Date().toISOString(),
   });
   return { reset: true as const };
 }

@@ -106,7 +106,7 @@ export async function createRequestContext(deps: AppDeps, raw: RawCredentials): 
   );
   return createContext(deps, {
     ...base,
-    user: { id: user.id, username: user.username, role: user.role },
+    user: { id: user.id, username: user.username, role: user.role, mustChangePassword: user.mustChangePassword },
     sessionId: session.id,
     credential,
   });

@@ -19,7 +19,12 @@ function buildLucia(db: Db, options: SessionOptions) {
       expires: true,
       attributes: { secure: options.secureCookie ?? false, sameSite: 'lax', path: '/' },
     },
-    getUserAttributes: (row) => ({ username: row.username, role: row.role, banned: row.banned }),
+    getUserAttributes: (row) => ({
+      username: row.username,
+      role: row.role,
+      banned: row.banned,
+      mustChangePassword: row.mustChangePassword,
+    }),
   });
 }
 
@@ -28,7 +33,12 @@ export type AppLucia = ReturnType<typeof buildLucia>;
 declare module 'lucia' {
   interface Register {
     Lucia: AppLucia;
-    DatabaseUserAttributes: { username: string; role: 'user' | 'admin'; banned: boolean };
+    DatabaseUserAttributes: {
+      username: string;
+      role: 'user' | 'admin';
+      banned: boolean;
+      mustChangePassword: boolean;
+    };
   }
 }
 

@@ -34,6 +34,8 @@ export async function ensureAdmin(
       displayName,
       passwordHash: await hashPassword(password),
       role: 'admin',
+      // A printed password is as good as public: the first sign-in must replace it.
+      mustChangePassword: generatedPassword !== null,
     })
     .onConflictDoNothing()
     .returning({ id: schema.users.id });

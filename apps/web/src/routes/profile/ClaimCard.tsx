@@ -1,0 +1,130 @@
+import { type FormEvent, useState } from 'react';
+import { Field, FormError } from '../../components/Field';
+import { QueryError, SkeletonRows } from '../../components/States';
+import { formatDateTime } from '../../format';
+import { errorFor, fieldErrors, formError } from '../../forms';
+import { trpc } from '../../trpc';
+
+type ClaimBy = 'name' | 'uid';
+
+/**
+ * "Claim your casino player" for an account with no player yet: the claim's state (pending,
+ * rejected with the reason) and the form to file one, by casino username or player id.
+ */
+export function ClaimCard() {
+  const claim = trpc.account.claim.useQuery();
+  return (
+    <section className="card" aria-labelledby="claim-title">
+      <h2 id="claim-title">Your casino player</h2>
+      <p className="muted">
+        Link the casino account you play with to see your own standing here, on the leaderboards and in the bot, and to
+        get race notices. An admin checks each claim.
+      </p>
+      {claim.isPending ? (
+        <SkeletonRows rows={2} label="Loading your claim" />
+      ) : claim.isError ? (
+        <QueryError error={claim.error} what="your claim" retry={() => void claim.refetch()} />
+      ) : claim.data.status === 'pending' ? (
+        <PendingClaim name={claim.data.player.name} since={claim.data.createdAt} />
+      ) : (
+        <>
+          {claim.data.status === 'rejected' ? (
+            <div className="callout callout-danger" role="status">
+              <p>
+                Your claim to <strong>{claim.data.player.name}</strong> was rejected
+                {claim.data.reviewedAt ? ` on ${formatDateTime(claim.data.reviewedAt)}` : ''}:
+              </p>
+              <blockquote className="reason">{claim.data.reason ?? 'No reason was given.'}</blockquote>
+              <p className="muted small">You can claim again below.</p>
+            </div>
+          ) : null}
+          <ClaimForm />
+        </>
+      )}
+    </section>
+  );
+}
+
+function PendingClaim({ name, since }: { name: string; since: Date }) {
+  const utils = trpc.useUtils();
+  const cancel = trpc.account.cancelClaim.useMutation({ onSuccess: () => void utils.account.claim.invalidate() });
+  return (
+    <div className="callout" role="status" data-claim="pending">
+      <p>
+        <span className="badge badge-pending">pending</span> You claimed <strong>{name}</strong> on{' '}
+        {formatDateTime(since)}. An admin will review it; you will be notified here and on Telegram if it is linked.
+      </p>
+      <FormError message={cancel.error?.message} />
+      <button type="button" className="btn btn-small" disabled={cancel.isPending} onClick={() => cancel.mutate()}>
+        Cancel the claim
+      </button>
+    </div>
+  );
+}
+
+function ClaimForm() {
+  const utils = trpc.useUtils();
+  const [by, setBy] = useState<ClaimBy>('name');
+  const [value, setValue] = useState('');
+  const file = trpc.account.claimPlayer.useMutation({
+    onSuccess: () => {
+      setValue('');
+      void utils.account.claim.invalidate();
+    },
+  });
+  const errors = fieldErrors(file.error);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    file.mutate(by === 'name' ? { name: value } : { uid: value });
+  };
+  return (
+    <form className="form" onSubmit={submit} noValidate aria-label="Claim your casino player">
+      <fieldset className="tabs">
+        <legend className="sr-only">Claim by</legend>
+        {(
+          [
+            ['name', 'By casino username'],
+            ['uid', 'By player id'],
+          ] as const
+        ).map(([option, label]) => (
+          <button
+            key={option}
+            type="button"
+            aria-pressed={by === option}
+            className={by === option ? 'tab tab-active' : 'tab'}
+            onClick={() => setBy(option)}
+          >
+            {label}
+          </button>
+        ))}
+      </fieldset>
+      <FormError message={formError(file.error, ['name', 'uid'])} />
+      <Field
+        label={by === 'name' ? 'Casino username' : 'Player id'}
+        error={errorFor(errors, by)}
+        hint={
+          by === 'name'
+            ? 'Exactly as the casino shows it (any upper or lower case).'
+            : 'The 20-character id from the casino, if an admin gave it to you.'
+        }
+      >
+        {(props) => (
+          <input
+            {...props}
+            className="input"
+            name={by}
+            autoComplete="off"
+            spellCheck={false}
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+          />
+        )}
+      </Field>
+      <div>
+        <button type="submit" className="btn btn-primary" disabled={file.isPending}>
+          {file.isPending ? 'Sending…' : 'Claim this player'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,118 @@
+import { lazy, Suspense } from 'react';
+import { Link } from 'react-router';
+import { Countdown } from '../../components/Countdown';
+import { ErrorBoundary } from '../../components/ErrorBoundary';
+import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { formatAmount, formatDateTime } from '../../format';
+import { type RaceStanding, trpc } from '../../trpc';
+import { periodTabs } from '../LeaderboardPage';
+
+// The chart library loads only where a chart is shown.
+const WagerChart = lazy(() => import('../../components/WagerChart').then((m) => ({ default: m.WagerChart })));
+
+function place(rank: number): string {
+  return `#${rank.toLocaleString('en-US')}`;
+}
+
+/** "My standing": the linked player's ranks per period, live race places and wager history. */
+export function StandingCard() {
+  const standing = trpc.account.standing.useQuery(undefined, { refetchInterval: 30_000 });
+  const uid = standing.data?.uid ?? '';
+  const history = trpc.players.history.useQuery({ uid, days: 30 }, { enabled: uid.length > 0 });
+
+  if (standing.isPending) return <SkeletonRows rows={4} label="Loading your standing" />;
+  if (standing.isError) {
+    return <QueryError error={standing.error} what="your standing" retry={() => void standing.refetch()} />;
+  }
+  const mine = standing.data;
+  if (!mine) return null;
+
+  return (
+    <section className="card" aria-labelledby="standing-title" data-standing={mine.uid}>
+      <div className="card-head">
+        <h2 id="standing-title">My standing</h2>
+        <span className="muted small">Updated {formatDateTime(mine.upstreamUpdatedAt)}</span>
+      </div>
+      <p>
+        Casino player <Link to={`/players/${encodeURIComponent(mine.uid)}`}>{mine.name}</Link>
+      </p>
+      <dl className="facts facts-4">
+        {periodTabs.map((tab) => {
+          const stats = mine.periods[tab.period];
+          return (
+            <div key={tab.period} data-period={tab.period}>
+              <dt>{tab.label}</dt>
+              <dd>
+                {stats.rank ? place(stats.rank) : <span className="muted">unranked</span>}
+                <span className="muted small"> · {formatAmount(stats.wagered)}</span>
+              </dd>
+            </div>
+          );
+        })}
+      </dl>
+
+      <h3 className="subhead">Live races</h3>
+      {mine.races.length === 0 ? (
+        <Empty>No race is live right now.</Empty>
+      ) : (
+        <ul className="plain standing-races">
+          {mine.races.map((race) => (
+            <RaceLine key={race.raceId} race={race} />
+          ))}
+        </ul>
+      )}
+
+      <h3 className="subhead">Wagered, last 30 days</h3>
+      {history.isPending ? (
+        <SkeletonRows rows={3} label="Loading history" />
+      ) : history.isError ? (
+        <QueryError error={history.error} what="the history" retry={() => void history.refetch()} />
+      ) : history.data.days.every((d) => d.wagered === '0.00') ? (
+        <Empty>No wagers in the last 30 days.</Empty>
+      ) : (
+        <ErrorBoundary what="the chart">
+          <Suspense fallback={<SkeletonRows rows={3} label="Loading chart" />}>
+            <WagerChart days={history.data.days} />
+          </Suspense>
+        </ErrorBoundary>
+      )}
+    </section>
+  );
+}
+
+function RaceLine({ race }: { race: RaceStanding }) {
+  const paid = race.prize !== '0.00';
+  return (
+    <li className="panel standing-race" data-race-id={race.raceId}>
+      <div className="race-top">
+        <Link to={`/races/${race.raceId}`} className="race-name">
+          {race.name}
+        </Link>
+        <Countdown to={race.endsAt} label="ends in" />
+      </div>
+      <p>
+        {race.rank === null ? (
+          <span className="muted">Not ranked yet</span>
+        ) : (
+          <>
+            <strong className="standing-rank">{place(race.rank)}</strong> · {formatAmount(race.wagered)} wagered
+            {paid ? (
+              <>
+                {' '}
+                · pays <span className="prize">{formatAmount(race.prize)}</span>
+              </>
+            ) : null}
+          </>
+        )}
+      </p>
+      <p className="muted small">
+        {race.next
+          ? `${formatAmount(race.next.gap)} more reaches ${place(race.next.rank)}${
+              race.next.prize !== '0.00' ? `, which pays ${formatAmount(race.next.prize)}` : ''
+            }.`
+          : 'You lead the race.'}{' '}
+        {race.paidPlaces} paid {race.paidPlaces === 1 ? 'place' : 'places'}, pool {formatAmount(race.prizePool)}.
+      </p>
+    </li>
+  );
+}
