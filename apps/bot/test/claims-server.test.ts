@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../server/test/harness';
 import type { GoatedBot } from '../src/bot';
 import type { FakeTelegram } from './fake-telegram';
-import { type BotWorld, SETUP_TIMEOUT_MS, type Sender, startBotWorld, updateId } from './support/bot-world';
+import { type BotWorld, type Client, SETUP_TIMEOUT_MS, type Sender, startBotWorld, updateId } from './support/bot-world';
 
 const PASSWORD = 'correct horse battery';
 const ALICE = { id: 1001, username: 'alice_tg', first_name: 'Alice' };
@@ -62,6 +62,13 @@ describe.each(testBackends())('player claims in Telegram, with a real server on 
     return { text: sent?.text ?? '', buttons: markup.inline_keyboard.flat() };
   }
 
+  /** Enters on the dashboard the confirmation code the bot's link reply carries. */
+  async function confirmLink(client: Client, replies: string[]) {
+    const confirmation = /: ([A-Z0-9]{6})\n/.exec(replies[0] ?? '')?.[1];
+    if (!confirmation) throw new Error(`no confirmation code in ${JSON.stringify(replies)}`);
+    await client.api.telegram.confirmLink.mutate({ code: confirmation });
+  }
+
   async function linkTelegram(name: 'alice' | 'dave' | 'erin', sender: Sender) {
     const { user, token } = await t.client.api.auth.signUp.mutate({
       username: name,
@@ -70,7 +77,7 @@ describe.each(testBackends())('player claims in Telegram, with a real server on 
     });
     const client = createClient({ url: t.url, token: token ?? '' });
     const { code } = await client.api.telegram.createLinkCode.mutate();
-    await say(sender, `/verify ${code}`);
+    await confirmLink(client, await say(sender, `/verify ${code}`));
     return { id: user.id, client };
   }
 
@@ -85,7 +92,7 @@ describe.each(testBackends())('player claims in Telegram, with a real server on 
     );
     // A linked admin reviews; Alice, linked too, is not an admin.
     const { code } = await world.adminClient.api.telegram.createLinkCode.mutate();
-    await say(ADMIN, `/verify ${code}`);
+    await confirmLink(world.adminClient, await say(ADMIN, `/verify ${code}`));
     const alice = await linkTelegram('alice', ALICE);
     await alice.client.close();
     await telegram.waitFor(() => world.listening.has('player claims') && world.listening.has('user notifications'));
