@@ -11,7 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../server/test/harness';
 import type { GoatedBot } from '../src/bot';
 import type { FakeTelegram } from './fake-telegram';
-import { type BotWorld, type Client, SETUP_TIMEOUT_MS, type Sender, startBotWorld, updateId } from './support/bot-world';
+import {
+  type BotWorld,
+  type Client,
+  SETUP_TIMEOUT_MS,
+  type Sender,
+  startBotWorld,
+  updateId,
+} from './support/bot-world';
 
 const PASSWORD = 'correct horse battery';
 const ALICE = { id: 1001, username: 'alice_tg', first_name: 'Alice' };

@@ -40,13 +40,19 @@ describe.each(testBackends())('player claims from Telegram on %s', (kind) => {
     const key: ApiKeyIdentity = { id: created.apiKey.id, name: 'bot', scopes: ['bot'], ownerId: admin.id };
     bot = t.callerAs({ apiKey: key });
     adminTelegram = 424_242;
-    await t.deps.db.update(users).set({ telegramId: adminTelegram, telegramConfirmedAt: new Date() }).where(eq(users.id, admin.id));
+    await t.deps.db
+      .update(users)
+      .set({ telegramId: adminTelegram, telegramConfirmedAt: new Date() })
+      .where(eq(users.id, admin.id));
   });
   afterAll(() => t.close());
 
   async function linkedUser(telegramId: number) {
     const made = await newUser();
-    await t.deps.db.update(users).set({ telegramId, telegramConfirmedAt: new Date() }).where(eq(users.id, made.user.id));
+    await t.deps.db
+      .update(users)
+      .set({ telegramId, telegramConfirmedAt: new Date() })
+      .where(eq(users.id, made.user.id));
     return made;
   }
 

@@ -19,7 +19,8 @@ describe.each(testBackends())('notifications on %s', (kind) => {
 
   async function newUser(telegramId?: number) {
     const user = await insertUser(t.deps.db, { username: `reader_${++n}` });
-    if (telegramId) await t.deps.db.update(users).set({ telegramId, telegramConfirmedAt: new Date() }).where(eq(users.id, user.id));
+    if (telegramId)
+      await t.deps.db.update(users).set({ telegramId, telegramConfirmedAt: new Date() }).where(eq(users.id, user.id));
     return { user, caller: t.callerAs({ user }) };
   }
 
@@ -181,7 +182,10 @@ describe.each(testBackends())('notifications on %s', (kind) => {
 
   it('stores an announcement in every inbox that wants it, and leaves out of the broadcast who turned Telegram off', async () => {
     const admin: SessionUser = await insertUser(t.deps.db, { username: 'announcer', role: 'admin' });
-    await t.deps.db.update(users).set({ telegramId: 880_100, telegramConfirmedAt: new Date() }).where(eq(users.id, admin.id));
+    await t.deps.db
+      .update(users)
+      .set({ telegramId: 880_100, telegramConfirmedAt: new Date() })
+      .where(eq(users.id, admin.id));
     const created = await t.callerAs({ user: admin }).admin.apiKeys.create({ name: 'bot', scopes: ['bot'] });
     const bot: Caller = t.callerAs({
       apiKey: { id: created.apiKey.id, name: 'bot', scopes: ['bot'], ownerId: admin.id },

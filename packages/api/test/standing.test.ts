@@ -224,7 +224,10 @@ describe.each(testBackends())('standing and race notices on %s', (kind) => {
     const [bravo] = await t.deps.db.select().from(users).where(eq(users.playerUid, 'b'));
     if (!alpha || !bravo) throw new Error('linked users missing');
     // Bravo keeps race results for Telegram only.
-    await t.deps.db.update(users).set({ telegramId: 990_001 }).where(eq(users.id, bravo.id));
+    await t.deps.db
+      .update(users)
+      .set({ telegramId: 990_001, telegramConfirmedAt: new Date() })
+      .where(eq(users.id, bravo.id));
     const bravoCaller: Caller = t.callerAs({ user: { id: bravo.id, username: bravo.username, role: 'user' } });
     await bravoCaller.notifications.setPreferences({ preferences: [{ kind: 'raceResults', web: false }] });
 
