@@ -51,9 +51,9 @@ interface Issue {
 function raceRuleIssues(race: { startsAt: Date; endsAt: Date; prizePool: string; prizes: string[] }): Issue[] {
   const issues: Issue[] = [];
   if (race.endsAt.getTime() <= race.startsAt.getTime()) {
-    issues.push({ path: ['endsAt'], message: 'must be after startsAt' });
+    issues.push({ path: ['endsAt'], message: 'must be after the start' });
   } else if (race.endsAt.getTime() - race.startsAt.getTime() > MAX_WINDOW_DAYS * DAY_MS) {
-    issues.push({ path: ['endsAt'], message: `must be at most ${MAX_WINDOW_DAYS} days after startsAt` });
+    issues.push({ path: ['endsAt'], message: `must be at most ${MAX_WINDOW_DAYS} days after the start` });
   }
   const cents = race.prizes.map(toCents);
   cents.forEach((prize, i) => {
