@@ -36,6 +36,9 @@ function race(overrides: Partial<Race> = {}): Race {
     ],
     status: 'live',
     finalizedAt: null,
+    minWager: '0.00',
+    templateId: null,
+    participants: null,
     ...overrides,
   };
 }

@@ -1,8 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { actorOf } from '../services/audit';
 import { cachedRaceStandings, raceUpdates } from '../services/live';
 import {
-  actorOf,
   cancelRace,
   createRace,
   finalizeRace,
