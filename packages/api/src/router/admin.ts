@@ -19,6 +19,15 @@ import {
   revokeApiKey,
   rotateApiKey,
 } from '../services/auth/api-keys';
+import {
+  createTemplate,
+  deleteTemplate,
+  listTemplates,
+  templateCreateInput,
+  templateIdInput,
+  templateUpdateInput,
+  updateTemplate,
+} from '../services/race-templates';
 import { adminStats } from '../services/stats';
 import { adminProcedure, createTRPCRouter } from '../trpc';
 
@@ -51,10 +60,25 @@ const auditRouter = {
   list: adminProcedure.input(auditListInput).query(({ ctx, input }) => listAudit(ctx.db, input)),
 } satisfies TRPCRouterRecord;
 
+const raceTemplatesRouter = {
+  list: adminProcedure.query(({ ctx }) => listTemplates(ctx.db)),
+  create: adminProcedure
+    .input(templateCreateInput)
+    .mutation(({ ctx, input }) => createTemplate(ctx.db, actorOf(ctx), input)),
+  /** Applies to the races made from now on; races already made keep their settings. */
+  update: adminProcedure
+    .input(templateUpdateInput)
+    .mutation(({ ctx, input }) => updateTemplate(ctx.db, actorOf(ctx), input)),
+  delete: adminProcedure
+    .input(templateIdInput)
+    .mutation(({ ctx, input }) => deleteTemplate(ctx.db, actorOf(ctx), input.id)),
+} satisfies TRPCRouterRecord;
+
 export const adminRouter = createTRPCRouter({
   users: usersRouter,
   apiKeys: apiKeysRouter,
   audit: auditRouter,
+  raceTemplates: raceTemplatesRouter,
   /** Connections, subscriptions, messages, refusals and dropped consumers; bus state. */
   stats: adminProcedure.query(({ ctx }) => adminStats(ctx)),
 });
