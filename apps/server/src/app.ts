@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import {
   type AppDeps,
+  ConfiguredUpstream,
   cacheStats,
   createInProcessBus,
   createRateLimits,
@@ -19,6 +20,7 @@ import {
   type SyncServiceOptions,
   scheduleRaces,
   type UpstreamSource,
+  watchUpstreamAuth,
 } from '@goated/api';
 import { createDb, type DbHandle } from '@goated/db';
 import { isEmpty, seedDemoDataIfEmpty } from '@goated/db/seed';
@@ -62,6 +64,7 @@ class ObservedSyncService extends SyncService {
   constructor(
     options: SyncServiceOptions,
     private readonly observe: (result: SyncOutcome) => void,
+    private readonly onPulled: (result: SyncRunResult) => Promise<unknown>,
   ) {
     super(options);
   }
@@ -69,6 +72,7 @@ class ObservedSyncService extends SyncService {
   override async runOnce(...args: Parameters<SyncService['runOnce']>): Promise<SyncRunResult> {
     const result = await super.runOnce(...args);
     this.observe(result);
+    await this.onPulled(result);
     return result;
   }
 
@@ -187,6 +191,18 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const source: UpstreamSource = config.sync.upstream
     ? new HttpUpstream(config.sync.upstream)
     : new SimulatedUpstream({ loadInitial: () => loadPlayerRecords(db.db), players: config.sync.simulatorPlayers });
+  // Each run reads the feed admins stored (the environment's is the default): no restart.
+  const upstreamDefault = config.sync.upstream
+    ? { url: config.sync.upstream.url, token: config.sync.upstream.token }
+    : null;
+  const upstream = new ConfiguredUpstream({
+    db: db.db,
+    fallback: upstreamDefault,
+    http: config.sync.http,
+    simulator: config.sync.upstream
+      ? new SimulatedUpstream({ loadInitial: () => loadPlayerRecords(db.db), players: config.sync.simulatorPlayers })
+      : source,
+  });
   const metrics = createMetrics();
   const sync = new ObservedSyncService(
     {
@@ -196,6 +212,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       // One pulled run at a time across every instance on this database.
       tryLock: () => db.tryAdvisoryLock(SYNC_RUN_LOCK),
       intervalMs: config.sync.intervalMs,
+      resolveSource: () => upstream.resolve(),
       logRetentionDays: config.sync.logRetentionDays,
       logger: { warn: (details, message) => app.log.warn(details, message) },
       onResult: (result) => {
@@ -204,6 +221,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       },
     },
     (result) => metrics.observeSync(result),
+    // A refused token raises one admin alert per outage (see services/upstream/alerts.ts).
+    (result) =>
+      watchUpstreamAuth({ db: db.db, bus, log: app.log }, result).catch((err: unknown) =>
+        app.log.warn({ err }, 'could not record the upstream token state'),
+      ),
   );
   // Rate-limit counters are shared between instances through Redis when there is one.
   const redis = config.redis.url
@@ -250,6 +272,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     log: app.log,
     realtime: stats,
     staleAfterSeconds: config.sync.staleAfterSeconds,
+    upstream: { fallback: upstreamDefault, http: config.sync.http },
   };
   const { realtime } = config;
   const urlMemo: UrlMemoCounts = { hits: 0, misses: 0 };

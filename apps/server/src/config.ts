@@ -162,8 +162,10 @@ export interface Config {
     intervalMs: number;
     seedDemoData: boolean;
     simulatorPlayers: number;
-    /** The affiliate's HTTP feed; null → the built-in simulator. */
+    /** The affiliate's HTTP feed; null → the built-in simulator (unless an admin sets one). */
     upstream: UpstreamConfig | null;
+    /** How any HTTP feed is reached, the environment's or one an admin stored. */
+    http: Omit<UpstreamConfig, 'url' | 'token'>;
     /** Transformation-log entries older than this are pruned; 0 keeps them all. */
     logRetentionDays: number;
     /** Player data is reported stale this long after the last successful sync. */
@@ -251,6 +253,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             maxPages: e.AFFILIATE_MAX_PAGES,
           }
         : null,
+      http: {
+        timeoutMs: e.AFFILIATE_TIMEOUT_MS,
+        retries: e.AFFILIATE_RETRIES,
+        retryBaseMs: e.AFFILIATE_RETRY_BASE_MS,
+        maxPages: e.AFFILIATE_MAX_PAGES,
+      },
       logRetentionDays: e.LOG_RETENTION_DAYS,
       staleAfterSeconds: e.DATA_STALE_AFTER_SECONDS,
     },

@@ -5,6 +5,8 @@ import type { LiveOptions } from './services/live';
 import type { RateLimits } from './services/rate-limit';
 import type { RealtimeStatsSource } from './services/stats';
 import type { SyncService } from './services/sync/service';
+import type { UpstreamDefault } from './services/upstream/settings';
+import type { HttpTuning } from './services/upstream/source';
 
 /** What the server process hands the router: long-lived dependencies, built once. */
 export interface AppDeps {
@@ -29,6 +31,8 @@ export interface AppDeps {
   staleAfterSeconds?: number;
   /** Connection and message counters of the transport (the server owns the transport). */
   realtime?: RealtimeStatsSource;
+  /** The environment's feed (the default admins can override) and how to reach any feed. */
+  upstream?: { fallback: UpstreamDefault | null; http: HttpTuning };
 }
 
 /** The subset of pino's logger the router and services use. */

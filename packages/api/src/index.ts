@@ -37,6 +37,8 @@ export { SYNC_RUN_LOCK, SyncService } from './services/sync/service';
 export { SimulatedUpstream } from './services/sync/simulator';
 export type { FetchOptions, UpstreamSource } from './services/sync/source';
 export { UpstreamError } from './services/sync/source';
+export { notifyAdmins, watchUpstreamAuth } from './services/upstream/alerts';
+export { ConfiguredUpstream } from './services/upstream/source';
 export type { InputIssue } from './trpc';
 export { createCallerFactory } from './trpc';
 

@@ -30,6 +30,7 @@ import {
 } from '../services/race-templates';
 import { adminStats } from '../services/stats';
 import { adminProcedure, createTRPCRouter } from '../trpc';
+import { upstreamRouter } from './admin-upstream';
 
 const usersRouter = {
   list: adminProcedure.input(userListInput).query(({ ctx, input }) => listUsers(ctx.db, input)),
@@ -79,6 +80,7 @@ export const adminRouter = createTRPCRouter({
   apiKeys: apiKeysRouter,
   audit: auditRouter,
   raceTemplates: raceTemplatesRouter,
+  upstream: upstreamRouter,
   /** Connections, subscriptions, messages, refusals and dropped consumers; bus state. */
   stats: adminProcedure.query(({ ctx }) => adminStats(ctx)),
 });
