@@ -13,6 +13,8 @@ export type { HotQuery } from './hot-queries';
 export { cacheGeneration, cacheStats, deserializeInput, hotQueries, toWireJson } from './hot-queries';
 export type { AppRouter } from './root';
 export { appRouter } from './root';
+export type { Overview } from './services/analytics';
+export { computeOverview, recordConnectionSample } from './services/analytics';
 export type { Freshness, HealthStatus } from './services/health';
 export { getFreshness, getHealth } from './services/health';
 export type { LeaderboardPage, LeaderboardPosition } from './services/leaderboard';

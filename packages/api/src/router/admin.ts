@@ -8,6 +8,7 @@ import {
   userListInput,
   userUpdateInput,
 } from '../services/admin-users';
+import { cachedOverview, overviewInput } from '../services/analytics';
 import { actorOf, auditListInput, listAudit } from '../services/audit';
 import { issueResetToken } from '../services/auth/accounts';
 import {
@@ -81,6 +82,10 @@ export const adminRouter = createTRPCRouter({
   audit: auditRouter,
   raceTemplates: raceTemplatesRouter,
   upstream: upstreamRouter,
+  analytics: {
+    /** KPIs against the previous period and daily series, from rollups; cached a minute. */
+    overview: adminProcedure.input(overviewInput).query(({ ctx, input }) => cachedOverview(ctx, input.days)),
+  } satisfies TRPCRouterRecord,
   /** Connections, subscriptions, messages, refusals and dropped consumers; bus state. */
   stats: adminProcedure.query(({ ctx }) => adminStats(ctx)),
 });
