@@ -29,6 +29,7 @@ import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
 import { createMetrics, type SyncOutcome } from './metrics';
+import { type OperatorLog, procedureLogLevel, startOperatorLog } from './operator-log';
 import { backupPlugin } from './plugins/backup';
 import { healthPlugin } from './plugins/health';
 import { hotQueriesPlugin, type UrlMemoCounts } from './plugins/hot-queries';
@@ -252,7 +253,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     sessions: { secureCookie: config.auth.secureCookie, ttlDays: config.auth.sessionTtlDays },
     observe: (call) => {
       metrics.observeProcedure(call);
-      app.log.info(
+      app.log[procedureLogLevel(call.errorCode, call.durationMs, config.operatorLog.slowRequestMs)](
         {
           reqId: call.requestId,
           userId: call.userId,
@@ -283,7 +284,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
 
   await app.register(hygienePlugin, { corsOrigins: config.auth.allowedOrigins });
-  await app.register(observabilityPlugin, { metrics });
+  await app.register(observabilityPlugin, { metrics, slowRequestMs: config.operatorLog.slowRequestMs });
   // Order matters: the WebSocket plugin must exist before tRPC asks for it.
   await app.register(websocket, {
     options: {
@@ -322,6 +323,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
 
   let cleanupTimer: NodeJS.Timeout | undefined;
   let raceScheduler: RaceScheduler | undefined;
+  let operatorLog: OperatorLog | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -358,11 +360,19 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         },
         (err) => app.log.warn({ err }, 'race scheduler tick failed'),
       );
+      operatorLog = startOperatorLog({
+        log: app.log,
+        db: db.db,
+        stats,
+        summaryIntervalMs: config.operatorLog.summaryIntervalMs,
+        sampleIntervalMs: config.operatorLog.sampleIntervalMs,
+      });
       return app.listen({ host: config.host, port: config.port });
     },
     stop() {
       stopping ??= (async () => {
         clearInterval(cleanupTimer);
+        operatorLog?.stop();
         shuttingDown = true;
         // At once and together: stop accepting connections, send WebSockets away (1001), let
         // in-flight requests and a running sync transaction finish. The pools close after.

@@ -147,6 +147,9 @@ const envSchema = z.object({
   WS_MAX_SUBSCRIPTIONS: positiveInt(1, 10_000).default(50),
   WS_MAX_BUFFERED_BYTES: positiveInt(16 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
   WS_COMPRESSION: bool.default(false),
+  LOG_SUMMARY_INTERVAL_MS: whole(0, 86_400_000).default(120_000),
+  SLOW_REQUEST_MS: whole(1, 600_000).default(1000),
+  CONNECTION_SAMPLE_MS: whole(0, 86_400_000).default(300_000),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -156,6 +159,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The operator's log: summary line interval (0 off), the slow-request threshold, connection samples (0 off). */
+  operatorLog: { summaryIntervalMs: number; slowRequestMs: number; sampleIntervalMs: number };
   db: { url: string | undefined; poolMax: number; dataDir: string };
   sync: {
     enabled: boolean;
@@ -236,6 +241,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    operatorLog: {
+      summaryIntervalMs: e.LOG_SUMMARY_INTERVAL_MS,
+      slowRequestMs: e.SLOW_REQUEST_MS,
+      sampleIntervalMs: e.CONNECTION_SAMPLE_MS,
+    },
     db: { url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX, dataDir: `${e.DATA_DIR}/pglite` },
     sync: {
       enabled: e.SYNC_ENABLED,
