@@ -64,10 +64,11 @@ describe('operations: logs, metrics, HTTP hygiene', () => {
     const ws = new WebSocket(`${t.url.replace('http', 'ws')}/trpc`);
     await new Promise((resolve) => ws.once('open', resolve));
     const before = lines.length;
-    await waitFor(() =>
-      logs()
-        .slice(before)
-        .some((l) => typeof l.msg === 'string' && l.msg.includes('connections (peak')),
+    await waitFor(
+      () =>
+        logs()
+          .slice(before)
+          .some((l) => typeof l.msg === 'string' && l.msg.includes('connections (peak')),
       'a summary line',
     );
     const line = logs()
