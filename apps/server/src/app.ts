@@ -31,6 +31,7 @@ import type { Config } from './config';
 import { createMetrics, type SyncOutcome } from './metrics';
 import { type OperatorLog, procedureLogLevel, startOperatorLog } from './operator-log';
 import { backupPlugin } from './plugins/backup';
+import { exportsPlugin } from './plugins/exports';
 import { healthPlugin } from './plugins/health';
 import { hotQueriesPlugin, type UrlMemoCounts } from './plugins/hot-queries';
 import { hygienePlugin } from './plugins/hygiene';
@@ -303,6 +304,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
   await app.register(healthPlugin, { deps });
   await app.register(backupPlugin, { deps });
+  await app.register(exportsPlugin, { deps });
   await app.register(hotQueriesPlugin, { deps, memo: urlMemo });
   await app.register(trpcPlugin, {
     deps,

@@ -15,6 +15,8 @@ export type { AppRouter } from './root';
 export { appRouter } from './root';
 export type { Overview } from './services/analytics';
 export { computeOverview, recordConnectionSample } from './services/analytics';
+export type { ExportKind, ExportSource } from './services/exports';
+export { exportKinds, openExport } from './services/exports';
 export type { Freshness, HealthStatus } from './services/health';
 export { getFreshness, getHealth } from './services/health';
 export type { LeaderboardPage, LeaderboardPosition } from './services/leaderboard';

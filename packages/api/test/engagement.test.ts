@@ -87,6 +87,17 @@ describe.each(testBackends())('bonus codes on %s', (kind) => {
     expect(new Set(shapes)).toEqual(new Set(['NOT_FOUND:This code is invalid or has expired']));
   });
 
+  it('re-enables a disabled code, and shows the admin who claimed it', async () => {
+    const code = await adminCaller.bonus.create({ code: 'BACK', maxClaims: 5 });
+    await adminCaller.bonus.disable({ id: code.id });
+    const caller = t.callerAs({ user });
+    await expect(caller.bonus.claim({ code: 'BACK' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await adminCaller.bonus.enable({ id: code.id })).toMatchObject({ disabled: false });
+    await caller.bonus.claim({ code: 'BACK' });
+    const { claims } = await adminCaller.bonus.claims({ codeId: code.id });
+    expect(claims.map((c) => c.userId)).toEqual([user.id]);
+  });
+
   it('refuses when the code has no claims left', async () => {
     await adminCaller.bonus.create({ code: 'SOLO', maxClaims: 1 });
     await t.callerAs({ user: await insertUser(t.deps.db) }).bonus.claim({ code: 'SOLO' });
@@ -142,7 +153,7 @@ describe.each(testBackends())('bonus codes on %s', (kind) => {
   it('audits every admin action', async () => {
     const { entries } = await adminCaller.admin.audit.list({ limit: 200 });
     const actions = new Set(entries.map((e) => e.action));
-    for (const action of ['bonus.create', 'bonus.disable']) expect(actions).toContain(action);
+    for (const action of ['bonus.create', 'bonus.disable', 'bonus.enable']) expect(actions).toContain(action);
   });
 });
 
