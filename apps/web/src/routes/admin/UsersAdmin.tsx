@@ -1,8 +1,10 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { FormError } from '../../components/Field';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { useDebounced } from '../../hooks/useDebounced';
+import { useMe } from '../../hooks/useSession';
 import { type RouterInputs, type RouterOutputs, trpc } from '../../trpc';
 
 type AdminUser = RouterOutputs['admin']['users']['list']['users'][number];
@@ -27,6 +29,9 @@ export function UsersAdmin() {
   const search = useDebounced(searchText.trim(), 300);
   const [filter, setFilter] = useState<RoleFilter>('all');
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
+  const [confirming, setConfirming] = useState<(typeof bulkActions)[number] | null>(null);
+  const [bulkDone, setBulkDone] = useState<string | null>(null);
+  const myId = useMe().data?.id ?? null;
   const input = {
     limit: 50,
     search: search || undefined,
@@ -60,8 +65,11 @@ export function UsersAdmin() {
     onSettled: () => utils.admin.users.list.invalidate(),
   });
   const bulk = trpc.admin.users.bulk.useMutation({
-    onSuccess: () => {
+    onSuccess: (result, input) => {
       setSelected(new Set());
+      setConfirming(null);
+      const label = bulkActions.find((b) => b.action === input.action)?.label ?? input.action;
+      setBulkDone(`${label}: ${result.changed} of ${input.userIds.length} changed (the others already were).`);
       void utils.admin.users.list.invalidate();
     },
   });
@@ -73,7 +81,9 @@ export function UsersAdmin() {
     else next.add(id);
     setSelected(next);
   };
-  const allSelected = rows.length > 0 && rows.every((u) => selected.has(u.id));
+  // Your own row can be neither selected nor changed: the server refuses both.
+  const selectable = rows.filter((u) => u.id !== myId);
+  const allSelected = selectable.length > 0 && selectable.every((u) => selected.has(u.id));
 
   return (
     <section className="card" aria-labelledby="users-title">
@@ -104,18 +114,45 @@ export function UsersAdmin() {
       </div>
       <div className="bulk-bar" aria-live="polite">
         <span className="muted small">{selected.size} selected</span>
-        {bulkActions.map((b) => (
-          <button
-            key={b.action}
-            type="button"
-            className="btn btn-small"
-            disabled={selected.size === 0 || bulk.isPending}
-            onClick={() => bulk.mutate({ userIds: [...selected], action: b.action })}
-          >
-            {b.label}
-          </button>
-        ))}
+        {confirming ? (
+          <>
+            <span className="small" role="alert">
+              {confirming.label} {selected.size} {selected.size === 1 ? 'user' : 'users'}?
+            </span>
+            <button
+              type="button"
+              className="btn btn-small btn-danger"
+              disabled={bulk.isPending}
+              onClick={() => bulk.mutate({ userIds: [...selected], action: confirming.action })}
+            >
+              {confirming.label} {selected.size}
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setConfirming(null)}>
+              Cancel
+            </button>
+          </>
+        ) : (
+          bulkActions.map((b) => (
+            <button
+              key={b.action}
+              type="button"
+              className="btn btn-small"
+              disabled={selected.size === 0 || bulk.isPending}
+              onClick={() => {
+                setBulkDone(null);
+                setConfirming(b);
+              }}
+            >
+              {b.label}…
+            </button>
+          ))
+        )}
       </div>
+      {bulkDone ? (
+        <p className="small ok-text" role="status">
+          {bulkDone}
+        </p>
+      ) : null}
       <FormError message={bulk.error?.message ?? update.error?.message} />
       {users.isPending ? (
         <SkeletonRows rows={6} label="Loading users" />
@@ -133,7 +170,7 @@ export function UsersAdmin() {
                     type="checkbox"
                     aria-label="Select all"
                     checked={allSelected}
-                    onChange={() => setSelected(allSelected ? new Set() : new Set(rows.map((u) => u.id)))}
+                    onChange={() => setSelected(allSelected ? new Set() : new Set(selectable.map((u) => u.id)))}
                   />
                 </th>
                 <th scope="col">Username</th>
@@ -141,6 +178,9 @@ export function UsersAdmin() {
                   Role
                 </th>
                 <th scope="col">Status</th>
+                <th scope="col" className="hide-narrow">
+                  Player
+                </th>
                 <th scope="col" className="hide-narrow">
                   Joined
                 </th>
@@ -151,12 +191,14 @@ export function UsersAdmin() {
               {rows.map((user) => (
                 <tr key={user.id} data-username={user.username}>
                   <td className="check">
-                    <input
-                      type="checkbox"
-                      aria-label={`Select ${user.username}`}
-                      checked={selected.has(user.id)}
-                      onChange={() => toggle(user.id)}
-                    />
+                    {user.id === myId ? null : (
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${user.username}`}
+                        checked={selected.has(user.id)}
+                        onChange={() => toggle(user.id)}
+                      />
+                    )}
                   </td>
                   <td className="name">
                     {user.username}
@@ -164,26 +206,39 @@ export function UsersAdmin() {
                   </td>
                   <td className="hide-narrow">{user.role}</td>
                   <td>{user.banned ? <span className="badge badge-cancelled">banned</span> : 'active'}</td>
+                  <td className="hide-narrow small">
+                    {user.playerUid ? (
+                      <Link to={`/players/${encodeURIComponent(user.playerUid)}`}>
+                        {user.playerName ?? user.playerUid}
+                      </Link>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </td>
                   <td className="hide-narrow muted small">{formatDateTime(user.createdAt)}</td>
                   <td>
-                    <div className="actions">
-                      <button
-                        type="button"
-                        className="btn btn-small"
-                        onClick={() => update.mutate({ userId: user.id, banned: !user.banned })}
-                      >
-                        {user.banned ? 'Unban' : 'Ban'}
-                      </button>
-                      <button
-                        type="button"
-                        className="btn btn-small"
-                        onClick={() =>
-                          update.mutate({ userId: user.id, role: user.role === 'admin' ? 'user' : 'admin' })
-                        }
-                      >
-                        {user.role === 'admin' ? 'Make user' : 'Make admin'}
-                      </button>
-                    </div>
+                    {user.id === myId ? (
+                      <span className="muted small">you</span>
+                    ) : (
+                      <div className="actions">
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          onClick={() => update.mutate({ userId: user.id, banned: !user.banned })}
+                        >
+                          {user.banned ? 'Unban' : 'Ban'}
+                        </button>
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          onClick={() =>
+                            update.mutate({ userId: user.id, role: user.role === 'admin' ? 'user' : 'admin' })
+                          }
+                        >
+                          {user.role === 'admin' ? 'Make user' : 'Make admin'}
+                        </button>
+                      </div>
+                    )}
                   </td>
                 </tr>
               ))}
