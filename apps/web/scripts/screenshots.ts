@@ -53,6 +53,8 @@ async function main(): Promise<void> {
     ];
     const adminPages: [string, string][] = [
       ['profile', '/profile'],
+      ['admin-overview', '/admin'],
+      ['admin-upstream', '/admin/upstream'],
       ['admin-users', '/admin/users'],
       ['admin-races', '/admin/races'],
       ['admin-challenges', '/admin/challenges'],

@@ -26,7 +26,7 @@ export function UpstreamAdmin() {
       ) : settings.isError ? (
         <QueryError error={settings.error} what="the feed settings" retry={() => void settings.refetch()} />
       ) : (
-        <UpstreamForm key={settings.data.updatedAt?.toISOString() ?? 'none'} settings={settings.data} />
+        <UpstreamForm settings={settings.data} />
       )}
     </section>
   );
