@@ -6,7 +6,7 @@
  * whatever the size of the export.
  */
 import { type Db, schema } from '@goated/db';
-import { and, asc, desc, eq, gt, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { notFound } from '../errors';
 import { auditFilterInput, auditFilters } from './audit';
@@ -65,23 +65,36 @@ export const exportParams = {
   }),
 } satisfies Record<ExportKind, z.ZodType>;
 
-/** Ranked players of a period (wager > 0), in board order, with their overall rank. */
+/**
+ * Ranked players of a period (wager > 0), in board order, with their overall rank. Each batch
+ * walks the period's `(wager DESC, uid)` index from the last row as two ranges — the rest of the
+ * last amount's ties (`wager = w and uid > u`), then lower amounts (`wager < w`) — because one
+ * `OR` of both would make PostgreSQL scan from the top of the board for every batch.
+ */
 async function* leaderboardRows(db: Db, period: Period): AsyncGenerator<Cell[]> {
   const wager = periodColumn[period];
+  const columns = { uid: players.uid, name: players.name, wager };
   let after: { wager: string; uid: string } | null = null;
   let rank = 0;
   for (;;) {
-    const rows: { uid: string; name: string; wager: string }[] = await db
-      .select({ uid: players.uid, name: players.name, wager })
-      .from(players)
-      .where(
-        and(
-          sql`${wager} > 0`,
-          after ? or(lt(wager, after.wager), and(eq(wager, after.wager), gt(players.uid, after.uid))) : undefined,
-        ),
-      )
-      .orderBy(desc(wager), asc(players.uid))
-      .limit(BATCH);
+    let rows: { uid: string; name: string; wager: string }[] = [];
+    if (after) {
+      rows = await db
+        .select(columns)
+        .from(players)
+        .where(and(eq(wager, after.wager), gt(players.uid, after.uid)))
+        .orderBy(asc(players.uid))
+        .limit(BATCH);
+    }
+    if (rows.length < BATCH) {
+      const lower = await db
+        .select(columns)
+        .from(players)
+        .where(and(sql`${wager} > 0`, after ? lt(wager, after.wager) : undefined))
+        .orderBy(desc(wager), asc(players.uid))
+        .limit(BATCH - rows.length);
+      rows = rows.concat(lower);
+    }
     for (const row of rows) yield [++rank, row.uid, row.name, row.wager];
     const last = rows.at(-1);
     if (!last || rows.length < BATCH) return;
