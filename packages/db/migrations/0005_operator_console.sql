@@ -1,4 +1,16 @@
 CREATE TYPE "public"."race_cadence" AS ENUM('weekly', 'monthly');--> statement-breakpoint
+CREATE TABLE "activity_days" (
+	"kind" text NOT NULL,
+	"day" date NOT NULL,
+	"count" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "activity_days_kind_day_pk" PRIMARY KEY("kind","day")
+);
+--> statement-breakpoint
+CREATE TABLE "connection_days" (
+	"day" date PRIMARY KEY NOT NULL,
+	"peak" integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "connection_samples" (
 	"at" timestamp with time zone NOT NULL,
 	"instance" text NOT NULL,
@@ -61,6 +73,4 @@ ALTER TABLE "race_templates" ADD CONSTRAINT "race_templates_created_by_users_id_
 ALTER TABLE "upstream_settings" ADD CONSTRAINT "upstream_settings_updated_by_users_id_fk" FOREIGN KEY ("updated_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "races" ADD CONSTRAINT "races_template_id_race_templates_id_fk" FOREIGN KEY ("template_id") REFERENCES "public"."race_templates"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "audit_log_target_idx" ON "audit_log" USING btree ("target_type","target_id","id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "bonus_claims_claimed_at_idx" ON "bonus_claims" USING btree ("claimed_at");--> statement-breakpoint
-CREATE INDEX "challenge_entries_created_at_idx" ON "challenge_entries" USING btree ("created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "races_template_start_key" ON "races" USING btree ("template_id","starts_at");

@@ -1,19 +1,19 @@
 /**
  * The admin overview: KPIs for the last 7 / 30 / 90 UTC days beside the period before, and the
- * daily series behind the charts. Everything reads small per-day tables or indexed ranges —
- * `wager_day_totals` and `sync_run_days` are rollups kept by triggers (migration 0006),
- * sign-ups and claims walk their `created_at`/`claimed_at` indexes, connections read the
- * instances' samples — so the cost does not grow with the number of players. Answers are
- * cached per server for a minute.
+ * daily series behind the charts. Every series reads a daily rollup kept by triggers inside the
+ * writers' transactions (migration 0006): `wager_day_totals`, `sync_run_days`, `activity_days`
+ * (sign-ups, bonus claims, challenge entries) and `connection_days` — at most a row per day and
+ * kind, so the cost grows with the days shown, not with players, users, claims or samples.
+ * Answers are cached per server for a minute.
  */
-import { type Db, queryRows, schema } from '@goated/db';
+import { type ActivityKind, type Db, schema } from '@goated/db';
 import { and, asc, eq, gte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps } from '../context';
 import { QueryCache } from '../events/query-cache';
 import { centsToDecimal, toCents } from './sync/decimal';
 
-const { wagerDayTotals, syncRunDays, races, connectionSamples } = schema;
+const { wagerDayTotals, syncRunDays, activityDays, connectionDays, races, connectionSamples } = schema;
 const DAY_MS = 86_400_000;
 
 export const overviewInput = z.object({
@@ -81,22 +81,6 @@ function kpi(value: number, previous: number): Kpi {
   return { value, previous, change: change(value, previous) };
 }
 
-interface DayCount extends Record<string, unknown> {
-  day: string;
-  n: number | string;
-}
-
-/** Rows per UTC day of an indexed timestamp column, from `since` on. */
-async function perDay(db: Db, table: string, column: string, since: Date): Promise<Map<string, number>> {
-  const rows = await queryRows<DayCount>(
-    db,
-    sql`select to_char((${sql.identifier(column)} at time zone 'UTC')::date, 'YYYY-MM-DD') as day, count(*) as n
-        from ${sql.identifier(table)} where ${sql.identifier(column)} >= ${since.toISOString()}::timestamptz
-        group by 1`,
-  );
-  return new Map(rows.map((r) => [r.day, Number(r.n)]));
-}
-
 /** Computes the overview (uncached). `now` fixes "today" for tests. */
 export async function computeOverview(db: Db, days: number, now = new Date()): Promise<Overview> {
   const today = new Date(`${utcDay(now)}T00:00:00Z`);
@@ -104,19 +88,11 @@ export async function computeOverview(db: Db, days: number, now = new Date()): P
   const since = new Date(start.getTime() - days * DAY_MS); // the previous period too
   const sinceDay = utcDay(since);
 
-  const [wager, syncDays, signUps, bonusClaims, entries, connections, ended] = await Promise.all([
+  const [wager, syncDays, activity, connections, ended] = await Promise.all([
     db.select().from(wagerDayTotals).where(gte(wagerDayTotals.day, sinceDay)),
     db.select().from(syncRunDays).where(gte(syncRunDays.day, sinceDay)),
-    perDay(db, 'users', 'created_at', since),
-    perDay(db, 'bonus_claims', 'claimed_at', since),
-    perDay(db, 'challenge_entries', 'created_at', since),
-    queryRows<DayCount>(
-      db,
-      sql`select to_char((at at time zone 'UTC')::date, 'YYYY-MM-DD') as day, max(total) as n from (
-            select ${connectionSamples.at} as at, sum(${connectionSamples.connections}) as total
-            from ${connectionSamples} where ${connectionSamples.at} >= ${since.toISOString()}::timestamptz
-            group by 1) s group by 1`,
-    ),
+    db.select().from(activityDays).where(gte(activityDays.day, sinceDay)),
+    db.select().from(connectionDays).where(gte(connectionDays.day, sinceDay)),
     db
       .select({
         id: races.id,
@@ -131,7 +107,9 @@ export async function computeOverview(db: Db, days: number, now = new Date()): P
   ]);
   const wagerBy = new Map(wager.map((w) => [w.day, w]));
   const syncBy = new Map(syncDays.map((s) => [s.day, s]));
-  const connectionsBy = new Map(connections.map((c) => [c.day, Number(c.n)]));
+  const activityBy = new Map(activity.map((a) => [`${a.kind} ${a.day}`, a.count]));
+  const count = (kind: ActivityKind, day: string) => activityBy.get(`${kind} ${day}`) ?? 0;
+  const connectionsBy = new Map(connections.map((c) => [c.day, c.peak]));
 
   const all: OverviewDay[] = [];
   for (let t = since.getTime(); t <= today.getTime(); t += DAY_MS) {
@@ -142,9 +120,9 @@ export async function computeOverview(db: Db, days: number, now = new Date()): P
       day,
       wagered: w?.wagered ?? '0.00',
       activePlayers: w?.activePlayers ?? 0,
-      signUps: signUps.get(day) ?? 0,
-      bonusClaims: bonusClaims.get(day) ?? 0,
-      challengeEntries: entries.get(day) ?? 0,
+      signUps: count('sign_ups', day),
+      bonusClaims: count('bonus_claims', day),
+      challengeEntries: count('challenge_entries', day),
       syncRuns: s?.runs ?? 0,
       syncFailed: s?.failed ?? 0,
       syncAvgDurationMs: s && s.runs > 0 ? Math.round(Number(s.durationMs) / s.runs) : null,

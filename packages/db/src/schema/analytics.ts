@@ -27,6 +27,35 @@ export const syncRunDays = pgTable('sync_run_days', {
   recordsSkipped: bigint('records_skipped', { mode: 'number' }).notNull().default(0),
 });
 
+export const activityKinds = ['sign_ups', 'bonus_claims', 'challenge_entries'] as const;
+export type ActivityKind = (typeof activityKinds)[number];
+
+/**
+ * Per kind and UTC day: how many users signed up (`users.created_at`), bonus codes were claimed
+ * (`bonus_claims.claimed_at`) and challenge entries were sent (`challenge_entries.created_at`).
+ * Kept exact by triggers on those tables (migration 0006), inside the writer's own transaction,
+ * so the overview reads a row per day instead of counting every row of the period.
+ */
+export const activityDays = pgTable(
+  'activity_days',
+  {
+    kind: text('kind', { enum: activityKinds }).notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.day] })],
+);
+
+/**
+ * Per UTC day: the most WebSocket connections open at one sampling moment, all instances
+ * together. Kept by a trigger on `connection_samples` (migration 0006); it outlives the pruning
+ * of old samples.
+ */
+export const connectionDays = pgTable('connection_days', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  peak: integer('peak').notNull(),
+});
+
 /** Live connections as each server instance saw them, sampled every few minutes. */
 export const connectionSamples = pgTable(
   'connection_samples',

@@ -51,7 +51,6 @@ export const challengeEntries = pgTable(
     uniqueIndex('challenge_entries_bet_key').on(t.challengeId, t.betReference),
     index('challenge_entries_challenge_status_idx').on(t.challengeId, t.status),
     index('challenge_entries_user_id_idx').on(t.userId),
-    index('challenge_entries_created_at_idx').on(t.createdAt),
   ],
 );
 
@@ -93,6 +92,5 @@ export const bonusClaims = pgTable(
   (t) => [
     uniqueIndex('bonus_claims_code_user_key').on(t.codeId, t.userId),
     index('bonus_claims_user_id_idx').on(t.userId),
-    index('bonus_claims_claimed_at_idx').on(t.claimedAt),
   ],
 );
