@@ -6,14 +6,14 @@
  * kind, so the cost grows with the days shown, not with players, users, claims or samples.
  * Answers are cached per server for a minute.
  */
-import { type ActivityKind, type Db, schema } from '@goated/db';
-import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import { type ActivityKind, type Db, queryRows, schema } from '@goated/db';
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps } from '../context';
 import { QueryCache } from '../events/query-cache';
 import { centsToDecimal, toCents } from './sync/decimal';
 
-const { wagerDayTotals, syncRunDays, activityDays, connectionDays, races, connectionSamples } = schema;
+const { connectionSamples } = schema;
 const DAY_MS = 86_400_000;
 
 export const overviewInput = z.object({
@@ -81,35 +81,63 @@ function kpi(value: number, previous: number): Kpi {
   return { value, previous, change: change(value, previous) };
 }
 
+interface Rollups extends Record<string, unknown> {
+  wager: { day: string; wagered: string; activePlayers: number }[] | null;
+  sync:
+    | {
+        day: string;
+        runs: number;
+        failed: number;
+        durationMs: number;
+        recordsIn: number;
+        recordsOut: number;
+        recordsSkipped: number;
+      }[]
+    | null;
+  activity: { kind: ActivityKind; day: string; count: number }[] | null;
+  connections: { day: string; peak: number }[] | null;
+  races: { id: number; name: string; endsAt: string; participants: number | null; prizePool: string }[] | null;
+}
+
+/**
+ * Every rollup of the days from `sinceDay` on, and the races that ended since `since`, in ONE
+ * statement: each query is cheap, so on a busy machine the time goes to waiting for a database
+ * process to be scheduled, once per statement (five parallel queries: p99 10–75 ms under load;
+ * one: 8–10 ms). Amounts travel as text, so they stay exact decimals.
+ */
+async function readRollups(db: Db, sinceDay: string, since: Date): Promise<Rollups> {
+  const [row] = await queryRows<Rollups>(
+    db,
+    sql`select
+      (select json_agg(json_build_object('day', day, 'wagered', wagered::text, 'activePlayers', active_players))
+         from wager_day_totals where day >= ${sinceDay}::date) as wager,
+      (select json_agg(json_build_object('day', day, 'runs', runs, 'failed', failed, 'durationMs', duration_ms,
+                'recordsIn', records_in, 'recordsOut', records_out, 'recordsSkipped', records_skipped))
+         from sync_run_days where day >= ${sinceDay}::date) as sync,
+      (select json_agg(json_build_object('kind', kind, 'day', day, 'count', count))
+         from activity_days where day >= ${sinceDay}::date) as activity,
+      (select json_agg(json_build_object('day', day, 'peak', peak))
+         from connection_days where day >= ${sinceDay}::date) as connections,
+      (select json_agg(json_build_object('id', id, 'name', name, 'endsAt', ends_at, 'participants', participants,
+                'prizePool', prize_pool::text) order by ends_at)
+         from races where status = 'completed' and ends_at >= ${since.toISOString()}::timestamptz) as races`,
+  );
+  if (!row) throw new Error('the overview query returned no row');
+  return row;
+}
+
 /** Computes the overview (uncached). `now` fixes "today" for tests. */
 export async function computeOverview(db: Db, days: number, now = new Date()): Promise<Overview> {
   const today = new Date(`${utcDay(now)}T00:00:00Z`);
   const start = new Date(today.getTime() - (days - 1) * DAY_MS);
   const since = new Date(start.getTime() - days * DAY_MS); // the previous period too
-  const sinceDay = utcDay(since);
-
-  const [wager, syncDays, activity, connections, ended] = await Promise.all([
-    db.select().from(wagerDayTotals).where(gte(wagerDayTotals.day, sinceDay)),
-    db.select().from(syncRunDays).where(gte(syncRunDays.day, sinceDay)),
-    db.select().from(activityDays).where(gte(activityDays.day, sinceDay)),
-    db.select().from(connectionDays).where(gte(connectionDays.day, sinceDay)),
-    db
-      .select({
-        id: races.id,
-        name: races.name,
-        endsAt: races.endsAt,
-        participants: races.participants,
-        prizePool: races.prizePool,
-      })
-      .from(races)
-      .where(and(eq(races.status, 'completed'), gte(races.endsAt, since)))
-      .orderBy(asc(races.endsAt)),
-  ]);
-  const wagerBy = new Map(wager.map((w) => [w.day, w]));
-  const syncBy = new Map(syncDays.map((s) => [s.day, s]));
-  const activityBy = new Map(activity.map((a) => [`${a.kind} ${a.day}`, a.count]));
+  const rollups = await readRollups(db, utcDay(since), since);
+  const ended = (rollups.races ?? []).map((r) => ({ ...r, endsAt: new Date(r.endsAt) }));
+  const wagerBy = new Map((rollups.wager ?? []).map((w) => [w.day, w]));
+  const syncBy = new Map((rollups.sync ?? []).map((s) => [s.day, s]));
+  const activityBy = new Map((rollups.activity ?? []).map((a) => [`${a.kind} ${a.day}`, a.count]));
   const count = (kind: ActivityKind, day: string) => activityBy.get(`${kind} ${day}`) ?? 0;
-  const connectionsBy = new Map(connections.map((c) => [c.day, c.peak]));
+  const connectionsBy = new Map((rollups.connections ?? []).map((c) => [c.day, c.peak]));
 
   const all: OverviewDay[] = [];
   for (let t = since.getTime(); t <= today.getTime(); t += DAY_MS) {
