@@ -20,6 +20,7 @@ export function formatAmount(value: string): string {
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 const dateTimeSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
 /** Date and time to the second ("Mar 10, 2026, 9:52:07 AM"): for runs and logs. */
 export function formatDateTimeSeconds(date: Date): string {
@@ -38,8 +39,13 @@ export function formatDateTime(date: Date): string {
   return dateTime.format(date);
 }
 
+/** The time of day to the second ("9:52:07 AM"). */
 export function formatTime(date: Date): string {
   return time.format(date);
+}
+
+export function formatDate(date: Date): string {
+  return dateOnly.format(date);
 }
 
 /** A time span for countdowns: "1d 02:03:04", or "02:03:04" under a day; never negative. */

@@ -1,10 +1,29 @@
 import { useState } from 'react';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
-import { formatDateTimeSeconds } from '../../format';
+import { formatDate, formatTime } from '../../format';
 import { fromLocalInput } from '../../forms';
 import { useDebounced } from '../../hooks/useDebounced';
-import { trpc } from '../../trpc';
+import { type RouterOutputs, trpc } from '../../trpc';
 import { exportHref } from './ExportLinks';
+
+type AuditEntry = RouterOutputs['admin']['audit']['list']['entries'][number];
+
+const actorOf = (entry: AuditEntry) =>
+  entry.actorUsername ?? (entry.actorApiKeyId ? `key #${entry.actorApiKeyId}` : 'system');
+
+function Target({ entry }: { entry: AuditEntry }) {
+  return (
+    <>
+      {entry.targetType ? `${entry.targetType} ${entry.targetId ?? ''}` : '—'}
+      {entry.details ? (
+        <details>
+          <summary>details</summary>
+          <pre className="details">{JSON.stringify(entry.details, null, 2)}</pre>
+        </details>
+      ) : null}
+    </>
+  );
+}
 
 export function AuditAdmin() {
   const [text, setText] = useState({ action: '', actor: '', targetType: '', targetId: '', since: '', until: '' });
@@ -96,9 +115,7 @@ export function AuditAdmin() {
             <thead>
               <tr>
                 <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
+                <th scope="col">What</th>
                 <th scope="col" className="hide-narrow">
                   From
                 </th>
@@ -107,19 +124,17 @@ export function AuditAdmin() {
             <tbody>
               {entries.map((entry) => (
                 <tr key={entry.id}>
-                  <td className="small">{formatDateTimeSeconds(entry.createdAt)}</td>
-                  <td>{entry.actorUsername ?? (entry.actorApiKeyId ? `key #${entry.actorApiKeyId}` : 'system')}</td>
-                  <td>
-                    <code>{entry.action}</code>
-                  </td>
                   <td className="small">
-                    {entry.targetType ? `${entry.targetType} ${entry.targetId ?? ''}` : '—'}
-                    {entry.details ? (
-                      <details>
-                        <summary>details</summary>
-                        <pre className="details">{JSON.stringify(entry.details, null, 2)}</pre>
-                      </details>
-                    ) : null}
+                    <time dateTime={entry.createdAt.toISOString()}>
+                      <span className="nowrap">{formatTime(entry.createdAt)}</span>{' '}
+                      <span className="muted nowrap">{formatDate(entry.createdAt)}</span>
+                    </time>
+                  </td>
+                  <td className="wrap-anywhere">
+                    <code>{entry.action}</code> <span className="muted small">by</span> {actorOf(entry)}
+                    <div className="small">
+                      <Target entry={entry} />
+                    </div>
                   </td>
                   <td className="hide-narrow muted small">{entry.ip ?? ''}</td>
                 </tr>

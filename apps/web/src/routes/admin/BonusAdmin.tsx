@@ -31,7 +31,6 @@ export function BonusAdmin() {
                   <th scope="col" className="hide-narrow">
                     Rules
                   </th>
-                  <th scope="col">Status</th>
                   <th scope="col">Actions</th>
                 </tr>
               </thead>
@@ -54,6 +53,7 @@ function CodeRow({ code }: { code: BonusCode }) {
   const enable = trpc.bonus.enable.useMutation({ onSuccess: () => void utils.bonus.list.invalidate() });
   const [open, setOpen] = useState<'claims' | 'edit' | null>(null);
   const expired = code.expiresAt !== null && code.expiresAt.getTime() <= Date.now();
+  const status = code.disabled ? 'disabled' : expired ? 'expired' : code.remaining === 0 ? 'used up' : 'active';
   return (
     <>
       <tr data-code={code.code}>
@@ -63,12 +63,12 @@ function CodeRow({ code }: { code: BonusCode }) {
         </td>
         <td>
           {code.claimsCount}/{code.maxClaims}
+          <div className="muted small">{status}</div>
         </td>
         <td className="hide-narrow small">
           {code.minMonthlyWager ? `month ≥ ${formatAmount(code.minMonthlyWager)}` : 'anyone'}
           {code.expiresAt ? ` · until ${formatDateTime(code.expiresAt)}` : ''}
         </td>
-        <td>{code.disabled ? 'disabled' : expired ? 'expired' : code.remaining === 0 ? 'used up' : 'active'}</td>
         <td>
           <div className="actions">
             <button
@@ -112,7 +112,7 @@ function CodeRow({ code }: { code: BonusCode }) {
       </tr>
       {open ? (
         <tr className="row-detail">
-          <td colSpan={5}>
+          <td colSpan={4}>
             {open === 'claims' ? <Claims code={code} /> : <EditCode code={code} onDone={() => setOpen(null)} />}
           </td>
         </tr>

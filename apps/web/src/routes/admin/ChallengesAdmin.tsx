@@ -26,7 +26,7 @@ export function ChallengesAdmin() {
         ) : challenges.data.challenges.length === 0 ? (
           <Empty>No challenges yet.</Empty>
         ) : (
-          <ul className="races">
+          <ul className="races races-admin">
             {challenges.data.challenges.map((challenge) => (
               <ChallengeRow
                 key={challenge.id}

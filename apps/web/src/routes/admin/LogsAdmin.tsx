@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { FormError } from '../../components/Field';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
-import { formatDateTimeSeconds, formatMs } from '../../format';
+import { formatDate, formatDateTimeSeconds, formatMs, formatTime } from '../../format';
 import { fromLocalInput } from '../../forms';
 import { useDebounced } from '../../hooks/useDebounced';
 import { type RouterOutputs, trpc } from '../../trpc';
@@ -153,7 +153,7 @@ function LogStream({ filters }: { filters: Filters }) {
             : paused
               ? 'Paused — resuming shows what was missed'
               : stream.status === 'pending'
-                ? 'Streaming new entries that match'
+                ? 'Streaming: new entries that match appear at the top'
                 : stream.status}
         </span>
       </div>
@@ -230,13 +230,13 @@ function SyncRuns() {
                 <th scope="col">Started</th>
                 <th scope="col">Duration</th>
                 <th scope="col">Outcome</th>
-                <th scope="col" className="num">
+                <th scope="col" className="num hide-narrow">
                   In
                 </th>
-                <th scope="col" className="num">
+                <th scope="col" className="num hide-narrow">
                   Applied
                 </th>
-                <th scope="col" className="num">
+                <th scope="col" className="num hide-narrow">
                   Rejected
                 </th>
                 <th scope="col" className="hide-narrow">
@@ -248,17 +248,30 @@ function SyncRuns() {
               {lastRuns.map((run) => (
                 <tr key={run.id} data-run={run.id}>
                   <td>{run.id}</td>
-                  <td className="small">{formatDateTimeSeconds(run.startedAt)}</td>
+                  <td className="small">
+                    <time dateTime={run.startedAt.toISOString()}>
+                      <span className="nowrap">{formatTime(run.startedAt)}</span>{' '}
+                      <span className="muted nowrap">{formatDate(run.startedAt)}</span>
+                    </time>
+                  </td>
                   <td className="small">
                     {run.finishedAt ? formatMs(run.finishedAt.getTime() - run.startedAt.getTime()) : 'running'}
                   </td>
                   <td>
                     <span className={`badge badge-run-${run.status}`}>{run.status}</span>
                     {run.error ? <div className="field-error small">{run.error}</div> : null}
+                    {/* A phone has no room for the three record columns: the counts go under the outcome. */}
+                    <div className="only-narrow small muted">
+                      <span className="nowrap">{run.recordsIn} in</span> ·{' '}
+                      <span className="nowrap">{run.recordsOut} applied</span> ·{' '}
+                      <span className={run.recordsSkipped > 0 ? 'nowrap warn-text' : 'nowrap'}>
+                        {run.recordsSkipped} rejected
+                      </span>
+                    </div>
                   </td>
-                  <td className="num">{run.recordsIn}</td>
-                  <td className="num">{run.recordsOut}</td>
-                  <td className="num">{run.recordsSkipped}</td>
+                  <td className="num hide-narrow">{run.recordsIn}</td>
+                  <td className="num hide-narrow">{run.recordsOut}</td>
+                  <td className="num hide-narrow">{run.recordsSkipped}</td>
                   <td className="hide-narrow small">
                     {run.trigger}
                     <div className="muted">{run.source}</div>

@@ -16,6 +16,7 @@ import {
 } from 'recharts';
 import { QueryError, SkeletonRows } from '../../components/States';
 import { formatAmount, formatMs } from '../../format';
+import { useReducedMotion } from '../../hooks/useReducedMotion';
 import { type RouterOutputs, trpc } from '../../trpc';
 import { ExportLinks } from './ExportLinks';
 
@@ -48,29 +49,51 @@ function KpiTile({
   value,
   change,
   lowerIsBetter,
+  note,
+  wide = false,
 }: {
   label: string;
   value: string;
   change: number | null;
   lowerIsBetter?: boolean;
+  note?: string | null;
+  wide?: boolean;
 }) {
   return (
-    <div className="kpi" data-kpi={label}>
+    <div className={wide ? 'kpi kpi-wide' : 'kpi'} data-kpi={label}>
       <div className="kpi-label muted small">{label}</div>
       <div className="kpi-value">{value}</div>
+      {note ? <div className="muted small">{note}</div> : null}
       <Change change={change} lowerIsBetter={lowerIsBetter ?? false} />
     </div>
   );
 }
 
-function ChartCard({ title, summary, children }: { title: string; summary: string; children: ReactNode }) {
+/** A chart, or — when the period has nothing to draw — a sentence saying so instead of empty axes. */
+function ChartCard({
+  title,
+  summary,
+  empty,
+  children,
+}: {
+  title: string;
+  summary: string;
+  empty?: string | null;
+  children: ReactNode;
+}) {
   return (
     <figure className="chart chart-card" aria-label={title} data-chart={title}>
       <figcaption className="chart-title">{title}</figcaption>
-      <ResponsiveContainer width="100%" height={220}>
-        {children}
-      </ResponsiveContainer>
-      <p className="sr-only">{summary}</p>
+      {empty ? (
+        <p className="chart-empty muted small">{empty}</p>
+      ) : (
+        <>
+          <ResponsiveContainer width="100%" height={220}>
+            {children}
+          </ResponsiveContainer>
+          <p className="sr-only">{summary}</p>
+        </>
+      )}
     </figure>
   );
 }
@@ -117,6 +140,8 @@ export function OverviewAdmin() {
 
 function Body({ overview, liveConnections }: { overview: Overview; liveConnections: number | null }) {
   const { kpis, series } = overview;
+  const animate = !useReducedMotion();
+  const sampled = series.some((d) => d.peakConnections !== null);
   const points = series.map((d) => ({
     ...d,
     label: d.day.slice(5),
@@ -124,14 +149,23 @@ function Body({ overview, liveConnections }: { overview: Overview; liveConnectio
     claims: d.bonusClaims + d.challengeEntries,
     errorRate: d.syncRuns > 0 ? Math.round((d.syncFailed / d.syncRuns) * 1000) / 10 : 0,
   }));
-  const raceBars = overview.races.map((r) => ({ name: r.name, participants: r.participants ?? 0 }));
+  // A race finalized before participants were counted has none recorded: left out, not drawn as 0.
+  const raceBars = overview.races.flatMap((r) =>
+    r.participants === null ? [] : [{ name: r.name, participants: r.participants }],
+  );
+  const noRaces =
+    overview.races.length === 0
+      ? 'No race ended in this period.'
+      : raceBars.length === 0
+        ? 'The races that ended in this period were finalized before participants were counted.'
+        : null;
   return (
     <>
       <p className="muted small">
         {overview.from} – {overview.to} (UTC days), compared with the {overview.days} days before.
       </p>
       <div className="kpis">
-        <KpiTile label="Wagered" value={formatAmount(kpis.wagered.value)} change={kpis.wagered.change} />
+        <KpiTile label="Wagered" value={formatAmount(kpis.wagered.value)} change={kpis.wagered.change} wide />
         <KpiTile
           label="Active players / day"
           value={kpiNumber(kpis.activePlayers)}
@@ -153,7 +187,8 @@ function Body({ overview, liveConnections }: { overview: Overview; liveConnectio
         />
         <KpiTile
           label="Peak connections"
-          value={`${kpiNumber(kpis.peakConnections)}${liveConnections === null ? '' : ` · ${liveConnections} now`}`}
+          value={kpiNumber(kpis.peakConnections)}
+          note={liveConnections === null ? null : `${whole.format(liveConnections)} open now`}
           change={kpis.peakConnections.change}
         />
       </div>
@@ -170,7 +205,14 @@ function Body({ overview, liveConnections }: { overview: Overview; liveConnectio
               {...tooltip}
               formatter={(_v, _n, item) => [formatAmount(String(item.payload.wagered)), 'Wagered']}
             />
-            <Area type="monotone" dataKey="wageredNumber" stroke="#f5c542" fill="#f5c54233" strokeWidth={2} />
+            <Area
+              type="monotone"
+              dataKey="wageredNumber"
+              stroke="#f5c542"
+              fill="#f5c54233"
+              strokeWidth={2}
+              isAnimationActive={animate}
+            />
           </AreaChart>
         </ChartCard>
         <ChartCard
@@ -189,6 +231,7 @@ function Body({ overview, liveConnections }: { overview: Overview; liveConnectio
               stroke="#3fb950"
               dot={false}
               strokeWidth={2}
+              isAnimationActive={animate}
             />
           </LineChart>
         </ChartCard>
@@ -204,12 +247,13 @@ function Body({ overview, liveConnections }: { overview: Overview; liveConnectio
             <YAxis {...axis} width={44} allowDecimals={false} />
             <Tooltip {...tooltip} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Bar dataKey="signUps" name="Sign-ups" fill="#58a6ff" />
-            <Bar dataKey="claims" name="Claims" fill="#f5c542" />
+            <Bar dataKey="signUps" name="Sign-ups" fill="#58a6ff" isAnimationActive={animate} />
+            <Bar dataKey="claims" name="Claims" fill="#f5c542" isAnimationActive={animate} />
           </BarChart>
         </ChartCard>
         <ChartCard
           title="Race participation"
+          empty={noRaces}
           summary={
             raceBars.length === 0
               ? 'No race ended in this period.'
@@ -221,7 +265,13 @@ function Body({ overview, liveConnections }: { overview: Overview; liveConnectio
             <XAxis dataKey="name" {...axis} minTickGap={8} />
             <YAxis {...axis} width={44} allowDecimals={false} />
             <Tooltip {...tooltip} />
-            <Bar dataKey="participants" name="Players ranked" fill="#3fb950" />
+            <Bar
+              dataKey="participants"
+              name="Players ranked"
+              fill="#3fb950"
+              maxBarSize={56}
+              isAnimationActive={animate}
+            />
           </BarChart>
         </ChartCard>
         <ChartCard
@@ -237,12 +287,25 @@ function Body({ overview, liveConnections }: { overview: Overview; liveConnectio
             <YAxis yAxisId="rate" orientation="right" {...axis} width={40} unit="%" domain={[0, 100]} />
             <Tooltip {...tooltip} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Bar yAxisId="runs" dataKey="syncRuns" name="Runs" fill="#58a6ff" />
-            <Line yAxisId="rate" dataKey="errorRate" name="Error rate %" stroke="#f85149" dot={false} strokeWidth={2} />
+            <Bar yAxisId="runs" dataKey="syncRuns" name="Runs" fill="#58a6ff" isAnimationActive={animate} />
+            <Line
+              yAxisId="rate"
+              dataKey="errorRate"
+              name="Error rate %"
+              stroke="#f85149"
+              dot={false}
+              strokeWidth={2}
+              isAnimationActive={animate}
+            />
           </ComposedChart>
         </ChartCard>
         <ChartCard
           title="Live connections (daily peak)"
+          empty={
+            sampled
+              ? null
+              : 'No samples in this period yet: each server records its open connections every few minutes.'
+          }
           summary={series.map((d) => `${d.day}: ${d.peakConnections ?? 'no samples'}`).join('; ')}
         >
           <LineChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
@@ -258,6 +321,7 @@ function Body({ overview, liveConnections }: { overview: Overview; liveConnectio
               dot={false}
               connectNulls
               strokeWidth={2}
+              isAnimationActive={animate}
             />
           </LineChart>
         </ChartCard>

@@ -104,7 +104,7 @@ export function RaceTemplatesAdmin() {
       ) : templates.data.length === 0 ? (
         <Empty>No recurring races yet.</Empty>
       ) : (
-        <ul className="races">
+        <ul className="races races-admin">
           {templates.data.map((t) => (
             <TemplateRow key={t.id} template={t} onEdit={() => setEditing(t)} onDeleted={setDone} />
           ))}

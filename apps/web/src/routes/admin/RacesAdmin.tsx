@@ -86,7 +86,7 @@ export function RacesAdmin() {
         ) : races.data.races.length === 0 ? (
           <Empty>No races yet. Create the first one.</Empty>
         ) : (
-          <ul className="races">
+          <ul className="races races-admin">
             {races.data.races.map((race) => (
               <RaceRow key={race.id} race={race} onEdit={() => setEditing(race)} />
             ))}
@@ -121,48 +121,48 @@ function RaceRow({ race, onEdit }: { race: Race; onEdit: () => void }) {
         <span>Pool {formatAmount(race.prizePool)}</span>
         {race.minWager !== '0.00' ? <span>min wager {formatAmount(race.minWager)}</span> : null}
         {race.templateId ? <span>recurring</span> : null}
-        <a href={exportHref('race-results', { raceId: race.id })} download>
-          Export results
-        </a>
         <span>
           {formatDateTime(race.startsAt)} – {formatDateTime(race.endsAt)}
         </span>
       </div>
-      {open ? (
-        <div className="actions">
+      <div className="actions">
+        {open ? (
           <button type="button" className="btn btn-small" onClick={onEdit}>
             Edit
           </button>
-          {confirming ? (
-            <>
-              <button
-                type="button"
-                className="btn btn-small btn-danger"
-                disabled={cancel.isPending || finalize.isPending}
-                onClick={() =>
-                  confirming === 'cancel' ? cancel.mutate({ raceId: race.id }) : finalize.mutate({ raceId: race.id })
-                }
-              >
-                Confirm {confirming}
+        ) : null}
+        {!open ? null : confirming ? (
+          <>
+            <button
+              type="button"
+              className="btn btn-small btn-danger"
+              disabled={cancel.isPending || finalize.isPending}
+              onClick={() =>
+                confirming === 'cancel' ? cancel.mutate({ raceId: race.id }) : finalize.mutate({ raceId: race.id })
+              }
+            >
+              Confirm {confirming}
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setConfirming(null)}>
+              Keep
+            </button>
+          </>
+        ) : (
+          <>
+            <button type="button" className="btn btn-small" onClick={() => setConfirming('cancel')}>
+              Cancel race
+            </button>
+            {race.status === 'live' ? (
+              <button type="button" className="btn btn-small" onClick={() => setConfirming('finalize')}>
+                Finalize
               </button>
-              <button type="button" className="btn btn-small" onClick={() => setConfirming(null)}>
-                Keep
-              </button>
-            </>
-          ) : (
-            <>
-              <button type="button" className="btn btn-small" onClick={() => setConfirming('cancel')}>
-                Cancel race
-              </button>
-              {race.status === 'live' ? (
-                <button type="button" className="btn btn-small" onClick={() => setConfirming('finalize')}>
-                  Finalize
-                </button>
-              ) : null}
-            </>
-          )}
-        </div>
-      ) : null}
+            ) : null}
+          </>
+        )}
+        <a className="btn btn-small" href={exportHref('race-results', { raceId: race.id })} download>
+          Export results
+        </a>
+      </div>
       <FormError message={error?.message} />
     </li>
   );

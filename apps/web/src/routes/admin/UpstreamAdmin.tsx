@@ -62,7 +62,7 @@ function UpstreamForm({ settings }: { settings: Settings }) {
           {formatDateTimeSeconds(settings.authFailure.since)}. Paste a new token and save; the next run uses it.
         </p>
       ) : null}
-      <p className="small">
+      <p className="small upstream-source">
         Runs pull from <strong>{sourceText[settings.source]}</strong>
         {settings.url ? (
           <>

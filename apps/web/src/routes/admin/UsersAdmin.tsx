@@ -177,7 +177,6 @@ export function UsersAdmin() {
                 <th scope="col" className="hide-narrow">
                   Role
                 </th>
-                <th scope="col">Status</th>
                 <th scope="col" className="hide-narrow">
                   Player
                 </th>
@@ -203,9 +202,14 @@ export function UsersAdmin() {
                   <td className="name">
                     {user.username}
                     {user.telegramLinked ? <span className="muted small"> · TG</span> : null}
+                    {/* Banned is the exception worth a mark; there is no column of "active". */}
+                    {user.banned ? (
+                      <div>
+                        <span className="badge badge-cancelled">banned</span>
+                      </div>
+                    ) : null}
                   </td>
                   <td className="hide-narrow">{user.role}</td>
-                  <td>{user.banned ? <span className="badge badge-cancelled">banned</span> : 'active'}</td>
                   <td className="hide-narrow small">
                     {user.playerUid ? (
                       <Link to={`/players/${encodeURIComponent(user.playerUid)}`}>
