@@ -103,7 +103,7 @@ interface Rollups extends Record<string, unknown> {
  * Every rollup of the days from `sinceDay` on, and the races that ended since `since`, in ONE
  * statement: each query is cheap, so on a busy machine the time goes to waiting for a database
  * process to be scheduled, once per statement (five parallel queries: p99 10–75 ms under load;
- * one: 8–10 ms). Amounts travel as text, so they stay exact decimals.
+ * one: 4–10 ms). Amounts travel as text, so they stay exact decimals.
  */
 async function readRollups(db: Db, sinceDay: string, since: Date): Promise<Rollups> {
   const [row] = await queryRows<Rollups>(
