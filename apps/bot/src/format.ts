@@ -304,8 +304,9 @@ export function userLookupText(user: UserLookup): string {
 
 export const broadcastUsageText = 'Usage: /broadcast TEXT\nSends TEXT to every user with a linked Telegram account.';
 
+/** `reason` is the server's message, a sentence of its own ("Text must be at most 3500 characters."). */
 export function broadcastRefusedText(reason: string): string {
-  return `I can't broadcast that: ${reason}.`;
+  return `I can't broadcast that: ${reason.replace(/\.*$/, '')}.`;
 }
 
 export function broadcastStartedText(recipients: number): string {

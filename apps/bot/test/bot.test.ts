@@ -41,6 +41,9 @@ const live: Race = {
   prizes: [{ rank: 1, prize: '5000.00' }],
   status: 'live',
   finalizedAt: null,
+  minWager: '0.00',
+  templateId: null,
+  participants: null,
 };
 
 /** Records each procedure call; `fail` makes every procedure throw like an unreachable server. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   broadcastDoneText,
+  broadcastRefusedText,
   broadcastStartedText,
   formatAmount,
   formatDuration,
@@ -33,6 +34,9 @@ function race(overrides: Partial<Race> = {}): Race {
     ],
     status: 'live',
     finalizedAt: null,
+    minWager: '0.00',
+    templateId: null,
+    participants: null,
     ...overrides,
   };
 }
@@ -232,5 +236,11 @@ describe('account and notification texts', () => {
     expect(broadcastStartedText(1)).toBe("📣 Sending to 1 linked user… I'll tell you when it's done.");
     expect(broadcastStartedText(0)).toContain('nobody to send to');
     expect(broadcastDoneText({ delivered: 5, failed: 0 })).toBe('📣 Broadcast done: delivered to 5 of 5.');
+  });
+
+  it('gives the server’s reason for a refused broadcast as one sentence, whether or not it ends in a period', () => {
+    const said = "I can't broadcast that: Text must be at most 3500 characters.";
+    expect(broadcastRefusedText('Text must be at most 3500 characters.')).toBe(said);
+    expect(broadcastRefusedText('Text must be at most 3500 characters')).toBe(said);
   });
 });

@@ -407,7 +407,7 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
 
     it('refuses a broadcast that is too long, with the reason', async () => {
       expect(await say(ADMIN, `/broadcast ${'x'.repeat(3501)}`)).toEqual([
-        "I can't broadcast that: text: must be at most 3500 characters.",
+        "I can't broadcast that: Text must be at most 3500 characters.",
       ]);
     });
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import {
   type AppDeps,
+  ConfiguredUpstream,
   cacheStats,
   createInProcessBus,
   createRateLimits,
@@ -22,6 +23,7 @@ import {
   scheduleRaces,
   type UpstreamSource,
   watchRacePositions,
+  watchUpstreamAuth,
 } from '@goated/api';
 import { createDb, type DbHandle } from '@goated/db';
 import { isEmpty, seedDemoDataIfEmpty } from '@goated/db/seed';
@@ -30,7 +32,9 @@ import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
 import { createMetrics, type SyncOutcome } from './metrics';
+import { type OperatorLog, procedureLogLevel, startOperatorLog } from './operator-log';
 import { backupPlugin } from './plugins/backup';
+import { exportsPlugin } from './plugins/exports';
 import { healthPlugin } from './plugins/health';
 import { hotQueriesPlugin, type UrlMemoCounts } from './plugins/hot-queries';
 import { hygienePlugin } from './plugins/hygiene';
@@ -64,6 +68,7 @@ class ObservedSyncService extends SyncService {
   constructor(
     options: SyncServiceOptions,
     private readonly observe: (result: SyncOutcome) => void,
+    private readonly onPulled: (result: SyncRunResult) => Promise<unknown>,
   ) {
     super(options);
   }
@@ -71,6 +76,7 @@ class ObservedSyncService extends SyncService {
   override async runOnce(...args: Parameters<SyncService['runOnce']>): Promise<SyncRunResult> {
     const result = await super.runOnce(...args);
     this.observe(result);
+    await this.onPulled(result);
     return result;
   }
 
@@ -189,6 +195,18 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const source: UpstreamSource = config.sync.upstream
     ? new HttpUpstream(config.sync.upstream)
     : new SimulatedUpstream({ loadInitial: () => loadPlayerRecords(db.db), players: config.sync.simulatorPlayers });
+  // Each run reads the feed admins stored (the environment's is the default): no restart.
+  const upstreamDefault = config.sync.upstream
+    ? { url: config.sync.upstream.url, token: config.sync.upstream.token }
+    : null;
+  const upstream = new ConfiguredUpstream({
+    db: db.db,
+    fallback: upstreamDefault,
+    http: config.sync.http,
+    simulator: config.sync.upstream
+      ? new SimulatedUpstream({ loadInitial: () => loadPlayerRecords(db.db), players: config.sync.simulatorPlayers })
+      : source,
+  });
   const metrics = createMetrics();
   const sync = new ObservedSyncService(
     {
@@ -198,6 +216,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       // One pulled run at a time across every instance on this database.
       tryLock: () => db.tryAdvisoryLock(SYNC_RUN_LOCK),
       intervalMs: config.sync.intervalMs,
+      resolveSource: () => upstream.resolve(),
       logRetentionDays: config.sync.logRetentionDays,
       logger: { warn: (details, message) => app.log.warn(details, message) },
       onResult: (result) => {
@@ -206,6 +225,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       },
     },
     (result) => metrics.observeSync(result),
+    // A refused token raises one admin alert per outage (see services/upstream/alerts.ts).
+    (result) =>
+      watchUpstreamAuth({ db: db.db, bus, log: app.log }, result).catch((err: unknown) =>
+        app.log.warn({ err }, 'could not record the upstream token state'),
+      ),
   );
   // Rate-limit counters are shared between instances through Redis when there is one.
   const redis = config.redis.url
@@ -235,7 +259,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     credentialRecheckMs: config.auth.credentialRecheckMs,
     observe: (call) => {
       metrics.observeProcedure(call);
-      app.log.info(
+      app.log[procedureLogLevel(call.errorCode, call.durationMs, config.operatorLog.slowRequestMs)](
         {
           reqId: call.requestId,
           userId: call.userId,
@@ -255,6 +279,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     log: app.log,
     realtime: stats,
     staleAfterSeconds: config.sync.staleAfterSeconds,
+    upstream: { fallback: upstreamDefault, http: config.sync.http },
   };
   const { realtime } = config;
   const urlMemo: UrlMemoCounts = { hits: 0, misses: 0 };
@@ -265,7 +290,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
 
   await app.register(hygienePlugin, { corsOrigins: config.auth.allowedOrigins });
-  await app.register(observabilityPlugin, { metrics });
+  await app.register(observabilityPlugin, { metrics, slowRequestMs: config.operatorLog.slowRequestMs });
   // Order matters: the WebSocket plugin must exist before tRPC asks for it.
   await app.register(websocket, {
     options: {
@@ -284,6 +309,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
   await app.register(healthPlugin, { deps });
   await app.register(backupPlugin, { deps });
+  await app.register(exportsPlugin, { deps });
   await app.register(hotQueriesPlugin, { deps, memo: urlMemo });
   await app.register(trpcPlugin, {
     deps,
@@ -306,6 +332,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   let cleanupTimer: NodeJS.Timeout | undefined;
   let raceScheduler: RaceScheduler | undefined;
   let racePositions: RacePositionWatch | undefined;
+  let operatorLog: OperatorLog | undefined;
   let stopping: Promise<void> | undefined;
 
   return {
@@ -355,11 +382,19 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         delayMs: config.live.pushIntervalMs,
         onError: (err) => app.log.warn({ err }, 'race positions refresh failed'),
       });
+      operatorLog = startOperatorLog({
+        log: app.log,
+        db: db.db,
+        stats,
+        summaryIntervalMs: config.operatorLog.summaryIntervalMs,
+        sampleIntervalMs: config.operatorLog.sampleIntervalMs,
+      });
       return app.listen({ host: config.host, port: config.port });
     },
     stop() {
       stopping ??= (async () => {
         clearInterval(cleanupTimer);
+        operatorLog?.stop();
         shuttingDown = true;
         // At once and together: stop accepting connections, send WebSockets away (1001), let
         // in-flight requests and a running sync transaction finish. The pools close after.

@@ -152,6 +152,9 @@ const envSchema = z.object({
   WS_MAX_SUBSCRIPTIONS: positiveInt(1, 10_000).default(50),
   WS_MAX_BUFFERED_BYTES: positiveInt(16 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
   WS_COMPRESSION: bool.default(false),
+  LOG_SUMMARY_INTERVAL_MS: whole(0, 86_400_000).default(120_000),
+  SLOW_REQUEST_MS: whole(1, 600_000).default(1000),
+  CONNECTION_SAMPLE_MS: whole(0, 86_400_000).default(300_000),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -161,14 +164,18 @@ export interface Config {
   host: string;
   port: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The operator's log: summary line interval (0 off), the slow-request threshold, connection samples (0 off). */
+  operatorLog: { summaryIntervalMs: number; slowRequestMs: number; sampleIntervalMs: number };
   db: { url: string | undefined; poolMax: number; dataDir: string };
   sync: {
     enabled: boolean;
     intervalMs: number;
     seedDemoData: boolean;
     simulatorPlayers: number;
-    /** The affiliate's HTTP feed; null → the built-in simulator. */
+    /** The affiliate's HTTP feed; null → the built-in simulator (unless an admin sets one). */
     upstream: UpstreamConfig | null;
+    /** How any HTTP feed is reached, the environment's or one an admin stored. */
+    http: Omit<UpstreamConfig, 'url' | 'token'>;
     /** Transformation-log entries older than this are pruned; 0 keeps them all. */
     logRetentionDays: number;
     /** Player data is reported stale this long after the last successful sync. */
@@ -251,6 +258,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    operatorLog: {
+      summaryIntervalMs: e.LOG_SUMMARY_INTERVAL_MS,
+      slowRequestMs: e.SLOW_REQUEST_MS,
+      sampleIntervalMs: e.CONNECTION_SAMPLE_MS,
+    },
     db: { url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX, dataDir: `${e.DATA_DIR}/pglite` },
     sync: {
       enabled: e.SYNC_ENABLED,
@@ -268,6 +280,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             maxPages: e.AFFILIATE_MAX_PAGES,
           }
         : null,
+      http: {
+        timeoutMs: e.AFFILIATE_TIMEOUT_MS,
+        retries: e.AFFILIATE_RETRIES,
+        retryBaseMs: e.AFFILIATE_RETRY_BASE_MS,
+        maxPages: e.AFFILIATE_MAX_PAGES,
+      },
       logRetentionDays: e.LOG_RETENTION_DAYS,
       staleAfterSeconds: e.DATA_STALE_AFTER_SECONDS,
     },

@@ -23,7 +23,7 @@ describe('operations: logs, metrics, HTTP hygiene', () => {
   beforeAll(async () => {
     t = await startTestServer(
       'pglite',
-      { LOG_LEVEL: 'info', ALLOWED_ORIGINS: 'https://dashboard.example' },
+      { LOG_LEVEL: 'debug', ALLOWED_ORIGINS: 'https://dashboard.example', LOG_SUMMARY_INTERVAL_MS: '300' },
       { logStream: { write: (line) => void lines.push(line) } },
     );
     await runSync(t.server.deps, feed(300));
@@ -47,9 +47,39 @@ describe('operations: logs, metrics, HTTP hygiene', () => {
       expect.objectContaining({ procedure: 'leaderboard.top', outcome: 'BAD_REQUEST' }),
     );
     expect(procedureLines.every((l) => typeof l.durationMs === 'number')).toBe(true);
+    // At the default level (info) only failed or slow calls show: successes are debug lines.
+    const DEBUG = 20;
+    const INFO = 30;
+    expect(procedureLines.find((l) => l.procedure === 'auth.signIn')?.level).toBe(DEBUG);
+    expect(procedureLines.find((l) => l.outcome === 'BAD_REQUEST')?.level).toBe(INFO);
+    const requestLines = logs().filter((l) => l.msg === 'request');
+    expect(requestLines.find((l) => l.status === 200)?.level).toBe(DEBUG);
+    expect(requestLines.find((l) => l.status === 400)?.level).toBe(INFO);
     const all = lines.join('\n');
     expect(all).not.toContain(TEST_ADMIN.password);
     expect(all).not.toContain(session.token ?? 'no token');
+  });
+
+  it('writes a summary line on a timer: connections, subscriptions, streams, messages, the last sync', async () => {
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/trpc`);
+    await new Promise((resolve) => ws.once('open', resolve));
+    const before = lines.length;
+    await waitFor(
+      () =>
+        logs()
+          .slice(before)
+          .some((l) => typeof l.msg === 'string' && l.msg.includes('connections (peak')),
+      'a summary line',
+    );
+    const line = logs()
+      .slice(before)
+      .find((l) => typeof l.msg === 'string' && l.msg.includes('connections (peak'));
+    expect(line?.level).toBe(30);
+    expect(line?.msg).toMatch(
+      /^1 connections \(peak 1\), 0 subscriptions, 0 SSE streams, \d+ in \/ \d+ out; last sync #\d+ succeeded in \d+ ms$/,
+    );
+    expect(line?.summary).toMatchObject({ connections: { active: 1, peak: 1 }, lastSync: { status: 'succeeded' } });
+    ws.close();
   });
 
   it('logs a failed query without its parameters, causes included', async () => {

@@ -63,7 +63,7 @@ describe.each(testBackends())('server on %s', (kind) => {
     if (!(error instanceof TRPCClientError)) return;
     expect(error.data).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400 });
     expect(error.data.zodIssues).toEqual([expect.objectContaining({ path: ['limit'] })]);
-    expect(error.message).toMatch(/^limit: /);
+    expect(error.message).toMatch(/^Limit must be /);
   });
 
   it('returns NOT_FOUND for a missing race', async () => {

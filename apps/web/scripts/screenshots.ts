@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient } from '@goated/client';
+import { type Client, createClient } from '@goated/client';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/support/browser';
 import { buildDashboard } from '../test/support/build';
@@ -31,6 +31,71 @@ async function settle(page: Page): Promise<void> {
   await page.waitForTimeout(400);
 }
 
+/**
+ * What an operator's console holds after a while, so its pages are shot with rows in them: a few
+ * users (one banned), a bonus code two of them claimed, a challenge with an entry, a recurring
+ * race — each made through the API, so the audit log fills too.
+ */
+async function consoleData(url: string, admin: Client['api']): Promise<void> {
+  const names = ['high_roller_jane', 'casual_sam', 'weekend_wagerer_with_a_long_name'];
+  await admin.bonus.create.mutate({ code: 'WELCOME50', description: 'Fifty free spins', maxClaims: 100 });
+  await admin.challenges.create.mutate({
+    title: 'Hit 200x on Gates of Olympus',
+    game: 'Gates of Olympus',
+    minMultiplier: '200',
+    minBet: '1.00',
+    prize: '150.00',
+    maxWinners: 3,
+    startsAt: new Date(Date.now() - 3_600_000),
+    endsAt: new Date(Date.now() + 7 * 86_400_000),
+  });
+
+  for (const username of names) {
+    const anonymous = createClient({ url });
+    try {
+      await anonymous.api.auth.signUp.mutate({ username, password: `${username} password` });
+      const { token } = await anonymous.api.auth.signIn.mutate({
+        username,
+        password: `${username} password`,
+        mode: 'token',
+      });
+      const user = createClient({ url, token: token ?? '' });
+      try {
+        if (username !== names[2]) await user.api.bonus.claim.mutate({ code: 'WELCOME50' });
+        if (username === names[0]) {
+          const [challenge] = (await user.api.challenges.list.query({ status: 'open' })).challenges;
+          if (challenge) {
+            await user.api.challenges.submit.mutate({
+              challengeId: challenge.id,
+              betReference: 'https://casino.example/bets/8841',
+              multiplier: '212.5',
+              betAmount: '2.00',
+            });
+          }
+        }
+      } finally {
+        await user.close();
+      }
+    } finally {
+      await anonymous.close();
+    }
+  }
+  await admin.admin.raceTemplates.create.mutate({
+    name: 'Monthly $25,000 race',
+    cadence: 'monthly',
+    startDay: 1,
+    startTime: '18:00',
+    timeZone: 'Europe/Berlin',
+    prizePool: '25000.00',
+    prizes: ['12500.00', '7500.00', '5000.00'],
+    minWager: '100.00',
+    leadHours: 72,
+  });
+  const { users } = await admin.admin.users.list.query({ search: 'casual_sam' });
+  const sam = users[0];
+  if (sam) await admin.admin.users.update.mutate({ userId: sam.id, banned: true });
+}
+
 async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   console.log('building the dashboard…');
@@ -38,7 +103,10 @@ async function main(): Promise<void> {
   const server = await startServerProcess({ SYNC_ENABLED: 'true', SEED_DEMO_DATA: 'true', SYNC_INTERVAL_MS: '2000' });
   const browser = await launchChromium();
   const { api, close } = createClient({ url: server.url });
+  const session = await api.auth.signIn.mutate({ ...ADMIN, mode: 'token' });
+  const admin = createClient({ url: server.url, token: session.token ?? '' });
   try {
+    await consoleData(server.url, admin.api);
     const board = await api.leaderboard.top.query({ period: 'month', limit: 1 });
     const { races } = await api.races.list.query({ limit: 20 });
     const liveRace = races.find((r) => r.status === 'live') ?? races[0];
@@ -55,10 +123,6 @@ async function main(): Promise<void> {
       ['reset', '/reset'],
     ];
     // A player's own view: a user who claimed the top player (approved) and one whose claim waits.
-    const admin = createClient({
-      url: server.url,
-      token: (await api.auth.signIn.mutate({ ...ADMIN, mode: 'token' })).token ?? '',
-    });
     const second = (await api.leaderboard.top.query({ period: 'month', limit: 2 })).entries[1];
     const fan = await api.auth.signUp.mutate({ username: 'screenshot_fan', password: FAN_PASSWORD, mode: 'token' });
     const waiting = await api.auth.signUp.mutate({ username: 'new_member', password: FAN_PASSWORD, mode: 'token' });
@@ -68,7 +132,6 @@ async function main(): Promise<void> {
       await member.api.account.claimPlayer.mutate({ name: second.name });
       await member.close();
     }
-    await admin.close();
     const playerPages: [string, string][] = [
       ['profile-standing', '/profile'],
       ['leaderboard-you', '/?period=month'],
@@ -77,6 +140,8 @@ async function main(): Promise<void> {
     ];
     const adminPages: [string, string][] = [
       ['profile', '/profile'],
+      ['admin-overview', '/admin'],
+      ['admin-upstream', '/admin/upstream'],
       ['admin-users', '/admin/users'],
       ['admin-claims', '/admin/claims'],
       ['admin-races', '/admin/races'],
@@ -89,10 +154,16 @@ async function main(): Promise<void> {
     ];
 
     for (const viewport of viewports) {
-      const context = await browser.newContext({ viewport, deviceScaleFactor: 1, colorScheme: 'dark' });
+      // Reduced motion: charts are drawn at once, not caught halfway through their animation.
+      const context = await browser.newContext({
+        viewport,
+        deviceScaleFactor: 1,
+        colorScheme: 'dark',
+        reducedMotion: 'reduce',
+      });
       const page = await context.newPage();
-      const shoot = async (name: string, url: string) => {
-        await page.goto(`${server.url}${url}`);
+      const shoot = async (name: string, url: string | null) => {
+        if (url) await page.goto(`${server.url}${url}`);
         await settle(page);
         const file = path.join(outDir, `${name}-${viewport.name}.png`);
         await page.screenshot({ path: file, fullPage: true });
@@ -119,10 +190,15 @@ async function main(): Promise<void> {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.waitForURL((url) => url.pathname === '/profile');
       for (const [name, url] of adminPages) await shoot(name, url);
+      // Who claimed a bonus code: a list opened under its row.
+      await page.goto(`${server.url}/admin/bonus`);
+      await page.getByRole('button', { name: 'Who claimed' }).first().click();
+      await shoot('admin-bonus-claims', null);
       await context.close();
     }
     console.log(`screenshots written to ${outDir}`);
   } finally {
+    await admin.close();
     await close();
     await browser.close();
     await server.close();

@@ -19,13 +19,33 @@ export function formatAmount(value: string): string {
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+const dateTimeSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+
+/** Date and time to the second ("Mar 10, 2026, 9:52:07 AM"): for runs and logs. */
+export function formatDateTimeSeconds(date: Date): string {
+  return dateTimeSeconds.format(date);
+}
+
+/** A duration in ms as "850 ms", "12.4 s" or "3 min 5 s". */
+export function formatMs(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
 
 export function formatDateTime(date: Date): string {
   return dateTime.format(date);
 }
 
+/** The time of day to the second ("9:52:07 AM"). */
 export function formatTime(date: Date): string {
   return time.format(date);
+}
+
+export function formatDate(date: Date): string {
+  return dateOnly.format(date);
 }
 
 /** A time span for countdowns: "1d 02:03:04", or "02:03:04" under a day; never negative. */

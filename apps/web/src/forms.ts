@@ -18,13 +18,14 @@ export function fieldErrors(error: IssueSource | null): FieldErrors {
   return errors;
 }
 
-/** The message for a field or any of its parts (`prizes` also matches `prizes.2`). */
+/**
+ * The message for a field or any of its parts (`prizes` also matches `prizes.2`). The server
+ * words every message as a sentence naming its field ("The prize for rank 3 must not be…").
+ */
 export function errorFor(errors: FieldErrors, field: string): string | undefined {
   if (errors[field]) return errors[field];
   const part = Object.keys(errors).find((key) => key.startsWith(`${field}.`));
-  if (!part) return undefined;
-  const index = part.slice(field.length + 1);
-  return /^\d+$/.test(index) ? `#${Number(index) + 1} ${errors[part]}` : errors[part];
+  return part ? errors[part] : undefined;
 }
 
 /** What to say above the form: the error itself unless every issue is shown next to a field. */
@@ -34,7 +35,7 @@ export function formError(error: IssueSource | null, fields: readonly string[]):
   if (!issues || issues.length === 0) return error.message;
   const unplaced = issues.filter((issue) => !fields.includes(String(issue.path[0] ?? '')));
   return unplaced.length > 0
-    ? unplaced.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')
+    ? unplaced.map((i) => (/[.!?]$/.test(i.message) ? i.message : `${i.message}.`)).join(' ')
     : undefined;
 }
 

@@ -3,12 +3,16 @@ import { formatAmount, formatDuration } from '../src/format';
 import { errorFor, fieldErrors, formError } from '../src/forms';
 
 const prizeSplitError = {
-  message: 'prizes: must add up to the prize pool exactly',
+  message: 'The prizes must add up to the prize pool exactly.',
   data: {
     zodIssues: [
-      { path: ['prizes'], message: 'must add up to the prize pool exactly', code: 'custom' },
-      { path: ['prizes', 2], message: 'must not be more than the prize for rank 2', code: 'custom' },
-      { path: ['name'], message: 'is required', code: 'too_small' },
+      { path: ['prizes'], message: 'The prizes must add up to the prize pool exactly', code: 'custom' },
+      {
+        path: ['prizes', 2],
+        message: 'The prize for rank 3 must not be more than the prize for rank 2',
+        code: 'custom',
+      },
+      { path: ['name'], message: 'Name is required', code: 'too_small' },
     ],
   },
 };
@@ -16,22 +20,22 @@ const prizeSplitError = {
 describe('form errors from the server’s zod issues', () => {
   it('keeps the first message for each field path', () => {
     expect(fieldErrors(prizeSplitError)).toEqual({
-      prizes: 'must add up to the prize pool exactly',
-      'prizes.2': 'must not be more than the prize for rank 2',
-      name: 'is required',
+      prizes: 'The prizes must add up to the prize pool exactly',
+      'prizes.2': 'The prize for rank 3 must not be more than the prize for rank 2',
+      name: 'Name is required',
     });
   });
 
-  it('shows an item’s issue under its list field, numbered from 1', () => {
+  it('shows an item’s issue under its list field', () => {
     const errors = fieldErrors({ message: '', data: { zodIssues: [prizeSplitError.data.zodIssues[1] ?? never()] } });
-    expect(errorFor(errors, 'prizes')).toBe('#3 must not be more than the prize for rank 2');
+    expect(errorFor(errors, 'prizes')).toBe('The prize for rank 3 must not be more than the prize for rank 2');
     expect(errorFor(errors, 'name')).toBeUndefined();
   });
 
   it('says nothing above the form when every issue sits next to a field', () => {
     expect(formError(prizeSplitError, ['name', 'prizes'])).toBeUndefined();
     expect(formError(prizeSplitError, ['name'])).toBe(
-      'prizes: must add up to the prize pool exactly; prizes.2: must not be more than the prize for rank 2',
+      'The prizes must add up to the prize pool exactly. The prize for rank 3 must not be more than the prize for rank 2.',
     );
   });
 

@@ -6,6 +6,8 @@ import type { LiveOptions } from './services/live';
 import type { RateLimits } from './services/rate-limit';
 import type { RealtimeStatsSource } from './services/stats';
 import type { SyncService } from './services/sync/service';
+import type { UpstreamDefault } from './services/upstream/settings';
+import type { HttpTuning } from './services/upstream/source';
 
 /** What the server process hands the router: long-lived dependencies, built once. */
 export interface AppDeps {
@@ -35,6 +37,8 @@ export interface AppDeps {
    * re-checked against the database, besides the revocation events. Default 30 s.
    */
   credentialRecheckMs?: number;
+  /** The environment's feed (the default admins can override) and how to reach any feed. */
+  upstream?: { fallback: UpstreamDefault | null; http: HttpTuning };
 }
 
 /** The subset of pino's logger the router and services use. */

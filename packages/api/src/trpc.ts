@@ -10,6 +10,7 @@ import { credentialMonitor } from './services/auth/credential-monitor';
 import { endWithCredential } from './services/auth/revocation';
 import { isTransientDbError } from './services/db-errors';
 import { RateLimitedError, type RateTier } from './services/rate-limit';
+import { humanMessage } from './validation';
 
 /** A rejected input field, as clients receive them under `error.data.zodIssues`. */
 export interface InputIssue {
@@ -18,15 +19,17 @@ export interface InputIssue {
   code: string;
 }
 
-function issuesOf(cause: unknown): InputIssue[] | null {
+/** The issues of a rejected input, worded for people (what clients get as `zodIssues`). */
+export function issuesOf(cause: unknown): InputIssue[] | null {
   if (cause instanceof ZodError) {
-    return cause.issues.map((issue) => ({
-      path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'),
-      message: issue.message,
-      code: issue.code,
-    }));
+    return cause.issues.map((issue) => {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      return { path, message: humanMessage(path, issue.message), code: issue.code };
+    });
   }
-  if (cause instanceof FieldError) return [{ path: cause.path, message: cause.reason, code: 'custom' }];
+  if (cause instanceof FieldError) {
+    return [{ path: cause.path, message: humanMessage(cause.path, cause.reason), code: 'custom' }];
+  }
   return null;
 }
 
@@ -65,11 +68,7 @@ const t = initTRPC
         error.cause instanceof RateLimitedError ? Math.ceil(error.cause.retryAfterMs / 1000) : null;
       return {
         ...shape,
-        message: internal
-          ? 'Internal server error'
-          : error.cause instanceof ZodError && zodIssues
-            ? describeIssues(zodIssues)
-            : shape.message,
+        message: internal ? 'Internal server error' : zodIssues ? describeIssues(zodIssues) : shape.message,
         data: {
           code: shape.data.code,
           httpStatus: shape.data.httpStatus,
@@ -82,9 +81,9 @@ const t = initTRPC
     },
   });
 
-/** "limit: Too big: expected number to be <=100; period: Invalid option" */
+/** "Limit must be at most 100. Period must be one of today, week, month, all." */
 function describeIssues(issues: InputIssue[]): string {
-  return issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ');
+  return issues.map((i) => (/[.!?]$/.test(i.message) ? i.message : `${i.message}.`)).join(' ');
 }
 
 export const createTRPCRouter = t.router;

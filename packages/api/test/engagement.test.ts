@@ -66,6 +66,17 @@ describe.each(testBackends())('bonus codes on %s', (kind) => {
     expect((await caller.bonus.myClaims()).map((c) => c.code)).toContain('ONCE');
   });
 
+  it('re-enables a disabled code, and shows the admin who claimed it', async () => {
+    const code = await adminCaller.bonus.create({ code: 'BACK', maxClaims: 5 });
+    await adminCaller.bonus.disable({ id: code.id });
+    const caller = t.callerAs({ user });
+    await expect(caller.bonus.claim({ code: 'BACK' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await adminCaller.bonus.enable({ id: code.id })).toMatchObject({ disabled: false });
+    await caller.bonus.claim({ code: 'BACK' });
+    const { claims } = await adminCaller.bonus.claims({ codeId: code.id });
+    expect(claims.map((c) => c.userId)).toEqual([user.id]);
+  });
+
   it('answers every “cannot claim this” the same until the code is proven to exist for this user', async () => {
     const disabled = await adminCaller.bonus.create({ code: 'GONE', maxClaims: 5 });
     await adminCaller.bonus.disable({ id: disabled.id });
@@ -143,7 +154,7 @@ describe.each(testBackends())('bonus codes on %s', (kind) => {
   it('audits every admin action', async () => {
     const { entries } = await adminCaller.admin.audit.list({ limit: 200 });
     const actions = new Set(entries.map((e) => e.action));
-    for (const action of ['bonus.create', 'bonus.disable']) expect(actions).toContain(action);
+    for (const action of ['bonus.create', 'bonus.disable', 'bonus.enable']) expect(actions).toContain(action);
   });
 });
 

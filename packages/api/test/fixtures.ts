@@ -23,7 +23,7 @@ export interface TestApi {
   /** An anonymous caller of the real router. */
   caller: Caller;
   /** A caller acting as this identity (a user, an API key, or both). */
-  callerAs(identity: { user?: SessionUser | null; apiKey?: ApiKeyIdentity | null }): Caller;
+  callerAs(identity: { user?: SessionUser | null; apiKey?: ApiKeyIdentity | null; ip?: string | null }): Caller;
   close(): Promise<void>;
 }
 
@@ -32,7 +32,7 @@ export async function createTestApi(kind: DbKind, options: Pick<AppDeps, 'live'>
   const handle = await createTestDb(kind);
   const bus = createInProcessBus();
   const deps: AppDeps = { db: handle.db, dbKind: handle.kind, pingDb: handle.ping, bus, version: 'test', ...options };
-  const callerAs = (identity: { user?: SessionUser | null; apiKey?: ApiKeyIdentity | null }) =>
+  const callerAs = (identity: { user?: SessionUser | null; apiKey?: ApiKeyIdentity | null; ip?: string | null }) =>
     createCaller(createContext(deps, { requestId: 'test', ...identity }));
   return { deps, handle, caller: callerAs({}), callerAs, close: () => handle.close() };
 }

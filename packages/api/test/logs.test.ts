@@ -169,6 +169,46 @@ describe.each(testBackends())('transformation logs on %s', (kind) => {
     await errors.return?.();
   });
 
+  it('searches messages (literally, any case) in the list and in the live tail, and pages back', async () => {
+    const api = adminCaller();
+    for (let i = 0; i < 3; i++) await sync.runOnce();
+    const broken = (reason: string) =>
+      new SyncService({
+        db: t.deps.db,
+        bus: t.deps.bus,
+        source: {
+          name: 'broken',
+          fetchRecords: async () => {
+            throw new Error(reason);
+          },
+        },
+      });
+    await broken('Token EXPIRED 100%').runOnce();
+    await broken('timeout').runOnce();
+    const found = await api.logs.list({ search: 'token expired', limit: 1 });
+    expect(found.entries.map((e) => e.message)).toEqual([expect.stringContaining('Token EXPIRED 100%')]);
+    expect(found.nextCursor).toBeNull();
+    expect((await api.logs.list({ search: '100%' })).entries).toHaveLength(1);
+    expect((await api.logs.list({ search: '1_0' })).entries).toHaveLength(0);
+    const synced = await api.logs.list({ search: 'moving', type: 'info', limit: 2 });
+    expect(synced.entries).toHaveLength(2);
+    const older = await api.logs.list({ search: 'moving', type: 'info', limit: 2, cursor: synced.nextCursor });
+    expect(older.entries).toHaveLength(1);
+
+    // The live tail of the filtered view: only matching entries arrive.
+    const latest = found.entries[0]?.id ?? 0;
+    const tail = (await api.logs.onLog({ search: 'expired', lastEventId: String(latest) }))[Symbol.asyncIterator]();
+    const pending = tail.next();
+    await sync.runOnce();
+    await broken('timeout again').runOnce();
+    expect(await nextWithin(pending, 300)).toBe('timeout');
+    await broken('token expired again').runOnce();
+    const next = await nextWithin(pending, 5_000);
+    if (next === 'timeout' || next.done) throw new Error('no live match');
+    expect(read(next.value).data.message).toContain('token expired again');
+    await tail.return?.();
+  });
+
   it('rejects a lastEventId that is not a log entry id', async () => {
     await expect(adminCaller().logs.onLog({ lastEventId: 'abc' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });

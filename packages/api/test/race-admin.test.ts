@@ -235,6 +235,40 @@ describe.each(testBackends())('race administration on %s', (kind) => {
     expect(audit.map((a) => a.action)).toEqual(['race.finalize']);
   });
 
+  it('records the IP of every race action, as every other admin action does', async () => {
+    const fromOffice = t.callerAs({ user: admin, ip: '203.0.113.7' });
+    const race = await fromOffice.races.create(valid({ name: 'Audited race' }));
+    await fromOffice.races.update({ raceId: race.id, name: 'Audited race, renamed' });
+    await fromOffice.races.cancel({ raceId: race.id });
+    const entries = await t.deps.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.targetId, String(race.id)));
+    expect(entries.map((e) => [e.action, e.ip])).toEqual([
+      ['race.create', '203.0.113.7'],
+      ['race.update', '203.0.113.7'],
+      ['race.cancel', '203.0.113.7'],
+    ]);
+  });
+
+  it('ranks only players who reached the minimum wager, and counts them when it freezes the results', async () => {
+    // a 100 (yesterday), b 300.10, c 100 (today), d 50: a minimum of 100 leaves d out.
+    const raceId = await insertLiveRace({ endsAt: new Date(Date.now() - 1000), minWager: '100.00' });
+    const live = await rankedUids(raceId);
+    expect(live).toEqual(['b', 'a', 'c']);
+    await asAdmin.races.finalize({ raceId });
+    const [row] = await t.deps.db.select().from(races).where(eq(races.id, raceId));
+    expect(row?.participants).toBe(3);
+    expect((await asAdmin.races.get({ raceId })).participants).toBe(3);
+  });
+
+  async function rankedUids(raceId: number): Promise<string[]> {
+    const [row] = await t.deps.db.select().from(races).where(eq(races.id, raceId));
+    if (!row) throw new Error('no race');
+    const { rankRace } = await import('../src/services/races');
+    return (await rankRace(t.deps.db, row, 10)).map((s) => s.uid);
+  }
+
   it('pays out exactly the pool, in decimals, without float drift', async () => {
     // Added up as floats, 0.70 + 0.20 + 0.20 is 1.0999999999999999.
     expect(0.7 + 0.2 + 0.2).not.toBe(1.1);

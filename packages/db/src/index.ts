@@ -1,4 +1,5 @@
 export type { Db, DbConfig, DbHandle, DbKind, PoolUsage, ReleaseLock, Schema, Tx } from './client';
 export { createDb, migrationsFolder, queryRows } from './client';
+export type { ActivityKind } from './schema/analytics';
 export * as schema from './schema/index';
 export type { ApiKeyScope } from './schema/users';

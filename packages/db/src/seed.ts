@@ -219,6 +219,17 @@ async function insertDemoData(db: Db, options: SeedOptions, onlyIfEmpty: boolean
         .groupBy(playerWagerDays.playerUid, players.name)
         .orderBy(sql`sum(${playerWagerDays.wagered}) desc`, playerWagerDays.playerUid)
         .limit(finished.prizeSplit.length);
+      // How many it ranked, as finalizing a race records it (everyone who wagered in its window).
+      const [counted] = await tx
+        .select({ n: sql<number>`count(distinct ${playerWagerDays.playerUid})::int` })
+        .from(playerWagerDays)
+        .where(
+          sql`${playerWagerDays.day} >= ${from} and ${playerWagerDays.day} < ${to} and ${playerWagerDays.wagered} > 0`,
+        );
+      await tx
+        .update(races)
+        .set({ participants: counted?.n ?? 0 })
+        .where(sql`${races.id} = ${finished.id}`);
       if (top.length > 0) {
         await tx.insert(raceResults).values(
           top.map((row, i) => ({

@@ -51,6 +51,13 @@ export const raceOutput = z
     prizes: z.array(z.object({ rank, prize: decimal })),
     status: z.enum(raceStatuses),
     finalizedAt: time.nullable(),
+    minWager: decimal.meta({ description: 'Least wager inside the window to be ranked ("0.00": none)' }),
+    templateId: z.number().int().nullable().meta({ description: 'The recurring race template it was made from' }),
+    participants: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'Players ranked when the race was finalized; null before' }),
   })
   .meta({ id: 'Race' });
 

@@ -8,6 +8,7 @@ import {
   userListInput,
   userUpdateInput,
 } from '../services/admin-users';
+import { cachedOverview, overviewInput } from '../services/analytics';
 import { actorOf, auditListInput, listAudit } from '../services/audit';
 import { issueResetToken } from '../services/auth/accounts';
 import {
@@ -31,8 +32,18 @@ import {
   unlinkPlayer,
   unlinkPlayerInput,
 } from '../services/claims-review';
+import {
+  createTemplate,
+  deleteTemplate,
+  listTemplates,
+  templateCreateInput,
+  templateIdInput,
+  templateUpdateInput,
+  updateTemplate,
+} from '../services/race-templates';
 import { adminStats } from '../services/stats';
 import { adminProcedure, createTRPCRouter } from '../trpc';
+import { upstreamRouter } from './admin-upstream';
 
 const usersRouter = {
   list: adminProcedure.input(userListInput).query(({ ctx, input }) => listUsers(ctx.db, input)),
@@ -75,11 +86,31 @@ const auditRouter = {
   list: adminProcedure.input(auditListInput).query(({ ctx, input }) => listAudit(ctx.db, input)),
 } satisfies TRPCRouterRecord;
 
+const raceTemplatesRouter = {
+  list: adminProcedure.query(({ ctx }) => listTemplates(ctx.db)),
+  create: adminProcedure
+    .input(templateCreateInput)
+    .mutation(({ ctx, input }) => createTemplate(ctx.db, actorOf(ctx), input)),
+  /** Applies to the races made from now on; races already made keep their settings. */
+  update: adminProcedure
+    .input(templateUpdateInput)
+    .mutation(({ ctx, input }) => updateTemplate(ctx.db, actorOf(ctx), input)),
+  delete: adminProcedure
+    .input(templateIdInput)
+    .mutation(({ ctx, input }) => deleteTemplate(ctx.db, actorOf(ctx), input.id)),
+} satisfies TRPCRouterRecord;
+
 export const adminRouter = createTRPCRouter({
   users: usersRouter,
   claims: claimsRouter,
   apiKeys: apiKeysRouter,
   audit: auditRouter,
+  raceTemplates: raceTemplatesRouter,
+  upstream: upstreamRouter,
+  analytics: {
+    /** KPIs against the previous period and daily series, from rollups; cached a minute. */
+    overview: adminProcedure.input(overviewInput).query(({ ctx, input }) => cachedOverview(ctx, input.days)),
+  } satisfies TRPCRouterRecord,
   /** Connections, subscriptions, messages, refusals and dropped consumers; bus state. */
   stats: adminProcedure.query(({ ctx }) => adminStats(ctx)),
 });

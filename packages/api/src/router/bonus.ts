@@ -9,6 +9,7 @@ import {
   claimBonusCode,
   createBonusCode,
   disableBonusCode,
+  enableBonusCode,
   listBonusClaims,
   listBonusCodes,
   myClaims,
@@ -26,6 +27,9 @@ export const bonusRouter = {
   disable: adminProcedure
     .input(z.object({ id: z.number().int().positive() }))
     .mutation(({ ctx, input }) => disableBonusCode(ctx, input.id)),
+  enable: adminProcedure
+    .input(z.object({ id: z.number().int().positive() }))
+    .mutation(({ ctx, input }) => enableBonusCode(ctx, input.id)),
   list: adminProcedure.input(bonusListInput).query(({ ctx, input }) => listBonusCodes(ctx.db, input)),
   claims: adminProcedure.input(bonusClaimsInput).query(({ ctx, input }) => listBonusClaims(ctx.db, input)),
 } satisfies TRPCRouterRecord;

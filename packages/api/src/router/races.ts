@@ -1,9 +1,9 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { raceOutput, racePageOutput, raceStandingsOutput } from '../rest/outputs';
+import { actorOf } from '../services/audit';
 import { cachedRaceStandings, raceUpdates } from '../services/live';
 import {
-  actorOf,
   cancelRace,
   createRace,
   finalizeRace,

@@ -43,9 +43,15 @@ export interface AdminUserView {
   banned: boolean;
   bannedAt: Date | null;
   playerUid: string | null;
+  /** The linked casino player's name, as the feed reports it. */
+  playerName: string | null;
   telegramLinked: boolean;
   createdAt: Date;
 }
+
+const playerName = sql<
+  string | null
+>`(select ${schema.players.name} from ${schema.players} where ${schema.players.uid} = ${users.playerUid})`;
 
 const view = {
   id: users.id,
@@ -54,6 +60,7 @@ const view = {
   banned: users.banned,
   bannedAt: users.bannedAt,
   playerUid: users.playerUid,
+  playerName,
   telegramLinked: sql<boolean>`${users.telegramId} is not null`,
   createdAt: users.createdAt,
 };

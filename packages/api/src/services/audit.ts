@@ -1,5 +1,5 @@
 import { type Db, schema, type Tx } from '@goated/db';
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Context } from '../context';
 
@@ -36,13 +36,42 @@ export async function recordAudit(db: Db | Tx, actor: AuditActor, entry: AuditEn
   });
 }
 
-export const auditListInput = z.object({
+export const auditFilterInput = z.object({
   action: z.string().trim().min(1).max(64).optional(),
   actorUserId: z.string().min(1).max(64).optional(),
+  /** The acting user's name, any case. */
+  actor: z.string().trim().min(1).max(64).optional(),
+  /** What was acted on: `user`, `race`, `bonusCode`, … and optionally which one. */
+  targetType: z.string().trim().min(1).max(64).optional(),
+  targetId: z.string().trim().min(1).max(64).optional(),
+  /** Entries at or after this time. */
+  since: z.date().optional(),
+  /** Entries before this time. */
+  until: z.date().optional(),
+});
+
+export const auditListInput = auditFilterInput.extend({
   limit: z.number().int().min(1).max(200).default(50),
   /** The `nextCursor` of the previous page. */
   cursor: z.number().int().positive().nullish(),
 });
+
+/** The conditions of a filtered audit view (the list and the CSV export). */
+export function auditFilters(input: z.output<typeof auditFilterInput>): SQL[] {
+  const conditions: SQL[] = [];
+  if (input.action) conditions.push(eq(auditLog.action, input.action));
+  if (input.actorUserId) conditions.push(eq(auditLog.actorUserId, input.actorUserId));
+  if (input.actor) {
+    conditions.push(
+      sql`${auditLog.actorUserId} in (select ${schema.users.id} from ${schema.users} where ${schema.users.username} = ${input.actor.toLowerCase()})`,
+    );
+  }
+  if (input.targetType) conditions.push(eq(auditLog.targetType, input.targetType));
+  if (input.targetId) conditions.push(eq(auditLog.targetId, input.targetId));
+  if (input.since) conditions.push(gte(auditLog.createdAt, input.since));
+  if (input.until) conditions.push(lt(auditLog.createdAt, input.until));
+  return conditions;
+}
 
 export interface AuditRecord {
   id: number;
@@ -62,9 +91,7 @@ export async function listAudit(
   db: Db,
   input: z.output<typeof auditListInput>,
 ): Promise<{ entries: AuditRecord[]; nextCursor: number | null }> {
-  const conditions = [];
-  if (input.action) conditions.push(eq(auditLog.action, input.action));
-  if (input.actorUserId) conditions.push(eq(auditLog.actorUserId, input.actorUserId));
+  const conditions = auditFilters(input);
   if (input.cursor) conditions.push(lt(auditLog.id, input.cursor));
   const rows = await db
     .select({

@@ -155,6 +155,25 @@ export async function disableBonusCode(ctx: Context, id: number): Promise<BonusC
   });
 }
 
+/** Takes a disabled code back into use (claims made before stay; the limit still holds). */
+export async function enableBonusCode(ctx: Context, id: number): Promise<BonusCode> {
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(bonusCodes)
+      .set({ disabled: false, updatedAt: new Date() })
+      .where(eq(bonusCodes.id, id))
+      .returning();
+    if (!row) throw notFound('Bonus code');
+    await recordAudit(tx, actorOf(ctx), {
+      action: 'bonus.enable',
+      targetType: 'bonusCode',
+      targetId: id,
+      details: { code: row.code },
+    });
+    return toBonusCode(row);
+  });
+}
+
 export async function listBonusCodes(db: Db, input: z.output<typeof bonusListInput>) {
   const rows = await db
     .select()

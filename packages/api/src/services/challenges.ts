@@ -25,7 +25,7 @@ export const challengeCreateInput = z
     maxEntriesPerUser: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100').default(1),
     ...window,
   })
-  .refine((v) => v.endsAt > v.startsAt, { path: ['endsAt'], message: 'must be after startsAt' })
+  .refine((v) => v.endsAt > v.startsAt, { path: ['endsAt'], message: 'must be after the start' })
   .refine((v) => v.endsAt.getTime() > Date.now(), { path: ['endsAt'], message: 'must be in the future' });
 
 export const challengeUpdateInput = z
@@ -43,7 +43,7 @@ export const challengeUpdateInput = z
   })
   .refine((v) => !v.startsAt || !v.endsAt || v.endsAt > v.startsAt, {
     path: ['endsAt'],
-    message: 'must be after startsAt',
+    message: 'must be after the start',
   });
 
 export const challengeListInput = z.object({
@@ -162,7 +162,7 @@ export async function updateChallenge(ctx: Context, input: z.output<typeof chall
     if (!current) throw notFound('Challenge');
     const startsAt = changes.startsAt ?? current.startsAt;
     const endsAt = changes.endsAt ?? current.endsAt;
-    if (endsAt <= startsAt) throw fieldError('BAD_REQUEST', ['endsAt'], 'must be after startsAt');
+    if (endsAt <= startsAt) throw fieldError('BAD_REQUEST', ['endsAt'], 'must be after the start');
     const [{ winners } = { winners: 0 }] = await tx
       .select({ winners: count() })
       .from(challengeEntries)

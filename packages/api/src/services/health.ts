@@ -28,6 +28,11 @@ export interface HealthStatus {
    * still served).
    */
   freshness: Freshness;
+  /**
+   * A warning while the affiliate feed refuses the token (401/403): raised by the first refused
+   * run, cleared by the next accepted one. Never a readiness failure.
+   */
+  upstream: { authFailing: boolean; since: Date | null; status: number | null };
 }
 
 export interface Freshness {
@@ -98,6 +103,7 @@ export async function getHealth(deps: AppDeps): Promise<HealthStatus> {
   const bus = deps.bus.health();
   let sync: HealthStatus['sync'] = { lastRunAt: null, lastStatus: null, lastError: null };
   let bot: BotConnection = { connected: false, lastSeenAt: null };
+  let upstream: HealthStatus['upstream'] = { authFailing: false, since: null, status: null };
   const staleAfterSeconds = deps.staleAfterSeconds ?? DEFAULT_STALE_AFTER_SECONDS;
   let freshness: Freshness = {
     stale: false,
@@ -116,6 +122,12 @@ export async function getHealth(deps: AppDeps): Promise<HealthStatus> {
     if (last) sync = { lastRunAt: last.startedAt, lastStatus: last.status, lastError: last.error };
     bot = await botConnection(deps.db).catch(() => bot);
     freshness = await getFreshness(deps.db, staleAfterSeconds).catch(() => freshness);
+    const [settings] = await deps.db
+      .select({ since: schema.upstreamSettings.authFailedAt, status: schema.upstreamSettings.authFailureStatus })
+      .from(schema.upstreamSettings)
+      .limit(1)
+      .catch(() => []);
+    if (settings?.since) upstream = { authFailing: true, since: settings.since, status: settings.status };
   }
   return {
     status: db.ok && bus.connected ? 'ok' : 'degraded',
@@ -127,5 +139,6 @@ export async function getHealth(deps: AppDeps): Promise<HealthStatus> {
     sync,
     bot,
     freshness,
+    upstream,
   };
 }

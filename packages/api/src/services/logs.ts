@@ -1,5 +1,5 @@
 import { type Db, schema, type Tx } from '@goated/db';
-import { and, asc, desc, eq, gt, gte, lt, lte, max, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, lte, max, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { EventBus } from '../events/bus';
 
@@ -75,8 +75,24 @@ export function publishLog(bus: EventBus, entry: LogEntry): Promise<void> {
   });
 }
 
+/** Words anywhere in the message, case-insensitive (`%` and `_` are taken literally). */
+const searchText = z.string().trim().min(1).max(200);
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The filters `logs.list`, `logs.onLog` and the CSV export share. */
+export function logFilters(input: { type?: LogType | undefined; search?: string | undefined }): SQL[] {
+  const conditions: SQL[] = [];
+  if (input.type) conditions.push(eq(transformationLogs.type, input.type));
+  if (input.search) conditions.push(sql`${transformationLogs.message} ilike ${`%${escapeLike(input.search)}%`}`);
+  return conditions;
+}
+
 export const logListInput = z.object({
   type: z.enum(logTypes).optional(),
+  search: searchText.optional(),
   /** Entries written at or after this time. */
   since: z.date().optional(),
   /** Entries written before this time. */
@@ -93,8 +109,7 @@ export interface LogPage {
 
 /** Newest first, by id (which is commit order, see `LOG_ORDER_LOCK`). */
 export async function listLogs(db: Db, input: z.output<typeof logListInput>): Promise<LogPage> {
-  const conditions = [];
-  if (input.type) conditions.push(eq(transformationLogs.type, input.type));
+  const conditions = logFilters(input);
   if (input.since) conditions.push(gte(transformationLogs.createdAt, input.since));
   if (input.until) conditions.push(lt(transformationLogs.createdAt, input.until));
   if (input.cursor) conditions.push(lt(transformationLogs.id, input.cursor));
@@ -110,11 +125,16 @@ export async function listLogs(db: Db, input: z.output<typeof logListInput>): Pr
 }
 
 /** Entries after `afterId`, oldest first: what a resuming subscriber missed. */
-export function logsAfter(db: Db, afterId: number, type: LogType | undefined, limit: number): Promise<LogEntry[]> {
+export function logsAfter(
+  db: Db,
+  afterId: number,
+  filters: { type?: LogType | undefined; search?: string | undefined },
+  limit: number,
+): Promise<LogEntry[]> {
   return db
     .select()
     .from(transformationLogs)
-    .where(and(gt(transformationLogs.id, afterId), type ? eq(transformationLogs.type, type) : undefined))
+    .where(and(gt(transformationLogs.id, afterId), ...logFilters(filters)))
     .orderBy(asc(transformationLogs.id))
     .limit(limit);
 }
@@ -126,6 +146,8 @@ export async function latestLogId(db: Db): Promise<number> {
 
 export const logStreamInput = z.object({
   type: z.enum(logTypes).optional(),
+  /** Only entries whose message contains this (the live tail of a filtered view). */
+  search: searchText.optional(),
   /** Sent back by reconnecting clients: the id of the last entry they received. */
   lastEventId: z
     .string()
@@ -183,7 +205,7 @@ export async function openLogStream(
         }
         pending = false;
         for (;;) {
-          const page = await logsAfter(deps.db, after, input.type, REPLAY_PAGE);
+          const page = await logsAfter(deps.db, after, input, REPLAY_PAGE);
           for (const entry of page) {
             after = entry.id;
             yield entry;

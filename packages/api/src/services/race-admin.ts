@@ -1,11 +1,12 @@
 import { type Db, schema, type Tx } from '@goated/db';
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import type { ApiKeyIdentity, SessionUser } from '../context';
 import { conflict, invalidInput, notFound } from '../errors';
 import type { EventBus } from '../events/bus';
+import { type AuditActor, recordAudit } from './audit';
 import { notifyRaceWinners } from './notifications/race-results';
 import {
+  countRaceParticipants,
   effectiveStatus,
   RACE_RESULTS_KEPT,
   type Race,
@@ -17,7 +18,7 @@ import {
 } from './races';
 import { centsToDecimal, toCents } from './sync/decimal';
 
-const { races, raceResults, auditLog } = schema;
+const { races, raceResults } = schema;
 
 const MAX_WINDOW_DAYS = 366;
 const DAY_MS = 86_400_000;
@@ -26,14 +27,21 @@ const DAY_MS = 86_400_000;
  * Money in and out of the API: a decimal string with at most two places, stored as "12.50".
  * Failures abort, so the cross-field rules below only ever see valid amounts.
  */
-const amount = z
+export const amount = z
   .string()
   .trim()
   .regex(/^\d{1,15}(\.\d{1,2})?$/, { message: 'must be an amount such as "250.00" (at most 2 decimals)', abort: true })
   .transform((text) => centsToDecimal(toCents(text)))
   .refine((text) => toCents(text) > 0n, { message: 'must be more than 0', abort: true });
 
-const raceFields = {
+/** An amount that may be zero (a minimum wager of "0" means anyone who wagered). */
+export const amountOrZero = z
+  .string()
+  .trim()
+  .regex(/^\d{1,15}(\.\d{1,2})?$/, { message: 'must be an amount such as "250.00" (at most 2 decimals)' })
+  .transform((text) => centsToDecimal(toCents(text)));
+
+export const raceFields = {
   name: z.string().trim().min(1).max(80),
   description: z.string().trim().max(1000),
   startsAt: z.date(),
@@ -41,6 +49,8 @@ const raceFields = {
   prizePool: amount,
   /** Prize for rank 1, 2, …: non-increasing, summing exactly to the pool. */
   prizes: z.array(amount).min(1, { abort: true }).max(RACE_RESULTS_KEPT, { abort: true }),
+  /** Players below this total inside the window are not ranked. */
+  minWager: amountOrZero,
 };
 
 interface Issue {
@@ -52,10 +62,17 @@ interface Issue {
 function raceRuleIssues(race: { startsAt: Date; endsAt: Date; prizePool: string; prizes: string[] }): Issue[] {
   const issues: Issue[] = [];
   if (race.endsAt.getTime() <= race.startsAt.getTime()) {
-    issues.push({ path: ['endsAt'], message: 'must be after startsAt' });
+    issues.push({ path: ['endsAt'], message: 'must be after the start' });
   } else if (race.endsAt.getTime() - race.startsAt.getTime() > MAX_WINDOW_DAYS * DAY_MS) {
-    issues.push({ path: ['endsAt'], message: `must be at most ${MAX_WINDOW_DAYS} days after startsAt` });
+    issues.push({ path: ['endsAt'], message: `must be at most ${MAX_WINDOW_DAYS} days after the start` });
   }
+  issues.push(...prizeIssues(race));
+  return issues;
+}
+
+/** The split: non-increasing, adding up to the pool exactly (races and race templates). */
+export function prizeIssues(race: { prizePool: string; prizes: string[] }): Issue[] {
+  const issues: Issue[] = [];
   const cents = race.prizes.map(toCents);
   cents.forEach((prize, i) => {
     const better = cents[i - 1];
@@ -75,7 +92,11 @@ function raceRuleIssues(race: { startsAt: Date; endsAt: Date; prizePool: string;
 }
 
 export const raceCreateInput = z
-  .object({ ...raceFields, description: raceFields.description.default('') })
+  .object({
+    ...raceFields,
+    description: raceFields.description.default(''),
+    minWager: raceFields.minWager.default('0'),
+  })
   .superRefine((race, ctx) => {
     if (race.startsAt.getTime() <= Date.now()) {
       ctx.addIssue({ code: 'custom', path: ['startsAt'], message: 'must be in the future' });
@@ -92,6 +113,7 @@ export const raceUpdateInput = z
     endsAt: raceFields.endsAt.optional(),
     prizePool: raceFields.prizePool.optional(),
     prizes: raceFields.prizes.optional(),
+    minWager: raceFields.minWager.optional(),
   })
   .refine((input) => Object.keys(input).some((key) => key !== 'raceId'), {
     message: 'nothing to change: give at least one field',
@@ -101,30 +123,16 @@ export const raceUpdateInput = z
 export const raceFinalizeInput = z.object({ raceId: z.number().int().positive() });
 export const raceCancelInput = z.object({ raceId: z.number().int().positive() });
 
-/** Who performs an admin action, as the audit log records it. */
-export interface Actor {
-  userId: string | null;
-  apiKeyId: number | null;
-}
-
-export function actorOf(identity: { user: SessionUser | null; apiKey: ApiKeyIdentity | null }): Actor {
-  return { userId: identity.user?.id ?? null, apiKeyId: identity.apiKey?.id ?? null };
-}
+/** Who performs an admin action (user or API key, and from where), as the audit log records it. */
+export type Actor = AuditActor;
 
 export interface RaceAdminDeps {
   db: Db;
   bus: EventBus;
 }
 
-async function audit(tx: Tx, actor: Actor, action: string, raceId: number, details: Record<string, unknown>) {
-  await tx.insert(auditLog).values({
-    actorUserId: actor.userId,
-    actorApiKeyId: actor.apiKeyId,
-    action,
-    targetType: 'race',
-    targetId: String(raceId),
-    details,
-  });
+function audit(tx: Tx, actor: Actor, action: string, raceId: number, details: Record<string, unknown>) {
+  return recordAudit(tx, actor, { action, targetType: 'race', targetId: raceId, details });
 }
 
 /** The race row, locked until the transaction ends: admin actions and finalization queue up. */
@@ -138,8 +146,11 @@ async function announce(bus: EventBus, race: Pick<RaceRow, 'id' | 'status'>): Pr
   await bus.publish('race.changed', { raceId: race.id, status: race.status, at: new Date().toISOString() });
 }
 
-function auditable(race: Pick<RaceRow, 'name' | 'description' | 'startsAt' | 'endsAt' | 'prizePool' | 'prizeSplit'>) {
+function auditable(
+  race: Pick<RaceRow, 'name' | 'description' | 'startsAt' | 'endsAt' | 'prizePool' | 'prizeSplit' | 'minWager'>,
+) {
   return {
+    minWager: race.minWager,
     name: race.name,
     description: race.description,
     startsAt: race.startsAt.toISOString(),
@@ -165,6 +176,7 @@ export async function createRace(
         endsAt: input.endsAt,
         prizePool: input.prizePool,
         prizeSplit: input.prizes,
+        minWager: input.minWager,
         status: 'upcoming',
         createdBy: actor.userId,
       })
@@ -203,6 +215,7 @@ export async function updateRace(
       endsAt: changes.endsAt ?? race.endsAt,
       prizePool: changes.prizePool ?? race.prizePool,
       prizes: changes.prizes ?? race.prizeSplit,
+      minWager: changes.minWager ?? race.minWager,
     };
     const issues: Issue[] = [];
     const startMoves = changes.startsAt !== undefined && changes.startsAt.getTime() !== race.startsAt.getTime();
@@ -214,6 +227,9 @@ export async function updateRace(
       }
       if (changes.prizes !== undefined && changes.prizes.join() !== race.prizeSplit.join()) {
         issues.push({ path: ['prizes'], message: started });
+      }
+      if (changes.minWager !== undefined && toCents(changes.minWager) !== toCents(race.minWager)) {
+        issues.push({ path: ['minWager'], message: started });
       }
     } else if (startMoves && next.startsAt <= now) {
       issues.push({ path: ['startsAt'], message: 'must be in the future' });
@@ -232,6 +248,7 @@ export async function updateRace(
         endsAt: next.endsAt,
         prizePool: next.prizePool,
         prizeSplit: next.prizes,
+        minWager: next.minWager,
         updatedAt: now,
       })
       .where(eq(races.id, raceId))
@@ -296,6 +313,7 @@ export async function finalizeRace(
     if (now < race.endsAt) throw conflict(`The race ends at ${race.endsAt.toISOString()}: finalize it after that`);
 
     const results = await rankRace(tx, race, RACE_RESULTS_KEPT);
+    const participants = await countRaceParticipants(tx, race);
     if (results.length > 0) {
       await tx.insert(raceResults).values(
         results.map((r) => ({
@@ -311,7 +329,7 @@ export async function finalizeRace(
     // Conditional, as a second guard: only a race still open moves to completed.
     const [completed] = await tx
       .update(races)
-      .set({ status: 'completed', finalizedAt: now, updatedAt: now })
+      .set({ status: 'completed', finalizedAt: now, updatedAt: now, participants })
       .where(and(eq(races.id, raceId), inArray(races.status, ['upcoming', 'live'])))
       .returning();
     if (!completed) throw conflict('The race was finalized concurrently');

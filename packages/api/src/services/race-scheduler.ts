@@ -1,6 +1,7 @@
 import { schema } from '@goated/db';
 import { and, asc, eq, inArray, lte } from 'drizzle-orm';
 import { finalizeRace, type RaceAdminDeps } from './race-admin';
+import { createScheduledRaces } from './race-templates';
 
 const { races } = schema;
 
@@ -8,10 +9,13 @@ const { races } = schema;
 const FINALIZE_BATCH = 20;
 
 export interface RaceTickResult {
+  /** Races this call made from recurring templates (see race-templates.ts). */
+  created: number[];
   /** Races this call moved from upcoming to live. */
   started: number[];
   /** Races this call finalized (not those another instance or call finalized first). */
   finalized: number[];
+  /** `raceId` 0: making the templates' races failed. */
   failed: { raceId: number; error: unknown }[];
 }
 
@@ -22,6 +26,12 @@ export interface RaceTickResult {
  * finalization locks the race row and writes results only if it is still open.
  */
 export async function raceTick(deps: RaceAdminDeps, now = new Date()): Promise<RaceTickResult> {
+  const failed: RaceTickResult['failed'] = [];
+  // Templates first: a race due to start now is made, then started, in the same tick.
+  const created = await createScheduledRaces(deps, now).catch((error: unknown) => {
+    failed.push({ raceId: 0, error });
+    return [];
+  });
   const started = await deps.db
     .update(races)
     .set({ status: 'live', updatedAt: now })
@@ -38,7 +48,6 @@ export async function raceTick(deps: RaceAdminDeps, now = new Date()): Promise<R
     .orderBy(asc(races.endsAt), asc(races.id))
     .limit(FINALIZE_BATCH);
   const finalized: number[] = [];
-  const failed: RaceTickResult['failed'] = [];
   for (const { id } of due) {
     try {
       const outcome = await finalizeRace(deps, null, id, now);
@@ -48,7 +57,7 @@ export async function raceTick(deps: RaceAdminDeps, now = new Date()): Promise<R
       failed.push({ raceId: id, error });
     }
   }
-  return { started: started.map((r) => r.id), finalized, failed };
+  return { created, started: started.map((r) => r.id), finalized, failed };
 }
 
 export interface RaceScheduler {
@@ -85,7 +94,7 @@ export function scheduleRaces(
         },
         (error: unknown) => {
           onError?.(error);
-          return { started: [], finalized: [], failed: [] };
+          return { created: [], started: [], finalized: [], failed: [] };
         },
       )
       .finally(() => {

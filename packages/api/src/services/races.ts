@@ -39,6 +39,12 @@ export interface Race {
   prizes: { rank: number; prize: string }[];
   status: RaceStatus;
   finalizedAt: Date | null;
+  /** Players below this total inside the window are not ranked ("0.00": anyone who wagered). */
+  minWager: string;
+  /** The recurring template this race was made from, if any. */
+  templateId: number | null;
+  /** Players ranked when it was finalized (null before). */
+  participants: number | null;
 }
 
 /**
@@ -62,6 +68,9 @@ export function toRace(row: RaceRow, now: Date): Race {
     prizes: row.prizeSplit.map((prize, i) => ({ rank: i + 1, prize })),
     status: effectiveStatus(row, now),
     finalizedAt: row.finalizedAt,
+    minWager: row.minWager,
+    templateId: row.templateId,
+    participants: row.participants,
   };
 }
 
@@ -124,7 +133,7 @@ export interface RaceStandings {
  */
 export async function rankRace(
   db: Db | Tx,
-  race: Pick<RaceRow, 'startsAt' | 'endsAt' | 'prizeSplit'>,
+  race: Pick<RaceRow, 'startsAt' | 'endsAt' | 'prizeSplit' | 'minWager'>,
   limit: number,
 ): Promise<RaceStanding[]> {
   const { from, to } = dayRange(race.startsAt, race.endsAt);
@@ -135,7 +144,7 @@ export async function rankRace(
     .innerJoin(players, eq(players.uid, playerWagerDays.playerUid))
     .where(and(gte(playerWagerDays.day, from), lt(playerWagerDays.day, to)))
     .groupBy(playerWagerDays.playerUid, players.name)
-    .having(sql`${total} > 0`)
+    .having(sql`${total} > 0 and ${total} >= ${race.minWager}::numeric`)
     .orderBy(desc(total), asc(playerWagerDays.playerUid))
     .limit(limit);
   return rows.map((row, i) => ({
@@ -145,6 +154,23 @@ export async function rankRace(
     wagered: row.wagered,
     prize: race.prizeSplit[i] ?? '0.00',
   }));
+}
+
+/** How many players `rankRace` ranks in all (stored when the race is finalized). */
+export async function countRaceParticipants(
+  db: Db | Tx,
+  race: Pick<RaceRow, 'startsAt' | 'endsAt' | 'minWager'>,
+): Promise<number> {
+  const { from, to } = dayRange(race.startsAt, race.endsAt);
+  const [row] = await queryRows<{ n: number | string }>(
+    db,
+    sql`select count(*) as n from (
+          select 1 from ${playerWagerDays} where ${playerWagerDays.day} >= ${from} and ${playerWagerDays.day} < ${to}
+          group by ${playerWagerDays.playerUid}
+          having sum(${playerWagerDays.wagered}) > 0 and sum(${playerWagerDays.wagered}) >= ${race.minWager}::numeric
+        ) ranked`,
+  );
+  return Number(row?.n ?? 0);
 }
 
 /** A finished race's frozen results, best first. */
@@ -207,7 +233,7 @@ export async function playerLiveRaces(db: Db, uid: string, now = new Date()): Pr
   const rows = await queryRows<PlayerRaceRow>(
     db,
     sql`with live as (
-        select r.id, r.name, r.ends_at, r.prize_split,
+        select r.id, r.name, r.ends_at, r.prize_split, r.min_wager,
           (r.starts_at at time zone 'UTC')::date as first_day,
           ((r.ends_at - interval '1 millisecond') at time zone 'UTC')::date + 1 as end_day
         from races r
@@ -219,7 +245,7 @@ export async function playerLiveRaces(db: Db, uid: string, now = new Date()): Pr
         group by live.id
       )
       select live.id, live.name, live.ends_at, live.prize_split, mine.total::numeric(20, 2)::text as wagered,
-        case when mine.total > 0 then (
+        case when mine.total > 0 and mine.total >= live.min_wager then (
           select count(*) from (
             select d.player_uid, sum(d.wagered) as total from player_wager_days d
             where d.day >= live.first_day and d.day < live.end_day group by d.player_uid

@@ -20,5 +20,6 @@ export const auditLog = pgTable(
     index('audit_log_created_at_idx').on(t.createdAt.desc(), t.id.desc()),
     index('audit_log_actor_user_idx').on(t.actorUserId),
     index('audit_log_action_idx').on(t.action),
+    index('audit_log_target_idx').on(t.targetType, t.targetId, t.id.desc()),
   ],
 );

@@ -7,3 +7,4 @@ export const syncStatus = pgEnum('sync_status', ['running', 'succeeded', 'failed
 export const raceStatus = pgEnum('race_status', ['upcoming', 'live', 'completed', 'cancelled']);
 export const challengeStatus = pgEnum('challenge_status', ['open', 'closed']);
 export const entryStatus = pgEnum('entry_status', ['pending', 'approved', 'rejected']);
+export const raceCadence = pgEnum('race_cadence', ['weekly', 'monthly']);

@@ -1,3 +1,4 @@
+export * from './analytics';
 export * from './audit';
 export * from './engagement';
 export * from './enums';
@@ -5,4 +6,5 @@ export * from './identity';
 export * from './players';
 export * from './races';
 export * from './sync';
+export * from './upstream';
 export * from './users';

@@ -1,9 +1,52 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, primaryKey, serial, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  smallint,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { createdAt, money, tstz, updatedAt } from './columns';
-import { raceStatus } from './enums';
+import { raceCadence, raceStatus } from './enums';
 import { players } from './players';
 import { users } from './users';
+
+/**
+ * A recurring race: every week (on `startDay`, 1 = Monday … 7 = Sunday) or every month (on day
+ * `startDay`, 1–28) at `startTime` in `timeZone`, lasting one week or one calendar month. The
+ * scheduler creates each race `leadHours` before it starts; a race made from a template keeps
+ * the values it was made with, so editing the template changes only the races made after.
+ */
+export const raceTemplates = pgTable(
+  'race_templates',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    cadence: raceCadence('cadence').notNull(),
+    startDay: smallint('start_day').notNull(),
+    /** "HH:MM", wall-clock time in `timeZone`. */
+    startTime: text('start_time').notNull(),
+    /** An IANA zone, e.g. "Europe/Berlin". */
+    timeZone: text('time_zone').notNull(),
+    prizePool: money('prize_pool').notNull(),
+    prizeSplit: jsonb('prize_split').$type<string[]>().notNull(),
+    /** Players below this total inside the window are not ranked. */
+    minWager: money('min_wager').notNull().default('0'),
+    leadHours: integer('lead_hours').notNull().default(48),
+    active: boolean('active').notNull().default(true),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check('race_templates_lead_check', sql`${t.leadHours} between 1 and 2000`)],
+);
 
 /**
  * A time-boxed wager competition. Standings count what players wagered on the UTC days
@@ -21,6 +64,12 @@ export const races = pgTable(
     prizeSplit: jsonb('prize_split').$type<string[]>().notNull(),
     status: raceStatus('status').notNull().default('upcoming'),
     createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    /** Players below this total inside the window are not ranked ("0" = anyone who wagered). */
+    minWager: money('min_wager').notNull().default('0'),
+    /** The template this race was made from; (template, start) is unique: made once. */
+    templateId: integer('template_id').references(() => raceTemplates.id, { onDelete: 'set null' }),
+    /** Players ranked when the race was finalized (for the overview). */
+    participants: integer('participants'),
     finalizedAt: tstz('finalized_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -28,6 +77,7 @@ export const races = pgTable(
   (t) => [
     index('races_status_starts_at_idx').on(t.status, t.startsAt),
     index('races_ends_at_idx').on(t.endsAt),
+    uniqueIndex('races_template_start_key').on(t.templateId, t.startsAt),
     check('races_window_check', sql`${t.endsAt} > ${t.startsAt}`),
   ],
 );

@@ -1,4 +1,4 @@
-import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
+import { NavLink, Route, Routes, useLocation } from 'react-router';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { useTitle } from '../../hooks/useTitle';
 import { ApiKeysAdmin } from './ApiKeysAdmin';
@@ -8,37 +8,43 @@ import { ChallengesAdmin } from './ChallengesAdmin';
 import { ClaimsAdmin } from './ClaimsAdmin';
 import { HealthAdmin } from './HealthAdmin';
 import { LogsAdmin } from './LogsAdmin';
+import { OverviewAdmin } from './OverviewAdmin';
 import { RacesAdmin } from './RacesAdmin';
+import { UpstreamAdmin } from './UpstreamAdmin';
 import { UsersAdmin } from './UsersAdmin';
 
 const sections = [
+  { path: '', label: 'Overview' },
   { path: 'users', label: 'Users' },
   { path: 'claims', label: 'Claims' },
   { path: 'races', label: 'Races' },
   { path: 'challenges', label: 'Challenges' },
   { path: 'bonus', label: 'Bonus codes' },
   { path: 'api-keys', label: 'API keys' },
-  { path: 'logs', label: 'Logs' },
+  { path: 'logs', label: 'Sync & logs' },
+  { path: 'upstream', label: 'Upstream' },
   { path: 'health', label: 'Health' },
   { path: 'audit', label: 'Audit log' },
 ] as const;
 
 export function AdminLayout() {
   const { pathname } = useLocation();
-  const section = sections.find((s) => pathname.startsWith(`/admin/${s.path}`));
+  const section = sections.find((s) =>
+    s.path ? pathname.startsWith(`/admin/${s.path}`) : /^\/admin\/?$/.test(pathname),
+  );
   useTitle(section ? `${section.label} · Admin` : 'Admin');
   return (
     <div className="stack">
       <nav className="subnav" aria-label="Admin">
         {sections.map((s) => (
-          <NavLink key={s.path} to={`/admin/${s.path}`}>
+          <NavLink key={s.path} to={s.path ? `/admin/${s.path}` : '/admin'} end={!s.path}>
             {s.label}
           </NavLink>
         ))}
       </nav>
       <ErrorBoundary what="this admin page">
         <Routes>
-          <Route index element={<Navigate to="users" replace />} />
+          <Route index element={<OverviewAdmin />} />
           <Route path="users" element={<UsersAdmin />} />
           <Route path="claims" element={<ClaimsAdmin />} />
           <Route path="races" element={<RacesAdmin />} />
@@ -46,6 +52,7 @@ export function AdminLayout() {
           <Route path="bonus" element={<BonusAdmin />} />
           <Route path="api-keys" element={<ApiKeysAdmin />} />
           <Route path="logs" element={<LogsAdmin />} />
+          <Route path="upstream" element={<UpstreamAdmin />} />
           <Route path="health" element={<HealthAdmin />} />
           <Route path="audit" element={<AuditAdmin />} />
         </Routes>

@@ -4,6 +4,7 @@ import { Empty, QueryError, SkeletonRows } from '../../components/States';
 import { formatAmount, formatDateTime } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
+import { exportHref } from './ExportLinks';
 
 type Challenge = RouterOutputs['challenges']['list']['challenges'][number];
 
@@ -35,7 +36,7 @@ export function ChallengesAdmin() {
         ) : challenges.data.challenges.length === 0 ? (
           <Empty>No challenges yet.</Empty>
         ) : (
-          <ul className="races">
+          <ul className="races races-admin">
             {challenges.data.challenges.map((challenge) => (
               <ChallengeRow
                 key={challenge.id}
@@ -54,6 +55,7 @@ export function ChallengesAdmin() {
 function ChallengeRow({ challenge, open, onToggle }: { challenge: Challenge; open: boolean; onToggle: () => void }) {
   const utils = trpc.useUtils();
   const close = trpc.challenges.close.useMutation({ onSuccess: () => void utils.challenges.invalidate() });
+  const [editing, setEditing] = useState(false);
   return (
     <li className="race">
       <div className="race-top">
@@ -74,6 +76,14 @@ function ChallengeRow({ challenge, open, onToggle }: { challenge: Challenge; ope
           {open ? 'Hide entries' : 'Entries'}
         </button>
         {challenge.state !== 'closed' ? (
+          <button type="button" className="btn btn-small" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+            Edit
+          </button>
+        ) : null}
+        <a className="btn btn-small" href={exportHref('challenge-entries', { challengeId: challenge.id })} download>
+          Export entries
+        </a>
+        {challenge.state !== 'closed' ? (
           <button
             type="button"
             className="btn btn-small"
@@ -85,6 +95,7 @@ function ChallengeRow({ challenge, open, onToggle }: { challenge: Challenge; ope
         ) : null}
       </div>
       <FormError message={close.error?.message} />
+      {editing ? <ChallengeForm challenge={challenge} onDone={() => setEditing(false)} /> : null}
       {open ? <Entries challengeId={challenge.id} /> : null}
     </li>
   );
@@ -223,5 +234,78 @@ function CreateChallenge() {
         </button>
       </form>
     </section>
+  );
+}
+
+/** Edits an open challenge: every field, the same rules as creating one. */
+function ChallengeForm({ challenge, onDone }: { challenge: Challenge; onDone: () => void }) {
+  const utils = trpc.useUtils();
+  const [draft, setDraft] = useState({
+    title: challenge.title,
+    game: challenge.game,
+    minMultiplier: challenge.minMultiplier,
+    minBet: challenge.minBet,
+    prize: challenge.prize,
+    maxWinners: String(challenge.maxWinners),
+    startsAt: toLocalInput(challenge.startsAt),
+    endsAt: toLocalInput(challenge.endsAt),
+  });
+  const update = trpc.challenges.update.useMutation({
+    onSuccess: () => {
+      void utils.challenges.invalidate();
+      onDone();
+    },
+  });
+  const errors = fieldErrors(update.error);
+  const input = (field: keyof typeof draft, label: string, type = 'text') => (
+    <TextField
+      name={field}
+      label={label}
+      type={type}
+      value={draft[field]}
+      error={errorFor(errors, field)}
+      onChange={(value) => setDraft({ ...draft, [field]: value })}
+    />
+  );
+  return (
+    <form
+      className="form panel"
+      noValidate
+      aria-label={`Edit ${challenge.title}`}
+      onSubmit={(event: FormEvent) => {
+        event.preventDefault();
+        update.mutate({
+          id: challenge.id,
+          ...draft,
+          maxWinners: Number(draft.maxWinners),
+          startsAt: fromLocalInput(draft.startsAt),
+          endsAt: fromLocalInput(draft.endsAt),
+        });
+      }}
+    >
+      <FormError message={formError(update.error, FIELDS)} />
+      <div className="row">
+        {input('title', 'Title')}
+        {input('game', 'Game')}
+      </div>
+      <div className="row">
+        {input('minMultiplier', 'Min multiplier')}
+        {input('minBet', 'Min bet')}
+        {input('prize', 'Prize')}
+        {input('maxWinners', 'Winners', 'number')}
+      </div>
+      <div className="row">
+        {input('startsAt', 'Starts', 'datetime-local')}
+        {input('endsAt', 'Ends', 'datetime-local')}
+      </div>
+      <div className="actions">
+        <button type="submit" className="btn btn-primary btn-small" disabled={update.isPending}>
+          Save changes
+        </button>
+        <button type="button" className="btn btn-small" onClick={onDone}>
+          Close
+        </button>
+      </div>
+    </form>
   );
 }

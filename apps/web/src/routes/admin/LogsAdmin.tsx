@@ -1,8 +1,11 @@
 import { useState } from 'react';
 import { FormError } from '../../components/Field';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
-import { formatTime } from '../../format';
+import { formatDate, formatDateTimeSeconds, formatMs, formatTime } from '../../format';
+import { fromLocalInput } from '../../forms';
+import { useDebounced } from '../../hooks/useDebounced';
 import { type RouterOutputs, trpc } from '../../trpc';
+import { exportHref } from './ExportLinks';
 
 type LogEntry = RouterOutputs['logs']['list']['entries'][number];
 type LogType = LogEntry['type'];
@@ -10,14 +13,72 @@ type LogType = LogEntry['type'];
 const types = ['info', 'warning', 'error'] as const satisfies readonly LogType[];
 const KEPT = 500;
 
+interface Filters {
+  type: LogType | undefined;
+  search: string | undefined;
+  since: Date | undefined;
+  until: Date | undefined;
+}
+
 export function LogsAdmin() {
   const [type, setType] = useState<LogType | undefined>(undefined);
+  const [searchText, setSearchText] = useState('');
+  const search = useDebounced(searchText.trim(), 300) || undefined;
+  const [sinceText, setSinceText] = useState('');
+  const [untilText, setUntilText] = useState('');
+  const filters: Filters = {
+    type,
+    search,
+    since: sinceText ? fromLocalInput(sinceText) : undefined,
+    until: untilText ? fromLocalInput(untilText) : undefined,
+  };
   return (
     <div className="stack">
       <SyncNow />
+      <SyncRuns />
       <section className="card" aria-labelledby="logs-title">
         <div className="card-head">
-          <h1 id="logs-title">Transformation logs</h1>
+          <h1 id="logs-title">Transformation log</h1>
+          <a
+            className="btn btn-small"
+            download
+            href={exportHref('logs', {
+              type,
+              search,
+              since: filters.since?.toISOString(),
+              until: filters.until?.toISOString(),
+            })}
+          >
+            Export CSV
+          </a>
+        </div>
+        <div className="toolbar">
+          <input
+            type="search"
+            className="input search"
+            placeholder="Search messages…"
+            aria-label="Search messages"
+            value={searchText}
+            onChange={(e) => setSearchText(e.target.value)}
+          />
+          <label className="small inline-field">
+            From
+            <input
+              type="datetime-local"
+              className="input"
+              value={sinceText}
+              onChange={(e) => setSinceText(e.target.value)}
+            />
+          </label>
+          <label className="small inline-field">
+            Until
+            <input
+              type="datetime-local"
+              className="input"
+              value={untilText}
+              onChange={(e) => setUntilText(e.target.value)}
+            />
+          </label>
         </div>
         <fieldset className="tabs">
           <legend className="sr-only">Log type</legend>
@@ -33,7 +94,7 @@ export function LogsAdmin() {
             </button>
           ))}
         </fieldset>
-        <LogStream key={type ?? 'all'} type={type} />
+        <LogStream key={JSON.stringify(filters)} filters={filters} />
       </section>
     </div>
   );
@@ -44,19 +105,25 @@ export function LogsAdmin() {
  * listed id, so nothing written between the two is lost; pausing stops the stream and resuming
  * asks the server for everything after the last entry shown (the same replay a reconnect uses).
  */
-function LogStream({ type }: { type: LogType | undefined }) {
-  const recent = trpc.logs.list.useQuery({ type, limit: 50 }, { staleTime: Number.POSITIVE_INFINITY });
+function LogStream({ filters }: { filters: Filters }) {
+  const { type, search, since, until } = filters;
+  const recent = trpc.logs.list.useInfiniteQuery(
+    { type, search, since, until, limit: 50 },
+    { staleTime: Number.POSITIVE_INFINITY, getNextPageParam: (page) => page.nextCursor },
+  );
   const [streamed, setStreamed] = useState<LogEntry[]>([]);
   const [paused, setPaused] = useState(false);
   const [resumeFrom, setResumeFrom] = useState<string | null>(null);
+  // A view that ends in the past has nothing to tail.
+  const tailing = until === undefined || until.getTime() > Date.now();
 
-  const listed = recent.data?.entries ?? [];
-  const newestListed = listed[0]?.id ?? 0;
+  const listed = recent.data?.pages.flatMap((page) => page.entries) ?? [];
+  const newestListed = recent.data?.pages[0]?.entries[0]?.id ?? 0;
   const newestShown = Math.max(newestListed, streamed[0]?.id ?? 0);
   const stream = trpc.logs.onLog.useSubscription(
-    { type, lastEventId: resumeFrom ?? String(newestListed) },
+    { type, search, lastEventId: resumeFrom ?? String(newestListed) },
     {
-      enabled: recent.isSuccess && !paused,
+      enabled: recent.isSuccess && !paused && tailing,
       onData: ({ data }) => {
         setStreamed((current) => (current.some((e) => e.id === data.id) ? current : [data, ...current].slice(0, KEPT)));
       },
@@ -81,11 +148,13 @@ function LogStream({ type }: { type: LogType | undefined }) {
           {paused ? 'Resume' : 'Pause'}
         </button>
         <span className="muted small" role="status">
-          {paused
-            ? 'Paused — resuming shows what was missed'
-            : stream.status === 'pending'
-              ? 'Streaming'
-              : stream.status}
+          {!tailing
+            ? 'This range has ended: nothing new will arrive'
+            : paused
+              ? 'Paused — resuming shows what was missed'
+              : stream.status === 'pending'
+                ? 'Streaming: new entries that match appear at the top'
+                : stream.status}
         </span>
       </div>
       {stream.error ? <FormError message={stream.error.message} /> : null}
@@ -94,7 +163,7 @@ function LogStream({ type }: { type: LogType | undefined }) {
       ) : recent.isError ? (
         <QueryError error={recent.error} what="logs" retry={() => void recent.refetch()} />
       ) : entries.length === 0 ? (
-        <Empty>No log entries{type ? ` of type ${type}` : ''} yet.</Empty>
+        <Empty>No log entries match.</Empty>
       ) : (
         <ol className="logs" aria-label="Log entries" data-testid="log-entries">
           {entries.map((entry) => (
@@ -103,7 +172,7 @@ function LogStream({ type }: { type: LogType | undefined }) {
                 <span className={`badge badge-log-${entry.type}`}>{entry.type}</span>
                 <span className="log-message">{entry.message}</span>
                 <time className="muted small" dateTime={entry.createdAt.toISOString()}>
-                  {formatTime(entry.createdAt)}
+                  {formatDateTimeSeconds(entry.createdAt)}
                 </time>
               </div>
               <div className="muted small">
@@ -120,7 +189,100 @@ function LogStream({ type }: { type: LogType | undefined }) {
           ))}
         </ol>
       )}
+      {recent.hasNextPage ? (
+        <button
+          type="button"
+          className="btn"
+          disabled={recent.isFetchingNextPage}
+          onClick={() => void recent.fetchNextPage()}
+        >
+          {recent.isFetchingNextPage ? 'Loading…' : 'Load more'}
+        </button>
+      ) : null}
     </>
+  );
+}
+
+/** The last runs: when, how long, what came in and what was applied or rejected, and why a run failed. */
+function SyncRuns() {
+  const status = trpc.sync.status.useQuery({ runs: 20 }, { refetchInterval: 5000 });
+  if (status.isPending) return <SkeletonRows rows={3} label="Loading sync runs" />;
+  if (status.isError) return <QueryError error={status.error} what="sync runs" retry={() => void status.refetch()} />;
+  const { lastRuns } = status.data;
+  return (
+    <section className="card" aria-labelledby="runs-title">
+      <div className="card-head">
+        <h2 id="runs-title">Sync runs</h2>
+        <span className="muted small">
+          {status.data.source}
+          {status.data.running ? ' · running now' : ''}
+          {status.data.nextRunAt ? ` · next ${formatDateTimeSeconds(status.data.nextRunAt)}` : ''}
+        </span>
+      </div>
+      {lastRuns.length === 0 ? (
+        <Empty>No runs yet.</Empty>
+      ) : (
+        <div className="table-wrap">
+          <table className="table table-admin" data-testid="sync-runs">
+            <thead>
+              <tr>
+                <th scope="col">Run</th>
+                <th scope="col">Started</th>
+                <th scope="col">Duration</th>
+                <th scope="col">Outcome</th>
+                <th scope="col" className="num hide-narrow">
+                  In
+                </th>
+                <th scope="col" className="num hide-narrow">
+                  Applied
+                </th>
+                <th scope="col" className="num hide-narrow">
+                  Rejected
+                </th>
+                <th scope="col" className="hide-narrow">
+                  Trigger
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {lastRuns.map((run) => (
+                <tr key={run.id} data-run={run.id}>
+                  <td>{run.id}</td>
+                  <td className="small">
+                    <time dateTime={run.startedAt.toISOString()}>
+                      <span className="nowrap">{formatTime(run.startedAt)}</span>{' '}
+                      <span className="muted nowrap">{formatDate(run.startedAt)}</span>
+                    </time>
+                  </td>
+                  <td className="small">
+                    {run.finishedAt ? formatMs(run.finishedAt.getTime() - run.startedAt.getTime()) : 'running'}
+                  </td>
+                  <td>
+                    <span className={`badge badge-run-${run.status}`}>{run.status}</span>
+                    {run.error ? <div className="field-error small">{run.error}</div> : null}
+                    {/* A phone has no room for the three record columns: the counts go under the outcome. */}
+                    <div className="only-narrow small muted">
+                      <span className="nowrap">{run.recordsIn} in</span> ·{' '}
+                      <span className="nowrap">{run.recordsOut} applied</span> ·{' '}
+                      <span className={run.recordsSkipped > 0 ? 'nowrap warn-text' : 'nowrap'}>
+                        {run.recordsSkipped} rejected
+                      </span>
+                    </div>
+                  </td>
+                  <td className="num hide-narrow">{run.recordsIn}</td>
+                  <td className="num hide-narrow">{run.recordsOut}</td>
+                  <td className="num hide-narrow">{run.recordsSkipped}</td>
+                  <td className="hide-narrow small">
+                    {run.trigger}
+                    <div className="muted">{run.source}</div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
   );
 }
 

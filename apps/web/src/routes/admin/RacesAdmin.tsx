@@ -1,11 +1,14 @@
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { Field, FormError, TextField } from '../../components/Field';
+import { prizeList, SplitTotal } from '../../components/SplitTotal';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
 import { RaceStatusBadge } from '../../components/StatusBadge';
 import { formatAmount, formatDateTime } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
 import { type Race, trpc } from '../../trpc';
+import { exportHref } from './ExportLinks';
+import { RaceTemplatesAdmin } from './RaceTemplatesAdmin';
 
 const HOUR = 3_600_000;
 
@@ -17,6 +20,7 @@ interface Draft {
   prizePool: string;
   /** "500, 300, 200": prize for rank 1, 2, 3 … */
   prizes: string;
+  minWager: string;
 }
 
 function emptyDraft(): Draft {
@@ -28,6 +32,7 @@ function emptyDraft(): Draft {
     endsAt: toLocalInput(new Date(start.getTime() + 7 * 24 * HOUR)),
     prizePool: '1000.00',
     prizes: '500, 300, 200',
+    minWager: '0',
   };
 }
 
@@ -39,21 +44,16 @@ function draftOf(race: Race): Draft {
     endsAt: toLocalInput(race.endsAt),
     prizePool: race.prizePool,
     prizes: race.prizes.map((p) => p.prize).join(', '),
+    minWager: race.minWager,
   };
 }
 
-function prizeList(text: string): string[] {
-  return text
-    .split(/[,\s]+/)
-    .map((p) => p.trim())
-    .filter(Boolean);
-}
-
-const FIELDS = ['name', 'description', 'startsAt', 'endsAt', 'prizePool', 'prizes'] as const;
+const FIELDS = ['name', 'description', 'startsAt', 'endsAt', 'prizePool', 'prizes', 'minWager'] as const;
 
 export function RacesAdmin() {
   const races = trpc.races.list.useQuery({ limit: 100 });
   const [editing, setEditing] = useState<Race | 'new' | null>(null);
+  const [done, setDone] = useState<string | null>(null);
 
   return (
     <div className="stack">
@@ -64,11 +64,19 @@ export function RacesAdmin() {
             New race
           </button>
         </div>
+        {done ? (
+          <p className="small ok-text" role="status">
+            {done}
+          </p>
+        ) : null}
         {editing ? (
           <RaceForm
             key={editing === 'new' ? 'new' : editing.id}
             race={editing === 'new' ? null : editing}
-            onDone={() => setEditing(null)}
+            onDone={(message) => {
+              setEditing(null);
+              setDone(message ?? null);
+            }}
           />
         ) : null}
         {races.isPending ? (
@@ -78,13 +86,14 @@ export function RacesAdmin() {
         ) : races.data.races.length === 0 ? (
           <Empty>No races yet. Create the first one.</Empty>
         ) : (
-          <ul className="races">
+          <ul className="races races-admin">
             {races.data.races.map((race) => (
               <RaceRow key={race.id} race={race} onEdit={() => setEditing(race)} />
             ))}
           </ul>
         )}
       </section>
+      <RaceTemplatesAdmin />
     </div>
   );
 }
@@ -110,59 +119,70 @@ function RaceRow({ race, onEdit }: { race: Race; onEdit: () => void }) {
       </div>
       <div className="race-meta muted small">
         <span>Pool {formatAmount(race.prizePool)}</span>
+        {race.minWager !== '0.00' ? <span>min wager {formatAmount(race.minWager)}</span> : null}
+        {race.templateId ? <span>recurring</span> : null}
         <span>
           {formatDateTime(race.startsAt)} – {formatDateTime(race.endsAt)}
         </span>
       </div>
-      {open ? (
-        <div className="actions">
+      <div className="actions">
+        {open ? (
           <button type="button" className="btn btn-small" onClick={onEdit}>
             Edit
           </button>
-          {confirming ? (
-            <>
-              <button
-                type="button"
-                className="btn btn-small btn-danger"
-                disabled={cancel.isPending || finalize.isPending}
-                onClick={() =>
-                  confirming === 'cancel' ? cancel.mutate({ raceId: race.id }) : finalize.mutate({ raceId: race.id })
-                }
-              >
-                Confirm {confirming}
+        ) : null}
+        {!open ? null : confirming ? (
+          <>
+            <button
+              type="button"
+              className="btn btn-small btn-danger"
+              disabled={cancel.isPending || finalize.isPending}
+              onClick={() =>
+                confirming === 'cancel' ? cancel.mutate({ raceId: race.id }) : finalize.mutate({ raceId: race.id })
+              }
+            >
+              Confirm {confirming}
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setConfirming(null)}>
+              Keep
+            </button>
+          </>
+        ) : (
+          <>
+            <button type="button" className="btn btn-small" onClick={() => setConfirming('cancel')}>
+              Cancel race
+            </button>
+            {race.status === 'live' ? (
+              <button type="button" className="btn btn-small" onClick={() => setConfirming('finalize')}>
+                Finalize
               </button>
-              <button type="button" className="btn btn-small" onClick={() => setConfirming(null)}>
-                Keep
-              </button>
-            </>
-          ) : (
-            <>
-              <button type="button" className="btn btn-small" onClick={() => setConfirming('cancel')}>
-                Cancel race
-              </button>
-              {race.status === 'live' ? (
-                <button type="button" className="btn btn-small" onClick={() => setConfirming('finalize')}>
-                  Finalize
-                </button>
-              ) : null}
-            </>
-          )}
-        </div>
-      ) : null}
+            ) : null}
+          </>
+        )}
+        <a className="btn btn-small" href={exportHref('race-results', { raceId: race.id })} download>
+          Export results
+        </a>
+      </div>
       <FormError message={error?.message} />
     </li>
   );
 }
 
-function RaceForm({ race, onDone }: { race: Race | null; onDone: () => void }) {
+function RaceForm({ race, onDone }: { race: Race | null; onDone: (message?: string) => void }) {
   const utils = trpc.useUtils();
   const [draft, setDraft] = useState<Draft>(() => (race ? draftOf(race) : emptyDraft()));
-  const onSuccess = () => {
-    void utils.races.invalidate();
-    onDone();
-  };
-  const create = trpc.races.create.useMutation({ onSuccess });
-  const update = trpc.races.update.useMutation({ onSuccess });
+  const create = trpc.races.create.useMutation({
+    onSuccess: (made) => {
+      void utils.races.invalidate();
+      onDone(`Race “${made.name}” created; it starts ${formatDateTime(made.startsAt)}.`);
+    },
+  });
+  const update = trpc.races.update.useMutation({
+    onSuccess: (saved) => {
+      void utils.races.invalidate();
+      onDone(`Changes to “${saved.name}” saved.`);
+    },
+  });
   const mutation = race ? update : create;
   const errors = fieldErrors(mutation.error);
   const set = (field: keyof Draft) => (value: string) => setDraft({ ...draft, [field]: value });
@@ -176,6 +196,7 @@ function RaceForm({ race, onDone }: { race: Race | null; onDone: () => void }) {
       endsAt: fromLocalInput(draft.endsAt),
       prizePool: draft.prizePool,
       prizes: prizeList(draft.prizes),
+      minWager: draft.minWager.trim() || '0',
     };
     if (race) {
       // Only what changed: a live race refuses edits to its start and prizes.
@@ -188,6 +209,7 @@ function RaceForm({ race, onDone }: { race: Race | null; onDone: () => void }) {
         ...(draft.endsAt !== original.endsAt ? { endsAt: fields.endsAt } : {}),
         ...(draft.prizePool !== original.prizePool ? { prizePool: fields.prizePool } : {}),
         ...(draft.prizes !== original.prizes ? { prizes: fields.prizes } : {}),
+        ...(draft.minWager !== original.minWager ? { minWager: fields.minWager } : {}),
       });
     } else {
       create.mutate(fields);
@@ -231,11 +253,13 @@ function RaceForm({ race, onDone }: { race: Race | null; onDone: () => void }) {
         {text('prizePool', 'Prize pool', 'e.g. 1000.00')}
         {text('prizes', 'Prize per rank', 'Rank 1, 2, 3 …, comma-separated; must add up to the pool')}
       </div>
+      <SplitTotal pool={draft.prizePool} prizes={prizeList(draft.prizes)} />
+      {text('minWager', 'Minimum wager', 'Players below it in the window are not ranked; 0 for anyone')}
       <div className="actions">
         <button type="submit" className="btn btn-primary" disabled={mutation.isPending}>
           {race ? 'Save changes' : 'Create race'}
         </button>
-        <button type="button" className="btn" onClick={onDone}>
+        <button type="button" className="btn" onClick={() => onDone()}>
           Close
         </button>
       </div>

@@ -1,8 +1,10 @@
 import { Fragment, useState } from 'react';
+import { Link } from 'react-router';
 import { FormError } from '../../components/Field';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { useDebounced } from '../../hooks/useDebounced';
+import { useMe } from '../../hooks/useSession';
 import { type RouterInputs, type RouterOutputs, trpc } from '../../trpc';
 import { UserTools } from './UserTools';
 
@@ -28,6 +30,9 @@ export function UsersAdmin() {
   const search = useDebounced(searchText.trim(), 300);
   const [filter, setFilter] = useState<RoleFilter>('all');
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
+  const [confirming, setConfirming] = useState<(typeof bulkActions)[number] | null>(null);
+  const [bulkDone, setBulkDone] = useState<string | null>(null);
+  const myId = useMe().data?.id ?? null;
   const [opened, setOpened] = useState<string | null>(null);
   const input = {
     limit: 50,
@@ -62,8 +67,11 @@ export function UsersAdmin() {
     onSettled: () => utils.admin.users.list.invalidate(),
   });
   const bulk = trpc.admin.users.bulk.useMutation({
-    onSuccess: () => {
+    onSuccess: (result, input) => {
       setSelected(new Set());
+      setConfirming(null);
+      const label = bulkActions.find((b) => b.action === input.action)?.label ?? input.action;
+      setBulkDone(`${label}: ${result.changed} of ${input.userIds.length} changed (the others already were).`);
       void utils.admin.users.list.invalidate();
     },
   });
@@ -75,7 +83,9 @@ export function UsersAdmin() {
     else next.add(id);
     setSelected(next);
   };
-  const allSelected = rows.length > 0 && rows.every((u) => selected.has(u.id));
+  // Your own row can be neither selected nor changed: the server refuses both.
+  const selectable = rows.filter((u) => u.id !== myId);
+  const allSelected = selectable.length > 0 && selectable.every((u) => selected.has(u.id));
 
   return (
     <section className="card" aria-labelledby="users-title">
@@ -106,18 +116,45 @@ export function UsersAdmin() {
       </div>
       <div className="bulk-bar" aria-live="polite">
         <span className="muted small">{selected.size} selected</span>
-        {bulkActions.map((b) => (
-          <button
-            key={b.action}
-            type="button"
-            className="btn btn-small"
-            disabled={selected.size === 0 || bulk.isPending}
-            onClick={() => bulk.mutate({ userIds: [...selected], action: b.action })}
-          >
-            {b.label}
-          </button>
-        ))}
+        {confirming ? (
+          <>
+            <span className="small" role="alert">
+              {confirming.label} {selected.size} {selected.size === 1 ? 'user' : 'users'}?
+            </span>
+            <button
+              type="button"
+              className="btn btn-small btn-danger"
+              disabled={bulk.isPending}
+              onClick={() => bulk.mutate({ userIds: [...selected], action: confirming.action })}
+            >
+              {confirming.label} {selected.size}
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setConfirming(null)}>
+              Cancel
+            </button>
+          </>
+        ) : (
+          bulkActions.map((b) => (
+            <button
+              key={b.action}
+              type="button"
+              className="btn btn-small"
+              disabled={selected.size === 0 || bulk.isPending}
+              onClick={() => {
+                setBulkDone(null);
+                setConfirming(b);
+              }}
+            >
+              {b.label}…
+            </button>
+          ))
+        )}
       </div>
+      {bulkDone ? (
+        <p className="small ok-text" role="status">
+          {bulkDone}
+        </p>
+      ) : null}
       <FormError message={bulk.error?.message ?? update.error?.message} />
       {users.isPending ? (
         <SkeletonRows rows={6} label="Loading users" />
@@ -135,14 +172,13 @@ export function UsersAdmin() {
                     type="checkbox"
                     aria-label="Select all"
                     checked={allSelected}
-                    onChange={() => setSelected(allSelected ? new Set() : new Set(rows.map((u) => u.id)))}
+                    onChange={() => setSelected(allSelected ? new Set() : new Set(selectable.map((u) => u.id)))}
                   />
                 </th>
                 <th scope="col">Username</th>
                 <th scope="col" className="hide-narrow">
                   Role
                 </th>
-                <th scope="col">Status</th>
                 <th scope="col" className="hide-narrow">
                   Player
                 </th>
@@ -157,39 +193,60 @@ export function UsersAdmin() {
                 <Fragment key={user.id}>
                   <tr data-username={user.username}>
                     <td className="check">
-                      <input
-                        type="checkbox"
-                        aria-label={`Select ${user.username}`}
-                        checked={selected.has(user.id)}
-                        onChange={() => toggle(user.id)}
-                      />
+                      {user.id === myId ? null : (
+                        <input
+                          type="checkbox"
+                          aria-label={`Select ${user.username}`}
+                          checked={selected.has(user.id)}
+                          onChange={() => toggle(user.id)}
+                        />
+                      )}
                     </td>
                     <td className="name">
                       {user.username}
                       {user.telegramLinked ? <span className="muted small"> · TG</span> : null}
+                      {/* Banned is the exception worth a mark; there is no column of "active". */}
+                      {user.banned ? (
+                        <div>
+                          <span className="badge badge-cancelled">banned</span>
+                        </div>
+                      ) : null}
                     </td>
                     <td className="hide-narrow">{user.role}</td>
-                    <td>{user.banned ? <span className="badge badge-cancelled">banned</span> : 'active'}</td>
-                    <td className="hide-narrow small mono">{user.playerUid ?? <span className="muted">—</span>}</td>
+                    <td className="hide-narrow small">
+                      {user.playerUid ? (
+                        <Link to={`/players/${encodeURIComponent(user.playerUid)}`}>
+                          {user.playerName ?? user.playerUid}
+                        </Link>
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
+                    </td>
                     <td className="hide-narrow muted small">{formatDateTime(user.createdAt)}</td>
                     <td>
                       <div className="actions">
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          onClick={() => update.mutate({ userId: user.id, banned: !user.banned })}
-                        >
-                          {user.banned ? 'Unban' : 'Ban'}
-                        </button>
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          onClick={() =>
-                            update.mutate({ userId: user.id, role: user.role === 'admin' ? 'user' : 'admin' })
-                          }
-                        >
-                          {user.role === 'admin' ? 'Make user' : 'Make admin'}
-                        </button>
+                        {user.id === myId ? (
+                          <span className="muted small">you</span>
+                        ) : (
+                          <>
+                            <button
+                              type="button"
+                              className="btn btn-small"
+                              onClick={() => update.mutate({ userId: user.id, banned: !user.banned })}
+                            >
+                              {user.banned ? 'Unban' : 'Ban'}
+                            </button>
+                            <button
+                              type="button"
+                              className="btn btn-small"
+                              onClick={() =>
+                                update.mutate({ userId: user.id, role: user.role === 'admin' ? 'user' : 'admin' })
+                              }
+                            >
+                              {user.role === 'admin' ? 'Make user' : 'Make admin'}
+                            </button>
+                          </>
+                        )}
                         <button
                           type="button"
                           className="btn btn-small"
@@ -203,7 +260,7 @@ export function UsersAdmin() {
                   </tr>
                   {opened === user.id ? (
                     <tr className="row-tools" data-tools-for={user.username}>
-                      <td colSpan={7}>
+                      <td colSpan={6}>
                         <UserTools user={user} />
                       </td>
                     </tr>

@@ -68,6 +68,8 @@ export interface SyncRunResult {
   /** Why records were skipped (the first 100). */
   rejected: RejectedRecord[];
   error?: string;
+  /** The HTTP status of the upstream's refusal, when a pulled run failed on one (e.g. 401). */
+  upstreamStatus?: number;
 }
 
 export interface SyncPhases {
@@ -124,6 +126,11 @@ export interface SyncServiceOptions {
   recordsPerTurn?: number;
   /** Called with every scheduled run's result (the server logs them). */
   onResult?: (result: SyncRunResult) => void;
+  /**
+   * Chooses the source at the start of each pulled run (stored upstream settings), so a change
+   * reaches the next run without a restart. Falls back to `source` if it fails.
+   */
+  resolveSource?: () => Promise<UpstreamSource>;
 }
 
 /** Pushed batches are bounded; larger feeds should be split (the body limit is 1 MB). */
@@ -203,9 +210,10 @@ export class SyncService {
    * One pulled run, unless one is already in progress here or on another instance, in which
    * case it reports `skipped` at once. Never throws.
    */
-  async runOnce(trigger: 'schedule' | 'manual' = 'schedule', source = this.source): Promise<SyncRunResult> {
-    if (this.running) return this.skipped(trigger, source);
+  async runOnce(trigger: 'schedule' | 'manual' = 'schedule', chosen?: UpstreamSource): Promise<SyncRunResult> {
+    if (this.running) return this.skipped(trigger, chosen ?? this.source);
     const run = (async () => {
+      const source = chosen ?? (await this.currentSource());
       let release: ReleaseLock | null;
       try {
         release = await this.tryLock();
@@ -226,6 +234,17 @@ export class SyncService {
       return await run;
     } finally {
       this.running = null;
+    }
+  }
+
+  /** The source a run started now would pull from (see `resolveSource`). */
+  async currentSource(): Promise<UpstreamSource> {
+    if (!this.options.resolveSource) return this.source;
+    try {
+      return await this.options.resolveSource();
+    } catch (err) {
+      this.options.logger?.warn({ err: messageOf(err) }, 'could not read the upstream settings; using the default');
+      return this.source;
     }
   }
 
@@ -314,7 +333,7 @@ export class SyncService {
       .where(eq(syncRuns.status, 'running'))
       .limit(1);
     return {
-      source: this.source.name,
+      source: (await this.currentSource()).name,
       scheduled: this.scheduled,
       intervalMs: this.scheduled ? (this.options.intervalMs ?? null) : null,
       nextRunAt: this.nextRunAt,
@@ -493,6 +512,7 @@ export class SyncService {
       durationMs,
       rejected: rejected.slice(0, REJECTED_IN_RESULT),
       error: message,
+      ...(err instanceof UpstreamError && err.detail.status ? { upstreamStatus: err.detail.status } : {}),
     };
   }
 

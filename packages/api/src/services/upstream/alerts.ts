@@ -1,0 +1,58 @@
+/**
+ * Admin alerts about the upstream. `notifyAdmins` is the one door: today it pushes a
+ * `user.notification` to every admin over the bus (the dashboard's `notifications.onNotify`
+ * toasts, and the bot's notification feed for admins with a linked Telegram account); when the
+ * stored notification inbox lands it is the one place to switch over.
+ */
+import { type Db, schema } from '@goated/db';
+import { eq } from 'drizzle-orm';
+import type { DepsLogger } from '../../context';
+import type { EventBus } from '../../events/bus';
+import type { SyncRunResult } from '../sync/service';
+import { clearAuthFailure, markAuthFailure } from './settings';
+
+export interface AlertDeps {
+  db: Db;
+  bus: EventBus;
+  log?: Pick<DepsLogger, 'info' | 'warn'> | undefined;
+}
+
+export interface AdminAlert {
+  kind: string;
+  title: string;
+  body: string;
+}
+
+/** Tells every admin, on the web and on Telegram. Returns how many admins were told. */
+export async function notifyAdmins(deps: AlertDeps, alert: AdminAlert): Promise<number> {
+  const admins = await deps.db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.role, 'admin'));
+  const at = new Date().toISOString();
+  for (const admin of admins) {
+    await deps.bus.publish('user.notification', { userId: admin.id, ...alert, at });
+  }
+  return admins.length;
+}
+
+/**
+ * Watches every pulled run: the first 401/403 of an outage raises one alert (whichever instance
+ * sees it first; the rest find it raised), and the next accepted run clears it.
+ */
+export async function watchUpstreamAuth(deps: AlertDeps, result: SyncRunResult): Promise<'raised' | 'cleared' | null> {
+  if (result.trigger === 'ingest' || result.status === 'skipped') return null;
+  const status = result.upstreamStatus;
+  if (result.status === 'failed' && (status === 401 || status === 403)) {
+    if (!(await markAuthFailure(deps.db, status))) return null;
+    deps.log?.warn({ status, source: result.source }, 'the affiliate feed refuses the token');
+    await notifyAdmins(deps, {
+      kind: 'upstream.auth',
+      title: 'The affiliate feed refuses the API token',
+      body: `${result.source} answered HTTP ${status}, so player figures are not updating. Paste a new token under Admin → Upstream; the next run uses it.`,
+    });
+    return 'raised';
+  }
+  if (result.status === 'succeeded' && (await clearAuthFailure(deps.db))) {
+    deps.log?.info({ source: result.source }, 'the affiliate feed accepts the token again');
+    return 'cleared';
+  }
+  return null;
+}
