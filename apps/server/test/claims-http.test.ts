@@ -81,7 +81,7 @@ describe.each(testBackends())('claims and notifications over the wire on %s', (k
     const unknown = await wireError(bob.client.api.account.claimPlayer.mutate({ name: 'Nobody' }));
     expect(unknown).toMatchObject({ code: 'NOT_FOUND', status: 404 });
     expect(unknown.issues).toEqual([
-      expect.objectContaining({ path: ['name'], message: expect.stringMatching(/^matches no casino player/) }),
+      expect.objectContaining({ path: ['name'], message: expect.stringMatching(/^Name matches no casino player/) }),
     ]);
     expect(await wireError(alice.client.api.account.claimPlayer.mutate({ name: 'RichRabbit' }))).toMatchObject({
       code: 'CONFLICT',
