@@ -113,7 +113,7 @@ describe.runIf(runBrowserTests)('the operator’s console in a real browser', ()
     );
     const alerts: string[] = [];
     const subscription = admin.api.notifications.onNotify.subscribe(undefined, {
-      onData: (n) => alerts.push(n.kind),
+      onData: (n) => alerts.push(n.type ?? n.kind),
     });
 
     const page = await adminPage('/admin/upstream');

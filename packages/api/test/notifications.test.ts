@@ -100,6 +100,20 @@ describe.each(testBackends())('notifications on %s', (kind) => {
     await expect(
       caller.notifications.setPreferences({ preferences: [{ kind: 'nonsense' as 'claims', web: false }] }),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    // Operations alerts are an admins' kind: a player neither sees nor sets them, nor gets one.
+    await expect(
+      caller.notifications.setPreferences({ preferences: [{ kind: 'operations', web: false }] }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'preferences.0.kind: Operations alerts are for admins only' });
+  });
+
+  it('gives admins the operations kind, and never delivers it to a player', async () => {
+    const admin = await insertUser(t.deps.db, { role: 'admin' });
+    const adminPrefs = await t.callerAs({ user: admin }).notifications.preferences();
+    expect(adminPrefs.kinds.map((k) => k.kind)).toContain('operations');
+    const { user } = await newUser();
+    const alert = { kind: 'operations', type: 'upstream.auth', title: 'feed', body: 'refused' } as const;
+    expect(await notify(t.deps, user.id, alert)).toBeNull();
+    expect(await notify(t.deps, admin.id, alert)).toMatchObject({ kind: 'operations', type: 'upstream.auth' });
   });
 
   it('respects the choices: web off keeps it out of the inbox, both off stores nothing', async () => {

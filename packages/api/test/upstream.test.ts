@@ -81,7 +81,7 @@ describe.each(testBackends())('the upstream under the admins’ control on %s', 
       expect(result).toMatchObject({ status: 'failed', upstreamStatus: 401 });
       await watchUpstreamAuth(t.deps, result);
     }
-    const alerts = notified.filter((n) => n.kind === 'upstream.auth');
+    const alerts = notified.filter((n) => n.type === 'upstream.auth');
     // One per admin (every admin in this database), once.
     const adminCount = (await t.deps.db.select().from(schema.users).where(eq(schema.users.role, 'admin'))).length;
     expect(alerts).toHaveLength(adminCount);
@@ -89,6 +89,11 @@ describe.each(testBackends())('the upstream under the admins’ control on %s', 
       new Set((await t.deps.db.select().from(schema.users).where(eq(schema.users.role, 'admin'))).map((u) => u.id)),
     );
     expect(admins.every((a) => alerts.some((n) => n.userId === a.id))).toBe(true);
+    // Stored in each admin's inbox (the bell, and the bot's replay), linking to the fix.
+    const inbox = await t.callerAs({ user: admins[0] }).notifications.list({});
+    expect(inbox.notifications.filter((n) => n.type === 'upstream.auth')).toEqual([
+      expect.objectContaining({ kind: 'operations', link: '/admin/upstream', readAt: null }),
+    ]);
     expect((await t.caller.health.status()).upstream).toMatchObject({ authFailing: true, status: 401 });
 
     feed.reply({ json: [upstreamRecord('u2', '5.00', new Date().toISOString())] });
@@ -99,7 +104,7 @@ describe.each(testBackends())('the upstream under the admins’ control on %s', 
     notified.length = 0;
     feed.reply({ status: 403, json: {} });
     for (let run = 0; run < 2; run++) await watchUpstreamAuth(t.deps, await sync.runOnce('schedule'));
-    expect(notified.filter((n) => n.kind === 'upstream.auth')).toHaveLength(adminCount);
+    expect(notified.filter((n) => n.type === 'upstream.auth')).toHaveLength(adminCount);
   });
 
   it('goes back to the default when the stored URL is removed', async () => {

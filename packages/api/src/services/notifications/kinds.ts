@@ -14,6 +14,8 @@ export interface NotificationKindInfo {
   defaults: { web: boolean; telegram: boolean };
   /** Security notices: always delivered, not switchable. */
   required?: true;
+  /** Only admins get (and see a preference for) this kind. */
+  audience?: 'admin';
 }
 
 export const notificationKinds = {
@@ -48,6 +50,12 @@ export const notificationKinds = {
     defaults: { web: true, telegram: true },
     required: true,
   },
+  operations: {
+    label: 'Operations alerts',
+    description: 'For admins: the affiliate feed stops accepting the API token',
+    defaults: { web: true, telegram: true },
+    audience: 'admin',
+  },
 } as const satisfies Record<string, NotificationKindInfo>;
 
 export type NotificationKind = keyof typeof notificationKinds;
@@ -60,4 +68,10 @@ export function isNotificationKind(value: string): value is NotificationKind {
 
 export function kindInfo(kind: NotificationKind): NotificationKindInfo {
   return notificationKinds[kind];
+}
+
+/** Whether a user with `role` gets notifications of `kind` at all. */
+export function kindReaches(kind: NotificationKind, role: string): boolean {
+  const info: NotificationKindInfo = notificationKinds[kind];
+  return info.audience !== 'admin' || role === 'admin';
 }

@@ -6,7 +6,7 @@
 import { type Db, queryRows, schema } from '@goated/db';
 import { and, eq, sql } from 'drizzle-orm';
 import type { AppDeps } from '../../context';
-import { type NotificationKind, notificationKinds } from './kinds';
+import { kindReaches, type NotificationKind, notificationKinds } from './kinds';
 
 const { users, notifications, notificationPreferences } = schema;
 
@@ -40,11 +40,12 @@ export interface Channels {
   telegram: boolean;
 }
 
-/** The channels a kind reaches a user on (null: no such user, or banned). */
+/** The channels a kind reaches a user on (null: no such user, banned, or not one the kind is for). */
 export async function channelsFor(db: Db, userId: string, kind: NotificationKind): Promise<Channels | null> {
   const [row] = await db
     .select({
       banned: users.banned,
+      role: users.role,
       telegramId: users.telegramId,
       telegramConfirmedAt: users.telegramConfirmedAt,
       web: notificationPreferences.web,
@@ -56,7 +57,7 @@ export async function channelsFor(db: Db, userId: string, kind: NotificationKind
       and(eq(notificationPreferences.userId, users.id), eq(notificationPreferences.kind, kind)),
     )
     .where(eq(users.id, userId));
-  if (!row || row.banned) return null;
+  if (!row || row.banned || !kindReaches(kind, row.role)) return null;
   const info = notificationKinds[kind];
   const required = 'required' in info && info.required;
   return {

@@ -3,7 +3,7 @@ import { type Db, schema } from '@goated/db';
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { invalidInput } from '../../errors';
-import { type NotificationKind, notificationKindNames, notificationKinds } from './kinds';
+import { kindReaches, type NotificationKind, notificationKindNames, notificationKinds } from './kinds';
 
 const { notificationPreferences, users } = schema;
 
@@ -41,12 +41,17 @@ export const setPreferencesInput = z.object({
 });
 
 export async function getPreferences(db: Db, userId: string): Promise<NotificationPreferences> {
-  const [user] = await db.select({ telegramId: users.telegramId }).from(users).where(eq(users.id, userId));
+  const [user] = await db
+    .select({ telegramId: users.telegramId, role: users.role })
+    .from(users)
+    .where(eq(users.id, userId));
   const rows = await db.select().from(notificationPreferences).where(eq(notificationPreferences.userId, userId));
   const chosen = new Map(rows.map((r) => [r.kind, r]));
   return {
     telegramLinked: user?.telegramId != null,
-    kinds: notificationKindNames.map((kind) => {
+    kinds: notificationKindNames
+      .filter((kind) => kindReaches(kind, user?.role ?? 'user'))
+      .map((kind) => {
       const info = notificationKinds[kind];
       const required = 'required' in info && info.required === true;
       const row = chosen.get(kind);
@@ -68,8 +73,11 @@ export async function setPreferences(
   userId: string,
   input: z.output<typeof setPreferencesInput>,
 ): Promise<NotificationPreferences> {
+  const current = await getPreferences(db, userId);
+  const byKind = new Map(current.kinds.map((k) => [k.kind, k]));
   const issues = input.preferences.flatMap((p, i) => {
     const info = notificationKinds[p.kind];
+    if (!byKind.has(p.kind)) return [{ path: ['preferences', i, 'kind'], message: `${info.label} are for admins only` }];
     const turnsOff = p.web === false || p.telegram === false;
     return 'required' in info && turnsOff
       ? [
@@ -81,8 +89,6 @@ export async function setPreferences(
       : [];
   });
   if (issues.length > 0) throw invalidInput(issues);
-  const current = await getPreferences(db, userId);
-  const byKind = new Map(current.kinds.map((k) => [k.kind, k]));
   const merged = new Map<NotificationKind, { web: boolean; telegram: boolean }>();
   for (const p of input.preferences) {
     const base = merged.get(p.kind) ?? byKind.get(p.kind) ?? { web: true, telegram: true };

@@ -1,34 +1,37 @@
 /**
- * Admin alerts about the upstream. `notifyAdmins` is the one door: today it pushes a
- * `user.notification` to every admin over the bus (the dashboard's `notifications.onNotify`
- * toasts, and the bot's notification feed for admins with a linked Telegram account); when the
- * stored notification inbox lands it is the one place to switch over.
+ * Admin alerts about the upstream. `notifyAdmins` is the one door: every admin gets an
+ * `operations` notification through `notify()` — stored in their inbox, toasted by an open
+ * dashboard, and sent by the bot to a confirmed Telegram link, as their preferences allow.
  */
 import { type Db, schema } from '@goated/db';
 import { eq } from 'drizzle-orm';
 import type { DepsLogger } from '../../context';
 import type { EventBus } from '../../events/bus';
+import { notify } from '../notifications/notify';
 import type { SyncRunResult } from '../sync/service';
 import { clearAuthFailure, markAuthFailure } from './settings';
 
 export interface AlertDeps {
   db: Db;
   bus: EventBus;
-  log?: Pick<DepsLogger, 'info' | 'warn'> | undefined;
+  log?: DepsLogger | undefined;
 }
 
 export interface AdminAlert {
-  kind: string;
+  /** The precise event, e.g. `upstream.auth`. */
+  type: string;
   title: string;
   body: string;
+  /** The admin page that fixes it. */
+  link: string;
 }
 
 /** Tells every admin, on the web and on Telegram. Returns how many admins were told. */
 export async function notifyAdmins(deps: AlertDeps, alert: AdminAlert): Promise<number> {
   const admins = await deps.db.select({ id: schema.users.id }).from(schema.users).where(eq(schema.users.role, 'admin'));
-  const at = new Date().toISOString();
+  const notifyDeps = { db: deps.db, bus: deps.bus, ...(deps.log ? { log: deps.log } : {}) };
   for (const admin of admins) {
-    await deps.bus.publish('user.notification', { userId: admin.id, ...alert, at });
+    await notify(notifyDeps, admin.id, { kind: 'operations', ...alert });
   }
   return admins.length;
 }
@@ -44,7 +47,8 @@ export async function watchUpstreamAuth(deps: AlertDeps, result: SyncRunResult):
     if (!(await markAuthFailure(deps.db, status))) return null;
     deps.log?.warn({ status, source: result.source }, 'the affiliate feed refuses the token');
     await notifyAdmins(deps, {
-      kind: 'upstream.auth',
+      type: 'upstream.auth',
+      link: '/admin/upstream',
       title: 'The affiliate feed refuses the API token',
       body: `${result.source} answered HTTP ${status}, so player figures are not updating. Paste a new token under Admin → Upstream; the next run uses it.`,
     });
