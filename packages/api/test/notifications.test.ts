@@ -103,7 +103,10 @@ describe.each(testBackends())('notifications on %s', (kind) => {
     // Operations alerts are an admins' kind: a player neither sees nor sets them, nor gets one.
     await expect(
       caller.notifications.setPreferences({ preferences: [{ kind: 'operations', web: false }] }),
-    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'preferences.0.kind: Operations alerts are for admins only' });
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'preferences.0.kind: Operations alerts are for admins only',
+    });
   });
 
   it('gives admins the operations kind, and never delivers it to a player', async () => {

@@ -52,18 +52,18 @@ export async function getPreferences(db: Db, userId: string): Promise<Notificati
     kinds: notificationKindNames
       .filter((kind) => kindReaches(kind, user?.role ?? 'user'))
       .map((kind) => {
-      const info = notificationKinds[kind];
-      const required = 'required' in info && info.required === true;
-      const row = chosen.get(kind);
-      return {
-        kind,
-        label: info.label,
-        description: info.description,
-        web: required || (row?.web ?? info.defaults.web),
-        telegram: required || (row?.telegram ?? info.defaults.telegram),
-        required,
-      };
-    }),
+        const info = notificationKinds[kind];
+        const required = 'required' in info && info.required === true;
+        const row = chosen.get(kind);
+        return {
+          kind,
+          label: info.label,
+          description: info.description,
+          web: required || (row?.web ?? info.defaults.web),
+          telegram: required || (row?.telegram ?? info.defaults.telegram),
+          required,
+        };
+      }),
   };
 }
 
@@ -77,7 +77,8 @@ export async function setPreferences(
   const byKind = new Map(current.kinds.map((k) => [k.kind, k]));
   const issues = input.preferences.flatMap((p, i) => {
     const info = notificationKinds[p.kind];
-    if (!byKind.has(p.kind)) return [{ path: ['preferences', i, 'kind'], message: `${info.label} are for admins only` }];
+    if (!byKind.has(p.kind))
+      return [{ path: ['preferences', i, 'kind'], message: `${info.label} are for admins only` }];
     const turnsOff = p.web === false || p.telegram === false;
     return 'required' in info && turnsOff
       ? [
