@@ -31,6 +31,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
+import { serializeError } from './logging';
 import { createMetrics, type SyncOutcome } from './metrics';
 import { type OperatorLog, procedureLogLevel, startOperatorLog } from './operator-log';
 import { backupPlugin } from './plugins/backup';
@@ -99,31 +100,6 @@ class ObservedSyncService extends SyncService {
       throw err;
     }
   }
-}
-
-/**
- * Errors in log lines, with their causes. A failed query's message (and so its stack) ends with
- * its parameters — session ids, link codes, password hashes: only the SQL is kept.
- */
-export function serializeError(
-  err: Error,
-  depth = 0,
-): { type: string; message: string; stack: string; [key: string]: unknown } {
-  const message = err.message.replace(/\nparams: [\s\S]*$/, '\nparams: [redacted]');
-  const serialized: { type: string; message: string; stack: string; [key: string]: unknown } = {
-    type: err.constructor.name,
-    message,
-    stack: (err.stack ?? '').replace(err.message, message),
-  };
-  for (const [key, value] of Object.entries(err)) {
-    if (key !== 'cause' && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
-      serialized[key] = value;
-    }
-  }
-  if (err.cause !== undefined) {
-    serialized.cause = err.cause instanceof Error && depth < 5 ? serializeError(err.cause, depth + 1) : err.cause;
-  }
-  return serialized;
 }
 
 /** Trust the nearest `hops` proxies' X-Forwarded-For entries. */
@@ -235,8 +211,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const redis = config.redis.url
     ? new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : undefined;
-  redis?.on('error', (err) => app.log.warn({ err: err.message }, 'redis (rate limits) unavailable'));
-  await redis?.connect().catch((err: unknown) => app.log.warn({ err: String(err) }, 'redis not reachable at start'));
+  redis?.on('error', (err) => app.log.warn({ err }, 'redis (rate limits) unavailable'));
+  await redis?.connect().catch((err: unknown) => app.log.warn({ err }, 'redis not reachable at start'));
   const perMinute = config.auth.rateLimitsPerMinute;
   const deps: AppDeps = {
     db: db.db,
