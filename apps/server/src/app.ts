@@ -156,7 +156,17 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
 
   const db =
     overrides.db ??
-    (await createDb({ databaseUrl: config.db.url, dataDir: config.db.dataDir, poolMax: config.db.poolMax }));
+    (await createDb({
+      databaseUrl: config.db.url,
+      dataDir: config.db.dataDir,
+      poolMax: config.db.poolMax,
+      timeouts: {
+        connectMs: config.db.connectTimeoutMs,
+        statementMs: config.db.statementTimeoutMs,
+        // A request unanswered this long is on a dead connection: the statement bound has passed.
+        unansweredMs: config.db.statementTimeoutMs + 5000,
+      },
+    }));
   const bus =
     overrides.bus ??
     (config.redis.url

@@ -10,7 +10,8 @@
 export interface SerializedError {
   type: string;
   message: string;
-  stack?: string;
+  /** Empty when the value logged was not an Error (nothing recorded where it came from). */
+  stack: string;
   cause?: unknown;
   [key: string]: unknown;
 }
@@ -41,11 +42,10 @@ function describeValue(value: unknown): string {
 function serializeErrorObject(err: Error, depth: number): SerializedError {
   const rawMessage = typeof err.message === 'string' ? err.message : describeValue(err.message);
   const message = redactParams(rawMessage);
-  const stack = typeof err.stack === 'string' ? err.stack.replace(rawMessage, message) : undefined;
   const serialized: SerializedError = {
     type: err.constructor?.name || err.name || 'Error',
     message,
-    ...(stack !== undefined ? { stack } : {}),
+    stack: typeof err.stack === 'string' ? err.stack.replace(rawMessage, message) : '',
   };
   for (const [key, value] of Object.entries(err)) {
     if (key === 'cause' || key === 'message' || key === 'stack') continue;
@@ -57,7 +57,7 @@ function serializeErrorObject(err: Error, depth: number): SerializedError {
   }
   if (err.cause !== undefined) {
     serialized.cause =
-      depth < MAX_CAUSE_DEPTH ? serializeAt(err.cause, depth + 1) : { type: 'truncated', message: '…' };
+      depth < MAX_CAUSE_DEPTH ? serializeAt(err.cause, depth + 1) : { type: 'truncated', message: '…', stack: '' };
   }
   return serialized;
 }
@@ -72,13 +72,18 @@ function serializeAt(value: unknown, depth: number): SerializedError {
       return {
         type: typeof record.name === 'string' ? record.name : 'Object',
         message: redactParams(message),
+        stack: '',
         ...(typeof record.code === 'string' || typeof record.code === 'number' ? { code: record.code } : {}),
       };
     }
-    return { type: value === null ? 'null' : typeof value, message: redactParams(describeValue(value)) };
+    return { type: value === null ? 'null' : typeof value, message: redactParams(describeValue(value)), stack: '' };
   } catch (failure) {
     // A getter threw, a proxy refused: say so rather than lose the line (or the process).
-    return { type: 'unserializable', message: `could not serialize the error: ${describeValue(failure)}` };
+    return {
+      type: 'unserializable',
+      message: `could not serialize the error: ${describeValue(failure)}`,
+      stack: '',
+    };
   }
 }
 
@@ -88,6 +93,6 @@ export function serializeError(err: unknown): SerializedError {
     return serializeAt(err, 0);
   } catch {
     // Only reachable if describing the serializer's own failure failed too.
-    return { type: 'unserializable', message: 'could not serialize the error' };
+    return { type: 'unserializable', message: 'could not serialize the error', stack: '' };
   }
 }

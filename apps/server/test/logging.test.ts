@@ -54,7 +54,7 @@ describe('serializeError', () => {
     const err = new Error('Failed query: select 1\nparams: secret', { cause: 'a string cause\nparams: hidden' });
     const logged = serializeError(err);
     expect(logged.message).toBe('Failed query: select 1\nparams: [redacted]');
-    expect(logged.cause).toEqual({ type: 'string', message: 'a string cause\nparams: [redacted]' });
+    expect(logged.cause).toMatchObject({ type: 'string', message: 'a string cause\nparams: [redacted]' });
     expect(JSON.stringify(logged)).not.toMatch(/secret|hidden/);
   });
 });
@@ -72,7 +72,7 @@ describe('the server logger at the default level', () => {
       }
       const logged = lines.filter((l) => l.includes('odd error value')).map((l) => JSON.parse(l) as { err: unknown });
       expect(logged).toHaveLength(14);
-      expect(logged[0]?.err).toEqual({ type: 'string', message: 'a string' });
+      expect(logged[0]?.err).toMatchObject({ type: 'string', message: 'a string' });
     } finally {
       await server.stop();
     }
