@@ -67,11 +67,12 @@ describe.runIf(redisAvailable)('Redis outages, at the default log level', () => 
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  const start = (redisUrl: string, prefix: string, name: string) =>
+  /** On PostgreSQL when there is one (quicker to set up than a fresh embedded database). */
+  const start = (redisUrl: string, prefix: string, name: string, databaseUrl?: string) =>
     startServerProcess(
       {
         LOG_LEVEL: 'info',
-        DATA_DIR: path.join(dataDir, name),
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: path.join(dataDir, name) }),
         SYNC_ENABLED: 'false',
         SEED_DEMO_DATA: 'false',
         REDIS_URL: redisUrl,
