@@ -24,6 +24,17 @@ export function textProblem(text: string): string | null {
   return null;
 }
 
+/**
+ * `text` made safe to store and show as a quotation (a rejected record's uid in the sync log):
+ * NUL and unpaired surrogates become U+FFFD, and it is cut to `maxLength` code units.
+ */
+export function quotable(text: string, maxLength = 128): string {
+  return text
+    .slice(0, maxLength)
+    .replace(/\u0000/g, '\uFFFD')
+    .replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
+}
+
 /** `text` without invisible formatting characters (for names shown to other people). */
 export function stripInvisible(text: string): string {
   return text.replace(INVISIBLE_FORMATTING, '');

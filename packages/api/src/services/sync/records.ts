@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { z } from 'zod';
-import { stripInvisible, textProblem } from '../../text';
+import { quotable, stripInvisible, textProblem } from '../../text';
 import { toDecimal } from './decimal';
 
 const DECIMAL_TEXT = /^\s*\d{1,18}(\.\d+)?\s*$/;
@@ -189,7 +189,13 @@ function parseRange(input: unknown[], from: number, to: number, fetchedAt: Date,
   }
 }
 
+/** A rejected record's uid as it can be stored in the sync log (it may be what was wrong). */
 function uidOf(raw: unknown): string | null {
+  const uid = rawUidOf(raw);
+  return uid === null ? null : quotable(uid);
+}
+
+function rawUidOf(raw: unknown): string | null {
   return raw && typeof raw === 'object' && 'uid' in raw && typeof raw.uid === 'string' ? raw.uid : null;
 }
 
@@ -201,7 +207,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 export function hasRepeatedUids(input: unknown[]): boolean {
   const seen = new Set<string>();
   for (const raw of input) {
-    const uid = uidOf(raw);
+    const uid = rawUidOf(raw);
     if (uid === null) continue;
     // Validation trims uids; compare them as it will.
     const key = uid.trim();
