@@ -33,6 +33,7 @@ import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
 import { serializeError } from './logging';
 import { createMetrics, type SyncOutcome } from './metrics';
+import { startMetricsListener } from './metrics-access';
 import { type OperatorLog, procedureLogLevel, startOperatorLog } from './operator-log';
 import { backupPlugin } from './plugins/backup';
 import { exportsPlugin } from './plugins/exports';
@@ -276,7 +277,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
 
   await app.register(hygienePlugin, { corsOrigins: config.auth.allowedOrigins });
-  await app.register(observabilityPlugin, { metrics, slowRequestMs: config.operatorLog.slowRequestMs });
+  await app.register(observabilityPlugin, {
+    metrics,
+    slowRequestMs: config.operatorLog.slowRequestMs,
+    metricsAccess: config.metrics,
+  });
   // Order matters: the WebSocket plugin must exist before tRPC asks for it.
   await app.register(websocket, {
     options: {
@@ -320,6 +325,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   let racePositions: RacePositionWatch | undefined;
   let operatorLog: OperatorLog | undefined;
   let stopping: Promise<void> | undefined;
+  let metricsListener: { url: string; close(): Promise<void> } | undefined;
 
   return {
     app,
@@ -375,6 +381,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         summaryIntervalMs: config.operatorLog.summaryIntervalMs,
         sampleIntervalMs: config.operatorLog.sampleIntervalMs,
       });
+      const { listen } = config.metrics;
+      if (listen) {
+        metricsListener = await startMetricsListener({ ...config.metrics, listen }, metrics.registry);
+        app.log.info({ url: `${metricsListener.url}/metrics` }, 'metrics served on a listener of their own');
+      }
       return app.listen({ host: config.host, port: config.port });
     },
     stop() {
@@ -384,7 +395,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         shuttingDown = true;
         // At once and together: stop accepting connections, send WebSockets away (1001), let
         // in-flight requests and a running sync transaction finish. The pools close after.
-        await Promise.all([sync.stop(), raceScheduler?.stop(), racePositions?.stop(), app.close()]);
+        await Promise.all([
+          sync.stop(),
+          raceScheduler?.stop(),
+          racePositions?.stop(),
+          app.close(),
+          metricsListener?.close(),
+        ]);
         redis?.disconnect();
         if (!overrides.bus) await bus.close();
         if (!overrides.db) await db.close();

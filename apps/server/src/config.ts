@@ -145,6 +145,9 @@ const envSchema = z.object({
   AFFILIATE_MAX_BYTES: whole(1024, 2 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   LOG_RETENTION_DAYS: whole(0, 3650).default(30),
   DATA_STALE_AFTER_SECONDS: whole(10, 30 * 86_400).default(300),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: port.optional(),
   REDIS_PREFIX: z.string().min(1).max(64).default('goated:'),
   WS_PING_MS: positiveInt(50, 600_000).default(30_000),
   WS_PONG_WAIT_MS: positiveInt(50, 600_000).default(10_000),
@@ -204,6 +207,8 @@ export interface Config {
     retentionDays: number;
   };
   shutdownTimeoutMs: number;
+  /** Who may read /metrics: a bearer token, a listener of its own, or else local direct scrapes only. */
+  metrics: { token: string | undefined; listen: { host: string; port: number } | undefined };
   webDist: string;
   http: { trustProxy: boolean | number | string[]; bodyLimitBytes: number };
   auth: {
@@ -317,6 +322,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retentionDays: e.NOTIFICATION_RETENTION_DAYS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metrics: {
+      token: e.METRICS_TOKEN,
+      listen: e.METRICS_PORT !== undefined ? { host: e.METRICS_HOST, port: e.METRICS_PORT } : undefined,
+    },
     webDist: e.WEB_DIST,
     http: { trustProxy: e.TRUST_PROXY, bodyLimitBytes: e.BODY_LIMIT_BYTES },
     auth: {
