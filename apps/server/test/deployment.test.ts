@@ -114,6 +114,11 @@ describe.runIf(prerequisites())('the deployment behind nginx', () => {
     await telegram?.close();
   }, 60_000);
 
+  it('never serves /metrics through nginx', async () => {
+    expect((await fetch(`${deployment.url}/metrics`)).status).toBe(403);
+    expect((await fetch(`${deployment.url}/health`)).status).toBe(200);
+  });
+
   it('runs the bot behind nginx: Telegram reaches its webhook through nginx, and it reaches the servers through nginx', async () => {
     const viaNginx = createClient({ url: deployment.url });
     try {
