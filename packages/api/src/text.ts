@@ -31,7 +31,7 @@ export function textProblem(text: string): string | null {
 export function quotable(text: string, maxLength = 128): string {
   return text
     .slice(0, maxLength)
-    .replace(/\u0000/g, '\uFFFD')
+    .replaceAll('\u0000', '\uFFFD')
     .replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
 }
 
