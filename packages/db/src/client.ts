@@ -57,6 +57,12 @@ export interface DbTimeouts {
   unansweredMs: number;
 }
 
+/**
+ * For operator commands (backup, restore, seed): a restore's index and foreign-key builds may
+ * rightly run for minutes, and nobody waits on them but the operator. 0 turns a bound off.
+ */
+export const OPERATOR_DB_TIMEOUTS: Partial<DbTimeouts> = { statementMs: 0, idleInTransactionMs: 0, unansweredMs: 0 };
+
 export const DEFAULT_DB_TIMEOUTS: DbTimeouts = {
   connectMs: 5_000,
   statementMs: 15_000,
@@ -125,7 +131,7 @@ export async function createDb(config: DbConfig = {}): Promise<DbHandle> {
       // (postgres.js fetches array types on each new connection; a failure there went unhandled
       // and killed the process: patched, see patches/postgres@3.4.9.patch.)
       onnotice: () => {},
-      socket: watchedSocket(timeouts.unansweredMs),
+      ...(timeouts.unansweredMs > 0 ? { socket: watchedSocket(timeouts.unansweredMs) } : {}),
     };
     const client = postgres(config.databaseUrl, options);
     const db = drizzlePostgres(client, { schema });
