@@ -129,6 +129,11 @@ export function nginxConfig(o: NginxConfigOptions): string {
       proxy_next_upstream error timeout;
       proxy_connect_timeout 2s;
     }
+
+    # Metrics map the system: never through the proxy (scraped on each instance directly).
+    location = /metrics {
+      deny all;
+    }
 ${
   o.bot
     ? `

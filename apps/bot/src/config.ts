@@ -27,6 +27,9 @@ const envSchema = z.object({
     .regex(/^gvk_[A-Za-z0-9_-]+$/, 'does not look like an API key (expected gvk_…)'),
   BOT_MODE: z.enum(['polling', 'webhook'], { message: 'must be polling or webhook' }).default('polling'),
   WEBHOOK_PORT: port.default(5001),
+  // Loopback by default: nginx (or another proxy on this machine) terminates TLS and relays
+  // Telegram's calls; 0.0.0.0 only if Telegram must reach the bot directly.
+  BOT_WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
   // Sent back by Telegram in X-Telegram-Bot-Api-Secret-Token; the same rules as setWebhook's secret_token.
   TELEGRAM_WEBHOOK_SECRET: z
     .string()
@@ -36,7 +39,7 @@ const envSchema = z.object({
 
 export type Env = z.input<typeof envSchema>;
 
-export type BotMode = { kind: 'polling' } | { kind: 'webhook'; port: number; secretToken: string };
+export type BotMode = { kind: 'polling' } | { kind: 'webhook'; host: string; port: number; secretToken: string };
 
 export interface Config {
   telegram: { token: string; apiRoot: string | undefined };
@@ -68,7 +71,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     api: { url: e.API_URL, key: e.BOT_API_KEY },
     mode:
       e.BOT_MODE === 'webhook' && e.TELEGRAM_WEBHOOK_SECRET !== undefined
-        ? { kind: 'webhook', port: e.WEBHOOK_PORT, secretToken: e.TELEGRAM_WEBHOOK_SECRET }
+        ? { kind: 'webhook', host: e.BOT_WEBHOOK_HOST, port: e.WEBHOOK_PORT, secretToken: e.TELEGRAM_WEBHOOK_SECRET }
         : { kind: 'polling' },
   };
 }

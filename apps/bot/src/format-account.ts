@@ -4,7 +4,7 @@
  * functions of the API's outputs, plain text (unit-tested in test/format-account.test.ts).
  */
 import type { RouterOutputs } from '@goated/api';
-import { formatAmount, formatDuration, formatUtc } from './format';
+import { displayName, formatAmount, formatDuration, formatUtc } from './format';
 
 export type TelegramStanding = NonNullable<RouterOutputs['telegram']['standing']>;
 type Standing = NonNullable<TelegramStanding['standing']>;
@@ -50,7 +50,7 @@ export function standingText(user: TelegramStanding): string {
   if (!standing) {
     return `Your account ${user.username} is linked, but no casino player is attached to it yet, so there are no wagers to show.\n\n${claimHintText}`;
   }
-  const lines = [`📊 ${user.username} · player ${standing.name}`, ''];
+  const lines = [`📊 ${user.username} · player ${displayName(standing.name)}`, ''];
   for (const [period, title] of periods) {
     const { wagered, rank } = standing.periods[period];
     lines.push(`${title}: ${rank === null ? 'no wagers yet' : `${formatAmount(wagered)} · rank ${place(rank)}`}`);
@@ -71,7 +71,7 @@ export const claimUsageText = `Usage: /claim NAME, with your casino username exa
 export const claimPrivateOnlyText = 'Please send /claim to me in a private chat.';
 
 export function claimFiledText(claim: ClaimView): string {
-  return `📨 Claim sent: you claimed the casino player ${claim.player.name}. An admin will review it, and I'll tell you the answer here.`;
+  return `📨 Claim sent: you claimed the casino player ${displayName(claim.player.name)}. An admin will review it, and I'll tell you the answer here.`;
 }
 
 /** Why a claim was refused, from the server's error (its message names the problem). */
@@ -97,7 +97,7 @@ export function claimReviewText(claim: ClaimForReview, now: Date): string {
   const lines = [
     `🪪 Player claim #${claim.id}`,
     '',
-    `${claim.user.username} claims the casino player ${claim.player.name} (${claim.player.uid}) ${how}.`,
+    `${claim.user.username} claims the casino player ${displayName(claim.player.name)} (${claim.player.uid}) ${how}.`,
     `Account: joined ${formatUtc(claim.user.createdAt)}${age ? ` (${age} ago)` : ''} · ${telegram}${claim.user.banned ? ' · ⛔ banned' : ''}`,
   ];
   if (claim.figures) {

@@ -84,8 +84,12 @@ export function formatAmount(value: string): string {
 
 const MAX_NAME = 32;
 
-function displayName(name: string): string {
-  const trimmed = name.trim() || 'Anonymous';
+/**
+ * A player's name for a message: invisible formatting characters (a U+202E override would make
+ * the rest of the line read backwards) removed, cut to a length that keeps lines readable.
+ */
+export function displayName(name: string): string {
+  const trimmed = name.replace(/\p{Cf}/gu, '').trim() || 'Anonymous';
   return trimmed.length > MAX_NAME ? `${trimmed.slice(0, MAX_NAME - 1)}…` : trimmed;
 }
 

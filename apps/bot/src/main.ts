@@ -147,14 +147,14 @@ async function runPolling(): Promise<void> {
   }
 }
 
-async function runWebhook(port: number, secretToken: string): Promise<void> {
+async function runWebhook(host: string, port: number, secretToken: string): Promise<void> {
   // A wrong or missing X-Telegram-Bot-Api-Secret-Token is answered 401 before the body is read.
   const server = createWebhookServer(bot, { secretToken, logger: log });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => resolve());
+    server.listen(port, host, () => resolve());
   });
-  log.info(`@${me.username ?? me.first_name} is serving its webhook on port ${port} (API ${config.api.url}).`);
+  log.info(`@${me.username ?? me.first_name} is serving its webhook on ${host}:${port} (API ${config.api.url}).`);
   const info = await bot.api.getWebhookInfo().catch(() => undefined);
   if (info && !info.url) {
     log.warn('No webhook is registered with Telegram yet: call setWebhook with this server URL and the secret_token.');
@@ -165,7 +165,7 @@ async function runWebhook(port: number, secretToken: string): Promise<void> {
 }
 
 try {
-  if (config.mode.kind === 'webhook') await runWebhook(config.mode.port, config.mode.secretToken);
+  if (config.mode.kind === 'webhook') await runWebhook(config.mode.host, config.mode.port, config.mode.secretToken);
   else await runPolling();
   await stopSending();
   await client.close();

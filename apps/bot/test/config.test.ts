@@ -30,15 +30,18 @@ describe('bot configuration', () => {
     });
   });
 
-  it('needs a secret for webhook mode, and serves on 5001 by default', () => {
+  it('needs a secret for webhook mode, and serves on 127.0.0.1:5001 by default', () => {
     expect(problemsOf({ ...required, BOT_MODE: 'webhook' })).toEqual([
       expect.stringMatching(/^TELEGRAM_WEBHOOK_SECRET is required when BOT_MODE=webhook/),
     ]);
     expect(loadConfig({ ...required, BOT_MODE: 'webhook', TELEGRAM_WEBHOOK_SECRET: 's3cret_token' }).mode).toEqual({
       kind: 'webhook',
+      host: '127.0.0.1',
       port: 5001,
       secretToken: 's3cret_token',
     });
+    const everywhere = { ...required, BOT_MODE: 'webhook', TELEGRAM_WEBHOOK_SECRET: 's', BOT_WEBHOOK_HOST: '0.0.0.0' };
+    expect(loadConfig(everywhere).mode).toMatchObject({ host: '0.0.0.0' });
   });
 
   it('rejects malformed values with the variable named', () => {

@@ -3,6 +3,7 @@ import {
   broadcastDoneText,
   broadcastRefusedText,
   broadcastStartedText,
+  displayName,
   formatAmount,
   formatDuration,
   formatLeaderboard,
@@ -242,5 +243,13 @@ describe('account and notification texts', () => {
     const said = "I can't broadcast that: Text must be at most 3500 characters.";
     expect(broadcastRefusedText('Text must be at most 3500 characters.')).toBe(said);
     expect(broadcastRefusedText('Text must be at most 3500 characters')).toBe(said);
+  });
+});
+
+describe('player names in messages', () => {
+  it('lose bidi overrides and other invisible formatting characters', () => {
+    expect(displayName('\u202EevilName\u202C')).toBe('evilName');
+    expect(displayName('Good\u200B \u2066Player\u2069\uFEFF')).toBe('Good Player');
+    expect(displayName('\u200F\u202E')).toBe('Anonymous');
   });
 });

@@ -104,6 +104,8 @@ describe('bot process', () => {
         output += chunk.toString();
       });
       await telegram.waitFor(() => output.includes('is serving its webhook'), 60_000);
+      // Loopback unless BOT_WEBHOOK_HOST says otherwise: the proxy in front relays Telegram.
+      expect(output).toContain(`is serving its webhook on 127.0.0.1:${port}`);
       expect(telegram.calls.map((c) => c.method)).toContain('setMyCommands');
 
       const update = (secret: string) =>

@@ -31,7 +31,9 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
+import { serializeError } from './logging';
 import { createMetrics, type SyncOutcome } from './metrics';
+import { startMetricsListener } from './metrics-access';
 import { type OperatorLog, procedureLogLevel, startOperatorLog } from './operator-log';
 import { backupPlugin } from './plugins/backup';
 import { exportsPlugin } from './plugins/exports';
@@ -101,31 +103,6 @@ class ObservedSyncService extends SyncService {
   }
 }
 
-/**
- * Errors in log lines, with their causes. A failed query's message (and so its stack) ends with
- * its parameters — session ids, link codes, password hashes: only the SQL is kept.
- */
-export function serializeError(
-  err: Error,
-  depth = 0,
-): { type: string; message: string; stack: string; [key: string]: unknown } {
-  const message = err.message.replace(/\nparams: [\s\S]*$/, '\nparams: [redacted]');
-  const serialized: { type: string; message: string; stack: string; [key: string]: unknown } = {
-    type: err.constructor.name,
-    message,
-    stack: (err.stack ?? '').replace(err.message, message),
-  };
-  for (const [key, value] of Object.entries(err)) {
-    if (key !== 'cause' && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
-      serialized[key] = value;
-    }
-  }
-  if (err.cause !== undefined) {
-    serialized.cause = err.cause instanceof Error && depth < 5 ? serializeError(err.cause, depth + 1) : err.cause;
-  }
-  return serialized;
-}
-
 /** Trust the nearest `hops` proxies' X-Forwarded-For entries. */
 function hopsTrusted(hops: number) {
   return (_address: string, hop: number) => hop < hops;
@@ -180,7 +157,17 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
 
   const db =
     overrides.db ??
-    (await createDb({ databaseUrl: config.db.url, dataDir: config.db.dataDir, poolMax: config.db.poolMax }));
+    (await createDb({
+      databaseUrl: config.db.url,
+      dataDir: config.db.dataDir,
+      poolMax: config.db.poolMax,
+      timeouts: {
+        connectMs: config.db.connectTimeoutMs,
+        statementMs: config.db.statementTimeoutMs,
+        // A request unanswered this long is on a dead connection: the statement bound has passed.
+        unansweredMs: config.db.statementTimeoutMs + 5000,
+      },
+    }));
   const bus =
     overrides.bus ??
     (config.redis.url
@@ -235,8 +222,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const redis = config.redis.url
     ? new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : undefined;
-  redis?.on('error', (err) => app.log.warn({ err: err.message }, 'redis (rate limits) unavailable'));
-  await redis?.connect().catch((err: unknown) => app.log.warn({ err: String(err) }, 'redis not reachable at start'));
+  redis?.on('error', (err) => app.log.warn({ err }, 'redis (rate limits) unavailable'));
+  await redis?.connect().catch((err: unknown) => app.log.warn({ err }, 'redis not reachable at start'));
   const perMinute = config.auth.rateLimitsPerMinute;
   const deps: AppDeps = {
     db: db.db,
@@ -290,7 +277,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   });
 
   await app.register(hygienePlugin, { corsOrigins: config.auth.allowedOrigins });
-  await app.register(observabilityPlugin, { metrics, slowRequestMs: config.operatorLog.slowRequestMs });
+  await app.register(observabilityPlugin, {
+    metrics,
+    slowRequestMs: config.operatorLog.slowRequestMs,
+    metricsAccess: config.metrics,
+  });
   // Order matters: the WebSocket plugin must exist before tRPC asks for it.
   await app.register(websocket, {
     options: {
@@ -334,6 +325,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   let racePositions: RacePositionWatch | undefined;
   let operatorLog: OperatorLog | undefined;
   let stopping: Promise<void> | undefined;
+  let metricsListener: { url: string; close(): Promise<void> } | undefined;
 
   return {
     app,
@@ -389,6 +381,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         summaryIntervalMs: config.operatorLog.summaryIntervalMs,
         sampleIntervalMs: config.operatorLog.sampleIntervalMs,
       });
+      const { listen } = config.metrics;
+      if (listen) {
+        metricsListener = await startMetricsListener({ ...config.metrics, listen }, metrics.registry);
+        app.log.info({ url: `${metricsListener.url}/metrics` }, 'metrics served on a listener of their own');
+      }
       return app.listen({ host: config.host, port: config.port });
     },
     stop() {
@@ -398,7 +395,13 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         shuttingDown = true;
         // At once and together: stop accepting connections, send WebSockets away (1001), let
         // in-flight requests and a running sync transaction finish. The pools close after.
-        await Promise.all([sync.stop(), raceScheduler?.stop(), racePositions?.stop(), app.close()]);
+        await Promise.all([
+          sync.stop(),
+          raceScheduler?.stop(),
+          racePositions?.stop(),
+          app.close(),
+          metricsListener?.close(),
+        ]);
         redis?.disconnect();
         if (!overrides.bus) await bus.close();
         if (!overrides.db) await db.close();

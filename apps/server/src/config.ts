@@ -91,6 +91,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: postgresUrl.optional(),
   DB_POOL_MAX: z.coerce.number({ message: 'must be a number' }).int().min(1).max(200).default(10),
+  DB_CONNECT_TIMEOUT_MS: whole(100, 120_000).default(5000),
+  DB_STATEMENT_TIMEOUT_MS: whole(100, 3_600_000).default(15_000),
   DATA_DIR: z.string().min(1).default(`${repoRoot}.data`),
   SYNC_ENABLED: bool.default(true),
   SYNC_INTERVAL_MS: z.coerce
@@ -140,8 +142,12 @@ const envSchema = z.object({
   AFFILIATE_RETRIES: whole(0, 10).default(3),
   AFFILIATE_RETRY_BASE_MS: whole(1, 60_000).default(500),
   AFFILIATE_MAX_PAGES: whole(1, 100_000).default(1000),
+  AFFILIATE_MAX_BYTES: whole(1024, 2 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   LOG_RETENTION_DAYS: whole(0, 3650).default(30),
   DATA_STALE_AFTER_SECONDS: whole(10, 30 * 86_400).default(300),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: port.optional(),
   REDIS_PREFIX: z.string().min(1).max(64).default('goated:'),
   WS_PING_MS: positiveInt(50, 600_000).default(30_000),
   WS_PONG_WAIT_MS: positiveInt(50, 600_000).default(10_000),
@@ -166,7 +172,14 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The operator's log: summary line interval (0 off), the slow-request threshold, connection samples (0 off). */
   operatorLog: { summaryIntervalMs: number; slowRequestMs: number; sampleIntervalMs: number };
-  db: { url: string | undefined; poolMax: number; dataDir: string };
+  db: {
+    url: string | undefined;
+    poolMax: number;
+    dataDir: string;
+    /** Opening a connection; one statement (the server's `statement_timeout`). */
+    connectTimeoutMs: number;
+    statementTimeoutMs: number;
+  };
   sync: {
     enabled: boolean;
     intervalMs: number;
@@ -194,6 +207,8 @@ export interface Config {
     retentionDays: number;
   };
   shutdownTimeoutMs: number;
+  /** Who may read /metrics: a bearer token, a listener of its own, or else local direct scrapes only. */
+  metrics: { token: string | undefined; listen: { host: string; port: number } | undefined };
   webDist: string;
   http: { trustProxy: boolean | number | string[]; bodyLimitBytes: number };
   auth: {
@@ -230,6 +245,8 @@ export interface UpstreamConfig {
   retries: number;
   retryBaseMs: number;
   maxPages: number;
+  /** Largest response body read from the feed (per page); a larger one fails the run. */
+  maxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -263,7 +280,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       slowRequestMs: e.SLOW_REQUEST_MS,
       sampleIntervalMs: e.CONNECTION_SAMPLE_MS,
     },
-    db: { url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX, dataDir: `${e.DATA_DIR}/pglite` },
+    db: {
+      url: e.DATABASE_URL,
+      poolMax: e.DB_POOL_MAX,
+      dataDir: `${e.DATA_DIR}/pglite`,
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    },
     sync: {
       enabled: e.SYNC_ENABLED,
       intervalMs: e.SYNC_INTERVAL_MS,
@@ -278,6 +301,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             retries: e.AFFILIATE_RETRIES,
             retryBaseMs: e.AFFILIATE_RETRY_BASE_MS,
             maxPages: e.AFFILIATE_MAX_PAGES,
+            maxBytes: e.AFFILIATE_MAX_BYTES,
           }
         : null,
       http: {
@@ -285,6 +309,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         retries: e.AFFILIATE_RETRIES,
         retryBaseMs: e.AFFILIATE_RETRY_BASE_MS,
         maxPages: e.AFFILIATE_MAX_PAGES,
+        maxBytes: e.AFFILIATE_MAX_BYTES,
       },
       logRetentionDays: e.LOG_RETENTION_DAYS,
       staleAfterSeconds: e.DATA_STALE_AFTER_SECONDS,
@@ -297,6 +322,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retentionDays: e.NOTIFICATION_RETENTION_DAYS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metrics: {
+      token: e.METRICS_TOKEN,
+      listen: e.METRICS_PORT !== undefined ? { host: e.METRICS_HOST, port: e.METRICS_PORT } : undefined,
+    },
     webDist: e.WEB_DIST,
     http: { trustProxy: e.TRUST_PROXY, bodyLimitBytes: e.BODY_LIMIT_BYTES },
     auth: {

@@ -58,3 +58,11 @@ export function formatDuration(ms: number): string {
   const hms = [hours, minutes, seconds].map((n) => String(n).padStart(2, '0')).join(':');
   return days > 0 ? `${days}d ${hms}` : hms;
 }
+
+/**
+ * A player's name as text: invisible formatting characters (bidi overrides such as U+202E,
+ * zero-width characters, the BOM) removed — names come from the casino's feed.
+ */
+export function playerNameText(name: string): string {
+  return name.replace(/\p{Cf}/gu, '').trim() || 'Anonymous';
+}

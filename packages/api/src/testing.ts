@@ -90,3 +90,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   process.once('exit', () => child?.kill('SIGKILL'));
   return { url: `redis://127.0.0.1:${port}`, kill, start };
 }
+
+/** `health.status` as an admin sees it; throws on the public view (tests asking for details). */
+export function fullHealth<T extends { detail: 'public' | 'full' }>(health: T): Extract<T, { detail: 'full' }> {
+  if (health.detail !== 'full') throw new Error('expected the admin view of health.status');
+  return health as Extract<T, { detail: 'full' }>;
+}

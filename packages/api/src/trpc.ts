@@ -4,12 +4,13 @@ import superjson from 'superjson';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import type { Context } from './context';
-import { FieldError } from './errors';
+import { FieldError, fieldError } from './errors';
 import { endedError } from './services/auth/credential';
 import { credentialMonitor } from './services/auth/credential-monitor';
 import { endWithCredential } from './services/auth/revocation';
 import { isTransientDbError } from './services/db-errors';
 import { RateLimitedError, type RateTier } from './services/rate-limit';
+import { findUnstorableText } from './text';
 import { humanMessage } from './validation';
 
 /** A rejected input field, as clients receive them under `error.data.zodIssues`. */
@@ -44,6 +45,11 @@ export type Access = 'public' | 'session' | 'admin' | `apiKey:${ApiKeyScope}`;
 export interface ProcedureMeta extends OpenApiMeta {
   access?: Access;
   rateTiers?: RateTier[];
+  /**
+   * The procedure checks the text in its input itself, item by item (a sync batch skips one
+   * bad record and applies the rest), instead of the whole call being refused (see `checked`).
+   */
+  textCheckedByService?: boolean;
 }
 
 /** The tier every call counts against: mutations, or queries (subscriptions count as queries). */
@@ -96,13 +102,14 @@ export const middleware = t.middleware;
  * and its session or key may have been revoked, expired or lost its owner's rights since
  * (services/auth/credential-monitor.ts); a subscription ends when that credential does.
  */
-const checked = t.procedure.use(async ({ ctx, type, path, next }) => {
+const checked = t.procedure.use(async ({ ctx, type, path, meta, getRawInput, next }) => {
   const started = performance.now();
   let errorCode: string | null = null;
   try {
     const monitor = credentialMonitor(ctx);
     const ended = monitor.reason(ctx);
     if (ended) throw endedError(ended, ctx.credential?.source.kind);
+    if (!meta?.textCheckedByService) refuseUnstorableText(await getRawInput());
     const result = await next();
     if (!result.ok) errorCode = result.error.code;
     if (type !== 'subscription' || !result.ok || !ctx.credential) return result;
@@ -122,6 +129,16 @@ const checked = t.procedure.use(async ({ ctx, type, path, next }) => {
     });
   }
 });
+
+/**
+ * Text the database cannot store (NUL) or that is not text (an unpaired surrogate), anywhere in
+ * any procedure's input, is the caller's mistake: BAD_REQUEST naming the field, checked once
+ * here for every procedure, before a query fails on it with a 500.
+ */
+function refuseUnstorableText(rawInput: unknown): void {
+  const found = findUnstorableText(rawInput);
+  if (found) throw fieldError('BAD_REQUEST', found.path, found.problem);
+}
 
 /** The caller's own budget: per user, per API key, or per address. */
 const limitedByCaller = t.middleware(async ({ ctx, type, next }) => {

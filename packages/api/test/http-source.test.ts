@@ -1,3 +1,5 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HttpUpstream } from '../src/services/sync/http-source';
 import { type RetriedFailure, UpstreamError } from '../src/services/sync/source';
@@ -143,5 +145,76 @@ describe('the HTTP upstream source', () => {
     feed.reply({ status: 404, raw: '' });
     const err = await failure(source({ url: `${feed.url}?key=hunter2` }).fetchRecords());
     expect(err.message).not.toContain('hunter2');
+  });
+});
+
+describe('the size cap on the feed (AFFILIATE_MAX_BYTES)', () => {
+  const MAX_BYTES = 256 * 1024;
+  let server: Server;
+  let url: string;
+  /** Bytes the endless feed managed to send before the reader hung up, per request. */
+  const sent: Promise<number>[] = [];
+
+  beforeAll(async () => {
+    // An endless body without Content-Length (chunked), 64 KiB at a time, for as long as the
+    // reader keeps reading — bounded at 64 MiB so a broken cap cannot run forever.
+    server = createHttpServer((req, res) => {
+      if (req.url?.startsWith('/declared')) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(MAX_BYTES * 4) });
+        res.end('['.padEnd(MAX_BYTES * 4, ' '));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, ' ');
+      let bytes = 0;
+      sent.push(
+        new Promise((resolve) => {
+          res.on('close', () => resolve(bytes));
+          const pump = () => {
+            while (!res.destroyed && bytes < 64 * 1024 * 1024) {
+              bytes += chunk.length;
+              if (!res.write(chunk)) return void res.once('drain', pump);
+            }
+            res.end();
+          };
+          res.write('[');
+          pump();
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('abandons a streamed body as soon as it passes the cap, with a clear, final error', async () => {
+    const source = new HttpUpstream({ url: `${url}/endless`, maxBytes: MAX_BYTES, retries: 2, retryBaseMs: 5 });
+    const err = await source.fetchRecords().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err).toMatchObject({ kind: 'too_large', retryable: false });
+    expect((err as UpstreamError).message).toBe(
+      `${url}/endless (page 1) sent more than ${MAX_BYTES} bytes (AFFILIATE_MAX_BYTES); the response was abandoned`,
+    );
+    // Not retried, and the connection was cut near the cap, not after the whole body.
+    expect(sent).toHaveLength(1);
+    expect(await sent[0]).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('refuses a declared Content-Length over the cap without reading it', async () => {
+    const source = new HttpUpstream({ url: `${url}/declared`, maxBytes: MAX_BYTES, retries: 0 });
+    await expect(source.fetchRecords()).rejects.toMatchObject({ kind: 'too_large' });
+  });
+
+  it('reads a body under the cap as before', async () => {
+    const feed = await startFakeUpstream();
+    try {
+      feed.reply({ json: [upstreamRecord('a', 1, at)] });
+      expect(await new HttpUpstream({ url: feed.url, maxBytes: 1024 }).fetchRecords()).toHaveLength(1);
+    } finally {
+      await feed.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppEvents, SimulatedUpstream, SyncService } from '../src/index';
 import { watchUpstreamAuth } from '../src/services/upstream/alerts';
 import { ConfiguredUpstream } from '../src/services/upstream/source';
+import { fullHealth } from '../src/testing';
 import { createTestApi, insertUser, type TestApi } from './fixtures';
 import { type FakeUpstream, startFakeUpstream, upstreamRecord } from './support/fake-upstream';
 
@@ -94,11 +95,16 @@ describe.each(testBackends())('the upstream under the admins’ control on %s', 
     expect(inbox.notifications.filter((n) => n.type === 'upstream.auth')).toEqual([
       expect.objectContaining({ kind: 'operations', link: '/admin/upstream', readAt: null }),
     ]);
-    expect((await t.caller.health.status()).upstream).toMatchObject({ authFailing: true, status: 401 });
+    expect(fullHealth(await t.callerAs({ user: admins[0] }).health.status()).upstream).toMatchObject({
+      authFailing: true,
+      status: 401,
+    });
+    // The feed's state (its URL is in the error text) is not for anonymous callers.
+    expect(await t.caller.health.status()).not.toHaveProperty('upstream');
 
     feed.reply({ json: [upstreamRecord('u2', '5.00', new Date().toISOString())] });
     expect(await watchUpstreamAuth(t.deps, await sync.runOnce('schedule'))).toBe('cleared');
-    expect((await t.caller.health.status()).upstream.authFailing).toBe(false);
+    expect(fullHealth(await t.callerAs({ user: admins[0] }).health.status()).upstream.authFailing).toBe(false);
 
     // A later outage is a new one: alerted again, once.
     notified.length = 0;

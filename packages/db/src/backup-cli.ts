@@ -34,7 +34,7 @@ import {
   restoreBackup,
   writeBackup,
 } from './backup';
-import { createDb, type DbHandle } from './client';
+import { createDb, type DbHandle, OPERATOR_DB_TIMEOUTS } from './client';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -153,7 +153,7 @@ async function backupTo(
   }
 
   if (!databaseUrl) refuseBusyDataDir(opts.force);
-  const handle = await createDb({ ...target(), migrate: false, poolMax: 2 });
+  const handle = await createDb({ ...target(), migrate: false, poolMax: 2, timeouts: OPERATOR_DB_TIMEOUTS });
   try {
     const gzip = createGzip();
     const done = pipeline(gzip, createWriteStream(partial));
@@ -203,7 +203,7 @@ async function restore(file: string, opts: { wipe: boolean; force: boolean }) {
     throw err;
   });
   if (!databaseUrl) refuseBusyDataDir(opts.force);
-  let handle: DbHandle = await createDb({ ...target(), migrate: false, poolMax: 2 });
+  let handle: DbHandle = await createDb({ ...target(), migrate: false, poolMax: 2, timeouts: OPERATOR_DB_TIMEOUTS });
   try {
     const header = await restoreBackup(handle.db, createReadStream(file).pipe(createGunzip()), {
       wipe: opts.wipe,
@@ -216,7 +216,7 @@ async function restore(file: string, opts: { wipe: boolean; force: boolean }) {
     // A backup from an older schema is brought up to date the way the server would.
     if (header.schema.latestAt !== codeSchemaVersion().latestAt) {
       await handle.close();
-      handle = await createDb({ ...target(), poolMax: 2 });
+      handle = await createDb({ ...target(), poolMax: 2, timeouts: OPERATOR_DB_TIMEOUTS });
     }
     const rows = header.tables.reduce((n, t) => n + t.rows, 0);
     console.log(

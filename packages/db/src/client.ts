@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -28,11 +29,46 @@ export interface DbConfig {
   dataDir?: string | undefined;
   /** postgres.js pool size. */
   poolMax?: number | undefined;
+  /** Bounds on every database call (PostgreSQL only; see `DbTimeouts`). */
+  timeouts?: Partial<DbTimeouts> | undefined;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean | undefined;
   /** An existing PGlite instance to wrap (tests clone a migrated template). */
   pglite?: PGlite | undefined;
 }
+
+/**
+ * No database call waits forever: opening a connection, a statement, a transaction left idle,
+ * and a connection that stopped answering each have a bound.
+ */
+export interface DbTimeouts {
+  /** Opening a connection, TLS and authentication included. */
+  connectMs: number;
+  /** One statement, enforced by the server (`statement_timeout`); also bounds lock waits. */
+  statementMs: number;
+  /** A transaction left open without a statement (`idle_in_transaction_session_timeout`). */
+  idleInTransactionMs: number;
+  /**
+   * A connection that was sent a request and has not answered with a single byte for this long
+   * is dead (a peer gone without a reset, a NAT that forgot the mapping): it is destroyed, and
+   * what waited on it fails as a connection error (SERVICE_UNAVAILABLE to clients). Longer than
+   * `statementMs`, so the server's own timeout always answers first for a slow statement.
+   */
+  unansweredMs: number;
+}
+
+/**
+ * For operator commands (backup, restore, seed): a restore's index and foreign-key builds may
+ * rightly run for minutes, and nobody waits on them but the operator. 0 turns a bound off.
+ */
+export const OPERATOR_DB_TIMEOUTS: Partial<DbTimeouts> = { statementMs: 0, idleInTransactionMs: 0, unansweredMs: 0 };
+
+export const DEFAULT_DB_TIMEOUTS: DbTimeouts = {
+  connectMs: 5_000,
+  statementMs: 15_000,
+  idleInTransactionMs: 60_000,
+  unansweredMs: 20_000,
+};
 
 /** The connection pool as the database sees it (for metrics). */
 export interface PoolUsage {
@@ -76,16 +112,28 @@ export async function createDb(config: DbConfig = {}): Promise<DbHandle> {
     const max = config.poolMax ?? 10;
     // Names this pool's connections, so pg_stat_activity tells them from other processes'.
     const applicationName = `goated:${process.pid}:${randomUUID().slice(0, 8)}`;
-    const client = postgres(config.databaseUrl, {
+    const timeouts = { ...DEFAULT_DB_TIMEOUTS, ...config.timeouts };
+    const options = {
       max,
-      connection: { application_name: applicationName },
+      connection: {
+        application_name: applicationName,
+        statement_timeout: timeouts.statementMs,
+        idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+      },
       idle_timeout: 30,
-      connect_timeout: 10,
+      connect_timeout: timeouts.connectMs / 1000,
+      // TCP keepalive after 5 s of silence (libuv then probes every second, ten times): a peer
+      // that vanished is noticed on an idle connection too.
+      keep_alive: 5,
       // Reconnect quickly after an outage: postgres.js's default backoff grows to 20 s, holding
       // queued queries that long. Cap it at 1 s so callers get a prompt answer either way.
       backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+      // (postgres.js fetches array types on each new connection; a failure there went unhandled
+      // and killed the process: patched, see patches/postgres@3.4.9.patch.)
       onnotice: () => {},
-    });
+      ...(timeouts.unansweredMs > 0 ? { socket: watchedSocket(timeouts.unansweredMs) } : {}),
+    };
+    const client = postgres(config.databaseUrl, options);
     const db = drizzlePostgres(client, { schema });
     const handle: DbHandle = {
       db: db as unknown as Db,
@@ -106,7 +154,7 @@ export async function createDb(config: DbConfig = {}): Promise<DbHandle> {
     };
     if (shouldMigrate) {
       try {
-        await migrateWithLock(client, () => migratePostgres(db, { migrationsFolder }));
+        await migrateWithLock(config.databaseUrl, timeouts);
       } catch (err) {
         await handle.close();
         throw err;
@@ -135,18 +183,86 @@ export async function createDb(config: DbConfig = {}): Promise<DbHandle> {
   };
 }
 
-/** Several instances may start at once; only one applies migrations, the others wait. */
-async function migrateWithLock(client: postgres.Sql, run: () => Promise<void>): Promise<void> {
-  const conn = await client.reserve();
+/** What postgres.js hands a custom `socket` function: where to connect. */
+interface SocketTarget {
+  host: string[];
+  port: number[];
+  path?: string | undefined;
+}
+
+/**
+ * postgres.js's `socket` option (undocumented in its types, read in connection.js): a plain TCP
+ * (or unix) socket, with a watchdog for requests never answered — see `DbTimeouts.unansweredMs`.
+ * Without TLS only: with TLS, postgres.js hands the socket to node:tls, whose reads and writes
+ * no longer pass here (the watchdog stays idle), and keepalive and `statement_timeout` remain.
+ */
+function watchedSocket(unansweredMs: number) {
+  return (target: SocketTarget): net.Socket => {
+    const socket = target.path
+      ? net.connect(target.path)
+      : net.connect(target.port[0] ?? 5432, target.host[0] ?? '127.0.0.1');
+    // Since when a request has been waiting for its first byte back (null: nothing waiting).
+    let waitingSince: number | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    const check = () => {
+      timer = undefined;
+      if (waitingSince === null) return;
+      const waited = performance.now() - waitingSince;
+      if (waited >= unansweredMs) {
+        socket.destroy(Object.assign(new Error('the database did not answer in time'), { code: 'ETIMEDOUT' }));
+        return;
+      }
+      timer = setTimeout(check, unansweredMs - waited);
+      timer.unref();
+    };
+    const write = socket.write.bind(socket);
+    socket.write = ((...args: Parameters<net.Socket['write']>) => {
+      if (waitingSince === null) {
+        waitingSince = performance.now();
+        if (!timer) {
+          timer = setTimeout(check, unansweredMs);
+          timer.unref();
+        }
+      }
+      return write(...args);
+    }) as net.Socket['write'];
+    // Through emit rather than a listener: postgres.js removes every listener before TLS.
+    const emit = socket.emit.bind(socket);
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event === 'data') waitingSince = null;
+      else if (event === 'close') clearTimeout(timer);
+      return emit(event, ...args);
+    }) as net.Socket['emit'];
+    return socket;
+  };
+}
+
+/**
+ * Several instances may start at once; only one applies migrations, the others wait. On a pool
+ * of its own without the statement bounds: a migration may rightly run long, and so may the
+ * wait for another instance's.
+ */
+async function migrateWithLock(databaseUrl: string, timeouts: DbTimeouts): Promise<void> {
+  const client = postgres(databaseUrl, {
+    max: 2,
+    connect_timeout: timeouts.connectMs / 1000,
+    keep_alive: 5,
+    onnotice: () => {},
+  });
   try {
-    await conn`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+    const conn = await client.reserve();
     try {
-      await run();
+      await conn`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+      try {
+        await migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder });
+      } finally {
+        await conn`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+      }
     } finally {
-      await conn`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
+      conn.release();
     }
   } finally {
-    conn.release();
+    await client.end({ timeout: 5 });
   }
 }
 

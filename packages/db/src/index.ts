@@ -1,4 +1,4 @@
-export type { Db, DbConfig, DbHandle, DbKind, PoolUsage, ReleaseLock, Schema, Tx } from './client';
+export type { Db, DbConfig, DbHandle, DbKind, DbTimeouts, PoolUsage, ReleaseLock, Schema, Tx } from './client';
 export { createDb, migrationsFolder, queryRows } from './client';
 export type { ActivityKind } from './schema/analytics';
 export * as schema from './schema/index';

@@ -2,12 +2,13 @@
  * `pnpm db:seed`: fills the configured database (DATABASE_URL, or the embedded data folder)
  * with the demo data set. Refuses to touch a database that already has players.
  */
-import { createDb } from './client';
+import { createDb, OPERATOR_DB_TIMEOUTS } from './client';
 import { isEmpty, seedDemoData } from './seed';
 
 const handle = await createDb({
   databaseUrl: process.env.DATABASE_URL,
   dataDir: process.env.DATA_DIR ?? '.data/pglite',
+  timeouts: OPERATOR_DB_TIMEOUTS,
 });
 try {
   if (!(await isEmpty(handle.db))) {

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { formatAmount } from '../format';
+import { formatAmount, playerNameText } from '../format';
 import type { LeaderboardEntry } from '../trpc';
+import { PlayerName } from './PlayerName';
 
 const FLASH_MS = 2500;
 
@@ -83,8 +84,10 @@ export function LeaderboardTable({
                 aria-current={you ? 'true' : undefined}
               >
                 <td className="rank">{entry.rank}</td>
-                <td className="name" title={entry.name}>
-                  <Link to={`/players/${encodeURIComponent(entry.uid)}`}>{entry.name}</Link>
+                <td className="name" title={playerNameText(entry.name)}>
+                  <Link to={`/players/${encodeURIComponent(entry.uid)}`}>
+                    <PlayerName name={entry.name} />
+                  </Link>
                   {you ? <span className="you-tag">You</span> : null}
                 </td>
                 <td className="num">{formatAmount(entry.wagered)}</td>
@@ -96,11 +99,13 @@ export function LeaderboardTable({
           <tfoot>
             <tr className="row-you row-pinned" data-uid={pinned.uid} aria-current="true">
               <td className="rank">{pinned.rank ?? '–'}</td>
-              <td className="name" title={pinned.name}>
+              <td className="name" title={playerNameText(pinned.name)}>
                 <span className="you-tag">
                   You · {pinned.rank ? `#${pinned.rank.toLocaleString('en-US')}` : 'not ranked'}
                 </span>{' '}
-                <Link to={`/players/${encodeURIComponent(pinned.uid)}`}>{pinned.name}</Link>
+                <Link to={`/players/${encodeURIComponent(pinned.uid)}`}>
+                  <PlayerName name={pinned.name} />
+                </Link>
               </td>
               <td className="num">{formatAmount(pinned.wagered)}</td>
             </tr>

@@ -1,5 +1,6 @@
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorBoundary } from '../components/ErrorBoundary';
+import { PlayerName } from '../components/PlayerName';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { WagerChart } from '../components/WagerChart';
 import { formatAmount, formatDateTime } from '../format';
@@ -25,7 +26,9 @@ export function PlayerPage() {
     <div className="stack">
       <section className="card" aria-labelledby="player-title">
         <div className="card-head">
-          <h1 id="player-title">{profile.name}</h1>
+          <h1 id="player-title">
+            <PlayerName name={profile.name} />
+          </h1>
           <span className="muted small">Updated {formatDateTime(profile.upstreamUpdatedAt)}</span>
         </div>
         <dl className="facts facts-4">

@@ -1,5 +1,6 @@
 import { Link, useParams } from 'react-router';
 import { Countdown } from '../components/Countdown';
+import { PlayerName } from '../components/PlayerName';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { RaceStatusBadge } from '../components/StatusBadge';
 import { formatAmount, formatDateTime } from '../format';
@@ -154,7 +155,9 @@ function StandingsTable({ race, standings, you }: { race: Race; standings: RaceS
                 <td className="rank">{rank}</td>
                 <td className="name">
                   {standing ? (
-                    <Link to={`/players/${encodeURIComponent(standing.uid)}`}>{standing.name}</Link>
+                    <Link to={`/players/${encodeURIComponent(standing.uid)}`}>
+                      <PlayerName name={standing.name} />
+                    </Link>
                   ) : (
                     <span className="muted">—</span>
                   )}

@@ -1,7 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
-import { getHealth } from '../services/health';
+import { getHealthView } from '../services/health';
 import { publicProcedure } from '../trpc';
 
 export const healthRouter = {
-  status: publicProcedure.query(({ ctx }) => getHealth(ctx)),
+  /** Public: ok/degraded, the version and data freshness; admins get every dependency's state. */
+  status: publicProcedure.query(({ ctx }) => getHealthView(ctx, ctx)),
 } satisfies TRPCRouterRecord;

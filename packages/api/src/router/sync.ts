@@ -31,6 +31,8 @@ export const syncRouter = {
   /** Pushes a batch of records (the upstream format) through the same validation and transaction. */
   ingest: scopedProcedure('ingest')
     .meta({
+      // A record with bad text is skipped and reported like any invalid record; the rest apply.
+      textCheckedByService: true,
       openapi: {
         method: 'POST',
         path: '/sync/ingest',

@@ -142,3 +142,46 @@ export async function getHealth(deps: AppDeps): Promise<HealthStatus> {
     upstream,
   };
 }
+
+/**
+ * What anyone may know: up or degraded, the version, and how fresh the player data is (the
+ * public dashboard's stale notice). Dependencies, the last sync error (it names the feed's URL)
+ * and the upstream's state are for admins.
+ */
+export interface PublicHealth {
+  detail: 'public';
+  status: HealthStatus['status'];
+  version: string;
+  freshness: Freshness;
+}
+
+/** `health.status`: the public view, or everything for an admin (or an admin/read-scoped key). */
+export type HealthView = PublicHealth | (HealthStatus & { detail: 'full' });
+
+export function seesHealthDetails(caller: {
+  user: { role: 'user' | 'admin' } | null;
+  apiKey: { scopes: readonly string[] } | null;
+}): boolean {
+  if (caller.apiKey) return caller.apiKey.scopes.includes('admin') || caller.apiKey.scopes.includes('read');
+  return caller.user?.role === 'admin';
+}
+
+export async function getHealthView(
+  deps: AppDeps,
+  caller: Parameters<typeof seesHealthDetails>[0],
+): Promise<HealthView> {
+  const health = await getHealth(deps);
+  if (seesHealthDetails(caller)) return { detail: 'full', ...health };
+  return { detail: 'public', status: health.status, version: health.version, freshness: health.freshness };
+}
+
+/** `/health/ready` (public, for load balancers): each dependency up or down, no error text. */
+export function readinessOf(health: HealthStatus) {
+  return {
+    status: health.status,
+    version: health.version,
+    db: { kind: health.db.kind, ok: health.db.ok, latencyMs: health.db.latencyMs },
+    bus: health.bus,
+    sync: { lastRunAt: health.sync.lastRunAt, lastStatus: health.sync.lastStatus },
+  };
+}

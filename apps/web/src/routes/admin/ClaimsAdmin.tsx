@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { FormError } from '../../components/Field';
+import { PlayerName } from '../../components/PlayerName';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
-import { formatAmount, formatDateTime } from '../../format';
+import { formatAmount, formatDateTime, playerNameText } from '../../format';
 import { type RouterOutputs, trpc } from '../../trpc';
 import { periodTabs } from '../LeaderboardPage';
 
@@ -88,14 +89,16 @@ function ClaimReview({ claim }: { claim: Claim }) {
   const reject = trpc.admin.claims.reject.useMutation({ onSuccess: done });
   const reasonError = reject.error?.data?.zodIssues?.find((i) => i.path[0] === 'reason')?.message;
   const busy = approve.isPending || reject.isPending;
-  const heading = `${claim.user.username} → ${claim.player.name}`;
+  const heading = `${claim.user.username} → ${playerNameText(claim.player.name)}`;
 
   return (
     <li className="panel claim" data-claim-id={claim.id} aria-label={heading}>
       <div className="claim-head">
         <h2 className="claim-title">
           <span>{claim.user.username}</span> <span className="muted">claims</span>{' '}
-          <Link to={`/players/${encodeURIComponent(claim.player.uid)}`}>{claim.player.name}</Link>
+          <Link to={`/players/${encodeURIComponent(claim.player.uid)}`}>
+            <PlayerName name={claim.player.name} />
+          </Link>
         </h2>
         <span className={`badge badge-${claim.status}`}>{claim.status}</span>
       </div>

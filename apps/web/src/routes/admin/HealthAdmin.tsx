@@ -38,6 +38,8 @@ export function HealthAdmin() {
         <SkeletonRows rows={4} label="Loading health" />
       ) : health.isError ? (
         <QueryError error={health.error} what="health" retry={() => void health.refetch()} />
+      ) : health.data.detail !== 'full' ? (
+        <p className="muted">The details of each dependency are shown to admins only.</p>
       ) : (
         <div className="tiles">
           <Tile title="Database" ok={health.data.db.ok}>

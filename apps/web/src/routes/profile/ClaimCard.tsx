@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { Field, FormError } from '../../components/Field';
+import { PlayerName } from '../../components/PlayerName';
 import { QueryError, SkeletonRows } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { errorFor, fieldErrors, formError } from '../../forms';
@@ -31,7 +32,11 @@ export function ClaimCard() {
           {claim.data.status === 'rejected' ? (
             <div className="callout callout-danger" role="status">
               <p>
-                Your claim to <strong>{claim.data.player.name}</strong> was rejected
+                Your claim to{' '}
+                <strong>
+                  <PlayerName name={claim.data.player.name} />
+                </strong>{' '}
+                was rejected
                 {claim.data.reviewedAt ? ` on ${formatDateTime(claim.data.reviewedAt)}` : ''}:
               </p>
               <blockquote className="reason">{claim.data.reason ?? 'No reason was given.'}</blockquote>

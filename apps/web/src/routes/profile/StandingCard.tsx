@@ -2,6 +2,7 @@ import { lazy, Suspense } from 'react';
 import { Link } from 'react-router';
 import { Countdown } from '../../components/Countdown';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
+import { PlayerName } from '../../components/PlayerName';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
 import { formatAmount, formatDateTime } from '../../format';
 import { type RaceStanding, trpc } from '../../trpc';
@@ -34,7 +35,10 @@ export function StandingCard() {
         <span className="muted small">Updated {formatDateTime(mine.upstreamUpdatedAt)}</span>
       </div>
       <p>
-        Casino player <Link to={`/players/${encodeURIComponent(mine.uid)}`}>{mine.name}</Link>
+        Casino player{' '}
+        <Link to={`/players/${encodeURIComponent(mine.uid)}`}>
+          <PlayerName name={mine.name} />
+        </Link>
       </p>
       <dl className="facts facts-4">
         {periodTabs.map((tab) => {

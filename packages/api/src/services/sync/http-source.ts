@@ -16,6 +16,11 @@ export interface HttpUpstreamOptions {
   retryMaxMs?: number;
   /** A feed that keeps handing out cursors past this is treated as broken. */
   maxPages?: number;
+  /**
+   * Largest response body read, per page (`AFFILIATE_MAX_BYTES`, default 64 MiB). The body is
+   * read as a stream and the request aborted past it: a runaway feed cannot fill the memory.
+   */
+  maxBytes?: number;
   fetch?: typeof fetch;
   random?: () => number;
 }
@@ -51,6 +56,7 @@ export class HttpUpstream implements UpstreamSource {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly maxPages: number;
+  private readonly maxBytes: number;
   private readonly fetchImpl: typeof fetch;
   private readonly random: () => number;
 
@@ -62,6 +68,7 @@ export class HttpUpstream implements UpstreamSource {
     this.retryBaseMs = options.retryBaseMs ?? 500;
     this.retryMaxMs = options.retryMaxMs ?? 30_000;
     this.maxPages = options.maxPages ?? 1000;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     this.fetchImpl = options.fetch ?? fetch;
     this.random = options.random ?? Math.random;
   }
@@ -131,8 +138,9 @@ export class HttpUpstream implements UpstreamSource {
         },
         signal,
       });
-      text = await response.text();
+      text = await readCapped(response, this.maxBytes, where);
     } catch (err) {
+      if (err instanceof UpstreamError) throw err;
       if (outer?.aborted) throw err;
       if (timeout.aborted) {
         throw new UpstreamError('timeout', `${where} did not answer within ${this.timeoutMs} ms`, true);
@@ -172,6 +180,41 @@ export class HttpUpstream implements UpstreamSource {
     return Array.isArray(parsed.data)
       ? { records: parsed.data, nextCursor: null }
       : { records: parsed.data.data, nextCursor: parsed.data.next_cursor ?? null };
+  }
+}
+
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The body as text, read chunk by chunk and abandoned (the connection cancelled) as soon as it
+ * passes `maxBytes` — a `Content-Length` over the cap is refused before reading anything.
+ */
+async function readCapped(response: Response, maxBytes: number, where: string): Promise<string> {
+  const tooLarge = () =>
+    new UpstreamError(
+      'too_large',
+      `${where} sent more than ${maxBytes} bytes (AFFILIATE_MAX_BYTES); the response was abandoned`,
+      false,
+    );
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => 'already closed');
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let received = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    received += value.byteLength;
+    if (received > maxBytes) {
+      await reader.cancel().catch(() => 'already closed');
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
   }
 }
 

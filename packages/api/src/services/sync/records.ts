@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { z } from 'zod';
+import { quotable, stripInvisible, textProblem } from '../../text';
 import { toDecimal } from './decimal';
 
 const DECIMAL_TEXT = /^\s*\d{1,18}(\.\d+)?\s*$/;
@@ -42,6 +43,12 @@ function parseIso(text: string): number {
   return lastMs;
 }
 
+/** A NUL (the database refuses it) or an unpaired surrogate rejects the record, not the run. */
+function storable(text: string, ctx: z.RefinementCtx): void {
+  const problem = textProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}
+
 const timestamp = z.string().transform((text, ctx) => {
   const ms = parseIso(text);
   if (Number.isNaN(ms)) {
@@ -56,8 +63,8 @@ const timestamp = z.string().transform((text, ctx) => {
  * (see docs/UPSTREAM.md): totals per period, as JSON numbers or decimal strings.
  */
 export const upstreamRecordSchema = z.object({
-  uid: z.string().trim().min(1).max(128),
-  name: z.string().trim().min(1).max(64),
+  uid: z.string().trim().min(1).max(128).superRefine(storable),
+  name: z.string().trim().min(1).max(64).superRefine(storable),
   wagered: z.object({
     today: amount,
     this_week: amount,
@@ -86,14 +93,20 @@ export interface PlayerSnapshot {
   upstreamUpdatedAt: Date;
 }
 
-/** A control character, whitespace other than a plain space, or two spaces in a row. */
-const NEEDS_CLEANING = /\p{Cc}|[^\S ]| {2}/u;
+/**
+ * A control character, an invisible formatting character (bidi overrides, zero-width
+ * characters), whitespace other than a plain space, or two spaces in a row.
+ */
+const NEEDS_CLEANING = /\p{Cc}|\p{Cf}|[^\S ]| {2}/u;
 
-/** Names are shown on public boards: collapse whitespace and strip control characters. */
+/**
+ * Names are shown on public boards: collapse whitespace, strip control characters and
+ * invisible formatting (a U+202E override would make a name read backwards).
+ */
 export function normalizeName(name: string): string {
-  // Most names are clean already; one test is cheaper than two replaces.
+  // Most names are clean already; one test is cheaper than three replaces.
   if (!NEEDS_CLEANING.test(name)) return name.trim();
-  return name
+  return stripInvisible(name)
     .replace(/\p{Cc}/gu, '')
     .replace(/\s+/g, ' ')
     .trim();
@@ -176,7 +189,13 @@ function parseRange(input: unknown[], from: number, to: number, fetchedAt: Date,
   }
 }
 
+/** A rejected record's uid as it can be stored in the sync log (it may be what was wrong). */
 function uidOf(raw: unknown): string | null {
+  const uid = rawUidOf(raw);
+  return uid === null ? null : quotable(uid);
+}
+
+function rawUidOf(raw: unknown): string | null {
   return raw && typeof raw === 'object' && 'uid' in raw && typeof raw.uid === 'string' ? raw.uid : null;
 }
 
@@ -188,7 +207,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 export function hasRepeatedUids(input: unknown[]): boolean {
   const seen = new Set<string>();
   for (const raw of input) {
-    const uid = uidOf(raw);
+    const uid = rawUidOf(raw);
     if (uid === null) continue;
     // Validation trims uids; compare them as it will.
     const key = uid.trim();

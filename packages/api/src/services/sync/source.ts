@@ -23,9 +23,10 @@ export interface RetriedFailure {
 
 /**
  * Why a fetch failed. `http` carries the status; `timeout` and `network` are transport
- * failures; `malformed` is a body that is not JSON; `schema` is JSON of the wrong shape.
+ * failures; `malformed` is a body that is not JSON; `schema` is JSON of the wrong shape;
+ * `too_large` a body past the size cap (`AFFILIATE_MAX_BYTES`).
  */
-export type UpstreamErrorKind = 'http' | 'timeout' | 'network' | 'malformed' | 'schema';
+export type UpstreamErrorKind = 'http' | 'timeout' | 'network' | 'malformed' | 'schema' | 'too_large';
 
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';

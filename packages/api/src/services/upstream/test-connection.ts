@@ -26,7 +26,7 @@ export interface ConnectionTest {
 
 export async function testUpstreamConnection(
   target: { url: string; token: string | undefined },
-  tuning: Pick<HttpTuning, 'timeoutMs' | 'maxPages'> & { fetch?: typeof fetch },
+  tuning: Pick<HttpTuning, 'timeoutMs' | 'maxPages' | 'maxBytes'> & { fetch?: typeof fetch },
 ): Promise<ConnectionTest> {
   let status: number | null = null;
   const fetchImpl = tuning.fetch ?? fetch;
@@ -41,6 +41,7 @@ export async function testUpstreamConnection(
     retries: 0,
     timeoutMs: tuning.timeoutMs ?? 10_000,
     maxPages: tuning.maxPages ?? 1000,
+    ...(tuning.maxBytes !== undefined ? { maxBytes: tuning.maxBytes } : {}),
     fetch: recordingFetch,
   });
   const started = performance.now();
