@@ -267,6 +267,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     realtime: stats,
     staleAfterSeconds: config.sync.staleAfterSeconds,
     upstream: { fallback: upstreamDefault, http: config.sync.http },
+    site: config.site,
   };
   const { realtime } = config;
   const urlMemo: UrlMemoCounts = { hits: 0, misses: 0 };
@@ -318,7 +319,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       },
     },
   });
-  await app.register(webPlugin, { root: config.webDist });
+  await app.register(webPlugin, { root: config.webDist, deps, site: config.site });
 
   let cleanupTimer: NodeJS.Timeout | undefined;
   let raceScheduler: RaceScheduler | undefined;
