@@ -5,7 +5,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { NotificationBell } from './components/NotificationBell';
 import { Notifications } from './components/Notifications';
 import { StaleNotice } from './components/StaleNotice';
-import { Empty, QueryError, SkeletonRows } from './components/States';
+import { Empty, NotFound, QueryError, SkeletonRows } from './components/States';
 import { useMe, useSessionChanged, useSessionEpoch } from './hooks/useSession';
 import { SignInPage, SignUpPage } from './routes/AuthPages';
 import { LeaderboardPage } from './routes/LeaderboardPage';
@@ -70,7 +70,7 @@ export function App() {
                   </SignedIn>
                 }
               />
-              <Route path="*" element={<Empty>There is nothing at this address.</Empty>} />
+              <Route path="*" element={<NotFound>There is nothing at this address.</NotFound>} />
             </Routes>
           </Suspense>
         </ErrorBoundary>

@@ -110,7 +110,7 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
     // Highlighted as changed (for a moment).
     await page.locator('tbody tr.row-changed', { hasText: 'Rising Star' }).waitFor(WAIT);
     expect(await page.locator('body').getAttribute('data-before-ingest')).toBe('yes');
-    expect(await firstRow.locator('td.num').textContent()).toBe('50,000.00');
+    expect(await firstRow.locator('td.num').textContent()).toBe('$50,000.00');
   });
 
   it('stays live over Server-Sent Events where WebSockets are unavailable', async () => {

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
-import { formatAmount } from '../format';
+import { formatMoney } from '../format';
 import type { LeaderboardEntry } from '../trpc';
 
 const FLASH_MS = 2500;
@@ -87,7 +87,7 @@ export function LeaderboardTable({
                   <Link to={`/players/${encodeURIComponent(entry.uid)}`}>{entry.name}</Link>
                   {you ? <span className="you-tag">You</span> : null}
                 </td>
-                <td className="num">{formatAmount(entry.wagered)}</td>
+                <td className="num">{formatMoney(entry.wagered)}</td>
               </tr>
             );
           })}
@@ -102,7 +102,7 @@ export function LeaderboardTable({
                 </span>{' '}
                 <Link to={`/players/${encodeURIComponent(pinned.uid)}`}>{pinned.name}</Link>
               </td>
-              <td className="num">{formatAmount(pinned.wagered)}</td>
+              <td className="num">{formatMoney(pinned.wagered)}</td>
             </tr>
           </tfoot>
         ) : null}

@@ -1,4 +1,4 @@
-import { formatAmount } from '../format';
+import { formatMoney } from '../format';
 
 /** Whole cents of "12.5" (null when it is not an amount), so the running total is exact. */
 function cents(text: string): bigint | null {
@@ -25,13 +25,13 @@ export function SplitTotal({ pool, prizes }: { pool: string; prizes: string[] })
   const left = poolCents - total;
   return (
     <p className={`small ${left === 0n ? 'ok-text' : 'warn-text'}`} aria-live="polite" data-testid="split-total">
-      {prizes.length} {prizes.length === 1 ? 'prize adds' : 'prizes add'} up to {formatAmount(money(total))} of{' '}
-      {formatAmount(money(poolCents))} —{' '}
+      {prizes.length} {prizes.length === 1 ? 'prize adds' : 'prizes add'} up to {formatMoney(money(total))} of{' '}
+      {formatMoney(money(poolCents))} —{' '}
       {left === 0n
         ? 'the whole pool is shared out'
         : left > 0n
-          ? `${formatAmount(money(left))} left`
-          : `${formatAmount(money(-left))} too much`}
+          ? `${formatMoney(money(left))} left`
+          : `${formatMoney(money(-left))} too much`}
     </p>
   );
 }

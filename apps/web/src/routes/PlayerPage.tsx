@@ -1,9 +1,10 @@
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorBoundary } from '../components/ErrorBoundary';
-import { Empty, QueryError, SkeletonRows } from '../components/States';
+import { Empty, NotFound, QueryError, SkeletonRows } from '../components/States';
 import { WagerChart } from '../components/WagerChart';
-import { formatAmount, formatDateTime } from '../format';
+import { formatDateTime, formatMoney } from '../format';
 import { useTitle } from '../hooks/useTitle';
+import { isNotFound } from '../queryClient';
 import { trpc } from '../trpc';
 import { periodTabs } from './LeaderboardPage';
 
@@ -18,6 +19,9 @@ export function PlayerPage() {
   useTitle(player.data?.name ?? 'Player');
 
   if (player.isPending) return <SkeletonRows rows={6} label="Loading player" />;
+  if (player.isError && isNotFound(player.error)) {
+    return <NotFound>No player “{uid}” is on the leaderboard.</NotFound>;
+  }
   if (player.isError) return <QueryError error={player.error} what="this player" retry={() => void player.refetch()} />;
   const profile = player.data;
 
@@ -35,7 +39,7 @@ export function PlayerPage() {
               <div key={tab.period}>
                 <dt>{tab.label}</dt>
                 <dd>
-                  {formatAmount(stats.wagered)}
+                  {formatMoney(stats.wagered)}
                   <span className="muted small"> {stats.rank ? `#${stats.rank}` : 'unranked'}</span>
                 </dd>
               </div>
@@ -49,8 +53,8 @@ export function PlayerPage() {
               {profile.races.map((race) => (
                 <li key={race.raceId}>
                   <Link to={`/races/${race.raceId}`}>{race.name}</Link>:{' '}
-                  {race.rank ? `#${race.rank}, ${formatAmount(race.wagered)} wagered` : 'not ranked yet'}
-                  {race.prize !== '0.00' ? ` (prize ${formatAmount(race.prize)})` : ''}
+                  {race.rank ? `#${race.rank}, ${formatMoney(race.wagered)} wagered` : 'not ranked yet'}
+                  {race.prize !== '0.00' ? ` (prize ${formatMoney(race.prize)})` : ''}
                 </li>
               ))}
             </ul>

@@ -1,10 +1,11 @@
 import { Link, useParams } from 'react-router';
 import { Countdown } from '../components/Countdown';
-import { Empty, QueryError, SkeletonRows } from '../components/States';
+import { Empty, NotFound, QueryError, SkeletonRows } from '../components/States';
 import { RaceStatusBadge } from '../components/StatusBadge';
-import { formatAmount, formatDateTime } from '../format';
+import { formatDateTime, formatMoney } from '../format';
 import { useMe } from '../hooks/useSession';
 import { useTitle } from '../hooks/useTitle';
+import { isNotFound } from '../queryClient';
 import { type Race, type RaceStanding, type RaceStandings, trpc } from '../trpc';
 
 /** Paid ranks are shown even before anyone holds them; at least the top 10. */
@@ -19,8 +20,9 @@ export function RacePage() {
   const race = trpc.races.get.useQuery({ raceId }, { enabled: valid, refetchInterval: 30_000 });
   useTitle(race.data?.name ?? 'Race');
 
-  if (!valid) return <Empty>There is no race at this address.</Empty>;
+  if (!valid) return <NotFound>There is no race at this address.</NotFound>;
   if (race.isPending) return <SkeletonRows rows={6} label="Loading race" />;
+  if (race.isError && isNotFound(race.error)) return <NotFound>There is no race number {raceId}.</NotFound>;
   if (race.isError) return <QueryError error={race.error} what="this race" retry={() => void race.refetch()} />;
   return <RaceView race={race.data} />;
 }
@@ -60,7 +62,7 @@ function RaceView({ race }: { race: Race }) {
         <dl className="facts">
           <div>
             <dt>Prize pool</dt>
-            <dd>{formatAmount(race.prizePool)}</dd>
+            <dd>{formatMoney(race.prizePool)}</dd>
           </div>
           <div>
             <dt>Window</dt>
@@ -160,9 +162,9 @@ function StandingsTable({ race, standings, you }: { race: Race; standings: RaceS
                   )}
                   {isYou ? <span className="you-tag">You</span> : null}
                 </td>
-                <td className="num">{standing ? formatAmount(standing.wagered) : ''}</td>
+                <td className="num">{standing ? formatMoney(standing.wagered) : ''}</td>
                 <td className="num prize">
-                  {prize === '0.00' ? <span className="muted">—</span> : formatAmount(prize)}
+                  {prize === '0.00' ? <span className="muted">—</span> : formatMoney(prize)}
                 </td>
               </tr>
             );
@@ -179,13 +181,13 @@ function StandingsTable({ race, standings, you }: { race: Race; standings: RaceS
                 {you.place.next ? (
                   <span className="muted small">
                     {' '}
-                    {formatAmount(you.place.next.gap)} more reaches #{you.place.next.rank}
+                    {formatMoney(you.place.next.gap)} more reaches #{you.place.next.rank}
                   </span>
                 ) : null}
               </td>
-              <td className="num">{formatAmount(you.place.wagered)}</td>
+              <td className="num">{formatMoney(you.place.wagered)}</td>
               <td className="num prize">
-                {you.place.prize === '0.00' ? <span className="muted">—</span> : formatAmount(you.place.prize)}
+                {you.place.prize === '0.00' ? <span className="muted">—</span> : formatMoney(you.place.prize)}
               </td>
             </tr>
           </tfoot>
@@ -200,7 +202,7 @@ function PrizeList({ race }: { race: Race }) {
     <ol className="prizes">
       {race.prizes.map((p) => (
         <li key={p.rank}>
-          <span className="muted">#{p.rank}</span> {formatAmount(p.prize)}
+          <span className="muted">#{p.rank}</span> {formatMoney(p.prize)}
         </li>
       ))}
     </ol>

@@ -2,7 +2,7 @@ import { Link, useSearchParams } from 'react-router';
 import { Countdown } from '../components/Countdown';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { RaceStatusBadge } from '../components/StatusBadge';
-import { formatAmount, formatDateTime } from '../format';
+import { formatDateTime, formatMoney } from '../format';
 import { useTitle } from '../hooks/useTitle';
 import { type Race, type RaceStatus, trpc } from '../trpc';
 
@@ -66,7 +66,7 @@ export function RaceItem({ race }: { race: Race }) {
         <RaceStatusBadge status={race.status} />
       </div>
       <div className="race-meta muted small">
-        <span>Prize pool {formatAmount(race.prizePool)}</span>
+        <span>Prize pool {formatMoney(race.prizePool)}</span>
         {race.status === 'live' ? (
           <Countdown to={race.endsAt} label="Ends in" />
         ) : race.status === 'upcoming' ? (

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { FormError } from '../../components/Field';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
-import { formatAmount, formatDateTime } from '../../format';
+import { formatDateTime, formatMoney } from '../../format';
 import { type RouterOutputs, trpc } from '../../trpc';
 import { periodTabs } from '../LeaderboardPage';
 
@@ -137,7 +137,7 @@ function ClaimReview({ claim }: { claim: Claim }) {
               <div key={tab.period}>
                 <dt>{tab.label}</dt>
                 <dd>
-                  {formatAmount(stats?.wagered ?? '0.00')}
+                  {formatMoney(stats?.wagered ?? '0.00')}
                   <span className="muted small"> {stats?.rank ? `#${stats.rank}` : 'unranked'}</span>
                 </dd>
               </div>
