@@ -6,6 +6,7 @@ import { App } from './App';
 import { createQueryClient } from './queryClient';
 import { trpc, trpcClient } from './trpc';
 import './styles.css';
+import './vip.css';
 
 const queryClient = createQueryClient();
 
