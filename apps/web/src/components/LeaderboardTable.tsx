@@ -1,7 +1,8 @@
 import { Link } from 'react-router';
 import { formatMoney } from '../format';
 import { useBoardMovement } from '../hooks/useBoardMovement';
-import type { LeaderboardEntry } from '../trpc';
+import type { LeaderboardEntry, TierBadge as TierBadgeData } from '../trpc';
+import { TierBadge } from './Tier';
 
 /** The signed-in player's own place, pinned under the table when it is not on the page. */
 export interface PinnedRow {
@@ -10,6 +11,7 @@ export interface PinnedRow {
   /** null: not ranked in this period. */
   rank: number | null;
   wagered: string;
+  tier: TierBadgeData;
 }
 
 export function LeaderboardTable({
@@ -73,6 +75,7 @@ export function LeaderboardTable({
                 <td className="name">
                   <Link to={`/players/${encodeURIComponent(entry.uid)}`}>{entry.name}</Link>
                   {you ? <span className="you-tag">You</span> : null}
+                  <TierBadge tier={entry.tier} compact />
                 </td>
                 <td className="num">{formatMoney(entry.wagered)}</td>
                 {showPrize ? (
@@ -91,6 +94,7 @@ export function LeaderboardTable({
                   You · {pinned.rank ? `#${pinned.rank.toLocaleString('en-US')}` : 'not ranked'}
                 </span>{' '}
                 <Link to={`/players/${encodeURIComponent(pinned.uid)}`}>{pinned.name}</Link>
+                <TierBadge tier={pinned.tier} compact />
               </td>
               <td className="num">{formatMoney(pinned.wagered)}</td>
               {showPrize ? <td className="num prize" /> : null}

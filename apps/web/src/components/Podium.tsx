@@ -1,15 +1,16 @@
-import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { formatMoney } from '../format';
 import { isZero } from '../money';
+import type { TierBadge as Badge, Race, RaceStandings } from '../trpc';
+import { TierBadge } from './Tier';
 
 export interface PodiumPlace {
   rank: number;
   /** null: nobody holds this place yet. */
   player: { uid: string; name: string; wagered: string } | null;
   prize: string;
-  /** Shown under the name (a tier badge). */
-  badge?: ReactNode;
+  /** The holder's VIP tier, shown under the name. */
+  tier?: Badge | undefined;
 }
 
 const medal = ['', '🥇', '🥈', '🥉'] as const;
@@ -33,7 +34,7 @@ export function Podium({ places, label }: { places: PodiumPlace[]; label: string
               <Link className="step-name" to={`/players/${encodeURIComponent(place.player.uid)}`}>
                 {place.player.name}
               </Link>
-              {place.badge}
+              {place.tier ? <TierBadge tier={place.tier} compact /> : null}
               <span className="step-wagered">{formatMoney(place.player.wagered)} wagered</span>
             </>
           ) : (
@@ -53,4 +54,18 @@ export function Podium({ places, label }: { places: PodiumPlace[]; label: string
       ))}
     </ol>
   );
+}
+
+/** The top three places of a race's standings (an open place while nobody holds it). */
+export function podiumOf(race: Race, standings: RaceStandings | undefined): PodiumPlace[] {
+  const byRank = new Map((standings?.standings ?? []).map((s) => [s.rank, s]));
+  return [1, 2, 3].map((rank) => {
+    const standing = byRank.get(rank);
+    return {
+      rank,
+      player: standing ? { uid: standing.uid, name: standing.name, wagered: standing.wagered } : null,
+      tier: standing?.tier,
+      prize: standing?.prize ?? race.prizes[rank - 1]?.prize ?? '0.00',
+    };
+  });
 }

@@ -3,6 +3,7 @@ import { formatMoney } from '../format';
 import { fromCents, isZero, toCents } from '../money';
 import type { Race, RaceStanding, RaceStandings } from '../trpc';
 import { Empty } from './States';
+import { TierBadge } from './Tier';
 
 type Standing = RaceStandings['standings'][number];
 
@@ -89,7 +90,10 @@ export function RaceStandingsTable({
                 <td className="rank">{rank}</td>
                 <td className="name">
                   {standing ? (
-                    <Link to={`/players/${encodeURIComponent(standing.uid)}`}>{standing.name}</Link>
+                    <>
+                      <Link to={`/players/${encodeURIComponent(standing.uid)}`}>{standing.name}</Link>
+                      <TierBadge tier={standing.tier} compact />
+                    </>
                   ) : (
                     <span className="muted">Open</span>
                   )}

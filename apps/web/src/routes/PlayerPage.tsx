@@ -1,6 +1,7 @@
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { Empty, NotFound, QueryError, SkeletonRows } from '../components/States';
+import { TierBadge, TierProgressBar } from '../components/Tier';
 import { WagerChart } from '../components/WagerChart';
 import { formatDateTime, formatMoney } from '../format';
 import { useTitle } from '../hooks/useTitle';
@@ -29,9 +30,12 @@ export function PlayerPage() {
     <div className="stack">
       <section className="card" aria-labelledby="player-title">
         <div className="card-head">
-          <h1 id="player-title">{profile.name}</h1>
+          <h1 id="player-title" className="player-title">
+            {profile.name} <TierBadge tier={profile.tier} />
+          </h1>
           <span className="muted small">Updated {formatDateTime(profile.upstreamUpdatedAt)}</span>
         </div>
+        <TierProgressBar tier={profile.tier} progress={profile.tierProgress} />
         <dl className="facts facts-4">
           {periodTabs.map((tab) => {
             const stats = profile.periods[tab.period];

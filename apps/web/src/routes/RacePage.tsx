@@ -1,7 +1,7 @@
 import { Link, useParams } from 'react-router';
 import { Countdown } from '../components/Countdown';
 import { ErrorBoundary } from '../components/ErrorBoundary';
-import { Podium, type PodiumPlace } from '../components/Podium';
+import { Podium, podiumOf } from '../components/Podium';
 import { PrizeChart, PrizeTable } from '../components/PrizeChart';
 import { RaceStandingsTable, type You } from '../components/RaceStandingsTable';
 import { Empty, NotFound, QueryError, SkeletonRows } from '../components/States';
@@ -11,7 +11,7 @@ import { useMe } from '../hooks/useSession';
 import { useTitle } from '../hooks/useTitle';
 import { isZero } from '../money';
 import { isNotFound } from '../queryClient';
-import { type Race, type RaceStandings, trpc } from '../trpc';
+import { type Race, trpc } from '../trpc';
 
 /** Paid ranks are shown even before anyone holds them; at least the top 10. */
 function standingsLimit(race: Race): number {
@@ -30,19 +30,6 @@ export function RacePage() {
   if (race.isError && isNotFound(race.error)) return <NotFound>There is no race number {raceId}.</NotFound>;
   if (race.isError) return <QueryError error={race.error} what="this race" retry={() => void race.refetch()} />;
   return <RaceView race={race.data} />;
-}
-
-/** The top three places of a race's standings (an open place while nobody holds it). */
-export function podiumOf(race: Race, standings: RaceStandings | undefined): PodiumPlace[] {
-  const byRank = new Map((standings?.standings ?? []).map((s) => [s.rank, s]));
-  return [1, 2, 3].map((rank) => {
-    const standing = byRank.get(rank);
-    return {
-      rank,
-      player: standing ? { uid: standing.uid, name: standing.name, wagered: standing.wagered } : null,
-      prize: standing?.prize ?? race.prizes[rank - 1]?.prize ?? '0.00',
-    };
-  });
 }
 
 function RaceView({ race }: { race: Race }) {
