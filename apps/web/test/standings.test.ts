@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gapToNextPrize } from '../src/components/RaceStandingsTable';
+import { gapToNextPrize } from '../src/standings';
 
 const prizes = ['500.00', '300.00', '300.00', '100.00'];
 const wagers = ['9000.00', '4000.50', '3000.00', '2999.99', '10.00'];

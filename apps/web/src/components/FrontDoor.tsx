@@ -18,7 +18,7 @@ export function PlayWithCode({ variant = 'banner' }: { variant?: 'banner' | 'inl
     );
   };
   return (
-    <aside className={`cta cta-${variant}`} aria-label="Join with our code" data-testid="play-with-code">
+    <section className={`cta cta-${variant}`} aria-label="Join with our code" data-testid="play-with-code">
       <div className="cta-text">
         <p className="cta-title">
           Play with code <code className="cta-code">{code}</code>
@@ -41,7 +41,7 @@ export function PlayWithCode({ variant = 'banner' }: { variant?: 'banner' | 'inl
           </Link>
         ) : null}
       </div>
-    </aside>
+    </section>
   );
 }
 

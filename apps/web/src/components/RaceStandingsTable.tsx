@@ -1,34 +1,15 @@
 import { Link } from 'react-router';
 import { formatMoney } from '../format';
-import { fromCents, isZero, toCents } from '../money';
+import { isZero } from '../money';
+import { gapToNextPrize } from '../standings';
 import type { Race, RaceStanding, RaceStandings } from '../trpc';
 import { Empty } from './States';
 import { TierBadge } from './Tier';
-
-type Standing = RaceStandings['standings'][number];
 
 export interface You {
   uid: string;
   /** Their place in this live race (null: not known, e.g. a finished race). */
   place: RaceStanding | null;
-}
-
-/** What a player at `rank` with `wagered` must add to draw level with the next rank that pays more. */
-export function gapToNextPrize(
-  rank: number,
-  wagered: string,
-  prizeOf: (rank: number) => string,
-  standingAt: (rank: number) => Standing | undefined,
-): { rank: number; gap: string } | null {
-  const own = toCents(prizeOf(rank)) ?? 0n;
-  for (let target = rank - 1; target >= 1; target -= 1) {
-    if ((toCents(prizeOf(target)) ?? 0n) <= own) continue;
-    const holder = standingAt(target);
-    const mine = toCents(wagered) ?? 0n;
-    const theirs = holder ? (toCents(holder.wagered) ?? 0n) : 0n;
-    return { rank: target, gap: fromCents(theirs > mine ? theirs - mine : 0n) };
-  }
-  return null;
 }
 
 /**

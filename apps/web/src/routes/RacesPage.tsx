@@ -30,7 +30,9 @@ export function RacesPage() {
   );
 }
 
-function RaceList({ query, empty }: { query: ReturnType<typeof trpc.races.list.useQuery>; empty: string }) {
+function RaceList({ status, empty }: { status: 'live' | 'upcoming'; empty: string }) {
+  // Statuses move on by the clock; a slow poll keeps the lists current (each race page is live).
+  const query = trpc.races.list.useQuery({ status, limit: 20 }, { refetchInterval: 30_000 });
   if (query.isPending) return <SkeletonRows rows={2} label="Loading races" />;
   if (query.isError) return <QueryError error={query.error} what="races" retry={() => void query.refetch()} />;
   if (query.data.races.length === 0) return <Empty>{empty}</Empty>;
