@@ -13,6 +13,7 @@ import { SignInPage, SignUpPage } from './routes/AuthPages';
 import { HomePage } from './routes/HomePage';
 import { HowItWorksPage } from './routes/HowItWorksPage';
 import { NotificationsPage } from './routes/NotificationsPage';
+import { PlayerPage } from './routes/PlayerPage';
 import { ProfilePage } from './routes/ProfilePage';
 import { BonusCodesPage, ChallengesPage } from './routes/PromotionsPages';
 import { RacePage } from './routes/RacePage';
@@ -21,8 +22,7 @@ import { ChangeGeneratedPasswordPage, ResetPasswordPage } from './routes/Recover
 import { VipPage } from './routes/VipPage';
 import { type Me, trpc } from './trpc';
 
-// The chart library and the admin pages load only when visited.
-const PlayerPage = lazy(() => import('./routes/PlayerPage').then((m) => ({ default: m.PlayerPage })));
+// The admin pages load only when visited (and the chart library only where a chart is drawn).
 const AdminLayout = lazy(() => import('./routes/admin/AdminLayout').then((m) => ({ default: m.AdminLayout })));
 
 export function App() {

@@ -208,13 +208,15 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
   it('cuts no name or prize at 375 px on the home and race pages, and puts the races above the board', async () => {
     await ingest([record('longname', LONG_NAME, 9_000_000)]);
     const page = await openPage('/?period=month', 375);
-    for (const path of ['/?period=month', `/races/${liveRaceId}`, '/races']) {
+    const pages: [string, string][] = [
+      ['/?period=month', `.hero [data-rank="1"]:has-text("${LONG_NAME}")`],
+      [`/races/${liveRaceId}`, 'tbody tr[data-uid="longname"]'],
+      ['/races', '#archive-title'],
+    ];
+    for (const [path, ready] of pages) {
       await page.goto(`${server.url}${path}`);
-      await page.getByText(LONG_NAME).first().waitFor(WAIT);
-      await page
-        .locator('.skeleton-list')
-        .first()
-        .waitFor({ state: 'detached', ...WAIT });
+      await page.locator(ready).first().waitFor(WAIT);
+      await page.waitForFunction(() => !document.querySelector('.skeleton-list'), undefined, WAIT);
       const cut = await page.evaluate(() => {
         const selectors = [
           'td',
@@ -243,28 +245,32 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
   });
 
   it('says a player that does not exist is not found, in under a second', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/`); // the assets are cached, as on a second page of a visit
+    const page = await openPage('/');
     await page.locator('tbody tr').first().waitFor(WAIT);
-    await page.addInitScript(() => {
-      const seen = () => {
-        if (document.querySelector('main h1')?.textContent === 'Not found') {
-          document.documentElement.dataset.notFoundAt = String(performance.now());
-          return true;
-        }
-        return false;
-      };
-      new MutationObserver((_records, observer) => {
-        if (seen()) observer.disconnect();
-      }).observe(document, { subtree: true, childList: true, characterData: true });
-    });
-    await page.goto(`${server.url}/players/${unique('nobody')}`);
+    // Followed inside the page, as a visitor following a link: from the navigation to "Not found"
+    // on screen (the query answered NOT_FOUND once, not retried; no error shown first). The
+    // bundle's download and start-up are left out: they depend on the machine, not on this.
+    const elapsed = await page.evaluate(
+      (path) =>
+        new Promise<number>((resolve, reject) => {
+          const started = performance.now();
+          const check = () => {
+            if (document.querySelector('[role="alert"]')) reject(new Error('an error was shown first'));
+            if (document.querySelector('main h1')?.textContent === 'Not found') {
+              observer.disconnect();
+              resolve(performance.now() - started);
+            }
+          };
+          const observer = new MutationObserver(check);
+          observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+          window.history.pushState({}, '', path);
+          window.dispatchEvent(new PopStateEvent('popstate'));
+        }),
+      `/players/${unique('nobody')}`,
+    );
+    expect(elapsed).toBeLessThan(1000);
     await page.getByRole('heading', { name: 'Not found' }).waitFor(WAIT);
-    const at = Number(await page.evaluate(() => document.documentElement.dataset.notFoundAt));
-    expect(at).toBeGreaterThan(0);
-    expect(at).toBeLessThan(1000);
+    expect(await page.locator('main').textContent()).toContain('is on the leaderboard');
     expect(await page.getByRole('alert').count()).toBe(0);
   });
 
@@ -276,7 +282,10 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     await signUp.close();
     await admin.api.admin.users.linkPlayer.mutate({ userId: user.id, uid: 'p29' });
 
-    const page = await openPage('/');
+    // Playwright injects axe as an inline script, which the site's CSP (rightly) refuses.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    contexts.push(context);
+    const page = await context.newPage();
     const pages = [
       '/',
       '/races',
@@ -291,10 +300,7 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     const check = async (path: string) => {
       await page.goto(`${server.url}${path}`);
       await page.locator('main h1').first().waitFor(WAIT);
-      await page
-        .locator('.skeleton-list')
-        .first()
-        .waitFor({ state: 'detached', ...WAIT });
+      await page.waitForFunction(() => !document.querySelector('.skeleton-list'), undefined, WAIT);
       await page.addScriptTag({ path: axePath });
       const violations = await page.evaluate(async () => {
         const result = await axe.run(document, { resultTypes: ['violations'] });

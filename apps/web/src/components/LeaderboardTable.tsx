@@ -45,7 +45,7 @@ export function LeaderboardTable({
               Wagered
             </th>
             {showPrize ? (
-              <th scope="col" className="num prize-col">
+              <th scope="col" className="num prize-col hide-narrow">
                 <abbr title="What the live race pays this player now">Race prize</abbr>
               </th>
             ) : null}
@@ -76,10 +76,13 @@ export function LeaderboardTable({
                   <Link to={`/players/${encodeURIComponent(entry.uid)}`}>{entry.name}</Link>
                   {you ? <span className="you-tag">You</span> : null}
                   <TierBadge tier={entry.tier} compact />
+                  {prize ? <span className="gap-line show-narrow prize">Race prize {formatMoney(prize)}</span> : null}
                 </td>
                 <td className="num">{formatMoney(entry.wagered)}</td>
                 {showPrize ? (
-                  <td className="num prize">{prize ? formatMoney(prize) : <span className="muted">—</span>}</td>
+                  <td className="num prize hide-narrow">
+                    {prize ? formatMoney(prize) : <span className="muted">—</span>}
+                  </td>
                 ) : null}
               </tr>
             );
@@ -97,7 +100,7 @@ export function LeaderboardTable({
                 <TierBadge tier={pinned.tier} compact />
               </td>
               <td className="num">{formatMoney(pinned.wagered)}</td>
-              {showPrize ? <td className="num prize" /> : null}
+              {showPrize ? <td className="num prize hide-narrow" /> : null}
             </tr>
           </tfoot>
         ) : null}

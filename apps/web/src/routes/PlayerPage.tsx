@@ -1,13 +1,16 @@
+import { lazy, Suspense } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { Empty, NotFound, QueryError, SkeletonRows } from '../components/States';
 import { TierBadge, TierProgressBar } from '../components/Tier';
-import { WagerChart } from '../components/WagerChart';
 import { formatDateTime, formatMoney } from '../format';
 import { useTitle } from '../hooks/useTitle';
 import { isNotFound } from '../queryClient';
 import { trpc } from '../trpc';
 import { periodTabs } from './LeaderboardPage';
+
+// The chart library loads only once there is a chart to draw: a missing player says so at once.
+const WagerChart = lazy(() => import('../components/WagerChart').then((m) => ({ default: m.WagerChart })));
 
 const ranges = [7, 30, 90] as const;
 
@@ -91,7 +94,9 @@ export function PlayerPage() {
           <Empty>No wagers in the last {days} days.</Empty>
         ) : (
           <ErrorBoundary what="the chart">
-            <WagerChart days={history.data.days} />
+            <Suspense fallback={<SkeletonRows rows={5} label="Loading the chart" />}>
+              <WagerChart days={history.data.days} />
+            </Suspense>
           </ErrorBoundary>
         )}
       </section>

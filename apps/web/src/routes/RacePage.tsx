@@ -1,8 +1,9 @@
+import { lazy, Suspense } from 'react';
 import { Link, useParams } from 'react-router';
 import { Countdown } from '../components/Countdown';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { Podium, podiumOf } from '../components/Podium';
-import { PrizeChart, PrizeTable } from '../components/PrizeChart';
+import { PrizeTable } from '../components/PrizeTable';
 import { RaceStandingsTable, type You } from '../components/RaceStandingsTable';
 import { Empty, NotFound, QueryError, SkeletonRows } from '../components/States';
 import { RaceStatusBadge } from '../components/StatusBadge';
@@ -12,6 +13,9 @@ import { useTitle } from '../hooks/useTitle';
 import { isZero } from '../money';
 import { isNotFound } from '../queryClient';
 import { type Race, trpc } from '../trpc';
+
+// The chart library loads with the first chart, not with the page.
+const PrizeChart = lazy(() => import('../components/PrizeChart').then((m) => ({ default: m.PrizeChart })));
 
 /** Paid ranks are shown even before anyone holds them; at least the top 10. */
 function standingsLimit(race: Race): number {
@@ -117,7 +121,9 @@ function RaceView({ race }: { race: Race }) {
           </div>
           <div className={status === 'upcoming' ? 'prize-split' : undefined}>
             <ErrorBoundary what="the prize chart">
-              <PrizeChart prizes={paid} />
+              <Suspense fallback={<SkeletonRows rows={4} label="Loading the prize chart" />}>
+                <PrizeChart prizes={paid} />
+              </Suspense>
             </ErrorBoundary>
             {status === 'upcoming' ? <PrizeTable prizes={paid} pool={race.prizePool} /> : null}
           </div>
