@@ -44,7 +44,10 @@ const live: Race = {
   minWager: '0.00',
   templateId: null,
   participants: null,
+  winners: [],
 };
+
+const copper = { rank: 1, name: 'Copper', colour: '#c46a3c' };
 
 /** Records each procedure call; `fail` makes every procedure throw like an unreachable server. */
 function stubApi(options: { fail?: boolean; liveRaces?: Race[] } = {}) {
@@ -65,7 +68,7 @@ function stubApi(options: { fail?: boolean; liveRaces?: Race[] } = {}) {
           check('leaderboard.top', input);
           return {
             period: input.period,
-            entries: [{ rank: 1, uid: 'a', name: 'Alice', wagered: '1500.00' }],
+            entries: [{ rank: 1, uid: 'a', name: 'Alice', wagered: '1500.00', tier: copper }],
             nextCursor: null,
             generatedAt: now,
           };
@@ -106,7 +109,7 @@ function stubApi(options: { fail?: boolean; liveRaces?: Race[] } = {}) {
             startsAt: live.startsAt,
             endsAt: live.endsAt,
             final: false,
-            standings: [{ rank: 1, uid: 'a', name: 'Alice', wagered: '800.00', prize: '5000.00' }],
+            standings: [{ rank: 1, uid: 'a', name: 'Alice', wagered: '800.00', prize: '5000.00', tier: copper }],
             generatedAt: now,
           };
         },

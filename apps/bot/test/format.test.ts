@@ -37,6 +37,7 @@ function race(overrides: Partial<Race> = {}): Race {
     minWager: '0.00',
     templateId: null,
     participants: null,
+    winners: [],
     ...overrides,
   };
 }
@@ -49,14 +50,16 @@ function standings(overrides: Partial<RaceStandings> = {}): RaceStandings {
     endsAt: new Date('2025-06-12T15:30:00Z'),
     final: false,
     standings: [
-      { rank: 1, uid: 'a', name: 'Alice', wagered: '123456.7', prize: '3000.00' },
-      { rank: 2, uid: 'b', name: 'Bob', wagered: '99000.00', prize: '2000.00' },
-      { rank: 3, uid: 'c', name: 'Carol', wagered: '15.5', prize: '0.00' },
+      { rank: 1, uid: 'a', name: 'Alice', wagered: '123456.7', prize: '3000.00', tier: copper },
+      { rank: 2, uid: 'b', name: 'Bob', wagered: '99000.00', prize: '2000.00', tier: copper },
+      { rank: 3, uid: 'c', name: 'Carol', wagered: '15.5', prize: '0.00', tier: copper },
     ],
     generatedAt: now,
     ...overrides,
   };
 }
+
+const copper = { rank: 1, name: 'Copper', colour: '#c46a3c' };
 
 describe('parsePeriodArg', () => {
   it('defaults to this month without an argument', () => {
@@ -106,10 +109,10 @@ describe('formatLeaderboard', () => {
   const page: LeaderboardPage = {
     period: 'week',
     entries: [
-      { rank: 1, uid: 'a', name: 'Alice', wagered: '5000.00' },
-      { rank: 2, uid: 'b', name: 'Bob', wagered: '4000.5' },
-      { rank: 3, uid: 'c', name: 'Carol', wagered: '300.00' },
-      { rank: 4, uid: 'd', name: 'Dave', wagered: '20.00' },
+      { rank: 1, uid: 'a', name: 'Alice', wagered: '5000.00', tier: copper },
+      { rank: 2, uid: 'b', name: 'Bob', wagered: '4000.5', tier: copper },
+      { rank: 3, uid: 'c', name: 'Carol', wagered: '300.00', tier: copper },
+      { rank: 4, uid: 'd', name: 'Dave', wagered: '20.00', tier: copper },
     ],
     nextCursor: 'opaque-cursor',
     generatedAt: now,
@@ -135,7 +138,10 @@ describe('formatLeaderboard', () => {
   });
 
   it('shortens very long names', () => {
-    const text = formatLeaderboard({ ...page, entries: [{ rank: 1, uid: 'x', name: 'x'.repeat(100), wagered: '1' }] });
+    const text = formatLeaderboard({
+      ...page,
+      entries: [{ rank: 1, uid: 'x', name: 'x'.repeat(100), wagered: '1', tier: copper }],
+    });
     expect(text).toContain(`${'x'.repeat(31)}…`);
     expect(text).not.toContain('x'.repeat(32));
   });

@@ -280,6 +280,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     realtime: stats,
     staleAfterSeconds: config.sync.staleAfterSeconds,
     upstream: { fallback: upstreamDefault, http: config.sync.http },
+    site: config.site,
   };
   const { realtime } = config;
   const urlMemo: UrlMemoCounts = { hits: 0, misses: 0 };

@@ -155,6 +155,21 @@ const envSchema = z.object({
   LOG_SUMMARY_INTERVAL_MS: whole(0, 86_400_000).default(120_000),
   SLOW_REQUEST_MS: whole(1, 600_000).default(1000),
   CONNECTION_SAMPLE_MS: whole(0, 86_400_000).default(300_000),
+  AFFILIATE_REFERRAL_CODE: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, - or _')
+    .optional(),
+  AFFILIATE_SIGNUP_URL: httpUrl.optional(),
+  CURRENCY: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 code such as USD')
+    .transform((c) => c.toUpperCase())
+    .default('USD'),
+  TERMS_URL: httpUrl.optional(),
+  RESPONSIBLE_GAMBLING_URL: httpUrl.default('https://www.begambleaware.org/'),
+  ADULTS_ONLY: bool.default(true),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -208,6 +223,15 @@ export interface Config {
   };
   /** Unset url → events fan out in-process only. */
   redis: { url: string | undefined; prefix: string };
+  /** The public front door: joining through the affiliate, the currency, the footer's links. */
+  site: {
+    referralCode: string | null;
+    signUpUrl: string | null;
+    currency: string;
+    termsUrl: string | null;
+    responsibleGamblingUrl: string;
+    adultsOnly: boolean;
+  };
   realtime: {
     pingMs: number;
     pongWaitMs: number;
@@ -314,6 +338,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       credentialRecheckMs: e.CREDENTIAL_RECHECK_MS,
     },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    site: {
+      referralCode: e.AFFILIATE_REFERRAL_CODE ?? null,
+      signUpUrl: e.AFFILIATE_SIGNUP_URL ?? null,
+      currency: e.CURRENCY,
+      termsUrl: e.TERMS_URL ?? null,
+      responsibleGamblingUrl: e.RESPONSIBLE_GAMBLING_URL,
+      adultsOnly: e.ADULTS_ONLY,
+    },
     realtime: {
       pingMs: e.WS_PING_MS,
       pongWaitMs: e.WS_PONG_WAIT_MS,

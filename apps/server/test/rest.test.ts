@@ -110,6 +110,9 @@ describe.each(testBackends())('REST API (%s)', (kind) => {
       'get /races/{raceId}': { method: 'GET', url: `/races/${raceId}` },
       'get /races/{raceId}/standings': { method: 'GET', url: `/races/${raceId}/standings?limit=3` },
       'get /sync/status': { method: 'GET', url: '/sync/status?runs=3', headers: bearer(keys.read) },
+      'get /mvps': { method: 'GET', url: '/mvps' },
+      'get /vip/tiers': { method: 'GET', url: '/vip/tiers' },
+      'get /site': { method: 'GET', url: '/site' },
     };
     const documented = Object.entries(isJson(document.paths) ? document.paths : {}).flatMap(([path, item]) =>
       Object.keys(isJson(item) ? item : {}).map((method) => `${method} ${path}`),
@@ -144,6 +147,11 @@ describe.each(testBackends())('REST API (%s)', (kind) => {
     });
     expect(answers.get('post /sync/ingest')).toMatchObject({ status: 'succeeded', recordsIn: 3, recordsOut: 3 });
     expect(answers.get('get /races/{raceId}')).toMatchObject({ id: raceId, name: 'REST race', status: 'upcoming' });
+    expect(answers.get('get /mvps')).toMatchObject({
+      month: { uid: 'r1', wagered: '900.00', tier: { rank: 1, name: 'Copper' } },
+    });
+    expect(answers.get('get /vip/tiers')).toHaveLength(9);
+    expect(answers.get('get /site')).toMatchObject({ currency: 'USD', adultsOnly: true });
   });
 
   function expectProblem(res: CurlResponse, path: string, method: string, status: number, code: string) {

@@ -4,6 +4,7 @@ import { Credential } from './services/auth/credential';
 import type { SessionOptions } from './services/auth/lucia';
 import type { LiveOptions } from './services/live';
 import type { RateLimits } from './services/rate-limit';
+import type { SiteInfo } from './services/site';
 import type { RealtimeStatsSource } from './services/stats';
 import type { SyncService } from './services/sync/service';
 import type { UpstreamDefault } from './services/upstream/settings';
@@ -39,6 +40,8 @@ export interface AppDeps {
   credentialRecheckMs?: number;
   /** The environment's feed (the default admins can override) and how to reach any feed. */
   upstream?: { fallback: UpstreamDefault | null; http: HttpTuning };
+  /** The public front door's settings (referral code, currency, footer links); defaults apply when absent. */
+  site?: SiteInfo;
 }
 
 /** The subset of pino's logger the router and services use. */

@@ -30,6 +30,8 @@ export type { PlayerProfile } from './services/players';
 export { getPlayer } from './services/players';
 export type { RaceScheduler, RaceTickResult } from './services/race-scheduler';
 export { raceTick, scheduleRaces } from './services/race-scheduler';
+export type { SiteInfo } from './services/site';
+export { defaultSiteInfo } from './services/site';
 export type { AdminStats, RealtimeStats, RealtimeStatsSource } from './services/stats';
 export type { HttpUpstreamOptions } from './services/sync/http-source';
 export { HttpUpstream } from './services/sync/http-source';
@@ -43,6 +45,8 @@ export type { FetchOptions, UpstreamSource } from './services/sync/source';
 export { UpstreamError } from './services/sync/source';
 export { notifyAdmins, watchUpstreamAuth } from './services/upstream/alerts';
 export { ConfiguredUpstream } from './services/upstream/source';
+export type { Ladder, TierBadge, TierProgress, VipTier } from './services/vip';
+export { loadLadder, tierOf, vipLadder } from './services/vip';
 export type { InputIssue } from './trpc';
 export { createCallerFactory } from './trpc';
 

@@ -9,8 +9,10 @@ import { logsRouter } from './router/logs';
 import { notificationsRouter } from './router/notifications';
 import { playersRouter } from './router/players';
 import { racesRouter } from './router/races';
+import { siteRouter } from './router/site';
 import { syncRouter } from './router/sync';
 import { telegramRouter } from './router/telegram';
+import { vipRouter } from './router/vip';
 import { createTRPCRouter } from './trpc';
 
 /** The one router every client talks to. One sub-router per domain. */
@@ -28,6 +30,8 @@ export const appRouter = createTRPCRouter({
   logs: logsRouter,
   sync: syncRouter,
   notifications: notificationsRouter,
+  vip: vipRouter,
+  site: siteRouter,
 });
 
 export type AppRouter = typeof appRouter;

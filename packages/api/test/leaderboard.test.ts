@@ -8,6 +8,9 @@ import { createTestApi, insertPlayers, type TestApi } from './fixtures';
 
 const { players } = schema;
 
+/** Every fixture's all-time wager is below the second tier's 10,000. */
+const copper = { rank: 1, name: 'Copper', colour: '#c46a3c' };
+
 describe.each(testBackends())('leaderboard on %s', (kind) => {
   let t: TestApi;
 
@@ -99,7 +102,7 @@ describe.each(testBackends())('leaderboard on %s', (kind) => {
 
   it("gives a player's rank with the neighbours above and below", async () => {
     const pos = await t.caller.leaderboard.position({ period: 'month', uid: 'u3', neighbours: 2 });
-    expect(pos.player).toEqual({ uid: 'u3', name: 'Carol', wagered: '500.00', rank: 3 });
+    expect(pos.player).toEqual({ uid: 'u3', name: 'Carol', wagered: '500.00', rank: 3, tier: copper });
     expect(pos.above.map((e) => [e.rank, e.uid])).toEqual([
       [1, 'u2'],
       [2, 'u1'],
@@ -121,7 +124,7 @@ describe.each(testBackends())('leaderboard on %s', (kind) => {
 
   it('reports no rank (and no neighbours) for a player who wagered nothing in the period', async () => {
     const pos = await t.caller.leaderboard.position({ period: 'month', uid: 'u5', neighbours: 1 });
-    expect(pos.player).toEqual({ uid: 'u5', name: 'Zero', wagered: '0.00', rank: null });
+    expect(pos.player).toEqual({ uid: 'u5', name: 'Zero', wagered: '0.00', rank: null, tier: copper });
     expect(pos.above).toEqual([]);
     expect(pos.below).toEqual([]);
   });

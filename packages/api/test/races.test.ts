@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, startOfUtcDay, utcDay } from '../src/services/dates';
 import { createTestApi, insertPlayers, insertWagerDays, type TestApi } from './fixtures';
 
+const copper = { rank: 1, name: 'Copper', colour: '#c46a3c' };
+
 describe.each(testBackends())('races on %s', (kind) => {
   let t: TestApi;
   const today = startOfUtcDay(new Date());
@@ -90,8 +92,8 @@ describe.each(testBackends())('races on %s', (kind) => {
     const s = await t.caller.races.standings({ raceId: liveId });
     expect(s.final).toBe(false);
     expect(s.standings).toEqual([
-      { rank: 1, uid: 'b', name: 'Ben', wagered: '300.00', prize: '600.00' },
-      { rank: 2, uid: 'a', name: 'Ann', wagered: '150.50', prize: '400.00' },
+      { rank: 1, uid: 'b', name: 'Ben', wagered: '300.00', prize: '600.00', tier: copper },
+      { rank: 2, uid: 'a', name: 'Ann', wagered: '150.50', prize: '400.00', tier: copper },
     ]);
   });
 

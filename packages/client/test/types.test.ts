@@ -55,6 +55,7 @@ describe('end-to-end types', () => {
       uid: string;
       name: string;
       wagered: string;
+      tier: { rank: number; name: string; colour: string };
     }>();
     expectTypeOf<Top['generatedAt']>().toEqualTypeOf<Date>();
     expectTypeOf<Top['nextCursor']>().toEqualTypeOf<string | null>();

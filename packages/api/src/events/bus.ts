@@ -65,6 +65,8 @@ export interface AppEvents {
   };
   /** A user asked to have a casino player linked; linked admins are told on Telegram. */
   'claim.created': { claimId: number; at: string };
+  /** An admin replaced the VIP ladder: every instance reloads it and drops what carried the old tiers. */
+  'vip.tiersChanged': { at: string };
   /** A transformation-log entry was written. */
   'log.created': { id: number; type: 'info' | 'warning' | 'error'; message: string; at: string };
 }

@@ -6,16 +6,45 @@
  */
 import { z } from 'zod';
 import type { LeaderboardPage, LeaderboardPosition } from '../services/leaderboard';
+import type { Mvps } from '../services/mvps';
 import { periodSchema } from '../services/periods';
 import type { PlayerHistory, PlayerProfile } from '../services/players';
-import { type Race, type RacePage, type RaceStandings, raceStatuses } from '../services/races';
+import { type Race, type RacePage, type RaceStandings, type RaceSummary, raceStatuses } from '../services/races';
 import type { SyncRunResult, SyncStatus } from '../services/sync/service';
+import type { TierBadge, TierProgress, VipTier } from '../services/vip';
 
 const decimal = z.string().meta({ description: 'An exact decimal amount in USD, e.g. "1234.56"', example: '1234.56' });
 const time = z.date().meta({ description: 'ISO 8601 time (UTC)', format: 'date-time' });
 const rank = z.number().int().min(1);
 
-const leaderboardEntry = z.object({ rank, uid: z.string(), name: z.string(), wagered: decimal });
+const colour = z.string().meta({ description: 'A colour written #rrggbb', example: '#e3b341' });
+
+export const tierBadgeOutput = z
+  .object({
+    rank: rank.meta({ description: '1 for the lowest tier, counting up' }),
+    name: z.string(),
+    colour,
+  })
+  .meta({ id: 'TierBadge', description: "The player's VIP tier, by all-time wager" });
+
+export const vipTierOutput = z
+  .object({
+    rank: rank.meta({ description: '1 for the lowest tier, counting up' }),
+    name: z.string(),
+    threshold: decimal.meta({ description: 'All-time wager at which a player reaches the tier' }),
+    colour,
+  })
+  .meta({ id: 'VipTier' });
+
+const tierProgressOutput = z
+  .object({
+    next: z.object({ name: z.string(), threshold: decimal, colour }).nullable(),
+    remaining: decimal.nullable().meta({ description: 'Left to wager to reach the next tier; null at the top' }),
+    progress: z.number().min(0).max(1).meta({ description: 'From the current tier to the next, 0..1 (1 at the top)' }),
+  })
+  .meta({ id: 'TierProgress' });
+
+const leaderboardEntry = z.object({ rank, uid: z.string(), name: z.string(), wagered: decimal, tier: tierBadgeOutput });
 
 export const leaderboardPageOutput = z
   .object({
@@ -34,11 +63,21 @@ export const leaderboardPositionOutput = z
       name: z.string(),
       wagered: decimal,
       rank: rank.nullable().meta({ description: 'null when the player has no wager in the period' }),
+      tier: tierBadgeOutput,
     }),
     above: z.array(leaderboardEntry),
     below: z.array(leaderboardEntry),
   })
   .meta({ id: 'LeaderboardPosition' });
+
+const mvpOutput = z
+  .object({ uid: z.string(), name: z.string(), wagered: decimal, tier: tierBadgeOutput })
+  .nullable()
+  .meta({ description: "The period's #1 (their wager in the period); null when nobody wagered yet" });
+
+export const mvpsOutput = z
+  .object({ today: mvpOutput, week: mvpOutput, month: mvpOutput, generatedAt: time })
+  .meta({ id: 'Mvps' });
 
 export const raceOutput = z
   .object({
@@ -61,9 +100,19 @@ export const raceOutput = z
   })
   .meta({ id: 'Race' });
 
+const raceResultOutput = z.object({ rank, uid: z.string(), name: z.string(), wagered: decimal, prize: decimal });
+
+export const raceSummaryOutput = raceOutput
+  .extend({
+    winners: z
+      .array(raceResultOutput)
+      .meta({ description: "A completed race's top 3, best first; empty for other races" }),
+  })
+  .meta({ id: 'RaceSummary' });
+
 export const racePageOutput = z
   .object({
-    races: z.array(raceOutput),
+    races: z.array(raceSummaryOutput),
     nextCursor: z.number().int().nullable().meta({ description: 'Pass as `cursor` for the next page' }),
   })
   .meta({ id: 'RacePage' });
@@ -75,7 +124,7 @@ export const raceStandingsOutput = z
     startsAt: time,
     endsAt: time,
     final: z.boolean().meta({ description: 'true once the race is finalized: frozen results' }),
-    standings: z.array(z.object({ rank, uid: z.string(), name: z.string(), wagered: decimal, prize: decimal })),
+    standings: z.array(raceResultOutput.extend({ tier: tierBadgeOutput })),
     generatedAt: time,
   })
   .meta({ id: 'RaceStandings' });
@@ -98,6 +147,8 @@ export const playerProfileOutput = z
       }),
     ),
     upstreamUpdatedAt: time,
+    tier: tierBadgeOutput,
+    tierProgress: tierProgressOutput,
   })
   .meta({ id: 'PlayerProfile' });
 
@@ -164,8 +215,13 @@ pin<Same<z.output<typeof leaderboardPageOutput>, LeaderboardPage>>();
 pin<Same<z.output<typeof leaderboardPositionOutput>, LeaderboardPosition>>();
 pin<Same<z.output<typeof raceOutput>, Race>>();
 pin<Same<z.output<typeof racePageOutput>, RacePage>>();
+pin<Same<z.output<typeof raceSummaryOutput>, RaceSummary>>();
 pin<Same<z.output<typeof raceStandingsOutput>, RaceStandings>>();
 pin<Same<z.output<typeof playerProfileOutput>, PlayerProfile>>();
 pin<Same<z.output<typeof playerHistoryOutput>, PlayerHistory>>();
 pin<Same<z.output<typeof syncRunResultOutput>, SyncRunResult>>();
 pin<Same<z.output<typeof syncStatusOutput>, SyncStatus>>();
+pin<Same<z.output<typeof tierBadgeOutput>, TierBadge>>();
+pin<Same<z.output<typeof tierProgressOutput>, TierProgress>>();
+pin<Same<z.output<typeof vipTierOutput>, VipTier>>();
+pin<Same<z.output<typeof mvpsOutput>, Mvps>>();

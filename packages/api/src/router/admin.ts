@@ -44,6 +44,7 @@ import {
 import { adminStats } from '../services/stats';
 import { adminProcedure, createTRPCRouter } from '../trpc';
 import { upstreamRouter } from './admin-upstream';
+import { vipAdminRouter } from './vip';
 
 const usersRouter = {
   list: adminProcedure.input(userListInput).query(({ ctx, input }) => listUsers(ctx.db, input)),
@@ -107,6 +108,7 @@ export const adminRouter = createTRPCRouter({
   audit: auditRouter,
   raceTemplates: raceTemplatesRouter,
   upstream: upstreamRouter,
+  vip: vipAdminRouter,
   analytics: {
     /** KPIs against the previous period and daily series, from rollups; cached a minute. */
     overview: adminProcedure.input(overviewInput).query(({ ctx, input }) => cachedOverview(ctx, input.days)),

@@ -10,14 +10,17 @@ import {
   createBonusCode,
   disableBonusCode,
   enableBonusCode,
+  listActiveBonusCodes,
   listBonusClaims,
   listBonusCodes,
   myClaims,
   updateBonusCode,
 } from '../services/bonus';
-import { adminProcedure, protectedProcedure } from '../trpc';
+import { adminProcedure, protectedProcedure, publicProcedure } from '../trpc';
 
 export const bonusRouter = {
+  /** Codes that can be claimed now (enabled, not expired, claims left), without anyone's claims. Public. */
+  active: publicProcedure.query(({ ctx }) => listActiveBonusCodes(ctx.db)),
   claim: protectedProcedure
     .input(bonusClaimInput)
     .mutation(({ ctx, input }) => claimBonusCode(ctx, ctx.user, input.code)),

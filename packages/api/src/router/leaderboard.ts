@@ -1,8 +1,14 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { leaderboardPageOutput, leaderboardPositionOutput } from '../rest/outputs';
+import { leaderboardPageOutput, leaderboardPositionOutput, mvpsOutput } from '../rest/outputs';
 import { leaderboardPositionInput, leaderboardTopInput } from '../services/leaderboard';
-import { cachedLeaderboardPosition, cachedLeaderboardTop, leaderboardUpdates } from '../services/live';
+import {
+  cachedLeaderboardPosition,
+  cachedLeaderboardTop,
+  cachedMvps,
+  leaderboardUpdates,
+  mvpUpdates,
+} from '../services/live';
 import { periodSchema } from '../services/periods';
 import { publicProcedure } from '../trpc';
 
@@ -41,6 +47,26 @@ export const leaderboardRouter = {
     .input(leaderboardPositionInput)
     .output(leaderboardPositionOutput)
     .query(({ ctx, input }) => cachedLeaderboardPosition(ctx, input)),
+
+  /** Today's, this week's and this month's #1 (null for a period nobody has wagered in yet). */
+  mvps: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/mvps',
+        tags: ['leaderboard'],
+        protect: false,
+        summary: "Today's, this week's and this month's #1",
+      },
+    })
+    .input(z.object({}).optional())
+    .output(mvpsOutput)
+    .query(({ ctx }) => cachedMvps(ctx)),
+
+  /** The MVPs now, then again whenever one of them changes (coalesced, shared by every subscriber). */
+  onMvps: publicProcedure
+    .input(z.object({ lastEventId: z.string().nullish() }).optional())
+    .subscription(({ ctx, signal }) => mvpUpdates(ctx, signal)),
 
   /** The current top N first, then again whenever it changes (coalesced, shared per period and N). */
   onUpdate: publicProcedure

@@ -1,6 +1,7 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { playerHistoryOutput, playerProfileOutput } from '../rest/outputs';
 import { getPlayer, getPlayerHistory, playerHistoryInput, playerUidInput } from '../services/players';
+import { vipLadder } from '../services/vip';
 import { publicProcedure } from '../trpc';
 
 export const playersRouter = {
@@ -16,7 +17,7 @@ export const playersRouter = {
     })
     .input(playerUidInput)
     .output(playerProfileOutput)
-    .query(({ ctx, input }) => getPlayer(ctx.db, input.uid)),
+    .query(async ({ ctx, input }) => getPlayer(ctx.db, input.uid, await vipLadder(ctx))),
   history: publicProcedure
     .meta({
       openapi: {

@@ -1,6 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { raceOutput, racePageOutput, raceStandingsOutput } from '../rest/outputs';
+import { racePageOutput, raceStandingsOutput, raceSummaryOutput } from '../rest/outputs';
 import { actorOf } from '../services/audit';
 import { cachedRaceStandings, raceUpdates } from '../services/live';
 import {
@@ -38,7 +38,7 @@ export const racesRouter = {
   get: publicProcedure
     .meta({ openapi: { method: 'GET', path: '/races/{raceId}', tags: ['races'], protect: false, summary: 'One race' } })
     .input(raceIdInput)
-    .output(raceOutput)
+    .output(raceSummaryOutput)
     .query(({ ctx, input }) => getRace(ctx.db, input.raceId)),
   standings: publicProcedure
     .meta({

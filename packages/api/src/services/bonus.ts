@@ -186,6 +186,40 @@ export async function listBonusCodes(db: Db, input: z.output<typeof bonusListInp
   return { codes: page.map(toBonusCode), nextCursor: hasMore ? (page.at(-1)?.id ?? null) : null };
 }
 
+/** A code as the public sees it: what it gives and whether it can still be claimed, nobody's claims. */
+export interface ActiveBonusCode {
+  code: string;
+  description: string;
+  /** Claims left. */
+  remaining: number;
+  /** The claimant's linked player must have wagered this much this month (null: no requirement). */
+  minMonthlyWager: string | null;
+  expiresAt: Date | null;
+}
+
+/** `bonus.active`: the codes that can be claimed now (enabled, not expired, not used up), newest first. */
+export async function listActiveBonusCodes(db: Db, now = new Date()): Promise<ActiveBonusCode[]> {
+  const rows = await db
+    .select()
+    .from(bonusCodes)
+    .where(
+      and(
+        eq(bonusCodes.disabled, false),
+        or(isNull(bonusCodes.expiresAt), gt(bonusCodes.expiresAt, now)),
+        lt(bonusCodes.claimsCount, bonusCodes.maxClaims),
+      ),
+    )
+    .orderBy(desc(bonusCodes.id))
+    .limit(100);
+  return rows.map((row) => ({
+    code: row.code,
+    description: row.description,
+    remaining: Math.max(0, row.maxClaims - row.claimsCount),
+    minMonthlyWager: row.minMonthlyWager,
+    expiresAt: row.expiresAt,
+  }));
+}
+
 export async function listBonusClaims(db: Db, input: z.output<typeof bonusClaimsInput>) {
   const conditions = [eq(bonusClaims.codeId, input.codeId)];
   if (input.cursor) conditions.push(lt(bonusClaims.id, input.cursor));

@@ -3,6 +3,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { invalidInput, notFound } from '../errors';
 import { type Period, periodColumn, periodSchema } from './periods';
+import { type Ladder, type TierBadge, tierOf } from './vip';
 
 export const leaderboardTopInput = z.object({
   period: periodSchema,
@@ -27,6 +28,8 @@ export interface LeaderboardEntry {
   name: string;
   /** Exact decimal as a string, e.g. "1234.56". */
   wagered: string;
+  /** The player's VIP tier, by all-time wager (whatever the period). */
+  tier: TierBadge;
 }
 
 export interface LeaderboardPage {
@@ -94,6 +97,8 @@ interface PageRow extends Record<string, unknown> {
   uid: string;
   name: string;
   wagered: string;
+  /** All-time wager, for the tier. */
+  all_time: string;
   /** Players ahead of this row (search) or of the page's first row (board). */
   ahead: string | number | null;
 }
@@ -104,7 +109,11 @@ interface PageRow extends Record<string, unknown> {
  * ranked. Ranks are the current overall ranks, also with `search` and on later pages.
  * One SQL query, walking the period's (wager desc, uid) index from the cursor.
  */
-export async function leaderboardTop(db: Db, input: z.output<typeof leaderboardTopInput>): Promise<LeaderboardPage> {
+export async function leaderboardTop(
+  db: Db,
+  input: z.output<typeof leaderboardTopInput>,
+  ladder: Ladder,
+): Promise<LeaderboardPage> {
   const { period } = input;
   const after = input.cursor ? decodeCursor(input.cursor, period) : null;
   const take = input.limit + 1;
@@ -116,9 +125,9 @@ export async function leaderboardTop(db: Db, input: z.output<typeof leaderboardT
     const afterKey = after ? sql`and (${w} < ${after.w} or (${w} = ${after.w} and p.uid > ${after.u}))` : sql``;
     rows = await queryRows<PageRow>(
       db,
-      sql`select s.uid, s.name, s.w::text as wagered, ${playersAheadSql(period, sql`s.w`, sql`s.uid`)} as ahead
+      sql`select s.uid, s.name, s.w::text as wagered, s.a::text as all_time, ${playersAheadSql(period, sql`s.w`, sql`s.uid`)} as ahead
         from (
-          select p.uid, p.name, ${w} as w from players p
+          select p.uid, p.name, ${w} as w, p.wager_all_time as a from players p
           where ${w} > 0 and lower(p.name) like ${pattern} ${afterKey}
           order by ${w} desc, p.uid limit ${take}
         ) s
@@ -129,21 +138,21 @@ export async function leaderboardTop(db: Db, input: z.output<typeof leaderboardT
     rows = await queryRows<PageRow>(
       db,
       sql`with page as (
-          (select p.uid, p.name, ${w} as w from players p
+          (select p.uid, p.name, ${w} as w, p.wager_all_time as a from players p
             where ${w} = ${after.w} and p.uid > ${after.u} order by p.uid limit ${take})
           union all
-          (select p.uid, p.name, ${w} as w from players p
+          (select p.uid, p.name, ${w} as w, p.wager_all_time as a from players p
             where ${w} > 0 and ${w} < ${after.w} order by ${w} desc, p.uid limit ${take})
           order by w desc, uid limit ${take}
         ), head as (select w, uid from page order by w desc, uid limit 1)
-        select page.uid, page.name, page.w::text as wagered,
+        select page.uid, page.name, page.w::text as wagered, page.a::text as all_time,
           (select ${playersAheadSql(period, sql`head.w`, sql`head.uid`)} from head) as ahead
         from page order by page.w desc, page.uid`,
     );
   } else {
     rows = await queryRows<PageRow>(
       db,
-      sql`select p.uid, p.name, ${w}::text as wagered, 0 as ahead from players p
+      sql`select p.uid, p.name, ${w}::text as wagered, p.wager_all_time::text as all_time, 0 as ahead from players p
         where ${w} > 0 order by ${w} desc, p.uid limit ${take}`,
     );
   }
@@ -156,6 +165,7 @@ export async function leaderboardTop(db: Db, input: z.output<typeof leaderboardT
     uid: row.uid,
     name: row.name,
     wagered: row.wagered,
+    tier: tierOf(ladder, row.all_time),
   }));
   const last = entries.at(-1);
   return {
@@ -174,13 +184,22 @@ export interface LeaderboardPosition {
   below: LeaderboardEntry[];
 }
 
+interface NeighbourRow {
+  uid: string;
+  name: string;
+  wagered: string;
+  /** All-time wager, for the tier. */
+  a: string;
+}
+
 interface PositionRow extends Record<string, unknown> {
   uid: string;
   name: string;
   wagered: string;
+  all_time: string;
   ahead: number | string | null;
-  above: { uid: string; name: string; wagered: string }[] | null;
-  below: { uid: string; name: string; wagered: string }[] | null;
+  above: NeighbourRow[] | null;
+  below: NeighbourRow[] | null;
 }
 
 /**
@@ -190,28 +209,29 @@ interface PositionRow extends Record<string, unknown> {
 export async function leaderboardPosition(
   db: Db,
   input: z.output<typeof leaderboardPositionInput>,
+  ladder: Ladder,
 ): Promise<LeaderboardPosition> {
   const { period } = input;
   const k = input.neighbours;
   const w = wagerOf('p', period);
   const [row] = await queryRows<PositionRow>(
     db,
-    sql`with me as (select p.uid, p.name, ${w} as w from players p where p.uid = ${input.uid})
-      select me.uid, me.name, me.w::text as wagered,
+    sql`with me as (select p.uid, p.name, ${w} as w, p.wager_all_time as a from players p where p.uid = ${input.uid})
+      select me.uid, me.name, me.w::text as wagered, me.a::text as all_time,
         case when me.w > 0 then ${playersAheadSql(period, sql`me.w`, sql`me.uid`)} end as ahead,
-        case when me.w > 0 then (select json_agg(json_build_object('uid', a.uid, 'name', a.name, 'wagered', a.wagered) order by a.w, a.uid desc) from (
-          (select p.uid, p.name, ${w}::text as wagered, ${w} as w from players p
+        case when me.w > 0 then (select json_agg(json_build_object('uid', a.uid, 'name', a.name, 'wagered', a.wagered, 'a', a.a) order by a.w, a.uid desc) from (
+          (select p.uid, p.name, ${w}::text as wagered, ${w} as w, p.wager_all_time::text as a from players p
             where ${w} = me.w and p.uid < me.uid order by p.uid desc limit ${k})
           union all
-          (select p.uid, p.name, ${w}::text, ${w} from players p
+          (select p.uid, p.name, ${w}::text, ${w}, p.wager_all_time::text from players p
             where ${w} > me.w order by ${w}, p.uid desc limit ${k})
           order by w, uid desc limit ${k}
         ) a) end as above,
-        case when me.w > 0 then (select json_agg(json_build_object('uid', b.uid, 'name', b.name, 'wagered', b.wagered) order by b.w desc, b.uid) from (
-          (select p.uid, p.name, ${w}::text as wagered, ${w} as w from players p
+        case when me.w > 0 then (select json_agg(json_build_object('uid', b.uid, 'name', b.name, 'wagered', b.wagered, 'a', b.a) order by b.w desc, b.uid) from (
+          (select p.uid, p.name, ${w}::text as wagered, ${w} as w, p.wager_all_time::text as a from players p
             where ${w} = me.w and p.uid > me.uid order by p.uid limit ${k})
           union all
-          (select p.uid, p.name, ${w}::text, ${w} from players p
+          (select p.uid, p.name, ${w}::text, ${w}, p.wager_all_time::text from players p
             where ${w} > 0 and ${w} < me.w order by ${w} desc, p.uid limit ${k})
           order by w desc, uid limit ${k}
         ) b) end as below
@@ -219,22 +239,29 @@ export async function leaderboardPosition(
   );
   if (!row) throw notFound('Player');
 
-  const neighbour = (p: { uid: string; name: string; wagered: string }, rank: number): LeaderboardEntry => ({
+  const neighbour = (p: NeighbourRow, rank: number): LeaderboardEntry => ({
     rank,
     uid: p.uid,
     name: p.name,
     wagered: p.wagered,
+    tier: tierOf(ladder, p.a),
   });
+  const tier = tierOf(ladder, row.all_time);
   if (row.ahead === null) {
     // Unranked: nobody is "next to" a player who is not on the board.
-    return { period, player: { uid: row.uid, name: row.name, wagered: row.wagered, rank: null }, above: [], below: [] };
+    return {
+      period,
+      player: { uid: row.uid, name: row.name, wagered: row.wagered, rank: null, tier },
+      above: [],
+      below: [],
+    };
   }
   const ahead = Number(row.ahead);
   // `above` comes nearest-first from the query; show it top-down.
   const aboveRows = (row.above ?? []).slice().reverse();
   return {
     period,
-    player: { uid: row.uid, name: row.name, wagered: row.wagered, rank: ahead + 1 },
+    player: { uid: row.uid, name: row.name, wagered: row.wagered, rank: ahead + 1, tier },
     above: aboveRows.map((p, i) => neighbour(p, ahead - aboveRows.length + i + 1)),
     below: (row.below ?? []).map((p, i) => neighbour(p, ahead + 2 + i)),
   };

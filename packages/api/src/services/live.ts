@@ -12,8 +12,10 @@ import {
   leaderboardTop,
   type leaderboardTopInput,
 } from './leaderboard';
+import { type Mvps, mvpOf, mvpPeriods } from './mvps';
 import type { Period } from './periods';
 import { getRaceStandings, type RaceStandings, type raceStandingsInput } from './races';
+import { vipLadder } from './vip';
 
 /** Tuning of the read caches and live streams; the server sets it from its configuration. */
 export interface LiveOptions {
@@ -41,8 +43,10 @@ export interface Live {
   boards: QueryCache<LeaderboardPage>;
   positions: QueryCache<LeaderboardPosition>;
   raceStandings: QueryCache<RaceStandings>;
+  mvps: QueryCache<Mvps>;
   boardFeeds: SharedStreamRegistry<LeaderboardPage>;
   raceFeeds: SharedStreamRegistry<RaceStandings>;
+  mvpFeeds: SharedStreamRegistry<Mvps>;
   /** How the streams coalesce and report failed reloads. */
   streamOptions: { intervalMs: number; onError: (error: unknown, where: string) => void };
 }
@@ -62,8 +66,10 @@ export function live(deps: Pick<AppDeps, 'bus' | 'live'>): Live {
     boards: new QueryCache(cache),
     positions: new QueryCache(cache),
     raceStandings: new QueryCache(cache),
+    mvps: new QueryCache(cache),
     boardFeeds: new SharedStreamRegistry(),
     raceFeeds: new SharedStreamRegistry(),
+    mvpFeeds: new SharedStreamRegistry(),
     streamOptions: { intervalMs: options.pushIntervalMs, onError },
   };
   // Registered before any stream's watcher, so a stream recomputing after an event never reads
@@ -73,10 +79,19 @@ export function live(deps: Pick<AppDeps, 'bus' | 'live'>): Live {
     created.boards.clear();
     created.positions.clear();
     created.raceStandings.clear();
+    created.mvps.clear();
   });
   deps.bus.subscribe('race.changed', () => {
     created.generation++;
     created.raceStandings.clear();
+  });
+  // Every cached row carries a tier: a new ladder makes them all stale.
+  deps.bus.subscribe('vip.tiersChanged', () => {
+    created.generation++;
+    created.boards.clear();
+    created.positions.clear();
+    created.raceStandings.clear();
+    created.mvps.clear();
   });
   liveByBus.set(deps.bus, created);
   return created;
@@ -90,7 +105,7 @@ export function cachedLeaderboardTop(
   input: z.output<typeof leaderboardTopInput>,
 ): Promise<LeaderboardPage> {
   const key = JSON.stringify([input.period, input.limit, input.cursor ?? null, input.search ?? null]);
-  return live(deps).boards.get(key, () => leaderboardTop(deps.db, input));
+  return live(deps).boards.get(key, async () => leaderboardTop(deps.db, input, await vipLadder(deps)));
 }
 
 export function cachedLeaderboardPosition(
@@ -98,7 +113,7 @@ export function cachedLeaderboardPosition(
   input: z.output<typeof leaderboardPositionInput>,
 ): Promise<LeaderboardPosition> {
   const key = JSON.stringify([input.period, input.uid, input.neighbours]);
-  return live(deps).positions.get(key, () => leaderboardPosition(deps.db, input));
+  return live(deps).positions.get(key, async () => leaderboardPosition(deps.db, input, await vipLadder(deps)));
 }
 
 /** Race standings from memory until wagers or the race change — or the race starts or ends. */
@@ -109,7 +124,7 @@ export function cachedRaceStandings(
   const key = JSON.stringify([input.raceId, input.limit]);
   return live(deps).raceStandings.get(
     key,
-    () => getRaceStandings(deps.db, input),
+    async () => getRaceStandings(deps.db, input, await vipLadder(deps)),
     // The clock alone changes what a race shows when it starts or ends.
     (standings) =>
       standings.status === 'upcoming'
@@ -118,6 +133,44 @@ export function cachedRaceStandings(
           ? standings.endsAt.getTime()
           : undefined,
   );
+}
+
+/** One handler for several topics; returns the function that unsubscribes from all. */
+function watchAll(bus: EventBus, topics: ('leaderboard.changed' | 'vip.tiersChanged')[], onChange: () => void) {
+  const offs = topics.map((topic) => bus.subscribe(topic, () => onChange()));
+  return () => {
+    for (const off of offs) off();
+  };
+}
+
+/** `leaderboard.mvps`: today's, this week's and this month's #1, from the cached boards. */
+export function cachedMvps(deps: LiveDeps): Promise<Mvps> {
+  return live(deps).mvps.get('mvps', async () => {
+    const [today, week, month] = await Promise.all(
+      mvpPeriods.map(async (period) => mvpOf(await cachedLeaderboardTop(deps, { period, limit: 1, cursor: null }))),
+    );
+    return { today: today ?? null, week: week ?? null, month: month ?? null, generatedAt: new Date() };
+  });
+}
+
+/** `leaderboard.onMvps`: the MVPs now, then whenever one of them changes (shared, coalesced). */
+export function mvpUpdates(deps: LiveDeps, signal?: AbortSignal): SharedSubscription<TrackedEnvelope<Mvps>> {
+  const state = live(deps);
+  return state.mvpFeeds
+    .get(
+      'mvps',
+      (onIdle) =>
+        new SharedStream<Mvps>({
+          load: () => cachedMvps(deps),
+          changed: (previous, next) =>
+            !sameJson([previous.today, previous.week, previous.month], [next.today, next.week, next.month]),
+          watch: (onChange) => watchAll(deps.bus, ['leaderboard.changed', 'vip.tiersChanged'], onChange),
+          intervalMs: state.streamOptions.intervalMs,
+          onIdle,
+          onError: (error) => state.streamOptions.onError(error, 'mvps'),
+        }),
+    )
+    .subscribe(signal);
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -144,7 +197,7 @@ export function leaderboardUpdates(
         new SharedStream<LeaderboardPage>({
           load: () => cachedLeaderboardTop(deps, { period: input.period, limit: input.limit, cursor: null }),
           changed: (previous, next) => !sameJson(previous.entries, next.entries),
-          watch: (onChange) => deps.bus.subscribe('leaderboard.changed', onChange),
+          watch: (onChange) => watchAll(deps.bus, ['leaderboard.changed', 'vip.tiersChanged'], onChange),
           intervalMs: state.streamOptions.intervalMs,
           onIdle,
           onError: (error) => state.streamOptions.onError(error, `leaderboard ${key}`),
@@ -172,7 +225,7 @@ export function raceUpdates(
             previous.final !== next.final ||
             !sameJson(previous.standings, next.standings),
           watch: (onChange) => {
-            const offWagers = deps.bus.subscribe('leaderboard.changed', onChange);
+            const offWagers = watchAll(deps.bus, ['leaderboard.changed', 'vip.tiersChanged'], onChange);
             const offRace = deps.bus.subscribe('race.changed', (event) => {
               if (event.raceId === input.raceId) onChange();
             });

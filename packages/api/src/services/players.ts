@@ -6,6 +6,7 @@ import { addDays, startOfUtcDay, utcDay } from './dates';
 import { playersAheadSql } from './leaderboard';
 import { type Period, periodColumn, periods } from './periods';
 import { type PlayerRaceStanding, playerLiveRaces } from './races';
+import { type Ladder, type TierBadge, type TierProgress, tierOf, tierProgress } from './vip';
 
 const { players, playerWagerDays } = schema;
 
@@ -30,6 +31,10 @@ export interface PlayerProfile {
   /** The player's place in every live race, soonest to end first. */
   races: PlayerRaceStanding[];
   upstreamUpdatedAt: Date;
+  /** The VIP tier by all-time wager. */
+  tier: TierBadge;
+  /** The way to the next tier. */
+  tierProgress: TierProgress;
 }
 
 export type ProfileRow = Record<string, unknown> & {
@@ -40,7 +45,7 @@ export type ProfileRow = Record<string, unknown> & {
   Record<`ahead_${Period}`, string | number | null>;
 
 /** A player's name and, per period, total and rank (null: nothing wagered). */
-export type PlayerPeriods = Omit<PlayerProfile, 'races'>;
+export type PlayerPeriods = Omit<PlayerProfile, 'races' | 'tier' | 'tierProgress'>;
 
 /** The columns of a `ProfileRow`, selected from the players row aliased `p`. */
 export function periodColumnsSql(): SQL {
@@ -69,16 +74,22 @@ export async function playerPeriods(db: Db, uid: string): Promise<PlayerPeriods>
   return toPlayerPeriods(row);
 }
 
-/** A player's totals and rank in every period (one query) and standing in live races (one more). */
-export async function getPlayer(db: Db, uid: string, now = new Date()): Promise<PlayerProfile> {
+/**
+ * A player's totals and rank in every period (one query), standing in live races (one more),
+ * and VIP tier with the way to the next (from the ladder in memory).
+ */
+export async function getPlayer(db: Db, uid: string, ladder: Ladder, now = new Date()): Promise<PlayerProfile> {
   const player = await playerPeriods(db, uid);
   const races = await playerLiveRaces(db, uid, now);
+  const allTime = player.periods.all.wagered;
   return {
     uid: player.uid,
     name: player.name,
     periods: player.periods,
     races,
     upstreamUpdatedAt: player.upstreamUpdatedAt,
+    tier: tierOf(ladder, allTime),
+    tierProgress: tierProgress(ladder, allTime),
   };
 }
 

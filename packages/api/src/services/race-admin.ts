@@ -10,8 +10,8 @@ import {
   effectiveStatus,
   RACE_RESULTS_KEPT,
   type Race,
+  type RaceResult,
   type RaceRow,
-  type RaceStanding,
   raceResultsOf,
   rankRace,
   toRace,
@@ -283,7 +283,7 @@ export async function cancelRace(deps: RaceAdminDeps, actor: Actor, raceId: numb
 export interface RaceFinalization {
   race: Race;
   /** The frozen results, best first (at most RACE_RESULTS_KEPT ranks). */
-  results: RaceStanding[];
+  results: RaceResult[];
   /** Prize money nobody won: the results' prizes plus this equal the pool exactly. */
   unawarded: string;
   /** False when the race had already been finalized (by another call or instance). */

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm'
 import { z } from 'zod';
 import { notFound } from '../errors';
 import { dayRange } from './dates';
+import { type Ladder, type TierBadge, tierOf } from './vip';
 
 const { races, raceResults, playerWagerDays, players } = schema;
 
@@ -74,15 +75,38 @@ export function toRace(row: RaceRow, now: Date): Race {
   };
 }
 
+/** A paid place of a finished race, as the archive shows it. */
+export type RaceWinner = RaceResult;
+
+/** A race as `races.list` and `races.get` answer: the race, and for a completed one its podium. */
+export interface RaceSummary extends Race {
+  /** A completed race's top 3 (fewer when fewer players were ranked); empty otherwise. */
+  winners: RaceWinner[];
+}
+
 export interface RacePage {
-  races: Race[];
+  races: RaceSummary[];
   nextCursor: number | null;
 }
 
-/** Newest first. */
+/** How many places of a finished race the list shows. */
+export const RACE_LIST_WINNERS = 3;
+
+/**
+ * Newest first: by id, except the archive (`status: 'completed'`), which is newest-finished
+ * first (end, then id) — recurring races are created ahead of time, so ids need not follow
+ * their ends. The cursor stays the last race's id either way.
+ */
 export async function listRaces(db: Db, input: z.output<typeof raceListInput>, now = new Date()): Promise<RacePage> {
   const conditions = [];
-  if (input.cursor) conditions.push(lt(races.id, input.cursor));
+  const archive = input.status === 'completed';
+  if (input.cursor) {
+    conditions.push(
+      archive
+        ? sql`(${races.endsAt}, ${races.id}) < (select r.ends_at, r.id from races r where r.id = ${input.cursor})`
+        : lt(races.id, input.cursor),
+    );
+  }
   // Filter on the effective status, as `effectiveStatus` computes it.
   if (input.status === 'upcoming') conditions.push(eq(races.status, 'upcoming'), gt(races.startsAt, now));
   else if (input.status === 'live')
@@ -92,26 +116,65 @@ export async function listRaces(db: Db, input: z.output<typeof raceListInput>, n
     .select()
     .from(races)
     .where(and(...conditions))
-    .orderBy(desc(races.id))
+    .orderBy(...(archive ? [desc(races.endsAt), desc(races.id)] : [desc(races.id)]))
     .limit(input.limit + 1);
   const hasMore = rows.length > input.limit;
   const page = hasMore ? rows.slice(0, input.limit) : rows;
-  return { races: page.map((r) => toRace(r, now)), nextCursor: hasMore ? (page.at(-1)?.id ?? null) : null };
+  const winners = await podiumsOf(
+    db,
+    page.filter((r) => r.status === 'completed').map((r) => r.id),
+  );
+  return {
+    races: page.map((r) => ({ ...toRace(r, now), winners: winners.get(r.id) ?? [] })),
+    nextCursor: hasMore ? (page.at(-1)?.id ?? null) : null,
+  };
 }
 
-export async function getRace(db: Db, raceId: number, now = new Date()): Promise<Race> {
+/** The top places of finished races, in one query. */
+async function podiumsOf(db: Db, raceIds: number[]): Promise<Map<number, RaceWinner[]>> {
+  const byRace = new Map<number, RaceWinner[]>();
+  if (raceIds.length === 0) return byRace;
+  const rows = await db
+    .select({
+      raceId: raceResults.raceId,
+      rank: raceResults.rank,
+      uid: raceResults.playerUid,
+      name: raceResults.playerName,
+      wagered: raceResults.wagered,
+      prize: raceResults.prize,
+    })
+    .from(raceResults)
+    .where(and(inArray(raceResults.raceId, raceIds), lte(raceResults.rank, RACE_LIST_WINNERS)))
+    .orderBy(asc(raceResults.raceId), asc(raceResults.rank));
+  for (const { raceId, ...winner } of rows) {
+    const list = byRace.get(raceId) ?? [];
+    list.push(winner);
+    byRace.set(raceId, list);
+  }
+  return byRace;
+}
+
+export async function getRace(db: Db, raceId: number, now = new Date()): Promise<RaceSummary> {
   const [row] = await db.select().from(races).where(eq(races.id, raceId));
   if (!row) throw notFound('Race');
-  return toRace(row, now);
+  const winners = row.status === 'completed' ? ((await podiumsOf(db, [row.id])).get(row.id) ?? []) : [];
+  return { ...toRace(row, now), winners };
 }
 
-export interface RaceStanding {
+/** A rank of a race as ranked or frozen (what `race_results` keeps). */
+export interface RaceResult {
   rank: number;
   uid: string;
   name: string;
   wagered: string;
   /** The prize this rank pays ("0.00" outside the paid ranks). */
   prize: string;
+}
+
+/** A row of a race's standings as clients get it: the result and the player's VIP tier now. */
+export interface RaceStanding extends RaceResult {
+  /** By the player's all-time wager (as on the leaderboards), not the race's. */
+  tier: TierBadge;
 }
 
 export interface RaceStandings {
@@ -135,7 +198,7 @@ export async function rankRace(
   db: Db | Tx,
   race: Pick<RaceRow, 'startsAt' | 'endsAt' | 'prizeSplit' | 'minWager'>,
   limit: number,
-): Promise<RaceStanding[]> {
+): Promise<RaceResult[]> {
   const { from, to } = dayRange(race.startsAt, race.endsAt);
   const total = sql<string>`sum(${playerWagerDays.wagered})`;
   const rows = await db
@@ -174,7 +237,7 @@ export async function countRaceParticipants(
 }
 
 /** A finished race's frozen results, best first. */
-export async function raceResultsOf(db: Db | Tx, raceId: number, limit: number): Promise<RaceStanding[]> {
+export async function raceResultsOf(db: Db | Tx, raceId: number, limit: number): Promise<RaceResult[]> {
   return db
     .select({
       rank: raceResults.rank,
@@ -196,15 +259,38 @@ export async function raceResultsOf(db: Db | Tx, raceId: number, limit: number):
 export async function getRaceStandings(
   db: Db,
   input: z.output<typeof raceStandingsInput>,
+  ladder: Ladder,
   now = new Date(),
 ): Promise<RaceStandings> {
   const [row] = await db.select().from(races).where(eq(races.id, input.raceId));
   if (!row) throw notFound('Race');
   const status = effectiveStatus(row, now);
   const base = { raceId: row.id, status, startsAt: row.startsAt, endsAt: row.endsAt, generatedAt: now };
-  if (status === 'completed') return { ...base, final: true, standings: await raceResultsOf(db, row.id, input.limit) };
+  if (status === 'completed') {
+    return {
+      ...base,
+      final: true,
+      standings: await withTiers(db, await raceResultsOf(db, row.id, input.limit), ladder),
+    };
+  }
   if (status !== 'live') return { ...base, final: status === 'cancelled', standings: [] };
-  return { ...base, final: false, standings: await rankRace(db, row, input.limit) };
+  return { ...base, final: false, standings: await withTiers(db, await rankRace(db, row, input.limit), ladder) };
+}
+
+/** Each result with its player's tier (one primary-key lookup for the page's all-time wagers). */
+export async function withTiers(db: Db, results: RaceResult[], ladder: Ladder): Promise<RaceStanding[]> {
+  if (results.length === 0) return [];
+  const rows = await db
+    .select({ uid: players.uid, allTime: players.wagerAllTime })
+    .from(players)
+    .where(
+      inArray(
+        players.uid,
+        results.map((r) => r.uid),
+      ),
+    );
+  const allTime = new Map(rows.map((r) => [r.uid, r.allTime]));
+  return results.map((r) => ({ ...r, tier: tierOf(ladder, allTime.get(r.uid) ?? '0') }));
 }
 
 /** A player's place in one live race. */

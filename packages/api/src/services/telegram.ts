@@ -17,6 +17,7 @@ import { notificationKinds } from './notifications/kinds';
 import { notifyEveryone } from './notifications/notify';
 import { getPlayer, type PlayerProfile } from './players';
 import { getRaceStandings, listRaces } from './races';
+import { loadLadder } from './vip';
 
 const { users, apiKeys, races, raceResults, notificationPreferences } = schema;
 
@@ -70,7 +71,7 @@ export interface LinkedUser {
 async function playerOf(db: Db, playerUid: string | null): Promise<PlayerProfile | null> {
   if (!playerUid) return null;
   try {
-    return await getPlayer(db, playerUid);
+    return await getPlayer(db, playerUid, await loadLadder(db));
   } catch (err) {
     // Deleted between the two reads: the account simply has no player now.
     if (err instanceof TRPCError && err.code === 'NOT_FOUND') return null;
@@ -225,11 +226,12 @@ export async function livePositions(db: Db, now = new Date()): Promise<LiveRaceP
   for (const row of linked) if (row.uid !== null && row.telegramId !== null) telegramByUid.set(row.uid, row.telegramId);
 
   const result: LiveRacePositions[] = [];
+  const ladder = telegramByUid.size > 0 ? await loadLadder(db) : null;
   for (const race of live) {
     const positions: LinkedRacePosition[] = [];
-    if (telegramByUid.size > 0) {
+    if (ladder) {
       // The same standings /race shows, so ranks agree with what users see.
-      const { standings } = await getRaceStandings(db, { raceId: race.id, limit: POSITION_SCAN_LIMIT }, now);
+      const { standings } = await getRaceStandings(db, { raceId: race.id, limit: POSITION_SCAN_LIMIT }, ladder, now);
       for (const s of standings) {
         const telegramId = telegramByUid.get(s.uid);
         if (telegramId !== undefined) positions.push({ telegramId, ...s });

@@ -8,3 +8,4 @@ export * from './races';
 export * from './sync';
 export * from './upstream';
 export * from './users';
+export * from './vip';

@@ -27,6 +27,11 @@ export const notificationKinds = {
     description: 'You finish a race in a paid place',
     defaults: { web: true, telegram: true },
   },
+  tier: {
+    label: 'VIP tier',
+    description: 'Your player reaches a new VIP tier',
+    defaults: { web: true, telegram: true },
+  },
   claims: {
     label: 'Player claims',
     description: 'Your claim to a casino player is received, approved or rejected',

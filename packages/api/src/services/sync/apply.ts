@@ -20,6 +20,16 @@ export interface ApplyResult {
   staleUids: string[];
   /** The UTC days (`YYYY-MM-DD`) whose history changed, oldest first: races over them moved. */
   changedDayRange: { first: string; last: string } | null;
+  /** Known players whose all-time wager crossed a tier threshold upwards (see `prepareUpserts`). */
+  tierUps: TierUp[];
+}
+
+/** A player whose all-time wager went from `before` to `after`, over at least one threshold. */
+export interface TierUp {
+  uid: string;
+  name: string;
+  before: string;
+  after: string;
 }
 
 interface ChunkRow extends Record<string, unknown> {
@@ -29,6 +39,7 @@ interface ChunkRow extends Record<string, unknown> {
   stale_uids: unknown;
   first_day: string | null;
   last_day: string | null;
+  tier_ups: unknown;
 }
 
 /**
@@ -44,8 +55,9 @@ export async function applySnapshots(
   tx: Tx,
   snapshots: PlayerSnapshot[],
   chunkSize = DEFAULT_CHUNK_SIZE,
+  tierThresholds: readonly string[] = [],
 ): Promise<ApplyResult> {
-  return runUpserts(tx, await prepareUpserts(byUid(latestPerUid(snapshots)), chunkSize));
+  return runUpserts(tx, await prepareUpserts(byUid(latestPerUid(snapshots)), chunkSize, tierThresholds));
 }
 
 /** One snapshot per uid: the last one of the batch, as upstream would have it. */
@@ -69,12 +81,19 @@ export function byUid(rows: PlayerSnapshot[]): PlayerSnapshot[] {
 /**
  * The statements that write `rows` (one per uid, in uid order), `chunkSize` rows each. Built
  * apart from running them, so a caller can build the next part's while the database is busy
- * with the previous one.
+ * with the previous one. `tierThresholds` (the VIP ladder's, ascending) make each statement
+ * also report the known players whose all-time wager crossed one of them upwards — compared
+ * in the statement, old row against new, so it costs nothing beyond the rows that changed.
  */
-export async function prepareUpserts(rows: PlayerSnapshot[], chunkSize = DEFAULT_CHUNK_SIZE): Promise<SQL[]> {
+export async function prepareUpserts(
+  rows: PlayerSnapshot[],
+  chunkSize = DEFAULT_CHUNK_SIZE,
+  tierThresholds: readonly string[] = [],
+): Promise<SQL[]> {
   const statements: SQL[] = [];
+  const thresholds = `{${tierThresholds.join(',')}}`;
   for (let i = 0; i < rows.length; i += chunkSize) {
-    statements.push(upsertChunk(await payloadOf(rows.slice(i, i + chunkSize))));
+    statements.push(upsertChunk(await payloadOf(rows.slice(i, i + chunkSize)), thresholds));
   }
   return statements;
 }
@@ -115,19 +134,32 @@ export async function runUpserts(tx: Tx, statements: SQL[]): Promise<ApplyResult
     const staleUids = Array.isArray(row.stale_uids)
       ? row.stale_uids.filter((uid): uid is string => typeof uid === 'string')
       : [];
+    const tierUps = Array.isArray(row.tier_ups) ? row.tier_ups.filter(isTierUp) : [];
     mergeApplyResults(result, {
       changedPlayers: Number(row.changed_players),
       changedDays: Number(row.changed_days),
       staleSnapshots: Number(row.stale),
       staleUids,
       changedDayRange: row.first_day && row.last_day ? { first: row.first_day, last: row.last_day } : null,
+      tierUps,
     });
   }
   return result;
 }
 
+function isTierUp(value: unknown): value is TierUp {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.uid === 'string' &&
+    typeof v.name === 'string' &&
+    typeof v.before === 'string' &&
+    typeof v.after === 'string'
+  );
+}
+
 export function emptyApplyResult(): ApplyResult {
-  return { changedPlayers: 0, changedDays: 0, staleSnapshots: 0, staleUids: [], changedDayRange: null };
+  return { changedPlayers: 0, changedDays: 0, staleSnapshots: 0, staleUids: [], changedDayRange: null, tierUps: [] };
 }
 
 /** Adds `part` into `total` (in place). */
@@ -136,6 +168,7 @@ export function mergeApplyResults(total: ApplyResult, part: ApplyResult): void {
   total.changedDays += part.changedDays;
   total.staleSnapshots += part.staleSnapshots;
   for (const uid of part.staleUids) total.staleUids.push(uid);
+  for (const up of part.tierUps) total.tierUps.push(up);
   const a = total.changedDayRange;
   const b = part.changedDayRange;
   if (!b) return;
@@ -145,7 +178,7 @@ export function mergeApplyResults(total: ApplyResult, part: ApplyResult): void {
   total.changedDayRange = { first: first ?? b.first, last: last ?? b.last };
 }
 
-function upsertChunk(payload: string) {
+function upsertChunk(payload: string, thresholds: string) {
   // Positional rows in one jsonb parameter: parsed once, then `->>` is a direct lookup (on
   // `json` every `->>` re-parses the element); measured faster than `json_to_recordset` and
   // than unnest() of per-column arrays, and the payload carries no repeated keys.
@@ -163,7 +196,7 @@ function upsertChunk(payload: string) {
       from jsonb_array_elements(${payload}::jsonb) as e
     ),
     cmp as materialized (
-      select src.*, p.uid is not null as known,
+      select src.*, p.uid is not null as known, p.wager_all_time as old_a,
         p.uid is not null and p.upstream_updated_at > src.at as stale,
         p.uid is null or (
           p.upstream_updated_at <= src.at
@@ -229,5 +262,8 @@ function upsertChunk(payload: string) {
       (select count(*) from cmp where stale)::int as stale,
       (select coalesce(json_agg(u), '[]'::json) from cmp where stale) as stale_uids,
       (select min(day)::text from up_days) as first_day,
-      (select max(day)::text from up_days) as last_day`;
+      (select max(day)::text from up_days) as last_day,
+      (select coalesce(json_agg(json_build_object('uid', u, 'name', n, 'before', old_a::text, 'after', a::text) order by u), '[]'::json)
+        from cmp where known and moves and not stale and a > old_a
+          and width_bucket(a, ${thresholds}::numeric[]) > width_bucket(old_a, ${thresholds}::numeric[])) as tier_ups`;
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { EventBus } from '../../events/bus';
 import { addDays } from '../dates';
 import { insertLog, type LogEntry, type NewLogEntry, pruneLogs, publishLog, writeLog } from '../logs';
+import { type Ladder, vipLadder } from '../vip';
 import { AppliedState } from './applied-state';
 import {
   type ApplyResult,
@@ -27,6 +28,7 @@ import {
   upstreamRecordJsonSchema,
 } from './records';
 import { type RetriedFailure, UpstreamError, type UpstreamSource } from './source';
+import { announceTierUps, thresholdsOf } from './tier-ups';
 
 const { syncRuns, races } = schema;
 
@@ -267,12 +269,13 @@ export class SyncService {
     const { snapshots, rejected } = parseRecords(records, this.now());
     const phases: SyncPhases = { fetchMs: 0, validateMs: elapsed(started), applyMs: 0 };
     const base = { trigger: 'ingest' as const, source: pushedBy, recordsIn: records.length, phases };
+    const ladder = await this.ladder();
     try {
       const { result, log, applied } = await this.db.transaction(async (tx) => {
         await tx.execute(sql`set local lock_timeout = '30s'`);
         await tx.execute(sql`select pg_advisory_xact_lock(${SYNC_APPLY_LOCK})`);
         const applyStarted = performance.now();
-        const applied = await applySnapshots(tx, snapshots, this.options.chunkSize);
+        const applied = await applySnapshots(tx, snapshots, this.options.chunkSize, thresholdsOf(ladder));
         phases.applyMs = elapsed(applyStarted);
         const outcome = describeApply(base, snapshots.length, rejected, applied, 0, started);
         const [run] = await tx
@@ -295,6 +298,7 @@ export class SyncService {
       // A pushed batch is partial: simplest to forget what this process knew.
       this.appliedState.invalidate();
       await this.announce(log, result, applied);
+      await this.announceTierUps(ladder, result.runId, applied);
       return { ...result, durationMs: elapsed(started) };
     } catch (err) {
       this.appliedState.invalidate();
@@ -420,13 +424,14 @@ export class SyncService {
       phases.fetchMs = elapsed(fetchStarted);
       await retryLogs;
       base.recordsIn = raw.length;
+      const ladder = await this.ladder();
       const { result, log, applied, latest, stateWasCurrent } = await this.db.transaction(async (tx) => {
         await tx.execute(sql`set local lock_timeout = '30s'`);
         // A 25,000-row part's sorts fit in memory instead of spilling to disk.
         await tx.execute(sql`set local work_mem = '64MB'`);
         await tx.execute(sql`select pg_advisory_xact_lock(${SYNC_APPLY_LOCK})`);
         const stateWasCurrent = await this.appliedState.isCurrent(tx, run.id);
-        const feed = await this.applyFeed(tx, raw, fetchedAt, stateWasCurrent, phases);
+        const feed = await this.applyFeed(tx, raw, fetchedAt, stateWasCurrent, phases, thresholdsOf(ladder));
         if (raw.length > 0 && feed.recordsOut === 0) throw new AllRejected(raw.length, feed.rejected);
         const outcome = describeApply(base, feed.recordsOut, feed.rejected, feed.applied, feed.knownUnchanged, started);
         await tx
@@ -450,6 +455,7 @@ export class SyncService {
       });
       await this.appliedState.record(run.id, latest, new Set(applied.staleUids), stateWasCurrent);
       await this.announce(log, result, applied);
+      await this.announceTierUps(ladder, run.id, applied);
       return { ...result, durationMs: elapsed(started) };
     } catch (err) {
       // Whatever the database holds now, this process no longer knows it for sure.
@@ -549,7 +555,14 @@ export class SyncService {
    * loop as it goes. All parts share the caller's transaction. A feed that repeats a uid is
    * validated whole first: only each player's latest record may be written.
    */
-  private async applyFeed(tx: Tx, raw: unknown[], fetchedAt: Date, stateWasCurrent: boolean, phases: SyncPhases) {
+  private async applyFeed(
+    tx: Tx,
+    raw: unknown[],
+    fetchedAt: Date,
+    stateWasCurrent: boolean,
+    phases: SyncPhases,
+    tierThresholds: string[],
+  ) {
     const applyStarted = performance.now();
     const partSize = this.options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     const feed = {
@@ -565,7 +578,7 @@ export class SyncService {
       for (const snapshot of latest) feed.latest.push(snapshot);
       const toSend = stateWasCurrent ? latest.filter((s) => !this.appliedState.unchanged(s)) : latest;
       feed.knownUnchanged += latest.length - toSend.length;
-      return prepareUpserts(byUid(toSend), partSize);
+      return prepareUpserts(byUid(toSend), partSize, tierThresholds);
     };
     const write = (statements: SQL[]) =>
       // Settled at once, so a failure waits for the next await instead of going unhandled.
@@ -680,6 +693,35 @@ export class SyncService {
       }
     } catch (err) {
       this.options.logger?.warn({ err: messageOf(err) }, 'could not find the races a sync run affected');
+    }
+  }
+
+  /**
+   * The VIP ladder for spotting tier-ups, read before the run's transaction (from memory after
+   * the first run). Unreadable: the run goes on without spotting any.
+   */
+  private async ladder(): Promise<Ladder | null> {
+    try {
+      return await vipLadder({ db: this.db, bus: this.bus });
+    } catch (err) {
+      this.options.logger?.warn({ err: messageOf(err) }, 'could not read the VIP ladder; tier-ups are not announced');
+      return null;
+    }
+  }
+
+  /** The run's tier-ups: one log entry and a notification per claimed player. Never throws. */
+  private async announceTierUps(ladder: Ladder | null, runId: number, applied: ApplyResult): Promise<void> {
+    if (!ladder || applied.tierUps.length === 0) return;
+    try {
+      const { log } = await announceTierUps(
+        { db: this.db, bus: this.bus },
+        ladder,
+        runId > 0 ? runId : null,
+        applied.tierUps,
+      );
+      if (log) await this.publish(() => publishLog(this.bus, log));
+    } catch (err) {
+      this.options.logger?.warn({ err: messageOf(err) }, 'could not announce the VIP tier-ups of a run');
     }
   }
 
