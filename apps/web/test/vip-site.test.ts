@@ -318,6 +318,36 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     await page.getByTestId('tier-progress').waitFor(WAIT);
     await check('/profile');
   }, 120_000);
+
+  // Last: it changes the ladder the other tests read.
+  it('lets an admin edit the ladder, showing a bad threshold next to its field', async () => {
+    const page = await openPage('/signin?next=/admin/vip');
+    await page.getByLabel('Username').fill(ADMIN.username);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/admin/vip', WAIT);
+    const form = page.getByRole('form', { name: 'VIP ladder' });
+    const silver = form.locator('[data-tier-row="3"]');
+    await silver.getByLabel('Name').waitFor(WAIT);
+    expect(await silver.getByLabel('Name').inputValue()).toBe('Silver');
+
+    // Below Bronze's 10,000: refused, and said next to Silver's threshold.
+    await silver.getByLabel('Threshold').fill('5000');
+    await form.getByRole('button', { name: 'Save ladder' }).click();
+    const field = silver.locator('.field', { has: page.locator('input[name="tiers.2.threshold"]') });
+    await field.locator('.field-error', { hasText: /above Bronze/ }).waitFor(WAIT);
+    expect(await silver.locator('input[name="tiers.2.threshold"]').getAttribute('aria-invalid')).toBe('true');
+
+    await silver.getByLabel('Name').fill('Quicksilver');
+    await silver.getByLabel('Threshold').fill('25000');
+    await form.getByRole('button', { name: 'Save ladder' }).click();
+    await form.getByRole('status').filter({ hasText: 'Saved' }).waitFor(WAIT);
+    const tiers = await admin.api.vip.tiers.query();
+    expect(tiers[2]).toMatchObject({ name: 'Quicksilver', threshold: '25000.00' });
+
+    await page.goto(`${server.url}/vip`);
+    await page.locator('.ladder-step[data-tier="Quicksilver"]', { hasText: '$25,000.00' }).waitFor(WAIT);
+  });
 });
 
 describe.runIf(!runBrowserTests)('the VIP site in a real browser', () => {
