@@ -28,7 +28,7 @@ export function MvpCards() {
             ) : mvp ? (
               <>
                 <p className="mvp-name">
-                  <span aria-hidden="true">👑 </span>
+                  <Crown />
                   <Link to={`/players/${encodeURIComponent(mvp.uid)}`}>{mvp.name}</Link>
                 </p>
                 <p className="mvp-amount">{formatMoney(mvp.wagered)}</p>
@@ -41,5 +41,13 @@ export function MvpCards() {
         );
       })}
     </section>
+  );
+}
+
+function Crown() {
+  return (
+    <svg className="crown" width="18" height="14" viewBox="0 0 18 14" aria-hidden="true" focusable="false">
+      <path d="M1 4l4 3.5L9 1l4 6.5L17 4l-1.6 9H2.6z" fill="#f5c542" stroke="#a97f12" strokeWidth="0.8" />
+    </svg>
   );
 }

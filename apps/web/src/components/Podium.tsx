@@ -13,7 +13,6 @@ export interface PodiumPlace {
   tier?: Badge | undefined;
 }
 
-const medal = ['', '🥇', '🥈', '🥉'] as const;
 const placeName = ['', '1st', '2nd', '3rd'] as const;
 
 /**
@@ -25,9 +24,7 @@ export function Podium({ places, label }: { places: PodiumPlace[]; label: string
     <ol className="podium-steps" aria-label={label}>
       {places.slice(0, 3).map((place) => (
         <li key={place.rank} className={`step step-${place.rank}`} data-rank={place.rank}>
-          <span className="step-medal" aria-hidden="true">
-            {medal[place.rank]}
-          </span>
+          <Medal rank={place.rank} />
           <span className="sr-only">{placeName[place.rank]}: </span>
           {place.player ? (
             <>
@@ -68,4 +65,13 @@ export function podiumOf(race: Race, standings: RaceStandings | undefined): Podi
       prize: standing?.prize ?? race.prizes[rank - 1]?.prize ?? '0.00',
     };
   });
+}
+
+/** A medal in the place's colour with its number: drawn, so it looks the same without an emoji font. */
+export function Medal({ rank }: { rank: number }) {
+  return (
+    <span className={`medal medal-${rank}`} aria-hidden="true">
+      {rank}
+    </span>
+  );
 }

@@ -93,7 +93,7 @@ export function RaceStandingsTable({
                   <td className="num gap hide-narrow">
                     {next ? (
                       <>
-                        {formatMoney(next.gap)} <span className="muted small">to #{next.rank}</span>
+                        {formatMoney(next.gap)} <span className="gap-to">to #{next.rank}</span>
                       </>
                     ) : (
                       <span className="muted">—</span>

@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 import { Countdown } from '../components/Countdown';
+import { Medal } from '../components/Podium';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { RaceStatusBadge } from '../components/StatusBadge';
 import { formatDate, formatDateTime, formatMoney } from '../format';
@@ -87,8 +88,6 @@ function RaceArchive() {
   );
 }
 
-const medal = ['🥇', '🥈', '🥉'] as const;
-
 function ArchiveItem({ race }: { race: ArchivedRace }) {
   return (
     <li className="archive-item" data-archived-race={race.name}>
@@ -106,7 +105,7 @@ function ArchiveItem({ race }: { race: ArchivedRace }) {
         <ol className="winners" aria-label={`Winners of ${race.name}`}>
           {race.winners.map((winner) => (
             <li key={winner.rank} className="winner" data-rank={winner.rank}>
-              <span aria-hidden="true">{medal[winner.rank - 1] ?? `#${winner.rank}`}</span>
+              <Medal rank={winner.rank} />
               <span className="sr-only">{`#${winner.rank}`}</span>
               <Link className="winner-name" to={`/players/${encodeURIComponent(winner.uid)}`}>
                 {winner.name}
