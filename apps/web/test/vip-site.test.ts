@@ -319,6 +319,37 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     await check('/profile');
   }, 120_000);
 
+  it('tells a linked player in the bell when an ingest lifts them into the next tier', async () => {
+    const username = unique('climber');
+    const password = 'a climbing password';
+    // 9,900.00 all time: Copper, 100.00 short of Bronze.
+    await ingest([record('tierling', 'Tina Tierling', 3_300)]);
+    const signUp = createClient({ url: server.url });
+    const { user } = await signUp.api.auth.signUp.mutate({ username, password, mode: 'token' });
+    await signUp.close();
+    await admin.api.admin.users.linkPlayer.mutate({ userId: user.id, uid: 'tierling' });
+
+    const page = await openPage('/signin?next=/');
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/', WAIT);
+    await page.locator('[data-state="live"]').waitFor(WAIT);
+    const bell = page.getByRole('button', { name: /^Notifications/ });
+    await bell.waitFor(WAIT);
+    const before = await bell.getAttribute('aria-label');
+
+    await ingest([record('tierling', 'Tina Tierling', 3_400)]); // 10,200.00: Bronze
+    // The unread count goes up live; then the bell lists it.
+    await expect.poll(() => bell.getAttribute('aria-label'), WAIT).not.toBe(before);
+    await bell.click();
+    const item = page.locator('.bell-panel [data-notification-type="tier.up"]');
+    await item.filter({ hasText: 'You reached Bronze!' }).waitFor(WAIT);
+    await item.getByRole('link', { name: 'You reached Bronze!' }).click();
+    await page.waitForURL((url) => url.pathname === '/players/tierling', WAIT);
+    await page.getByTestId('tier-progress').filter({ hasText: 'Bronze' }).waitFor(WAIT);
+  });
+
   // Last: it changes the ladder the other tests read.
   it('lets an admin edit the ladder, showing a bad threshold next to its field', async () => {
     const page = await openPage('/signin?next=/admin/vip');
