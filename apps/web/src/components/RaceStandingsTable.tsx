@@ -39,7 +39,7 @@ export function RaceStandingsTable({
               #
             </th>
             <th scope="col">Player</th>
-            <th scope="col" className="num">
+            <th scope="col" className="num hide-narrow">
               Wagered
             </th>
             <th scope="col" className="num">
@@ -79,13 +79,16 @@ export function RaceStandingsTable({
                     <span className="muted">Open</span>
                   )}
                   {isYou ? <span className="you-tag">You</span> : null}
+                  {standing ? (
+                    <span className="gap-line show-narrow wager-line">{formatMoney(standing.wagered)} wagered</span>
+                  ) : null}
                   {next ? (
                     <span className="gap-line show-narrow">
                       {formatMoney(next.gap)} to #{next.rank}
                     </span>
                   ) : null}
                 </td>
-                <td className="num">{standing ? formatMoney(standing.wagered) : ''}</td>
+                <td className="num hide-narrow">{standing ? formatMoney(standing.wagered) : ''}</td>
                 <td className="num prize" data-prize={prize}>
                   {isZero(prize) ? <span className="muted">—</span> : formatMoney(prize)}
                 </td>
@@ -112,13 +115,14 @@ export function RaceStandingsTable({
                 <span className="you-tag">
                   You · {you.place.rank ? `#${you.place.rank.toLocaleString('en-US')}` : 'not ranked yet'}
                 </span>
+                <span className="gap-line show-narrow wager-line">{formatMoney(you.place.wagered)} wagered</span>
                 {you.place.next ? (
                   <span className="gap-line">
                     {formatMoney(you.place.next.gap)} more reaches #{you.place.next.rank}
                   </span>
                 ) : null}
               </td>
-              <td className="num">{formatMoney(you.place.wagered)}</td>
+              <td className="num hide-narrow">{formatMoney(you.place.wagered)}</td>
               <td className="num prize">
                 {isZero(you.place.prize) ? <span className="muted">—</span> : formatMoney(you.place.prize)}
               </td>
