@@ -50,7 +50,12 @@ export function standingText(user: TelegramStanding): string {
   if (!standing) {
     return `Your account ${user.username} is linked, but no casino player is attached to it yet, so there are no wagers to show.\n\n${claimHintText}`;
   }
-  const lines = [`📊 ${user.username} · player ${standing.name}`, ''];
+  const { tier, tierProgress } = standing;
+  const toNext =
+    tierProgress.next && tierProgress.remaining
+      ? ` · ${formatAmount(tierProgress.remaining)} to ${tierProgress.next.name}`
+      : '';
+  const lines = [`📊 ${user.username} · player ${standing.name}`, `💎 ${tier.name} VIP${toNext}`, ''];
   for (const [period, title] of periods) {
     const { wagered, rank } = standing.periods[period];
     lines.push(`${title}: ${rank === null ? 'no wagers yet' : `${formatAmount(wagered)} · rank ${place(rank)}`}`);

@@ -43,14 +43,21 @@ const standing: TelegramStanding = {
       all: { wagered: '123456.00', rank: 1_234 },
     },
     races: [race()],
+    tier: { rank: 4, name: 'Gold', colour: '#e3b341' },
+    tierProgress: {
+      next: { name: 'Platinum', threshold: '450000.00', colour: '#7fc8c0' },
+      remaining: '326544.00',
+      progress: 0.07,
+    },
   },
 };
 
 describe('/stats', () => {
-  it('shows each period and each live race with the prize and what is left to the next paid place', () => {
+  it('shows the VIP tier, each period and each live race with the prize and what is left to the next paid place', () => {
     expect(standingText(standing)).toBe(
       [
         '📊 goat · player LuckyGoat',
+        '💎 Gold VIP · $326,544.00 to Platinum',
         '',
         'Today: no wagers yet',
         'This week: $1,200.50 · rank #12',

@@ -328,7 +328,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       },
     },
   });
-  await app.register(webPlugin, { root: config.webDist });
+  await app.register(webPlugin, { root: config.webDist, deps, site: config.site });
 
   let cleanupTimer: NodeJS.Timeout | undefined;
   let raceScheduler: RaceScheduler | undefined;

@@ -103,7 +103,8 @@ describe.each(testBackends())('leaderboard.onUpdate on %s', (kind) => {
 
     expect(state.boardFeeds.size).toBe(2);
     expect(state.boardFeeds.subscribers('month:3')).toBe(5);
-    expect(counted.active() - baseline).toBe(2); // one watcher per stream, not per subscriber
+    // One watcher per stream and topic (wagers, the VIP ladder), not per subscriber.
+    expect(counted.active() - baseline).toBe(2 * 2);
     const first = streams[0]?.items[0];
     for (const s of streams) expect(s.items[0]).toBe(first); // envelope and data: one object
 

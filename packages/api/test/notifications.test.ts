@@ -86,6 +86,7 @@ describe.each(testBackends())('notifications on %s', (kind) => {
     expect(prefs.kinds.map((k) => [k.kind, k.web, k.telegram, k.required])).toEqual([
       ['racePosition', true, true, false],
       ['raceResults', true, true, false],
+      ['tier', true, true, false],
       ['claims', true, true, false],
       ['challenges', true, true, false],
       ['announcements', true, true, false],

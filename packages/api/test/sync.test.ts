@@ -32,7 +32,9 @@ describe.each(testBackends())('sync on %s', (kind) => {
     const result = await runSync(t.deps, fixedSource([record('a', 10.5, '2026-01-01T10:00:00Z')]));
     expect(result).toMatchObject({ status: 'succeeded', recordsIn: 1, recordsOut: 1, changedPlayers: 1 });
     const top = await t.caller.leaderboard.top({ period: 'all' });
-    expect(top.entries).toEqual([{ rank: 1, uid: 'a', name: 'a', wagered: '10.50' }]);
+    expect(top.entries).toEqual([
+      { rank: 1, uid: 'a', name: 'a', wagered: '10.50', tier: { rank: 1, name: 'Copper', colour: '#c46a3c' } },
+    ]);
     expect(events).toHaveLength(1);
   });
 

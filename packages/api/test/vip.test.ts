@@ -207,6 +207,11 @@ describe.each(testBackends())('VIP tiers on %s', (kind) => {
     await api.sync.ingest(lifted);
     await api.sync.ingest({ records: [upstreamRecord('p1', '12000.00', '2026-01-01T12:00:00Z', 'alice')] });
     expect(await tierNotifications(user.id)).toHaveLength(1);
+
+    // The profile's standing shows the tier and the way to the next.
+    const standing = await t.callerAs({ user }).account.standing();
+    expect(standing?.tier).toEqual(badge('Bronze'));
+    expect(standing?.tierProgress).toMatchObject({ next: { name: 'Silver' }, remaining: '28000.00' });
   });
 
   async function tierNotifications(userId: string) {

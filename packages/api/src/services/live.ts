@@ -15,7 +15,7 @@ import {
 import { type Mvps, mvpOf, mvpPeriods } from './mvps';
 import type { Period } from './periods';
 import { getRaceStandings, type RaceStandings, type raceStandingsInput } from './races';
-import { vipLadder } from './vip';
+import { vipLadder, watchLadder } from './vip';
 
 /** Tuning of the read caches and live streams; the server sets it from its configuration. */
 export interface LiveOptions {
@@ -85,6 +85,8 @@ export function live(deps: Pick<AppDeps, 'bus' | 'live'>): Live {
     created.generation++;
     created.raceStandings.clear();
   });
+  // The ladder's own watcher first, so the caches below never reload with the old ladder.
+  watchLadder(deps.bus);
   // Every cached row carries a tier: a new ladder makes them all stale.
   deps.bus.subscribe('vip.tiersChanged', () => {
     created.generation++;

@@ -12,6 +12,7 @@ import { cachedRaceStandings } from './live';
 import { type PlayerPeriods, type ProfileRow, periodColumnsSql, toPlayerPeriods } from './players';
 import { playerLiveRaces, type RaceStanding } from './races';
 import { centsToDecimal, toCents } from './sync/decimal';
+import { type TierBadge, type TierProgress, tierOf, tierProgress, vipLadder } from './vip';
 
 export interface NextPaidPlace {
   /** The paid place to reach: the one above, or the last (or first free) paid place from outside them. */
@@ -39,6 +40,9 @@ export interface LiveRaceStanding {
 
 export interface AccountStanding extends PlayerPeriods {
   races: LiveRaceStanding[];
+  /** The VIP tier by all-time wager, as `players.get` gives it. */
+  tier: TierBadge;
+  tierProgress: TierProgress;
 }
 
 type StandingDeps = Pick<AppDeps, 'db' | 'bus' | 'live'>;
@@ -145,5 +149,7 @@ export async function accountStanding(
       next: nextPaidPlace(prizes, paid, rank, wagered),
     });
   }
-  return { ...player, races };
+  const ladder = await vipLadder(deps);
+  const allTime = player.periods.all.wagered;
+  return { ...player, races, tier: tierOf(ladder, allTime), tierProgress: tierProgress(ladder, allTime) };
 }

@@ -204,6 +204,8 @@ export interface LinkedRacePosition {
   name: string;
   rank: number;
   wagered: string;
+  /** What the rank pays now ("0.00" outside the paid ranks). */
+  prize: string;
 }
 
 export interface LiveRacePositions {
@@ -234,7 +236,9 @@ export async function livePositions(db: Db, now = new Date()): Promise<LiveRaceP
       const { standings } = await getRaceStandings(db, { raceId: race.id, limit: POSITION_SCAN_LIMIT }, ladder, now);
       for (const s of standings) {
         const telegramId = telegramByUid.get(s.uid);
-        if (telegramId !== undefined) positions.push({ telegramId, ...s });
+        if (telegramId !== undefined) {
+          positions.push({ telegramId, uid: s.uid, name: s.name, rank: s.rank, wagered: s.wagered, prize: s.prize });
+        }
       }
     }
     result.push({ raceId: race.id, name: race.name, endsAt: race.endsAt, positions });

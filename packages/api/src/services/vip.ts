@@ -134,6 +134,11 @@ interface LadderState {
 
 const ladderByBus = new WeakMap<EventBus, LadderState>();
 
+/** Starts following ladder changes on this bus (idempotent); `vipLadder` does it on first use. */
+export function watchLadder(bus: EventBus): void {
+  ladderState(bus);
+}
+
 function ladderState(bus: EventBus): LadderState {
   let state = ladderByBus.get(bus);
   if (!state) {
