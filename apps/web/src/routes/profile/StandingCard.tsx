@@ -20,8 +20,6 @@ export function StandingCard() {
   const standing = trpc.account.standing.useQuery(undefined, { refetchInterval: 30_000 });
   const uid = standing.data?.uid ?? '';
   const history = trpc.players.history.useQuery({ uid, days: 30 }, { enabled: uid.length > 0 });
-  // The tier and the way to the next one come with the public profile.
-  const profile = trpc.players.get.useQuery({ uid }, { enabled: uid.length > 0, refetchInterval: 30_000 });
 
   if (standing.isPending) return <SkeletonRows rows={4} label="Loading your standing" />;
   if (standing.isError) {
@@ -39,7 +37,7 @@ export function StandingCard() {
       <p>
         Casino player <Link to={`/players/${encodeURIComponent(mine.uid)}`}>{mine.name}</Link>
       </p>
-      {profile.data ? <TierProgressBar tier={profile.data.tier} progress={profile.data.tierProgress} /> : null}
+      <TierProgressBar tier={mine.tier} progress={mine.tierProgress} />
       <dl className="facts facts-4">
         {periodTabs.map((tab) => {
           const stats = mine.periods[tab.period];
