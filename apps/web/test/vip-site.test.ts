@@ -15,6 +15,7 @@ import { buildDashboard } from './support/build';
 import { ADMIN, type ServerProcess, startServerProcess } from './support/server-process';
 
 const WAIT = { timeout: 20_000 } as const;
+// Generous: under CI several browser files share two cores with the servers they drive.
 const runBrowserTests = chromiumAvailable() || process.env.CI === 'true';
 const axePath = createRequire(import.meta.url).resolve('axe-core');
 
@@ -121,7 +122,7 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     await bar.waitFor(WAIT);
     expect(await bar.getAttribute('aria-valuenow')).toBe('39');
     expect(await page.getByTestId('tier-progress').textContent()).toContain('$6,130.00 to Bronze');
-  });
+  }, 90_000);
 
   it('invites a visitor to play with the affiliate’s code, and explains how it works', async () => {
     const page = await openPage('/');
@@ -140,7 +141,7 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
       'Climb the board and the tiers',
       'Win races',
     ]);
-  });
+  }, 90_000);
 
   it('keeps the MVP cards and the live race podium current after an ingest, without reloading', async () => {
     const page = await openPage('/');
@@ -162,7 +163,7 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     await first.locator('.tier-badge', { hasText: 'Emerald' }).waitFor(WAIT);
     await page.locator('.hero [data-rank="2"]', { hasText: 'Player 29' }).waitFor(WAIT);
     expect(await page.locator('body').getAttribute('data-before-ingest')).toBe('yes');
-  });
+  }, 90_000);
 
   it('highlights only the row whose wager changed; the rows it passed get a ▼', async () => {
     const page = await openPage('/?period=month');
@@ -185,7 +186,7 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     expect(await climber.locator('.move-up').textContent()).toContain('▲19');
     expect(await page.locator('tbody tr[data-uid="p29"] .move-down').textContent()).toContain('▼1');
     expect(await page.locator('tbody tr[data-uid="p29"]').getAttribute('class')).not.toContain('row-changed');
-  });
+  }, 90_000);
 
   it('lists a finished race’s winners in the archive, newest first', async () => {
     const name = unique('Flash race');
@@ -203,7 +204,7 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     expect(await winners.nth(0).textContent()).toMatch(/Wendy Whale.*\$300\.00/);
     expect(await winners.nth(1).textContent()).toMatch(/Sally Sprinter.*\$200\.00/);
     expect(await page.locator('[data-archived-race]').first().getAttribute('data-archived-race')).toBe(name);
-  });
+  }, 90_000);
 
   it('cuts no name or prize at 375 px on the home and race pages, and puts the races above the board', async () => {
     await ingest([record('longname', LONG_NAME, 9_000_000)]);
@@ -242,7 +243,7 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     const races = await page.locator('#races-panel-title').boundingBox();
     const board = await page.locator('#leaderboard-title').boundingBox();
     expect(races && board && races.y < board.y).toBe(true);
-  });
+  }, 90_000);
 
   it('says a player that does not exist is not found, in under a second', async () => {
     const page = await openPage('/');
@@ -281,7 +282,7 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     await page.getByRole('heading', { name: 'Not found' }).waitFor(WAIT);
     expect(await page.locator('main').textContent()).toContain('is on the leaderboard');
     expect(await page.getByRole('alert').count()).toBe(0);
-  });
+  }, 90_000);
 
   it('passes axe-core on the public pages and the profile, contrast included', async () => {
     const username = unique('axe_fan');
@@ -326,7 +327,7 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     await page.waitForURL((url) => url.pathname === '/profile', WAIT);
     await page.getByTestId('tier-progress').waitFor(WAIT);
     await check('/profile');
-  }, 120_000);
+  }, 300_000);
 
   it('tells a linked player in the bell when an ingest lifts them into the next tier', async () => {
     const username = unique('climber');
@@ -357,7 +358,7 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     await item.getByRole('link', { name: 'You reached Bronze!' }).click();
     await page.waitForURL((url) => url.pathname === '/players/tierling', WAIT);
     await page.getByTestId('tier-progress').filter({ hasText: 'Bronze' }).waitFor(WAIT);
-  });
+  }, 90_000);
 
   // Last: it changes the ladder the other tests read.
   it('lets an admin edit the ladder, showing a bad threshold next to its field', async () => {
@@ -387,7 +388,7 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
 
     await page.goto(`${server.url}/vip`);
     await page.locator('.ladder-step[data-tier="Quicksilver"]', { hasText: '$25,000.00' }).waitFor(WAIT);
-  });
+  }, 90_000);
 });
 
 describe.runIf(!runBrowserTests)('the VIP site in a real browser', () => {
