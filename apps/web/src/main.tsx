@@ -7,6 +7,7 @@ import { createQueryClient } from './queryClient';
 import { trpc, trpcClient } from './trpc';
 import './styles.css';
 import './vip.css';
+import './tiers.css';
 import './home.css';
 
 const queryClient = createQueryClient();
