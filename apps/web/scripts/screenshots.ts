@@ -100,7 +100,13 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   console.log('building the dashboard…');
   buildDashboard();
-  const server = await startServerProcess({ SYNC_ENABLED: 'true', SEED_DEMO_DATA: 'true', SYNC_INTERVAL_MS: '2000' });
+  const server = await startServerProcess({
+    SYNC_ENABLED: 'true',
+    SEED_DEMO_DATA: 'true',
+    SYNC_INTERVAL_MS: '2000',
+    AFFILIATE_REFERRAL_CODE: 'GOATED',
+    AFFILIATE_SIGNUP_URL: 'https://casino.example/r/GOATED',
+  });
   const browser = await launchChromium();
   const { api, close } = createClient({ url: server.url });
   const session = await api.auth.signIn.mutate({ ...ADMIN, mode: 'token' });
@@ -111,6 +117,7 @@ async function main(): Promise<void> {
     const { races } = await api.races.list.query({ limit: 20 });
     const liveRace = races.find((r) => r.status === 'live') ?? races[0];
     const finished = races.find((r) => r.status === 'completed');
+    const upcoming = races.find((r) => r.status === 'upcoming');
     const player = board.entries[0];
 
     const publicPages: [string, string][] = [
@@ -118,7 +125,13 @@ async function main(): Promise<void> {
       ['races', '/races'],
       ...(liveRace ? [['race-live', `/races/${liveRace.id}`] as [string, string]] : []),
       ...(finished ? [['race-finished', `/races/${finished.id}`] as [string, string]] : []),
+      ...(upcoming ? [['race-upcoming', `/races/${upcoming.id}`] as [string, string]] : []),
       ...(player ? [['player', `/players/${encodeURIComponent(player.uid)}`] as [string, string]] : []),
+      ['vip', '/vip'],
+      ['how-it-works', '/how-it-works'],
+      ['challenges', '/challenges'],
+      ['bonus-codes', '/bonus-codes'],
+      ['player-not-found', '/players/nobody-by-this-name'],
       ['sign-in', '/signin'],
       ['reset', '/reset'],
     ];
@@ -147,6 +160,7 @@ async function main(): Promise<void> {
       ['admin-races', '/admin/races'],
       ['admin-challenges', '/admin/challenges'],
       ['admin-bonus', '/admin/bonus'],
+      ['admin-vip', '/admin/vip'],
       ['admin-api-keys', '/admin/api-keys'],
       ['admin-logs', '/admin/logs'],
       ['admin-health', '/admin/health'],

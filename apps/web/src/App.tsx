@@ -2,22 +2,27 @@ import { lazy, type ReactNode, Suspense } from 'react';
 import { Link, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { ConnectionStatus, useTransport } from './components/ConnectionStatus';
 import { ErrorBoundary } from './components/ErrorBoundary';
+import { Footer } from './components/FrontDoor';
 import { NotificationBell } from './components/NotificationBell';
 import { Notifications } from './components/Notifications';
 import { StaleNotice } from './components/StaleNotice';
-import { Empty, QueryError, SkeletonRows } from './components/States';
+import { Empty, NotFound, QueryError, SkeletonRows } from './components/States';
 import { useMe, useSessionChanged, useSessionEpoch } from './hooks/useSession';
+import { useSiteCurrency } from './hooks/useSiteInfo';
 import { SignInPage, SignUpPage } from './routes/AuthPages';
-import { LeaderboardPage } from './routes/LeaderboardPage';
+import { HomePage } from './routes/HomePage';
+import { HowItWorksPage } from './routes/HowItWorksPage';
 import { NotificationsPage } from './routes/NotificationsPage';
+import { PlayerPage } from './routes/PlayerPage';
 import { ProfilePage } from './routes/ProfilePage';
+import { BonusCodesPage, ChallengesPage } from './routes/PromotionsPages';
 import { RacePage } from './routes/RacePage';
-import { RacesPage, RacesPanel } from './routes/RacesPage';
+import { RacesPage } from './routes/RacesPage';
 import { ChangeGeneratedPasswordPage, ResetPasswordPage } from './routes/RecoveryPages';
+import { VipPage } from './routes/VipPage';
 import { type Me, trpc } from './trpc';
 
-// The chart library and the admin pages load only when visited.
-const PlayerPage = lazy(() => import('./routes/PlayerPage').then((m) => ({ default: m.PlayerPage })));
+// The admin pages load only when visited (and the chart library only where a chart is drawn).
 const AdminLayout = lazy(() => import('./routes/admin/AdminLayout').then((m) => ({ default: m.AdminLayout })));
 
 export function App() {
@@ -27,6 +32,7 @@ export function App() {
   const me = useMe();
   const location = useLocation();
   const sessionEpoch = useSessionEpoch();
+  useSiteCurrency();
   return (
     <div className="page">
       <a className="skip-link" href="#main">
@@ -42,15 +48,11 @@ export function App() {
         <ErrorBoundary key={location.pathname} what="this page">
           <Suspense fallback={<SkeletonRows rows={6} />}>
             <Routes>
-              <Route
-                path="/"
-                element={
-                  <div className="grid">
-                    <LeaderboardPage />
-                    <RacesPanel />
-                  </div>
-                }
-              />
+              <Route path="/" element={<HomePage />} />
+              <Route path="/vip" element={<VipPage />} />
+              <Route path="/how-it-works" element={<HowItWorksPage />} />
+              <Route path="/challenges" element={<ChallengesPage />} />
+              <Route path="/bonus-codes" element={<BonusCodesPage />} />
               <Route path="/races" element={<RacesPage />} />
               <Route path="/races/:raceId" element={<RacePage />} />
               <Route path="/players/:uid" element={<PlayerPage />} />
@@ -70,12 +72,13 @@ export function App() {
                   </SignedIn>
                 }
               />
-              <Route path="*" element={<Empty>There is nothing at this address.</Empty>} />
+              <Route path="*" element={<NotFound>There is nothing at this address.</NotFound>} />
             </Routes>
           </Suspense>
         </ErrorBoundary>
         {me.data && !me.data.mustChangePassword ? <Notifications /> : null}
       </main>
+      <Footer />
     </div>
   );
 }
@@ -115,6 +118,10 @@ function Header({ me }: { me: Me | null }) {
           Leaderboard
         </NavLink>
         <NavLink to="/races">Races</NavLink>
+        <NavLink to="/vip">VIP</NavLink>
+        <NavLink to="/how-it-works" className="hide-narrow">
+          How it works
+        </NavLink>
         {me ? <NavLink to="/profile">Profile</NavLink> : null}
         {me?.role === 'admin' ? <NavLink to="/admin">Admin</NavLink> : null}
         <span className="nav-spacer" />

@@ -17,6 +17,51 @@ export function formatAmount(value: string): string {
   return `${sign && cents > 0n ? '-' : ''}${units}.${rest}`;
 }
 
+let currencyCode = 'USD';
+let currencySymbol = '$';
+
+/** The symbol a currency is written with in en-US ("$" for USD, "€" for EUR, the code otherwise). */
+export function currencySymbolOf(code: string): string {
+  try {
+    const parts = new Intl.NumberFormat('en-US', { style: 'currency', currency: code }).formatToParts(0);
+    return parts.find((part) => part.type === 'currency')?.value ?? code;
+  } catch {
+    // Not an ISO 4217 code Intl knows: written out, as the server spells it.
+    return `${code} `;
+  }
+}
+
+/** The site's currency, from the server's configuration once it is known (USD until then). */
+export function setCurrency(code: string): void {
+  currencyCode = code;
+  currencySymbol = currencySymbolOf(code);
+}
+
+export function currentCurrency(): string {
+  return currencyCode;
+}
+
+/**
+ * The one money format of the site: "$1,234,567.89" ("-$5.00" when negative), the symbol from
+ * the configured currency. `value` is an exact decimal string (or a number for chart axes).
+ */
+export function formatMoney(value: string | number, symbol: string = currencySymbol): string {
+  const text = typeof value === 'number' ? value.toFixed(2) : value;
+  if (!decimal.test(text.trim())) return text;
+  const amount = formatAmount(text);
+  return amount.startsWith('-') ? `-${symbol}${amount.slice(1)}` : `${symbol}${amount}`;
+}
+
+/** Short money for chart axes and tight cards: "$1.2M", "$45K", "$900". */
+export function formatMoneyShort(value: number, symbol: string = currencySymbol): string {
+  const abs = Math.abs(value);
+  const sign = value < 0 ? '-' : '';
+  const [divisor, suffix] = abs >= 1e9 ? [1e9, 'B'] : abs >= 1e6 ? [1e6, 'M'] : abs >= 1e3 ? [1e3, 'K'] : [1, ''];
+  const scaled = abs / divisor;
+  const digits = suffix && scaled < 10 ? 1 : 0;
+  return `${sign}${symbol}${scaled.toFixed(digits).replace(/\.0$/, '')}${suffix}`;
+}
+
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 const dateTimeSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });

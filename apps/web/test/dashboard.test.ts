@@ -110,7 +110,7 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
     // Highlighted as changed (for a moment).
     await page.locator('tbody tr.row-changed', { hasText: 'Rising Star' }).waitFor(WAIT);
     expect(await page.locator('body').getAttribute('data-before-ingest')).toBe('yes');
-    expect(await firstRow.locator('td.num').textContent()).toBe('50,000.00');
+    expect(await firstRow.locator('td.num').textContent()).toBe('$50,000.00');
   });
 
   it('stays live over Server-Sent Events where WebSockets are unavailable', async () => {
@@ -185,8 +185,9 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
       .getByRole('timer')
       .filter({ hasText: /\d\d:\d\d:\d\d/ })
       .waitFor(WAIT);
-    await page.locator('.prizes li').nth(2).waitFor(WAIT);
-    expect(await page.locator('.prizes li').allTextContents()).toEqual(['#1 500.00', '#2 300.00', '#3 200.00']);
+    const prizeRows = page.locator('.table-prizes tbody tr');
+    await prizeRows.nth(2).waitFor(WAIT);
+    expect(await prizeRows.allTextContents()).toEqual(['#1$500.0050.0%', '#2$300.0030.0%', '#3$200.0020.0%']);
   });
 
   it('shows a player with a wager-history chart', async () => {

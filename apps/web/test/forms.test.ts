@@ -1,6 +1,8 @@
+import { TRPCClientError } from '@trpc/client';
 import { describe, expect, it } from 'vitest';
-import { formatAmount, formatDuration } from '../src/format';
+import { formatAmount, formatDuration, formatMoney, formatMoneyShort, setCurrency } from '../src/format';
 import { errorFor, fieldErrors, formError } from '../src/forms';
+import { shouldRetry } from '../src/queryClient';
 
 const prizeSplitError = {
   message: 'The prizes must add up to the prize pool exactly.',
@@ -54,10 +56,43 @@ describe('display formats', () => {
     expect(formatAmount('0')).toBe('0.00');
   });
 
+  it('writes money one way everywhere: the currency symbol and thousands separators', () => {
+    expect(formatMoney('1234567.885')).toBe('$1,234,567.89');
+    expect(formatMoney('-5')).toBe('-$5.00');
+    expect(formatMoney(2500)).toBe('$2,500.00');
+    expect(formatMoneyShort(1_250_000)).toBe('$1.3M');
+    expect(formatMoneyShort(45_000)).toBe('$45K');
+    setCurrency('EUR');
+    try {
+      expect(formatMoney('10')).toBe('€10.00');
+    } finally {
+      setCurrency('USD');
+    }
+    expect(formatMoney('10')).toBe('$10.00');
+  });
+
   it('formats a countdown as days and h:m:s', () => {
     expect(formatDuration(((26 * 60 + 3) * 60 + 4) * 1000)).toBe('1d 02:03:04');
     expect(formatDuration(59_999)).toBe('00:00:59');
     expect(formatDuration(-5)).toBe('00:00:00');
+  });
+});
+
+describe('query retries', () => {
+  const failure = (code: string) =>
+    new TRPCClientError('failed', { result: { error: { message: 'failed', code: -32000, data: { code } } } });
+
+  it('never retries an answer that cannot change (not found, bad input, not allowed)', () => {
+    expect(failure('NOT_FOUND').data).toEqual({ code: 'NOT_FOUND' });
+    for (const code of ['NOT_FOUND', 'BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN']) {
+      expect(shouldRetry(0, failure(code)), code).toBe(false);
+    }
+  });
+
+  it('retries twice what may pass: a server error, a dropped connection', () => {
+    expect(shouldRetry(0, failure('INTERNAL_SERVER_ERROR'))).toBe(true);
+    expect(shouldRetry(1, new TypeError('Failed to fetch'))).toBe(true);
+    expect(shouldRetry(2, new TypeError('Failed to fetch'))).toBe(false);
   });
 });
 

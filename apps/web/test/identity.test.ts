@@ -125,8 +125,8 @@ describe.runIf(runBrowserTests)('a player claims themselves, in a real browser',
     expect(await standing.locator('[data-period="month"] dd').textContent()).toMatch(/^#30/);
     const racePlace = standing.locator(`[data-race-id="${raceId}"]`);
     await racePlace.waitFor(WAIT);
-    expect(await racePlace.textContent()).toMatch(/#30 · 100\.00 wagered/);
-    expect(await racePlace.textContent()).toMatch(/more reaches #3, which pays 25\.00/);
+    expect(await racePlace.textContent()).toMatch(/#30 · \$100\.00 wagered/);
+    expect(await racePlace.textContent()).toMatch(/more reaches #3, which pays \$25\.00/);
 
     // The leaderboard pins their row: they are not on the first page of 25.
     await page.getByRole('link', { name: 'Leaderboard', exact: true }).click();
@@ -154,7 +154,7 @@ describe.runIf(runBrowserTests)('a player claims themselves, in a real browser',
     await bell.click();
     await page.getByRole('button', { name: 'Mark all read' }).click();
     await expect.poll(async () => Number(await bell.getAttribute('data-count')), WAIT).toBe(0);
-  });
+  }, 90_000);
 
   it('resets a forgotten password with a token from an admin', async () => {
     const username = `forgetful_${randomBytes(3).toString('hex')}`;

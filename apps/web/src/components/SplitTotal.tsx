@@ -1,14 +1,12 @@
-import { formatAmount } from '../format';
+import { formatMoney } from '../format';
+import { fromCents, toCents } from '../money';
 
-/** Whole cents of "12.5" (null when it is not an amount), so the running total is exact. */
+/** Whole cents of what the admin typed ("12.5"; null when it is not an amount), so the total is exact. */
 function cents(text: string): bigint | null {
-  const match = /^(\d{1,15})(?:\.(\d{1,2}))?$/.exec(text.trim());
-  if (!match) return null;
-  return BigInt(match[1] ?? '0') * 100n + BigInt((match[2] ?? '').padEnd(2, '0'));
+  return /^\d{1,15}(?:\.\d{1,2})?$/.test(text.trim()) ? toCents(text) : null;
 }
 
-const money = (c: bigint) =>
-  `${c < 0n ? '-' : ''}${(c < 0n ? -c : c) / 100n}.${String((c < 0n ? -c : c) % 100n).padStart(2, '0')}`;
+const money = fromCents;
 
 /** "Prizes add up to 900.00 of 1,000.00 — 100.00 left", as the admin types. */
 export function SplitTotal({ pool, prizes }: { pool: string; prizes: string[] }) {
@@ -25,13 +23,13 @@ export function SplitTotal({ pool, prizes }: { pool: string; prizes: string[] })
   const left = poolCents - total;
   return (
     <p className={`small ${left === 0n ? 'ok-text' : 'warn-text'}`} aria-live="polite" data-testid="split-total">
-      {prizes.length} {prizes.length === 1 ? 'prize adds' : 'prizes add'} up to {formatAmount(money(total))} of{' '}
-      {formatAmount(money(poolCents))} —{' '}
+      {prizes.length} {prizes.length === 1 ? 'prize adds' : 'prizes add'} up to {formatMoney(money(total))} of{' '}
+      {formatMoney(money(poolCents))} —{' '}
       {left === 0n
         ? 'the whole pool is shared out'
         : left > 0n
-          ? `${formatAmount(money(left))} left`
-          : `${formatAmount(money(-left))} too much`}
+          ? `${formatMoney(money(left))} left`
+          : `${formatMoney(money(-left))} too much`}
     </p>
   );
 }

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { isNotFound } from '../queryClient';
 import type { ApiError } from '../trpc';
 
 /** Grey placeholder rows while data loads, shaped like the table that will replace them. */
@@ -17,7 +18,19 @@ export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty muted">{children}</p>;
 }
 
+/** A page whose subject does not exist: said plainly, not as a failure. */
+export function NotFound({ children }: { children: ReactNode }) {
+  return (
+    <section className="card not-found" aria-labelledby="not-found-title">
+      <h1 id="not-found-title">Not found</h1>
+      <p className="muted">{children}</p>
+    </section>
+  );
+}
+
+/** A failed query with a way to try again; a NOT_FOUND answer reads as "not found", not as an error. */
 export function QueryError({ error, retry, what }: { error: ApiError; retry?: () => void; what: string }) {
+  if (isNotFound(error)) return <Empty>{capitalise(what)} was not found.</Empty>;
   return (
     <div className="error" role="alert">
       <p>
@@ -30,4 +43,8 @@ export function QueryError({ error, retry, what }: { error: ApiError; retry?: ()
       ) : null}
     </div>
   );
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

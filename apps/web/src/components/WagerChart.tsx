@@ -1,5 +1,5 @@
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatAmount } from '../format';
+import { formatMoney } from '../format';
 import type { RouterOutputs } from '../trpc';
 
 type HistoryDay = RouterOutputs['players']['history']['days'][number];
@@ -25,12 +25,12 @@ export function WagerChart({ days }: { days: HistoryDay[] }) {
           <Tooltip
             contentStyle={{ background: '#161b22', border: '1px solid #262d36', color: '#e6edf3' }}
             labelStyle={{ color: '#8b949e' }}
-            formatter={(_value, _name, item) => [formatAmount(String(item.payload.exact)), 'Wagered']}
+            formatter={(_value, _name, item) => [formatMoney(String(item.payload.exact)), 'Wagered']}
           />
           <Area type="monotone" dataKey="wagered" stroke="#f5c542" strokeWidth={2} fill="url(#wagerFill)" />
         </AreaChart>
       </ResponsiveContainer>
-      <figcaption className="sr-only">{days.map((d) => `${d.day}: ${formatAmount(d.wagered)}`).join('; ')}</figcaption>
+      <figcaption className="sr-only">{days.map((d) => `${d.day}: ${formatMoney(d.wagered)}`).join('; ')}</figcaption>
     </figure>
   );
 }

@@ -26,7 +26,7 @@ function parsePeriod(value: string | null): Period {
  * page of the unfiltered board is kept live by `leaderboard.onUpdate`; other pages and search
  * results are plain queries refreshed now and then.
  */
-export function LeaderboardPage() {
+export function LeaderboardPage({ prizeByUid = null }: { prizeByUid?: ReadonlyMap<string, string> | null }) {
   useTitle('Leaderboard');
   const [params, setParams] = useSearchParams();
   const period = parsePeriod(params.get('period'));
@@ -133,6 +133,7 @@ export function LeaderboardPage() {
           entries={top.data.entries}
           youUid={youUid}
           pinned={effectiveSearch ? null : pinned}
+          prizeByUid={prizeByUid}
           // The previous view shown while the next loads is not "this board changing".
           boardKey={top.isPlaceholderData ? 'placeholder' : `${period}:${cursor ?? ''}:${effectiveSearch ?? ''}`}
         />

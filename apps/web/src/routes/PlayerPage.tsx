@@ -1,12 +1,17 @@
+import { lazy, Suspense } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorBoundary } from '../components/ErrorBoundary';
+import { Empty, NotFound, QueryError, SkeletonRows } from '../components/States';
+import { TierBadge, TierProgressBar } from '../components/Tier';
+import { formatDateTime, formatMoney } from '../format';
 import { PlayerName } from '../components/PlayerName';
-import { Empty, QueryError, SkeletonRows } from '../components/States';
-import { WagerChart } from '../components/WagerChart';
-import { formatAmount, formatDateTime } from '../format';
 import { useTitle } from '../hooks/useTitle';
+import { isNotFound } from '../queryClient';
 import { trpc } from '../trpc';
 import { periodTabs } from './LeaderboardPage';
+
+// The chart library loads only once there is a chart to draw: a missing player says so at once.
+const WagerChart = lazy(() => import('../components/WagerChart').then((m) => ({ default: m.WagerChart })));
 
 const ranges = [7, 30, 90] as const;
 
@@ -19,6 +24,9 @@ export function PlayerPage() {
   useTitle(player.data?.name ?? 'Player');
 
   if (player.isPending) return <SkeletonRows rows={6} label="Loading player" />;
+  if (player.isError && isNotFound(player.error)) {
+    return <NotFound>No player “{uid}” is on the leaderboard.</NotFound>;
+  }
   if (player.isError) return <QueryError error={player.error} what="this player" retry={() => void player.refetch()} />;
   const profile = player.data;
 
@@ -26,11 +34,12 @@ export function PlayerPage() {
     <div className="stack">
       <section className="card" aria-labelledby="player-title">
         <div className="card-head">
-          <h1 id="player-title">
-            <PlayerName name={profile.name} />
+          <h1 id="player-title" className="player-title">
+            <PlayerName name={profile.name} /> <TierBadge tier={profile.tier} />
           </h1>
           <span className="muted small">Updated {formatDateTime(profile.upstreamUpdatedAt)}</span>
         </div>
+        <TierProgressBar tier={profile.tier} progress={profile.tierProgress} />
         <dl className="facts facts-4">
           {periodTabs.map((tab) => {
             const stats = profile.periods[tab.period];
@@ -38,7 +47,7 @@ export function PlayerPage() {
               <div key={tab.period}>
                 <dt>{tab.label}</dt>
                 <dd>
-                  {formatAmount(stats.wagered)}
+                  {formatMoney(stats.wagered)}
                   <span className="muted small"> {stats.rank ? `#${stats.rank}` : 'unranked'}</span>
                 </dd>
               </div>
@@ -52,8 +61,8 @@ export function PlayerPage() {
               {profile.races.map((race) => (
                 <li key={race.raceId}>
                   <Link to={`/races/${race.raceId}`}>{race.name}</Link>:{' '}
-                  {race.rank ? `#${race.rank}, ${formatAmount(race.wagered)} wagered` : 'not ranked yet'}
-                  {race.prize !== '0.00' ? ` (prize ${formatAmount(race.prize)})` : ''}
+                  {race.rank ? `#${race.rank}, ${formatMoney(race.wagered)} wagered` : 'not ranked yet'}
+                  {race.prize !== '0.00' ? ` (prize ${formatMoney(race.prize)})` : ''}
                 </li>
               ))}
             </ul>
@@ -86,7 +95,9 @@ export function PlayerPage() {
           <Empty>No wagers in the last {days} days.</Empty>
         ) : (
           <ErrorBoundary what="the chart">
-            <WagerChart days={history.data.days} />
+            <Suspense fallback={<SkeletonRows rows={5} label="Loading the chart" />}>
+              <WagerChart days={history.data.days} />
+            </Suspense>
           </ErrorBoundary>
         )}
       </section>

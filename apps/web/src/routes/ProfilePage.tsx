@@ -5,7 +5,7 @@ import { Field, FormError } from '../components/Field';
 import { NotificationPreferences } from '../components/NotificationPreferences';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { TelegramLink } from '../components/TelegramLink';
-import { formatDateTime } from '../format';
+import { formatDateTime, formatMoney } from '../format';
 import { errorFor, fieldErrors, formError } from '../forms';
 import { useTitle } from '../hooks/useTitle';
 import type { Me } from '../trpc';
@@ -152,7 +152,8 @@ function ChallengeEntries() {
               >
                 {openChallenges.map((c) => (
                   <option key={c.id} value={c.id}>
-                    {c.title} — {c.game}, ≥{c.minMultiplier}×, bet ≥{c.minBet}, prize {c.prize}
+                    {c.title} — {c.game}, ≥{c.minMultiplier}×, bet ≥{formatMoney(c.minBet)}, prize{' '}
+                    {formatMoney(c.prize)}
                   </option>
                 ))}
               </select>
@@ -209,7 +210,7 @@ function ChallengeEntries() {
         <ul className="plain">
           {entries.data.map((entry) => (
             <li key={entry.id}>
-              {entry.challengeTitle}: {entry.multiplier}× on {entry.betAmount}{' '}
+              {entry.challengeTitle}: {entry.multiplier}× on {formatMoney(entry.betAmount)}{' '}
               <span className={`badge badge-${entry.status}`}>{entry.status}</span>
             </li>
           ))}

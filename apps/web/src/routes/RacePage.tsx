@@ -1,12 +1,21 @@
+import { lazy, Suspense } from 'react';
 import { Link, useParams } from 'react-router';
 import { Countdown } from '../components/Countdown';
-import { PlayerName } from '../components/PlayerName';
-import { Empty, QueryError, SkeletonRows } from '../components/States';
+import { ErrorBoundary } from '../components/ErrorBoundary';
+import { Podium, podiumOf } from '../components/Podium';
+import { PrizeTable } from '../components/PrizeTable';
+import { RaceStandingsTable, type You } from '../components/RaceStandingsTable';
+import { Empty, NotFound, QueryError, SkeletonRows } from '../components/States';
 import { RaceStatusBadge } from '../components/StatusBadge';
-import { formatAmount, formatDateTime } from '../format';
+import { formatDateTime, formatMoney } from '../format';
 import { useMe } from '../hooks/useSession';
 import { useTitle } from '../hooks/useTitle';
-import { type Race, type RaceStanding, type RaceStandings, trpc } from '../trpc';
+import { isZero } from '../money';
+import { isNotFound } from '../queryClient';
+import { type Race, trpc } from '../trpc';
+
+// The chart library loads with the first chart, not with the page.
+const PrizeChart = lazy(() => import('../components/PrizeChart').then((m) => ({ default: m.PrizeChart })));
 
 /** Paid ranks are shown even before anyone holds them; at least the top 10. */
 function standingsLimit(race: Race): number {
@@ -20,8 +29,9 @@ export function RacePage() {
   const race = trpc.races.get.useQuery({ raceId }, { enabled: valid, refetchInterval: 30_000 });
   useTitle(race.data?.name ?? 'Race');
 
-  if (!valid) return <Empty>There is no race at this address.</Empty>;
+  if (!valid) return <NotFound>There is no race at this address.</NotFound>;
   if (race.isPending) return <SkeletonRows rows={6} label="Loading race" />;
+  if (race.isError && isNotFound(race.error)) return <NotFound>There is no race number {raceId}.</NotFound>;
   if (race.isError) return <QueryError error={race.error} what="this race" retry={() => void race.refetch()} />;
   return <RaceView race={race.data} />;
 }
@@ -45,11 +55,15 @@ function RaceView({ race }: { race: Race }) {
   // The signed-in user's own place in this race, for the highlighted or pinned "You" row.
   const youUid = useMe().data?.playerUid ?? null;
   const mine = trpc.account.standing.useQuery(undefined, { enabled: youUid !== null && !frozen });
-  const you = youUid ? { uid: youUid, place: mine.data?.races.find((r) => r.raceId === race.id) ?? null } : null;
+  const you: You | null = youUid
+    ? { uid: youUid, place: mine.data?.races.find((r) => r.raceId === race.id) ?? null }
+    : null;
+  const paid = race.prizes.filter((p) => !isZero(p.prize));
+  const showPodium = (status === 'live' || status === 'completed') && standings.data !== undefined;
 
   return (
     <div className="stack">
-      <section className="card" aria-labelledby="race-title">
+      <section className="card race-hero" aria-labelledby="race-title">
         <p className="small">
           <Link to="/races">← All races</Link>
         </p>
@@ -61,7 +75,7 @@ function RaceView({ race }: { race: Race }) {
         <dl className="facts">
           <div>
             <dt>Prize pool</dt>
-            <dd>{formatAmount(race.prizePool)}</dd>
+            <dd className="pool">{formatMoney(race.prizePool)}</dd>
           </div>
           <div>
             <dt>Window</dt>
@@ -83,129 +97,55 @@ function RaceView({ race }: { race: Race }) {
               )}
             </dd>
           </div>
+          {race.minWager !== '0.00' ? (
+            <div>
+              <dt>Minimum wager</dt>
+              <dd>{formatMoney(race.minWager)}</dd>
+            </div>
+          ) : null}
         </dl>
-      </section>
-      <section className="card" aria-labelledby="standings-title">
-        <div className="card-head">
-          <h2 id="standings-title">{frozen && status === 'completed' ? 'Final results' : 'Standings'}</h2>
-          {standings.data && !frozen ? <span className="muted small">Live</span> : null}
-        </div>
-        {standings.isPending ? (
-          <SkeletonRows rows={5} label="Loading standings" />
-        ) : standings.isError ? (
-          <QueryError error={standings.error} what="standings" retry={() => void standings.refetch()} />
-        ) : (
-          <StandingsTable race={race} standings={standings.data} you={you} />
-        )}
-      </section>
-    </div>
-  );
-}
-
-interface You {
-  uid: string;
-  /** Their place in this live race (null: not known, e.g. a finished race). */
-  place: RaceStanding | null;
-}
-
-function StandingsTable({ race, standings, you }: { race: Race; standings: RaceStandings; you: You | null }) {
-  if (standings.status === 'cancelled') return <Empty>This race was cancelled; no prizes are paid.</Empty>;
-  if (standings.status === 'upcoming') {
-    return (
-      <>
-        <Empty>The race has not started yet. Prizes:</Empty>
-        <PrizeList race={race} />
-      </>
-    );
-  }
-  const byRank = new Map(standings.standings.map((s) => [s.rank, s]));
-  const ranks = Math.max(race.prizes.length, standings.standings.length);
-  if (ranks === 0) return <Empty>Nobody has wagered in this race yet.</Empty>;
-  return (
-    <div className="table-wrap">
-      <table className="table table-race">
-        <thead>
-          <tr>
-            <th scope="col" className="rank">
-              #
-            </th>
-            <th scope="col">Player</th>
-            <th scope="col" className="num">
-              Wagered
-            </th>
-            <th scope="col" className="num">
-              Prize
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {Array.from({ length: ranks }, (_, i) => {
-            const rank = i + 1;
-            const standing = byRank.get(rank);
-            const prize = standing?.prize ?? race.prizes[i]?.prize ?? '0.00';
-            const isYou = standing !== undefined && standing.uid === you?.uid;
-            const classes = [rank <= 3 ? `podium podium-${rank}` : '', isYou ? 'row-you' : ''].join(' ').trim();
-            return (
-              <tr
-                key={rank}
-                className={classes || undefined}
-                data-uid={standing?.uid}
-                aria-current={isYou ? 'true' : undefined}
-              >
-                <td className="rank">{rank}</td>
-                <td className="name">
-                  {standing ? (
-                    <Link to={`/players/${encodeURIComponent(standing.uid)}`}>
-                      <PlayerName name={standing.name} />
-                    </Link>
-                  ) : (
-                    <span className="muted">—</span>
-                  )}
-                  {isYou ? <span className="you-tag">You</span> : null}
-                </td>
-                <td className="num">{standing ? formatAmount(standing.wagered) : ''}</td>
-                <td className="num prize">
-                  {prize === '0.00' ? <span className="muted">—</span> : formatAmount(prize)}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-        {you?.place && !standings.standings.some((s) => s.uid === you.uid) ? (
-          <tfoot>
-            <tr className="row-you row-pinned" data-uid={you.uid} aria-current="true">
-              <td className="rank">{you.place.rank ?? '–'}</td>
-              <td className="name">
-                <span className="you-tag">
-                  You · {you.place.rank ? `#${you.place.rank.toLocaleString('en-US')}` : 'not ranked yet'}
-                </span>
-                {you.place.next ? (
-                  <span className="muted small">
-                    {' '}
-                    {formatAmount(you.place.next.gap)} more reaches #{you.place.next.rank}
-                  </span>
-                ) : null}
-              </td>
-              <td className="num">{formatAmount(you.place.wagered)}</td>
-              <td className="num prize">
-                {you.place.prize === '0.00' ? <span className="muted">—</span> : formatAmount(you.place.prize)}
-              </td>
-            </tr>
-          </tfoot>
+        {showPodium ? (
+          <Podium
+            places={podiumOf(race, standings.data)}
+            label={status === 'completed' ? 'Winners' : 'Top three now'}
+          />
         ) : null}
-      </table>
+      </section>
+      {status !== 'cancelled' && paid.length > 0 ? (
+        <section className="card" aria-labelledby="prizes-title">
+          <div className="card-head">
+            <h2 id="prizes-title">Prizes</h2>
+            <span className="muted small">
+              {paid.length} paid {paid.length === 1 ? 'place' : 'places'} · {formatMoney(race.prizePool)}
+            </span>
+          </div>
+          <div className={status === 'upcoming' ? 'prize-split' : undefined}>
+            <ErrorBoundary what="the prize chart">
+              <Suspense fallback={<SkeletonRows rows={4} label="Loading the prize chart" />}>
+                <PrizeChart prizes={paid} />
+              </Suspense>
+            </ErrorBoundary>
+            {status === 'upcoming' ? <PrizeTable prizes={paid} pool={race.prizePool} /> : null}
+          </div>
+        </section>
+      ) : null}
+      {status === 'upcoming' ? null : (
+        <section className="card" aria-labelledby="standings-title">
+          <div className="card-head">
+            <h2 id="standings-title">{frozen && status === 'completed' ? 'Final results' : 'Standings'}</h2>
+            {standings.data && !frozen ? <span className="muted small">Live</span> : null}
+          </div>
+          {status === 'cancelled' ? (
+            <Empty>This race was cancelled; no prizes are paid.</Empty>
+          ) : standings.isPending ? (
+            <SkeletonRows rows={5} label="Loading standings" />
+          ) : standings.isError ? (
+            <QueryError error={standings.error} what="standings" retry={() => void standings.refetch()} />
+          ) : (
+            <RaceStandingsTable race={race} standings={standings.data} you={you} />
+          )}
+        </section>
+      )}
     </div>
-  );
-}
-
-function PrizeList({ race }: { race: Race }) {
-  return (
-    <ol className="prizes">
-      {race.prizes.map((p) => (
-        <li key={p.rank}>
-          <span className="muted">#{p.rank}</span> {formatAmount(p.prize)}
-        </li>
-      ))}
-    </ol>
   );
 }

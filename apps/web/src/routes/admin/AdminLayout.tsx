@@ -12,6 +12,7 @@ import { OverviewAdmin } from './OverviewAdmin';
 import { RacesAdmin } from './RacesAdmin';
 import { UpstreamAdmin } from './UpstreamAdmin';
 import { UsersAdmin } from './UsersAdmin';
+import { VipAdmin } from './VipAdmin';
 
 const sections = [
   { path: '', label: 'Overview' },
@@ -20,6 +21,7 @@ const sections = [
   { path: 'races', label: 'Races' },
   { path: 'challenges', label: 'Challenges' },
   { path: 'bonus', label: 'Bonus codes' },
+  { path: 'vip', label: 'VIP tiers' },
   { path: 'api-keys', label: 'API keys' },
   { path: 'logs', label: 'Sync & logs' },
   { path: 'upstream', label: 'Upstream' },
@@ -50,6 +52,7 @@ export function AdminLayout() {
           <Route path="races" element={<RacesAdmin />} />
           <Route path="challenges" element={<ChallengesAdmin />} />
           <Route path="bonus" element={<BonusAdmin />} />
+          <Route path="vip" element={<VipAdmin />} />
           <Route path="api-keys" element={<ApiKeysAdmin />} />
           <Route path="logs" element={<LogsAdmin />} />
           <Route path="upstream" element={<UpstreamAdmin />} />

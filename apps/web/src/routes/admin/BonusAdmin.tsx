@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { FormError, TextField } from '../../components/Field';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
-import { formatAmount, formatDateTime } from '../../format';
+import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
 import { exportHref } from './ExportLinks';
@@ -66,7 +66,7 @@ function CodeRow({ code }: { code: BonusCode }) {
           <div className="muted small">{status}</div>
         </td>
         <td className="hide-narrow small">
-          {code.minMonthlyWager ? `month ≥ ${formatAmount(code.minMonthlyWager)}` : 'anyone'}
+          {code.minMonthlyWager ? `month ≥ ${formatMoney(code.minMonthlyWager)}` : 'anyone'}
           {code.expiresAt ? ` · until ${formatDateTime(code.expiresAt)}` : ''}
         </td>
         <td>

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { FormError, TextField } from '../../components/Field';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
-import { formatAmount, formatDateTime } from '../../format';
+import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
 import { exportHref } from './ExportLinks';
@@ -64,8 +64,8 @@ function ChallengeRow({ challenge, open, onToggle }: { challenge: Challenge; ope
       </div>
       <div className="race-meta muted small">
         <span>
-          {challenge.game} · ≥{challenge.minMultiplier}× · bet ≥{formatAmount(challenge.minBet)} · prize{' '}
-          {formatAmount(challenge.prize)} · {challenge.winners}/{challenge.maxWinners} winners
+          {challenge.game} · ≥{challenge.minMultiplier}× · bet ≥{formatMoney(challenge.minBet)} · prize{' '}
+          {formatMoney(challenge.prize)} · {challenge.winners}/{challenge.maxWinners} winners
         </span>
         <span>
           {formatDateTime(challenge.startsAt)} – {formatDateTime(challenge.endsAt)}
@@ -126,7 +126,7 @@ function Entries({ challengeId }: { challengeId: number }) {
             <tr key={entry.id}>
               <td>{entry.username}</td>
               <td className="small">
-                {formatAmount(entry.betAmount)} <span className="muted">{entry.betReference}</span>
+                {formatMoney(entry.betAmount)} <span className="muted">{entry.betReference}</span>
                 {entry.disputed ? (
                   <span className="badge badge-rejected" title="Another user entered the same bet: check who placed it">
                     {' '}

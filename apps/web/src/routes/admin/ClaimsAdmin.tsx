@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { FormError } from '../../components/Field';
 import { PlayerName } from '../../components/PlayerName';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
-import { formatAmount, formatDateTime, playerNameText } from '../../format';
+import { formatDateTime, formatMoney, playerNameText } from '../../format';
 import { type RouterOutputs, trpc } from '../../trpc';
 import { periodTabs } from '../LeaderboardPage';
 
@@ -140,7 +140,7 @@ function ClaimReview({ claim }: { claim: Claim }) {
               <div key={tab.period}>
                 <dt>{tab.label}</dt>
                 <dd>
-                  {formatAmount(stats?.wagered ?? '0.00')}
+                  {formatMoney(stats?.wagered ?? '0.00')}
                   <span className="muted small"> {stats?.rank ? `#${stats.rank}` : 'unranked'}</span>
                 </dd>
               </div>

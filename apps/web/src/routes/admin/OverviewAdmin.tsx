@@ -15,7 +15,7 @@ import {
   YAxis,
 } from 'recharts';
 import { QueryError, SkeletonRows } from '../../components/States';
-import { formatAmount, formatMs } from '../../format';
+import { formatMoney, formatMs } from '../../format';
 import { useReducedMotion } from '../../hooks/useReducedMotion';
 import { type RouterOutputs, trpc } from '../../trpc';
 import { ExportLinks } from './ExportLinks';
@@ -165,7 +165,7 @@ function Body({ overview, liveConnections }: { overview: Overview; liveConnectio
         {overview.from} – {overview.to} (UTC days), compared with the {overview.days} days before.
       </p>
       <div className="kpis">
-        <KpiTile label="Wagered" value={formatAmount(kpis.wagered.value)} change={kpis.wagered.change} wide />
+        <KpiTile label="Wagered" value={formatMoney(kpis.wagered.value)} change={kpis.wagered.change} wide />
         <KpiTile
           label="Active players / day"
           value={kpiNumber(kpis.activePlayers)}
@@ -195,7 +195,7 @@ function Body({ overview, liveConnections }: { overview: Overview; liveConnectio
       <div className="charts">
         <ChartCard
           title="Wagered per day"
-          summary={series.map((d) => `${d.day}: ${formatAmount(d.wagered)}`).join('; ')}
+          summary={series.map((d) => `${d.day}: ${formatMoney(d.wagered)}`).join('; ')}
         >
           <AreaChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="#262d36" vertical={false} />
@@ -203,7 +203,7 @@ function Body({ overview, liveConnections }: { overview: Overview; liveConnectio
             <YAxis {...axis} width={44} tickFormatter={(v: number) => compact.format(v)} />
             <Tooltip
               {...tooltip}
-              formatter={(_v, _n, item) => [formatAmount(String(item.payload.wagered)), 'Wagered']}
+              formatter={(_v, _n, item) => [formatMoney(String(item.payload.wagered)), 'Wagered']}
             />
             <Area
               type="monotone"

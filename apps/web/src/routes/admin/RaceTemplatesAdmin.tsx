@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { Field, FormError, TextField } from '../../components/Field';
 import { prizeList, SplitTotal } from '../../components/SplitTotal';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
-import { formatAmount, formatDateTime } from '../../format';
+import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
 
@@ -140,8 +140,8 @@ function TemplateRow({
       <div className="race-meta muted small">
         <span>{when(t)}</span>
         <span>
-          Pool {formatAmount(t.prizePool)} · {t.prizes.length} prizes
-          {t.minWager !== '0.00' ? ` · min wager ${formatAmount(t.minWager)}` : ''} · created {t.leadHours} h ahead
+          Pool {formatMoney(t.prizePool)} · {t.prizes.length} prizes
+          {t.minWager !== '0.00' ? ` · min wager ${formatMoney(t.minWager)}` : ''} · created {t.leadHours} h ahead
         </span>
         <span>{t.nextStartsAt ? `Next starts ${formatDateTime(t.nextStartsAt)}` : 'No next race'}</span>
       </div>

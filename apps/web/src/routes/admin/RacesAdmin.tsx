@@ -4,7 +4,7 @@ import { Field, FormError, TextField } from '../../components/Field';
 import { prizeList, SplitTotal } from '../../components/SplitTotal';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
 import { RaceStatusBadge } from '../../components/StatusBadge';
-import { formatAmount, formatDateTime } from '../../format';
+import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
 import { type Race, trpc } from '../../trpc';
 import { exportHref } from './ExportLinks';
@@ -118,8 +118,8 @@ function RaceRow({ race, onEdit }: { race: Race; onEdit: () => void }) {
         <RaceStatusBadge status={race.status} />
       </div>
       <div className="race-meta muted small">
-        <span>Pool {formatAmount(race.prizePool)}</span>
-        {race.minWager !== '0.00' ? <span>min wager {formatAmount(race.minWager)}</span> : null}
+        <span>Pool {formatMoney(race.prizePool)}</span>
+        {race.minWager !== '0.00' ? <span>min wager {formatMoney(race.minWager)}</span> : null}
         {race.templateId ? <span>recurring</span> : null}
         <span>
           {formatDateTime(race.startsAt)} – {formatDateTime(race.endsAt)}

@@ -4,7 +4,8 @@ import { Countdown } from '../../components/Countdown';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { PlayerName } from '../../components/PlayerName';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
-import { formatAmount, formatDateTime } from '../../format';
+import { TierProgressBar } from '../../components/Tier';
+import { formatDateTime, formatMoney } from '../../format';
 import { type RaceStanding, trpc } from '../../trpc';
 import { periodTabs } from '../LeaderboardPage';
 
@@ -40,6 +41,7 @@ export function StandingCard() {
           <PlayerName name={mine.name} />
         </Link>
       </p>
+      <TierProgressBar tier={mine.tier} progress={mine.tierProgress} />
       <dl className="facts facts-4">
         {periodTabs.map((tab) => {
           const stats = mine.periods[tab.period];
@@ -48,7 +50,7 @@ export function StandingCard() {
               <dt>{tab.label}</dt>
               <dd>
                 {stats.rank ? place(stats.rank) : <span className="muted">unranked</span>}
-                <span className="muted small"> · {formatAmount(stats.wagered)}</span>
+                <span className="muted small"> · {formatMoney(stats.wagered)}</span>
               </dd>
             </div>
           );
@@ -99,11 +101,11 @@ function RaceLine({ race }: { race: RaceStanding }) {
           <span className="muted">Not ranked yet</span>
         ) : (
           <>
-            <strong className="standing-rank">{place(race.rank)}</strong> · {formatAmount(race.wagered)} wagered
+            <strong className="standing-rank">{place(race.rank)}</strong> · {formatMoney(race.wagered)} wagered
             {paid ? (
               <>
                 {' '}
-                · pays <span className="prize">{formatAmount(race.prize)}</span>
+                · pays <span className="prize">{formatMoney(race.prize)}</span>
               </>
             ) : null}
           </>
@@ -111,11 +113,11 @@ function RaceLine({ race }: { race: RaceStanding }) {
       </p>
       <p className="muted small">
         {race.next
-          ? `${formatAmount(race.next.gap)} more reaches ${place(race.next.rank)}${
-              race.next.prize !== '0.00' ? `, which pays ${formatAmount(race.next.prize)}` : ''
+          ? `${formatMoney(race.next.gap)} more reaches ${place(race.next.rank)}${
+              race.next.prize !== '0.00' ? `, which pays ${formatMoney(race.next.prize)}` : ''
             }.`
           : 'You lead the race.'}{' '}
-        {race.paidPlaces} paid {race.paidPlaces === 1 ? 'place' : 'places'}, pool {formatAmount(race.prizePool)}.
+        {race.paidPlaces} paid {race.paidPlaces === 1 ? 'place' : 'places'}, pool {formatMoney(race.prizePool)}.
       </p>
     </li>
   );
