@@ -1,4 +1,4 @@
-import { type AppDeps, getHealth } from '@goated/api';
+import { type AppDeps, getHealth } from '@goated/api/server';
 import type { FastifyPluginAsync } from 'fastify';
 
 /** `/health`: the process is alive. `/health/ready`: it can serve (database and bus up). */

@@ -4,9 +4,10 @@
  * pinned to its service's TypeScript type below, both ways — a field the service adds or drops
  * without the schema following is a compile error (the schema would otherwise strip it).
  */
+
+import { periodSchema } from '@goated/validators';
 import { z } from 'zod';
 import type { LeaderboardPage, LeaderboardPosition } from '../services/leaderboard';
-import { periodSchema } from '../services/periods';
 import type { PlayerHistory, PlayerProfile } from '../services/players';
 import { type Race, type RacePage, type RaceStandings, raceStatuses } from '../services/races';
 import type { SyncRunResult, SyncStatus } from '../services/sync/service';

@@ -1,9 +1,9 @@
+import { periodSchema } from '@goated/validators';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { leaderboardPageOutput, leaderboardPositionOutput } from '../rest/outputs';
 import { leaderboardPositionInput, leaderboardTopInput } from '../services/leaderboard';
 import { cachedLeaderboardPosition, cachedLeaderboardTop, leaderboardUpdates } from '../services/live';
-import { periodSchema } from '../services/periods';
 import { publicProcedure } from '../trpc';
 
 const onUpdateInput = z.object({

@@ -1,3 +1,4 @@
+import type { Period } from '@goated/validators';
 import type { TrackedEnvelope } from '@trpc/server';
 import type { z } from 'zod';
 import type { AppDeps } from '../context';
@@ -12,7 +13,6 @@ import {
   leaderboardTop,
   type leaderboardTopInput,
 } from './leaderboard';
-import type { Period } from './periods';
 import { getRaceStandings, type RaceStandings, type raceStandingsInput } from './races';
 
 /** Tuning of the read caches and live streams; the server sets it from its configuration. */
