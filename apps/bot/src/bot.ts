@@ -77,8 +77,8 @@ export function createBot(options: CreateBotOptions): GoatedBot {
   const transport = options.telegram ?? {};
   const rateLimit = transport.rateLimit === undefined ? DEFAULT_RATE_LIMIT : transport.rateLimit;
   const bot = new Bot(options.token, {
-    ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}),
-    ...(rateLimit ? { rateLimit } : {}),
+    apiRoot: options.apiRoot,
+    rateLimit: rateLimit ?? undefined,
     maxRetries: transport.maxRetries ?? 3,
     retryBackoffMs: transport.retryBackoffMs ?? 500,
     timeoutMs: transport.timeoutMs ?? 30_000,
