@@ -57,6 +57,7 @@ export async function outputTypes(paths: string[]): Promise<Map<string, string>>
             '@goated/api/*': [path.join(packages, 'api/src/*.ts')],
             '@goated/db': [path.join(packages, 'db/src/index.ts')],
             '@goated/db/*': [path.join(packages, 'db/src/*.ts')],
+            '@goated/validators': [path.join(packages, 'validators/src/index.ts')],
           },
         },
         include: ['procedure-outputs.ts'],

@@ -1,5 +1,6 @@
 /** The router's procedures as the reference describes them, read from the router itself. */
-import { type Access, appRouter, callTier, type ProcedureMeta, type RateTier, REST_BASE_PATH } from '@goated/api';
+import { type Access, appRouter, type ProcedureMeta } from '@goated/api';
+import { callTier, type RateTier, REST_BASE_PATH } from '@goated/api/server';
 import { z } from 'zod';
 
 export type Kind = 'query' | 'mutation' | 'subscription';

@@ -1,5 +1,6 @@
 /** docs/API.md from the procedures: one section per procedure, generated, never edited by hand. */
-import { type Access, defaultTiers, type RateTier } from '@goated/api';
+import type { Access } from '@goated/api';
+import { defaultTiers, type RateTier } from '@goated/api/server';
 import superjson from 'superjson';
 import type { JsonSchema, ProcedureInfo } from './procedures';
 

@@ -18,7 +18,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { computeOverview } from '@goated/api';
+import { computeOverview } from '@goated/api/server';
 import { createClient } from '@goated/client';
 import { createDb, type Db, type DbKind, queryRows } from '@goated/db';
 import { createTestDb } from '@goated/db/testing';

@@ -16,7 +16,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { HttpUpstream, SyncService } from '@goated/api';
+import { HttpUpstream, SyncService } from '@goated/api/server';
 import { createTestDatabaseUrl } from '@goated/db/testing';
 import { createServer } from '../src/app';
 import { loadConfig } from '../src/config';

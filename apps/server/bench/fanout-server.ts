@@ -5,7 +5,7 @@
  * (`createServer`, PGlite) with subscribers on `leaderboard.onUpdate`; an update is a real
  * data change followed by the bus event the sync would publish.
  */
-import { createInProcessBus, leaderboardUpdates, runSync, subscribeDirect } from '@goated/api';
+import { createInProcessBus, leaderboardUpdates, runSync, subscribeDirect } from '@goated/api/server';
 import { createTestDb } from '@goated/db/testing';
 import superjson from 'superjson';
 import { WebSocketServer } from 'ws';

@@ -11,10 +11,11 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
-import { getPlayer, leaderboardPosition, leaderboardTop, loadLadder, type Period, periods, runSync } from '@goated/api';
+import { getPlayer, leaderboardPosition, leaderboardTop, loadLadder, runSync } from '@goated/api/server';
 import { createDb, type Db, queryRows } from '@goated/db';
 import { prng } from '@goated/db/seed';
 import { createTestDb } from '@goated/db/testing';
+import { type Period, periods } from '@goated/validators';
 import { sql } from 'drizzle-orm';
 import { createServer } from '../src/app';
 import { loadConfig } from '../src/config';

@@ -5,7 +5,7 @@
  * linked user's standing — ranks in four periods, race place, prize and gap to the next paid
  * place — timed like the other queries, beside the primary-key lookup as the in-run reference.
  */
-import { type AppDeps, accountStanding, createInProcessBus, refreshRacePositions } from '@goated/api';
+import { type AppDeps, accountStanding, createInProcessBus, refreshRacePositions } from '@goated/api/server';
 import { type Db, queryRows } from '@goated/db';
 import { sql } from 'drizzle-orm';
 import type { BenchRow } from './run';

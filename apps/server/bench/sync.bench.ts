@@ -12,7 +12,7 @@
  * `BENCH_SYNC_PLAYERS` (100000), `BENCH_SYNC_CHUNK` (players per statement, default 25000),
  * `BENCH_SYNC_PGLITE=false` to skip PGlite.
  */
-import { createInProcessBus, HttpUpstream, SYNC_RUN_LOCK, type SyncRunResult, SyncService } from '@goated/api';
+import { createInProcessBus, HttpUpstream, SYNC_RUN_LOCK, type SyncRunResult, SyncService } from '@goated/api/server';
 import { createDb, type DbHandle } from '@goated/db';
 import { createTestDatabaseUrl, createTestDb } from '@goated/db/testing';
 import { createFeed, serveFeed } from './feed';

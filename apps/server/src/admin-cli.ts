@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRedisBus, resetPasswordAsOperator, UnknownUserError } from '@goated/api';
+import { createRedisBus, resetPasswordAsOperator, UnknownUserError } from '@goated/api/server';
 import { createDb } from '@goated/db';
 import { ConfigError, loadConfig } from './config';
 

@@ -24,7 +24,7 @@ import {
   type UpstreamSource,
   watchRacePositions,
   watchUpstreamAuth,
-} from '@goated/api';
+} from '@goated/api/server';
 import { createDb, type DbHandle } from '@goated/db';
 import { isEmpty, seedDemoDataIfEmpty } from '@goated/db/seed';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { passwordSchema, usernameSchema } from '@goated/api';
+import { passwordSchema, usernameSchema } from '@goated/validators';
 import { z } from 'zod';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));

@@ -1,4 +1,4 @@
-import type { ProcedureCall, RealtimeStats, SyncRunResult } from '@goated/api';
+import type { ProcedureCall, RealtimeStats, SyncRunResult } from '@goated/api/server';
 import type { PoolUsage } from '@goated/db';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 

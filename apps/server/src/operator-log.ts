@@ -5,7 +5,7 @@
  * admin overview's chart.
  */
 import { hostname } from 'node:os';
-import { recordConnectionSample } from '@goated/api';
+import { recordConnectionSample } from '@goated/api/server';
 import { type Db, schema } from '@goated/db';
 import { desc, ne } from 'drizzle-orm';
 import type { FastifyBaseLogger } from 'fastify';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ensureAdmin } from '@goated/api';
+import { ensureAdmin } from '@goated/api/server';
 import { createDb, type DbHandle, type DbKind } from '@goated/db';
 import { createTestDatabaseUrl, testBackends } from '@goated/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

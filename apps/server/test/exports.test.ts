@@ -1,4 +1,4 @@
-import { runSync } from '@goated/api';
+import { runSync } from '@goated/api/server';
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { parse } from 'csv-parse/sync';

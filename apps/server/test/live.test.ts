@@ -1,5 +1,5 @@
 import type { RouterOutputs } from '@goated/api';
-import { runSync } from '@goated/api';
+import { runSync } from '@goated/api/server';
 import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';

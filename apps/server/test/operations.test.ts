@@ -1,4 +1,4 @@
-import { runSync } from '@goated/api';
+import { runSync } from '@goated/api/server';
 import { testBackends } from '@goated/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';

@@ -1,4 +1,4 @@
-import { createInProcessBus, type EventBus, type EventTopic } from '@goated/api';
+import { createInProcessBus, type EventBus, type EventTopic } from '@goated/api/server';
 import WebSocket from 'ws';
 
 /** Polls `check` until it holds; fails with `label` after `timeoutMs`. */

@@ -2,7 +2,8 @@
  * The WebSocket and SSE transports of the real server, on both databases: keep-alive,
  * resumption, the SSE fallback, limits, shutdown and statistics.
  */
-import { appRouter, createCallerFactory, createContext, type RouterOutputs, runSync } from '@goated/api';
+import { appRouter, type RouterOutputs } from '@goated/api';
+import { createCallerFactory, createContext, runSync } from '@goated/api/server';
 import { createClient } from '@goated/client';
 import { createTestDb, testBackends } from '@goated/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,7 +4,8 @@
  * subscribers and says so in /health/ready; when Redis is back, so is cross-instance delivery.
  */
 import { randomUUID } from 'node:crypto';
-import { type RouterOutputs, runSync } from '@goated/api';
+import type { RouterOutputs } from '@goated/api';
+import { runSync } from '@goated/api/server';
 import { canStartRedisServer, type RedisServer, redisTestUrl, startRedisServer } from '@goated/api/testing';
 import { createSharedTestDb, createTestDb, testBackends } from '@goated/db/testing';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import type { RouterOutputs } from '@goated/api';
-import { runSync } from '@goated/api';
+import { runSync } from '@goated/api/server';
 import { testBackends } from '@goated/db/testing';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,16 +4,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
+import { type AppRouter, appRouter } from '@goated/api';
 import {
   type AppDeps,
-  type AppRouter,
-  appRouter,
   createContext,
   createInProcessBus,
   type LogEntry,
   type SessionUser,
   SyncService,
-} from '@goated/api';
+} from '@goated/api/server';
 import { type Client, createClient } from '@goated/client';
 import type { DbHandle } from '@goated/db';
 import { createTestDb, testBackends } from '@goated/db/testing';

@@ -2,7 +2,8 @@
  * The realtime transport alone, with routers made for each behaviour: a refused context, a
  * replayable event log, a firehose for slow consumers, a shared stream for fan-out. No database.
  */
-import { appRouter, SharedStream } from '@goated/api';
+import { appRouter } from '@goated/api';
+import { SharedStream } from '@goated/api/server';
 import { createClient } from '@goated/client';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import { type AnyTRPCRouter, initTRPC, TRPCError, tracked } from '@trpc/server';

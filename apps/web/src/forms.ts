@@ -1,4 +1,4 @@
-import type { InputIssue } from '@goated/api';
+import type { InputIssue } from '@goated/validators';
 
 /** What these helpers read from a failed call (every `ApiError` has this shape). */
 export interface IssueSource {

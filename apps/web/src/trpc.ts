@@ -1,7 +1,8 @@
 // Types only: the router's runtime code (database, server) never enters the browser bundle.
 // The one runtime import from @goated/api is the client package's dependency-free reconnect delay.
-import type { AppRouter, Period, RouterInputs, RouterOutputs } from '@goated/api';
+import type { AppRouter, RouterInputs, RouterOutputs } from '@goated/api';
 import { reconnectDelay } from '@goated/client/reconnect';
+import type { Period } from '@goated/validators';
 import {
   createWSClient,
   httpBatchLink,

@@ -1,4 +1,5 @@
 import type { ApiKeyScope } from '@goated/db';
+import type { InputIssue } from '@goated/validators';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import type { OpenApiMeta } from 'trpc-to-openapi';
@@ -14,11 +15,6 @@ import { findUnstorableText } from './text';
 import { humanMessage } from './validation';
 
 /** A rejected input field, as clients receive them under `error.data.zodIssues`. */
-export interface InputIssue {
-  path: (string | number)[];
-  message: string;
-  code: string;
-}
 
 /** The issues of a rejected input, worded for people (what clients get as `zodIssues`). */
 export function issuesOf(cause: unknown): InputIssue[] | null {

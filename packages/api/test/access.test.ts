@@ -2,7 +2,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRateLimits, createRequestContext, type SessionUser } from '../src/index';
+import { createRateLimits, createRequestContext, type SessionUser } from '../src/server';
 import { type Caller, createTestApi, insertUser, type TestApi } from './fixtures';
 
 const GOOD_PASSWORD = 'correct horse battery';

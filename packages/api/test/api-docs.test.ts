@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { generateApiDocs } from '../../../scripts/api-docs/generate';
 import { listProcedures } from '../../../scripts/api-docs/procedures';
-import { appRouter, buildOpenApiDocument } from '../src/index';
+import { appRouter } from '../src/index';
+import { buildOpenApiDocument } from '../src/server';
 
 const apiMd = new URL('../../../docs/API.md', import.meta.url);
 

@@ -3,7 +3,7 @@ import { testBackends } from '@goated/db/testing';
 import { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Context, createRequestContext, deleteExpiredCredentials, type SessionUser } from '../src/index';
+import { type Context, createRequestContext, deleteExpiredCredentials, type SessionUser } from '../src/server';
 import { type Caller, createTestApi, insertUser, type TestApi } from './fixtures';
 
 const GOOD_PASSWORD = 'correct horse battery';

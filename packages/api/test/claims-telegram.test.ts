@@ -7,7 +7,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKeyIdentity, SessionUser } from '../src/index';
+import type { ApiKeyIdentity, SessionUser } from '../src/server';
 import { claimsForAdmins } from '../src/services/telegram-account';
 import { type Caller, createTestApi, insertPlayers, insertUser, refusal, type TestApi } from './fixtures';
 

@@ -7,7 +7,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionUser } from '../src/index';
+import type { SessionUser } from '../src/server';
 import { type Caller, createTestApi, insertPlayers, insertUser, refusal, type TestApi } from './fixtures';
 
 const { users, playerClaims, auditLog, notifications } = schema;

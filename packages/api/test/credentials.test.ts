@@ -16,7 +16,7 @@ import {
   createRequestContext,
   type EventBus,
   type SessionUser,
-} from '../src/index';
+} from '../src/server';
 import { type Caller, createTestApi, insertUser, type TestApi } from './fixtures';
 
 /** An in-process bus that can pretend to come back from an outage. */

@@ -3,7 +3,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionUser } from '../src/index';
+import type { SessionUser } from '../src/server';
 import { CANNOT_CLAIM } from '../src/services/bonus';
 import { type Caller, createTestApi, insertPlayers, insertUser, type TestApi } from './fixtures';
 

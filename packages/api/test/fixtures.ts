@@ -4,15 +4,15 @@ import { createTestDb } from '@goated/db/testing';
 import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { FieldError } from '../src/errors';
+import { appRouter } from '../src/index';
 import {
   type ApiKeyIdentity,
   type AppDeps,
-  appRouter,
   createCallerFactory,
   createContext,
   createInProcessBus,
   type SessionUser,
-} from '../src/index';
+} from '../src/server';
 
 const createCaller = createCallerFactory(appRouter);
 export type Caller = ReturnType<typeof createCaller>;

@@ -1,9 +1,9 @@
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
+import { periods } from '@goated/validators';
 import { TRPCError } from '@trpc/server';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { periods } from '../src/services/periods';
 import { createTestApi, insertPlayers, type TestApi } from './fixtures';
 
 const { players } = schema;

@@ -2,7 +2,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LogEntry, SessionUser } from '../src/index';
+import type { LogEntry, SessionUser } from '../src/server';
 import { SyncService } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
 import { createTestApi, insertUser, type TestApi } from './fixtures';

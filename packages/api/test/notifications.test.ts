@@ -6,7 +6,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppEvents, SessionUser } from '../src/index';
+import type { AppEvents, SessionUser } from '../src/server';
 import { notify } from '../src/services/notifications/notify';
 import { telegramNotifications } from '../src/services/notifications/telegram-delivery';
 import { type Caller, createTestApi, insertUser, type TestApi } from './fixtures';

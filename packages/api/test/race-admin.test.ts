@@ -1,13 +1,14 @@
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
+import { toCents } from '@goated/validators';
 import { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import type { AppEvents, RouterInputs, SessionUser } from '../src/index';
+import type { RouterInputs } from '../src/index';
+import type { AppEvents, SessionUser } from '../src/server';
 import { addDays, startOfUtcDay, utcDay } from '../src/services/dates';
 import { finalizeRace } from '../src/services/race-admin';
-import { toCents } from '../src/services/sync/decimal';
 import { type Caller, createTestApi, insertPlayers, insertUser, insertWagerDays, type TestApi } from './fixtures';
 
 const { races, raceResults, auditLog } = schema;

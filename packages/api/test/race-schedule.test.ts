@@ -2,7 +2,7 @@ import { createDb, type DbHandle, queryRows, schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AppDeps, type AppEvents, createInProcessBus, runSync } from '../src/index';
+import { type AppDeps, type AppEvents, createInProcessBus, runSync } from '../src/server';
 import { utcDay } from '../src/services/dates';
 import { live, raceUpdates } from '../src/services/live';
 import { type RaceScheduler, scheduleRaces } from '../src/services/race-scheduler';

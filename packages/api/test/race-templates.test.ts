@@ -2,7 +2,7 @@ import { type DbHandle, schema } from '@goated/db';
 import { createSharedTestDb, testBackends } from '@goated/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppEvents, createInProcessBus, type SessionUser } from '../src/index';
+import { type AppEvents, createInProcessBus, type SessionUser } from '../src/server';
 import { createScheduledRaces, occurrences, racesOfTemplate } from '../src/services/race-templates';
 import { type Caller, createTestApi, insertUser, type TestApi } from './fixtures';
 

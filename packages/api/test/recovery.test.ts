@@ -13,7 +13,7 @@ import {
   resetPasswordAsOperator,
   type SessionUser,
   UnknownUserError,
-} from '../src/index';
+} from '../src/server';
 import { RESET_TOKEN_TTL_MS } from '../src/services/auth/accounts';
 import { sha256 } from '../src/services/auth/credentials';
 import { type Caller, createTestApi, insertUser, type TestApi } from './fixtures';

@@ -6,7 +6,8 @@
  */
 import { testBackends } from '@goated/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appRouter, createCallerFactory, createContext, createRateLimits } from '../src/index';
+import { appRouter } from '../src/index';
+import { createCallerFactory, createContext, createRateLimits } from '../src/server';
 import { createTestApi, type TestApi } from './fixtures';
 
 const PASSWORD = 'the owner remembers';

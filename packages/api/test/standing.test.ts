@@ -6,7 +6,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionUser } from '../src/index';
+import type { SessionUser } from '../src/server';
 import { addDays, startOfUtcDay, utcDay } from '../src/services/dates';
 import { refreshRacePositions, watchRacePositions } from '../src/services/notifications/race-positions';
 import { finalizeRace } from '../src/services/race-admin';

@@ -1,4 +1,4 @@
-import type { EventBus, UpstreamSource } from '../src/index';
+import type { EventBus, UpstreamSource } from '../src/server';
 
 /** Reads an async iterable in the background; `next(n)` waits until n items have arrived. */
 export function consume<T>(iterable: AsyncIterable<T>) {

@@ -2,7 +2,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { asc, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiKeyIdentity, SessionUser } from '../src/index';
+import type { ApiKeyIdentity, SessionUser } from '../src/server';
 import { MAX_INGEST_RECORDS, SyncService } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
 import { createTestApi, insertUser, type TestApi } from './fixtures';

@@ -2,7 +2,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { desc } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { UpstreamSource } from '../src/index';
+import type { UpstreamSource } from '../src/server';
 import { runSync } from '../src/services/sync/runner';
 import { SimulatedUpstream } from '../src/services/sync/simulator';
 import { createTestApi, type TestApi } from './fixtures';

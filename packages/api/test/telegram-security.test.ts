@@ -6,15 +6,15 @@
  */
 import { testBackends } from '@goated/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appRouter } from '../src/index';
 import {
   type ApiKeyIdentity,
   type AppEvents,
-  appRouter,
   createCallerFactory,
   createContext,
   createRateLimits,
   type SessionUser,
-} from '../src/index';
+} from '../src/server';
 import { type Caller, createTestApi, insertUser, type TestApi } from './fixtures';
 
 const createCaller = createCallerFactory(appRouter);

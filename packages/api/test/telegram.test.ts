@@ -1,9 +1,9 @@
-import type { AppEvents } from '@goated/api';
+import type { AppEvents } from '@goated/api/server';
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKeyIdentity, SessionUser } from '../src/index';
+import type { ApiKeyIdentity, SessionUser } from '../src/server';
 import { addDays, startOfUtcDay, utcDay } from '../src/services/dates';
 import { telegramNotifications } from '../src/services/notifications/telegram-delivery';
 import { finishedRaces } from '../src/services/telegram';

@@ -2,7 +2,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppEvents, SimulatedUpstream, SyncService } from '../src/index';
+import { type AppEvents, SimulatedUpstream, SyncService } from '../src/server';
 import { watchUpstreamAuth } from '../src/services/upstream/alerts';
 import { ConfiguredUpstream } from '../src/services/upstream/source';
 import { fullHealth } from '../src/testing';

@@ -2,7 +2,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiKeyIdentity, SessionUser } from '../src/index';
+import type { ApiKeyIdentity, SessionUser } from '../src/server';
 import { SyncService } from '../src/services/sync/service';
 import { buildLadder, DEFAULT_TIERS, tierOf, tierProgress } from '../src/services/vip';
 import { createTestApi, insertPlayers, insertUser, refusal, type TestApi } from './fixtures';

@@ -15,10 +15,11 @@ import {
   type BackupHeader,
   codeSchemaVersion,
   databaseSchemaVersion,
+  readBackupHeader,
   restoreBackup,
   tableDigests,
   writeBackup,
-} from '../src/backup';
+} from '../src/backup/index';
 import { createDb, type Db, type DbHandle, type DbKind, migrationsFolder } from '../src/client';
 import { schema } from '../src/index';
 import { seedDemoData } from '../src/seed';
@@ -146,6 +147,26 @@ describe.each(testBackends())('backup and restore on %s', (kind) => {
       await expect(restoreBackup(db.db, Readable.from([Buffer.from(future)]), { wipe: true })).rejects.toThrow(
         /newer database schema .* Upgrade the code/,
       );
+      expect(await tableDigests(db.db)).toEqual(before);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('refuses a header that is not what a backup holds, naming the field, and leaves the target alone', async () => {
+    const db = await createTestDb(kind);
+    try {
+      await fillEverything(db.db);
+      const before = await tableDigests(db.db);
+      const { file } = await backupToBuffer(db.db, kind);
+      const badHeader = file
+        .toString('utf8')
+        .replace(/"tables":\[\{"name":"([a-z_]+)","rows":\d+/, '"tables":[{"name":"$1","rows":"many"');
+      expect(badHeader).not.toBe(file.toString('utf8'));
+      await expect(restoreBackup(db.db, Readable.from([Buffer.from(badHeader)]), { wipe: true })).rejects.toThrow(
+        /damaged: in its header, "tables\.0\.rows"/,
+      );
+      await expect(readBackupHeader(Readable.from([Buffer.from(badHeader)]))).rejects.toBeInstanceOf(BackupError);
       expect(await tableDigests(db.db)).toEqual(before);
     } finally {
       await db.close();

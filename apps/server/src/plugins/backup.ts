@@ -1,5 +1,5 @@
 import { createGzip } from 'node:zlib';
-import { type AppDeps, actorOf, createRequestContext, recordAudit } from '@goated/api';
+import { type AppDeps, actorOf, createRequestContext, recordAudit } from '@goated/api/server';
 import { writeBackup } from '@goated/db/backup';
 import type { FastifyPluginAsync } from 'fastify';
 

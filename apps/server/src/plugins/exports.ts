@@ -7,7 +7,7 @@ import {
   exportKinds,
   openExport,
   recordAudit,
-} from '@goated/api';
+} from '@goated/api/server';
 import { TRPCError } from '@trpc/server';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';

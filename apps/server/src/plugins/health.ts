@@ -1,4 +1,4 @@
-import { type AppDeps, getHealth, readinessOf } from '@goated/api';
+import { type AppDeps, getHealth, readinessOf } from '@goated/api/server';
 import type { FastifyPluginAsync } from 'fastify';
 
 /**

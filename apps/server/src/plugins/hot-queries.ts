@@ -1,4 +1,4 @@
-import { type AppDeps, cacheGeneration, deserializeInput, hotQueries, toWireJson } from '@goated/api';
+import { type AppDeps, cacheGeneration, deserializeInput, hotQueries, toWireJson } from '@goated/api/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 

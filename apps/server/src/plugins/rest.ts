@@ -1,15 +1,14 @@
 import { STATUS_CODES } from 'node:http';
 import swagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { type AppRouter, appRouter } from '@goated/api';
 import {
   type AppDeps,
-  type AppRouter,
-  appRouter,
   buildOpenApiDocument,
   problemContentType,
   RateLimitedError,
   REST_BASE_PATH,
-} from '@goated/api';
+} from '@goated/api/server';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type CreateOpenApiFastifyPluginOptions,

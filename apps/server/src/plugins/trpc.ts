@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { type AppRouter, appRouter } from '@goated/api';
 import {
   type AppDeps,
-  type AppRouter,
-  appRouter,
   type Context,
   type CookieSink,
   createRequestContext,
   credentialMonitor,
   isTransientDbError,
   RateLimitedError,
-} from '@goated/api';
+} from '@goated/api/server';
 import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { AppDeps, SiteInfo } from '@goated/api';
+import type { AppDeps, SiteInfo } from '@goated/api/server';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { type SharePage, shareCard } from '../share/cards';
 import { shareImagesPlugin } from '../share/images';

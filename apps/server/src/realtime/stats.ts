@@ -1,4 +1,4 @@
-import type { RealtimeStats, RealtimeStatsSource } from '@goated/api';
+import type { RealtimeStats, RealtimeStatsSource } from '@goated/api/server';
 
 /** Plain counters, bumped inline by the transport; `snapshot()` copies them for `admin.stats`. */
 export class RealtimeCounters implements RealtimeStatsSource {

@@ -1,4 +1,4 @@
-import { isSharedSubscription, subscribeDirect } from '@goated/api';
+import { isSharedSubscription, subscribeDirect } from '@goated/api/server';
 import { type AnyTRPCRouter, callTRPCProcedure, TRPCError } from '@trpc/server';
 import { isObservable } from '@trpc/server/observable';
 import type { Connection } from './connection';

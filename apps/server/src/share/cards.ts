@@ -11,7 +11,7 @@ import {
   getRace,
   type SiteInfo,
   vipLadder,
-} from '@goated/api';
+} from '@goated/api/server';
 import { TRPCError } from '@trpc/server';
 
 export type SharePage = { kind: 'home' } | { kind: 'race'; raceId: number } | { kind: 'player'; uid: string };

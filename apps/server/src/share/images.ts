@@ -1,6 +1,6 @@
 /** `/og/leaderboard.png`, `/og/race/<id>.png`, `/og/player/<uid>.png`: the share previews. */
 import { createHash } from 'node:crypto';
-import type { AppDeps, SiteInfo } from '@goated/api';
+import type { AppDeps, SiteInfo } from '@goated/api/server';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { imageCard, type SharePage } from './cards';
 import { cardSvg, renderCard } from './image';

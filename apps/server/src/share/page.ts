@@ -1,5 +1,5 @@
 /** The dashboard's index.html with a page's share tags (Open Graph, Twitter) and title. */
-import type { SiteInfo } from '@goated/api';
+import type { SiteInfo } from '@goated/api/server';
 import { type ShareCard, SITE_NAME } from './cards';
 import { escapeXml, IMAGE_HEIGHT, IMAGE_WIDTH } from './image';
 

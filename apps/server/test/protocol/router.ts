@@ -4,7 +4,7 @@
  * (async generators, observables, a shared stream; fresh, reused-and-mutated and frozen
  * objects; streams that complete, fail, or never end).
  */
-import { SharedStream } from '@goated/api';
+import { SharedStream } from '@goated/api/server';
 import { initTRPC, TRPCError, tracked } from '@trpc/server';
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
 import { observable } from '@trpc/server/observable';

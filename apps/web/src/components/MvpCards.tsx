@@ -1,8 +1,8 @@
 import { Link } from 'react-router';
 import { formatMoney } from '../format';
 import { type Mvps, trpc } from '../trpc';
-import { TierBadge } from './Tier';
 import { PlayerName } from './PlayerName';
+import { TierBadge } from './Tier';
 
 const cards = [
   { period: 'today', label: 'MVP of the day' },
@@ -30,7 +30,9 @@ export function MvpCards() {
               <>
                 <p className="mvp-name">
                   <Crown />
-                  <Link to={`/players/${encodeURIComponent(mvp.uid)}`}><PlayerName name={mvp.name} /></Link>
+                  <Link to={`/players/${encodeURIComponent(mvp.uid)}`}>
+                    <PlayerName name={mvp.name} />
+                  </Link>
                 </p>
                 <p className="mvp-amount">{formatMoney(mvp.wagered)}</p>
                 <TierBadge tier={mvp.tier} compact />

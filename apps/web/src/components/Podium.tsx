@@ -2,8 +2,8 @@ import { Link } from 'react-router';
 import { formatMoney } from '../format';
 import { isZero } from '../money';
 import type { TierBadge as Badge, Race, RaceStandings } from '../trpc';
-import { TierBadge } from './Tier';
 import { PlayerName } from './PlayerName';
+import { TierBadge } from './Tier';
 
 export interface PodiumPlace {
   rank: number;

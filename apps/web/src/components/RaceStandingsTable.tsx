@@ -3,9 +3,9 @@ import { formatMoney } from '../format';
 import { isZero } from '../money';
 import { gapToNextPrize } from '../standings';
 import type { Race, RaceStanding, RaceStandings } from '../trpc';
+import { PlayerName } from './PlayerName';
 import { Empty } from './States';
 import { TierBadge } from './Tier';
-import { PlayerName } from './PlayerName';
 
 export interface You {
   uid: string;
@@ -73,7 +73,9 @@ export function RaceStandingsTable({
                 <td className="name">
                   {standing ? (
                     <>
-                      <Link to={`/players/${encodeURIComponent(standing.uid)}`}><PlayerName name={standing.name} /></Link>
+                      <Link to={`/players/${encodeURIComponent(standing.uid)}`}>
+                        <PlayerName name={standing.name} />
+                      </Link>
                       <TierBadge tier={standing.tier} compact />
                     </>
                   ) : (

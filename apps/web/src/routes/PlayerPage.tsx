@@ -1,10 +1,10 @@
 import { lazy, Suspense } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorBoundary } from '../components/ErrorBoundary';
+import { PlayerName } from '../components/PlayerName';
 import { Empty, NotFound, QueryError, SkeletonRows } from '../components/States';
 import { TierBadge, TierProgressBar } from '../components/Tier';
 import { formatDateTime, formatMoney } from '../format';
-import { PlayerName } from '../components/PlayerName';
 import { useTitle } from '../hooks/useTitle';
 import { isNotFound } from '../queryClient';
 import { trpc } from '../trpc';

@@ -1,12 +1,12 @@
 import { Link } from 'react-router';
 import { Countdown } from '../components/Countdown';
+import { PlayerName } from '../components/PlayerName';
 import { Medal } from '../components/Podium';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { RaceStatusBadge } from '../components/StatusBadge';
 import { formatDate, formatDateTime, formatMoney } from '../format';
 import { useTitle } from '../hooks/useTitle';
 import { type Race, trpc } from '../trpc';
-import { PlayerName } from '../components/PlayerName';
 
 type ArchivedRace = Race & { winners: { rank: number; uid: string; name: string; prize: string }[] };
 

@@ -4,10 +4,11 @@
  * pinned to its service's TypeScript type below, both ways — a field the service adds or drops
  * without the schema following is a compile error (the schema would otherwise strip it).
  */
+
+import { periodSchema } from '@goated/validators';
 import { z } from 'zod';
 import type { LeaderboardPage, LeaderboardPosition } from '../services/leaderboard';
 import type { Mvps } from '../services/mvps';
-import { periodSchema } from '../services/periods';
 import type { PlayerHistory, PlayerProfile } from '../services/players';
 import { type Race, type RacePage, type RaceStandings, type RaceSummary, raceStatuses } from '../services/races';
 import type { SyncRunResult, SyncStatus } from '../services/sync/service';

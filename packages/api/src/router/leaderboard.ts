@@ -1,3 +1,4 @@
+import { periodSchema } from '@goated/validators';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { leaderboardPageOutput, leaderboardPositionOutput, mvpsOutput } from '../rest/outputs';
@@ -9,7 +10,6 @@ import {
   leaderboardUpdates,
   mvpUpdates,
 } from '../services/live';
-import { periodSchema } from '../services/periods';
 import { publicProcedure } from '../trpc';
 
 const onUpdateInput = z.object({

@@ -114,7 +114,7 @@ async function applyChange(ctx: Context, userIds: string[], change: Change) {
   const actor = actorOf(ctx);
   const { changed, suspendedKeys } = await ctx.db.transaction(async (tx) => {
     const set = {
-      ...(change.role !== undefined ? { role: change.role } : {}),
+      role: change.role,
       ...(change.banned !== undefined ? { banned: change.banned, bannedAt: change.banned ? new Date() : null } : {}),
       updatedAt: new Date(),
     };

@@ -7,11 +7,11 @@
  * Answers are cached per server for a minute.
  */
 import { type ActivityKind, type Db, queryRows, schema } from '@goated/db';
+import { centsToDecimal, toCents } from '@goated/validators';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps } from '../context';
 import { QueryCache } from '../events/query-cache';
-import { centsToDecimal, toCents } from './sync/decimal';
 
 const { connectionSamples } = schema;
 const DAY_MS = 86_400_000;

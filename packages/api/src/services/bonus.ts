@@ -1,10 +1,10 @@
 import { type Db, schema } from '@goated/db';
+import { atLeast, positiveDecimal } from '@goated/validators';
 import { TRPCError } from '@trpc/server';
 import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Context, SessionUser } from '../context';
 import { fieldError, notFound } from '../errors';
-import { atLeast, positiveDecimal } from './amounts';
 import { actorOf, recordAudit } from './audit';
 import { isUniqueViolation } from './db-errors';
 

@@ -5,12 +5,12 @@
  * dispute admins see (`listDisputes`), and only one entry per bet can be approved.
  */
 import { type Db, schema } from '@goated/db';
+import { atLeast, positiveDecimal } from '@goated/validators';
 import { TRPCError } from '@trpc/server';
 import { and, count, desc, eq, inArray, lt, max, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Context, SessionUser } from '../context';
 import { fieldError, notFound } from '../errors';
-import { atLeast, positiveDecimal } from './amounts';
 import { actorOf, recordAudit } from './audit';
 import { stateOf } from './challenges';
 import { isUniqueViolation } from './db-errors';

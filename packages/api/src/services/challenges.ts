@@ -1,9 +1,9 @@
 import { type Db, schema } from '@goated/db';
+import { positiveDecimal } from '@goated/validators';
 import { and, asc, count, desc, eq, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Context } from '../context';
 import { fieldError, notFound } from '../errors';
-import { positiveDecimal } from './amounts';
 import { actorOf, recordAudit } from './audit';
 
 const { challenges, challengeEntries, users } = schema;

@@ -6,12 +6,12 @@
  * them: memory stays that of a batch or two whatever the size of the export.
  */
 import { type Db, queryRows, schema } from '@goated/db';
+import { type Period, periods } from '@goated/validators';
 import { and, asc, desc, eq, gt, lt, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { notFound } from '../errors';
 import { auditFilterInput, auditFilters } from './audit';
 import { logFilters, logTypes } from './logs';
-import { type Period, periods } from './periods';
 import { RACE_RESULTS_KEPT, raceResultsOf, rankRace } from './races';
 
 const { players, users, bonusClaims, bonusCodes, challengeEntries, challenges, auditLog, transformationLogs, races } =

@@ -1,8 +1,9 @@
 import { type Db, queryRows } from '@goated/db';
+import { type Period, periodSchema } from '@goated/validators';
 import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { invalidInput, notFound } from '../errors';
-import { type Period, periodColumn, periodSchema } from './periods';
+import { periodColumn } from './periods';
 import { type Ladder, type TierBadge, tierOf } from './vip';
 
 export const leaderboardTopInput = z.object({

@@ -1,3 +1,4 @@
+import type { Period } from '@goated/validators';
 import type { TrackedEnvelope } from '@trpc/server';
 import type { z } from 'zod';
 import type { AppDeps } from '../context';
@@ -13,7 +14,6 @@ import {
   type leaderboardTopInput,
 } from './leaderboard';
 import { type Mvps, mvpOf, mvpPeriods } from './mvps';
-import type { Period } from './periods';
 import { getRaceStandings, type RaceStandings, type raceStandingsInput } from './races';
 import { vipLadder, watchLadder } from './vip';
 

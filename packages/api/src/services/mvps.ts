@@ -1,5 +1,5 @@
+import type { Period } from '@goated/validators';
 import type { LeaderboardEntry, LeaderboardPage } from './leaderboard';
-import type { Period } from './periods';
 
 /** The periods with an MVP: the #1 of the day, the week and the month. */
 export const mvpPeriods = ['today', 'week', 'month'] as const satisfies readonly Period[];

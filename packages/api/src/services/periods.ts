@@ -1,9 +1,5 @@
 import { schema } from '@goated/db';
-import { z } from 'zod';
-
-export const periods = ['today', 'week', 'month', 'all'] as const;
-export type Period = (typeof periods)[number];
-export const periodSchema = z.enum(periods);
+import type { Period } from '@goated/validators';
 
 /** The players column that holds each period's wager total. */
 export const periodColumn = {
@@ -11,4 +7,4 @@ export const periodColumn = {
   week: schema.players.wagerWeek,
   month: schema.players.wagerMonth,
   all: schema.players.wagerAllTime,
-} as const;
+} as const satisfies Record<Period, unknown>;

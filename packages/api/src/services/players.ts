@@ -1,10 +1,11 @@
 import { type Db, queryRows, schema } from '@goated/db';
+import { type Period, periods } from '@goated/validators';
 import { and, asc, eq, gte, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { notFound } from '../errors';
 import { addDays, startOfUtcDay, utcDay } from './dates';
 import { playersAheadSql } from './leaderboard';
-import { type Period, periodColumn, periods } from './periods';
+import { periodColumn } from './periods';
 import { type PlayerRaceStanding, playerLiveRaces } from './races';
 import { type Ladder, type TierBadge, type TierProgress, tierOf, tierProgress } from './vip';
 

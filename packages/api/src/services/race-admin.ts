@@ -1,4 +1,5 @@
 import { type Db, schema, type Tx } from '@goated/db';
+import { centsToDecimal, toCents } from '@goated/validators';
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { conflict, invalidInput, notFound } from '../errors';
@@ -16,7 +17,6 @@ import {
   rankRace,
   toRace,
 } from './races';
-import { centsToDecimal, toCents } from './sync/decimal';
 
 const { races, raceResults } = schema;
 

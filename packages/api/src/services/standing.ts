@@ -6,12 +6,12 @@
  * paid places come from the race standings cache — no ranking of a whole race on this path.
  */
 import { type Db, queryRows } from '@goated/db';
+import { centsToDecimal, toCents } from '@goated/validators';
 import { sql } from 'drizzle-orm';
 import type { AppDeps } from '../context';
 import { cachedRaceStandings } from './live';
 import { type PlayerPeriods, type ProfileRow, periodColumnsSql, toPlayerPeriods } from './players';
 import { playerLiveRaces, type RaceStanding } from './races';
-import { centsToDecimal, toCents } from './sync/decimal';
 import { type TierBadge, type TierProgress, tierOf, tierProgress, vipLadder } from './vip';
 
 export interface NextPaidPlace {

@@ -5,12 +5,12 @@
  * in-memory thresholds, never a join, so leaderboards pay nothing measurable for it.
  */
 import { type Db, schema } from '@goated/db';
+import { centsToDecimal, toCents, toDecimal } from '@goated/validators';
 import { asc } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps } from '../context';
 import type { EventBus } from '../events/bus';
 import { type AuditActor, recordAudit } from './audit';
-import { centsToDecimal, toCents, toDecimal } from './sync/decimal';
 
 const { vipTiers } = schema;
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Db, schema, type Tx } from '@goated/db';
+import { passwordSchema, usernameSchema } from '@goated/validators';
 import { TRPCError } from '@trpc/server';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { z } from 'zod';
@@ -13,9 +14,7 @@ import {
   generateSecret,
   hashPassword,
   normalizeUsername,
-  passwordSchema,
   sha256,
-  usernameSchema,
   verifyPassword,
 } from './credentials';
 import { luciaFor } from './lucia';

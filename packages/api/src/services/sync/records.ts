@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { toDecimal } from '@goated/validators';
 import { z } from 'zod';
 import { quotable, stripInvisible, textProblem } from '../../text';
-import { toDecimal } from './decimal';
 
 const DECIMAL_TEXT = /^\s*\d{1,18}(\.\d+)?\s*$/;
 /** Totals above this are not wagers but a broken feed (and would overflow `numeric(20,2)`). */

@@ -1,5 +1,5 @@
+import { centsToDecimal, toCents } from '@goated/validators';
 import { addDays, startOfUtcDay } from '../dates';
-import { centsToDecimal, toCents } from './decimal';
 import type { UpstreamRecord } from './records';
 import type { UpstreamSource } from './source';
 

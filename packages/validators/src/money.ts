@@ -1,7 +1,9 @@
 /**
- * Exact money arithmetic on decimal strings with two places, via integer cents (bigint), so
- * no float ever touches a wager total.
+ * Money: exact arithmetic on decimal strings with two places, via integer cents (bigint), so
+ * no float ever touches a wager total; and the schema for an amount a person types.
  */
+import { z } from 'zod';
+
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 
 /** Parses a non-negative amount (number or numeric string) to cents, rounding half up. */
@@ -51,4 +53,23 @@ export function toDecimal(value: number | string): string {
     return `${whole}.${(match[2] ?? '').padEnd(2, '0')}`;
   }
   return centsToDecimal(toCents(value));
+}
+
+/** A positive money amount or multiplier from a client: a number or decimal string, kept exact. */
+export const positiveDecimal = z
+  .union([z.number(), z.string()], { message: 'must be a number' })
+  .transform((value, ctx) => {
+    try {
+      const cents = toCents(value);
+      if (cents <= 0n) throw new RangeError('not positive');
+      return toDecimal(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a positive amount with at most two decimals' });
+      return z.NEVER;
+    }
+  });
+
+/** a >= b, exactly. */
+export function atLeast(a: string, b: string): boolean {
+  return toCents(a) >= toCents(b);
 }

@@ -24,6 +24,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGunzip, createGzip } from 'node:zlib';
+import { createDb, type DbHandle, OPERATOR_DB_TIMEOUTS } from '@goated/db';
 import {
   BackupError,
   type BackupProgress,
@@ -33,10 +34,9 @@ import {
   readBackupHeader,
   restoreBackup,
   writeBackup,
-} from './backup';
-import { createDb, type DbHandle, OPERATOR_DB_TIMEOUTS } from './client';
+} from '@goated/db/backup';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
 function dataDir(): string {
   return path.join(path.resolve(process.env.DATA_DIR || path.join(repoRoot, '.data')), 'pglite');
@@ -247,15 +247,7 @@ async function restorePgDump(file: string, databaseUrl: string, wipe: boolean) {
   });
   const stamps = [...listing.matchAll(/^\d+\t[0-9a-f]+\t(\d+)$/gm)].map((m) => Number(m[1]));
   const latestAt = stamps.length ? Math.max(...stamps) : null;
-  checkRestorable({
-    format: 'goated-backup',
-    formatVersion: 1,
-    createdAt: '',
-    mode: 'postgres',
-    schema: { migrations: stamps.length, latest: null, latestAt },
-    tables: [],
-    sequences: [],
-  });
+  checkRestorable({ migrations: stamps.length, latest: null, latestAt });
   const args = ['--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', `--dbname=${databaseUrl}`];
   if (wipe) args.push('--clean', '--if-exists');
   await run('pg_restore', [...args, file]);

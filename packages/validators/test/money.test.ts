@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { centsToDecimal, toCents, toDecimal } from '../src/services/sync/decimal';
+import { centsToDecimal, toCents, toDecimal } from '../src/money';
 
 describe('exact decimals', () => {
   it('keeps two places without float drift', () => {
