@@ -184,8 +184,9 @@ interface PositionRow extends Record<string, unknown> {
 }
 
 /**
- * One player's rank in a period with their neighbours, in a single query: the rank from the
- * bucket counts, each neighbour list from two short ranges of the period's index.
+ * One player's rank in a period with their neighbours, in a single call of
+ * `leaderboard_position()`: the rank from the bucket counts, each neighbour list from two short
+ * ranges of the period's index.
  */
 export async function leaderboardPosition(
   db: Db,
@@ -193,29 +194,11 @@ export async function leaderboardPosition(
 ): Promise<LeaderboardPosition> {
   const { period } = input;
   const k = input.neighbours;
-  const w = wagerOf('p', period);
+  // leaderboard_position() (migration 0010): the rank from the bucket counts, each neighbour
+  // list from two short ranges of the period's index, with its plans kept for the session.
   const [row] = await queryRows<PositionRow>(
     db,
-    sql`with me as (select p.uid, p.name, ${w} as w from players p where p.uid = ${input.uid})
-      select me.uid, me.name, me.w::text as wagered,
-        case when me.w > 0 then ${playersAheadSql(period, sql`me.w`, sql`me.uid`)} end as ahead,
-        case when me.w > 0 then (select json_agg(json_build_object('uid', a.uid, 'name', a.name, 'wagered', a.wagered) order by a.w, a.uid desc) from (
-          (select p.uid, p.name, ${w}::text as wagered, ${w} as w from players p
-            where ${w} = me.w and p.uid < me.uid order by p.uid desc limit ${k})
-          union all
-          (select p.uid, p.name, ${w}::text, ${w} from players p
-            where ${w} > me.w order by ${w}, p.uid desc limit ${k})
-          order by w, uid desc limit ${k}
-        ) a) end as above,
-        case when me.w > 0 then (select json_agg(json_build_object('uid', b.uid, 'name', b.name, 'wagered', b.wagered) order by b.w desc, b.uid) from (
-          (select p.uid, p.name, ${w}::text as wagered, ${w} as w from players p
-            where ${w} = me.w and p.uid > me.uid order by p.uid limit ${k})
-          union all
-          (select p.uid, p.name, ${w}::text, ${w} from players p
-            where ${w} > 0 and ${w} < me.w order by ${w} desc, p.uid limit ${k})
-          order by w desc, uid limit ${k}
-        ) b) end as below
-      from me`,
+    sql`select uid, name, wagered, ahead, above, below from leaderboard_position(${period}, ${input.uid}, ${k})`,
   );
   if (!row) throw notFound('Player');
 
