@@ -116,7 +116,11 @@ export async function leaderboardTop(db: Db, input: z.output<typeof leaderboardT
     const afterKey = after ? sql`and (${w} < ${after.w} or (${w} = ${after.w} and p.uid > ${after.u}))` : sql``;
     rows = await queryRows<PageRow>(
       db,
-      sql`select s.uid, s.name, s.w::text as wagered, ${playersAheadSql(period, sql`s.w`, sql`s.uid`)} as ahead
+      // Each match's rank is counted on its own (a few short index ranges each): only for the
+      // matches shown, not for the one fetched to learn whether there is a next page.
+      sql`select s.uid, s.name, s.w::text as wagered,
+          case when row_number() over (order by s.w desc, s.uid) <= ${input.limit}
+            then ${playersAheadSql(period, sql`s.w`, sql`s.uid`)} end as ahead
         from (
           select p.uid, p.name, ${w} as w from players p
           where ${w} > 0 and lower(p.name) like ${pattern} ${afterKey}
