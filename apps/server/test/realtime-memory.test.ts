@@ -34,10 +34,11 @@ const feed = (amount: number, at: string) => ({
 
 describe('realtime connection memory', () => {
   let t: TestServer;
+  // The first PGlite database of a process migrates a template: seconds, more on a busy machine.
   beforeAll(async () => {
     t = await startTestServer('pglite');
     await runSync(t.server.deps, feed(100, '2026-01-01T00:00:00Z'));
-  });
+  }, 180_000);
   afterAll(async () => {
     await t?.close();
   });
