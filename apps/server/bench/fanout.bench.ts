@@ -192,7 +192,7 @@ function rows(ours: Result, reference: Result, label: string, n: number, targets
       ours: ours.messagesPerSecond,
       reference: reference.messagesPerSecond,
       unit: 'msg/s',
-      target: targets ? '>= 0.5x' : undefined,
+      target: targets ? '>= 0.95x' : undefined,
     },
     { metric: `${label} ${n} subscribers: fan-out p50`, ours: ours.p50Ms, reference: reference.p50Ms, unit: 'ms' },
     {
@@ -220,6 +220,7 @@ function rows(ours: Result, reference: Result, label: string, n: number, targets
       ours: ours.heapPerConnection / 1024,
       reference: reference.heapPerConnection / 1024,
       unit: 'KB',
+      target: targets ? '<= 4 KB' : undefined,
     },
   ];
 }

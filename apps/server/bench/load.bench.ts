@@ -8,7 +8,8 @@
  * process (`load-clients.ts`), to 127.0.0.1 only. On the real PostgreSQL when DATABASE_URL is
  * set (a database of its own, dropped afterwards), else on in-memory PGlite.
  *
- * Reports throughput, p50/p99, the error count, and the server's memory: before (after a
+ * Reports throughput, p50/p99 — the p99 beside the same requests sent afterwards to the same
+ * server idle (sync stopped, no subscribers, one at a time) — the error count, and the server's memory: before (after a
  * warm-up and a full GC), sampled after a full GC at intervals during the run, and after. A
  * leak shows as a growth trend across the samples, not as one high reading.
  *
@@ -31,6 +32,7 @@ const WARMUP_SECONDS = Math.min(10, Math.max(3, Math.round(SECONDS / 6)));
 const WORKERS = Number(process.env.BENCH_LOAD_WORKERS ?? 16);
 const SUBSCRIBERS = Number(process.env.BENCH_LOAD_SUBSCRIBERS ?? 200);
 const USERS = 20;
+const IDLE_SECONDS = Math.min(15, Math.max(5, Math.round(SECONDS / 4)));
 const SAMPLES = 6;
 const MB = 1024 * 1024;
 
@@ -178,6 +180,18 @@ export default async function loadBench(): Promise<BenchRow[]> {
     gc();
     const after = memory();
 
+    // The reference: the same requests on the same server, idle — the sync stopped, no
+    // subscribers, one request at a time — so the loaded p99 reads as a ratio to what this
+    // machine gives the same calls at that moment.
+    await server.deps.sync?.stop();
+    const idle = await runTraffic(child, {
+      ...plan,
+      seconds: IDLE_SECONDS,
+      workers: 1,
+      subscribers: 0,
+      churnPerSecond: 0,
+    });
+
     const mb = (bytes: number) => bytes / MB;
     const growth = after.heapUsed - before.heapUsed;
     const slope = samples.length >= 3 ? slopeMbPerMinute(samples) : 0;
@@ -185,8 +199,10 @@ export default async function loadBench(): Promise<BenchRow[]> {
       `  ${engine}, ${SECONDS} s after a ${WARMUP_SECONDS} s warm-up, ${WORKERS} HTTP workers, ${SUBSCRIBERS} WebSocket subscribers (20 reconnecting per second), sync every 1 s`,
     );
     for (const [kind, figures] of Object.entries(report.byKind)) {
+      const alone = idle.byKind[kind];
       console.log(
-        `    ${kind}: ${figures.count} calls, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms, ${figures.errors} errors`,
+        `    ${kind}: ${figures.count} calls, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms, ${figures.errors} errors` +
+          (alone ? ` | idle server: p99 ${alone.p99Ms.toFixed(1)} ms (${alone.count} calls)` : ''),
       );
     }
     console.log(
@@ -202,7 +218,13 @@ export default async function loadBench(): Promise<BenchRow[]> {
     return [
       { metric: `mixed HTTP traffic (${engine}), throughput`, ours: report.requests / report.seconds, unit: 'req/s' },
       { metric: 'mixed HTTP traffic, p50', ours: report.p50Ms, unit: 'ms' },
-      { metric: 'mixed HTTP traffic, p99', ours: report.p99Ms, unit: 'ms' },
+      {
+        metric: `mixed HTTP traffic, p99 (reference: the same requests on the idle server, one at a time, no sync, ${IDLE_SECONDS} s)`,
+        ours: report.p99Ms,
+        reference: idle.p99Ms,
+        unit: 'ms',
+      },
+      { metric: 'errors on the idle server (reference run)', ours: idle.errors, unit: 'errors', target: '0' },
       {
         metric: 'subscription pushes received',
         ours: report.ws.dataFrames / report.seconds,

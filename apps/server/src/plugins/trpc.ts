@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AppRouter, appRouter } from '@goated/api';
 import {
   type AppDeps,
@@ -112,6 +112,29 @@ function tieSocketToCredential(ctx: Context, socket: WebSocket): void {
 }
 
 /**
+ * The same text as one flat string. `randomUUID()` assembles its answer from ~20 concatenated
+ * pieces, which V8 keeps as a tree of ~450 bytes for as long as the string lives — a
+ * WebSocket's context keeps its request id for the connection's life.
+ */
+function flatString(text: string): string {
+  return Buffer.from(text, 'latin1').toString('latin1');
+}
+
+/**
+ * `@fastify/websocket` keeps the upgrade's Fastify request and reply alive for as long as the
+ * socket lives: its `error` listener closes over both, and the (never sent) HTTP response stays
+ * attached to the TCP socket, holding the request, its headers and Fastify's request objects
+ * and logger — ~6 KB per connection, more than the connection itself. The transport handles the
+ * socket's errors itself (`ws` has already closed or destroyed the socket when it emits one),
+ * so both are let go here; the transport keeps the raw request only until the connection's
+ * context is made.
+ */
+function releaseUpgrade(socket: WebSocket, raw: IncomingMessage, response: ServerResponse | undefined): void {
+  socket.removeAllListeners('error');
+  if (response && raw.socket && response.socket === raw.socket) response.detachSocket(raw.socket);
+}
+
+/**
  * Resolving who is calling reads the database (session, API key). Like any read it is retried
  * with a short backoff when the connection fails transiently (~1 s in all, as for queries);
  * past that the caller gets SERVICE_UNAVAILABLE rather than an internal error.
@@ -175,7 +198,7 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
           throw new TRPCError({ code: 'FORBIDDEN', message: 'Cross-origin request refused' });
         }
         const token = info.connectionParams?.token;
-        const requestId = fastifyReq?.id ?? randomUUID();
+        const requestId = fastifyReq?.id ?? flatString(randomUUID());
         return retryTransient(() =>
           createRequestContext(deps, {
             requestId,
@@ -252,10 +275,22 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
     stats,
     log: app.log,
   });
-  app.get('/trpc', { websocket: true }, (socket, req) => {
-    upgrades.set(req.raw, { ip: req.ip, origin: `${req.protocol}://${req.host}` });
-    transport.accept(socket, req.raw);
-  });
+  // The upgrade's HTTP response, to let go of once the socket is ours (see releaseUpgrade).
+  const upgradeResponses = new WeakMap<IncomingMessage, ServerResponse>();
+  app.get(
+    '/trpc',
+    {
+      websocket: true,
+      onRequest: async (req, reply) => {
+        upgradeResponses.set(req.raw, reply.raw);
+      },
+    },
+    (socket, req) => {
+      upgrades.set(req.raw, { ip: req.ip, origin: `${req.protocol}://${req.host}` });
+      releaseUpgrade(socket, req.raw, upgradeResponses.get(req.raw));
+      transport.accept(socket, req.raw);
+    },
+  );
   // Deploys and restarts: every client gets the reconnect notice, then a 1001 close.
   app.addHook('preClose', async () => transport.shutdown());
 };

@@ -54,12 +54,19 @@ export class Connection<TRouter extends AnyTRPCRouter> {
   private readonly budget: MessageBudget;
   private closing = false;
   private readonly abort = new AbortController();
+  /**
+   * The upgrade request, kept only until the connection's context is made (at once, or from
+   * the `connectionParams` message): holding it — its headers, its socket's HTTP response and
+   * with them Fastify's request objects — for the socket's life cost several KB per connection.
+   */
+  private req: IncomingMessage | undefined;
 
   constructor(
     readonly transport: RealtimeTransport<TRouter>,
     readonly socket: WebSocket,
-    readonly req: IncomingMessage,
+    req: IncomingMessage,
   ) {
+    this.req = req;
     const now = performance.now();
     this.openedAt = now;
     this.quietSince = now;
@@ -73,7 +80,7 @@ export class Connection<TRouter extends AnyTRPCRouter> {
 
   /** Starts serving: the context now, or — `?connectionParams=1`, as tRPC's convention — from the first message. */
   open(): void {
-    this.awaitingParams = /[?&]connectionParams=1(?:&|$)/.test(this.req.url ?? '');
+    this.awaitingParams = /[?&]connectionParams=1(?:&|$)/.test(this.req?.url ?? '');
     if (!this.awaitingParams) this.ctxReady = this.createContext(() => null);
   }
 
@@ -265,6 +272,22 @@ export class Connection<TRouter extends AnyTRPCRouter> {
   private async createContext(
     connectionParams: () => TRPCRequestInfo['connectionParams'],
   ): Promise<ContextResult<inferRouterContext<TRouter>>> {
+    const req = this.req;
+    if (!req) {
+      return this.refuse(new TRPCError({ code: 'BAD_REQUEST', message: 'No connection context' }), 0);
+    }
+    try {
+      return await this.makeContext(req, connectionParams);
+    } finally {
+      // Made once per connection: the request is not needed after it.
+      this.req = undefined;
+    }
+  }
+
+  private async makeContext(
+    req: IncomingMessage,
+    connectionParams: () => TRPCRequestInfo['connectionParams'],
+  ): Promise<ContextResult<inferRouterContext<TRouter>>> {
     let params: TRPCRequestInfo['connectionParams'];
     try {
       params = connectionParams();
@@ -275,7 +298,7 @@ export class Connection<TRouter extends AnyTRPCRouter> {
     }
     try {
       this.ctx = await this.transport.options.createContext({
-        req: this.req,
+        req,
         res: this.socket,
         info: {
           connectionParams: params,

@@ -10,7 +10,14 @@ import { closeCodes, type KeepAliveOptions, type TransportLimits } from './limit
 import { reconnectNotice } from './protocol';
 import type { RealtimeCounters } from './stats';
 
-type OnError<TRouter extends AnyTRPCRouter> = NonNullable<BaseHandlerOptions<TRouter, IncomingMessage>['onError']>;
+type TrpcOnError<TRouter extends AnyTRPCRouter> = NonNullable<BaseHandlerOptions<TRouter, IncomingMessage>['onError']>;
+/**
+ * tRPC's `onError`, except that `req` — the upgrade request — is there only for errors raised
+ * while the connection's context is made; connections let go of it afterwards (memory).
+ */
+type OnError<TRouter extends AnyTRPCRouter> = (
+  opts: Omit<Parameters<TrpcOnError<TRouter>>[0], 'req'> & { req: IncomingMessage | undefined },
+) => void;
 
 export interface TransportOptions<TRouter extends AnyTRPCRouter> {
   router: TRouter;

@@ -126,7 +126,11 @@ export async function leaderboardTop(
     const afterKey = after ? sql`and (${w} < ${after.w} or (${w} = ${after.w} and p.uid > ${after.u}))` : sql``;
     rows = await queryRows<PageRow>(
       db,
-      sql`select s.uid, s.name, s.w::text as wagered, s.a::text as all_time, ${playersAheadSql(period, sql`s.w`, sql`s.uid`)} as ahead
+      // Each match's rank is counted on its own (a few short index ranges each): only for the
+      // matches shown, not for the one fetched to learn whether there is a next page.
+      sql`select s.uid, s.name, s.w::text as wagered, s.a::text as all_time,
+          case when row_number() over (order by s.w desc, s.uid) <= ${input.limit}
+            then ${playersAheadSql(period, sql`s.w`, sql`s.uid`)} end as ahead
         from (
           select p.uid, p.name, ${w} as w, p.wager_all_time as a from players p
           where ${w} > 0 and lower(p.name) like ${pattern} ${afterKey}
@@ -204,8 +208,9 @@ interface PositionRow extends Record<string, unknown> {
 }
 
 /**
- * One player's rank in a period with their neighbours, in a single query: the rank from the
- * bucket counts, each neighbour list from two short ranges of the period's index.
+ * One player's rank in a period with their neighbours, in a single call of
+ * `leaderboard_position()`: the rank from the bucket counts, each neighbour list from two short
+ * ranges of the period's index.
  */
 export async function leaderboardPosition(
   db: Db,
@@ -214,29 +219,11 @@ export async function leaderboardPosition(
 ): Promise<LeaderboardPosition> {
   const { period } = input;
   const k = input.neighbours;
-  const w = wagerOf('p', period);
+  // leaderboard_position() (migration 0011): the rank from the bucket counts, each neighbour
+  // list from two short ranges of the period's index, with its plans kept for the session.
   const [row] = await queryRows<PositionRow>(
     db,
-    sql`with me as (select p.uid, p.name, ${w} as w, p.wager_all_time as a from players p where p.uid = ${input.uid})
-      select me.uid, me.name, me.w::text as wagered, me.a::text as all_time,
-        case when me.w > 0 then ${playersAheadSql(period, sql`me.w`, sql`me.uid`)} end as ahead,
-        case when me.w > 0 then (select json_agg(json_build_object('uid', a.uid, 'name', a.name, 'wagered', a.wagered, 'a', a.a) order by a.w, a.uid desc) from (
-          (select p.uid, p.name, ${w}::text as wagered, ${w} as w, p.wager_all_time::text as a from players p
-            where ${w} = me.w and p.uid < me.uid order by p.uid desc limit ${k})
-          union all
-          (select p.uid, p.name, ${w}::text, ${w}, p.wager_all_time::text from players p
-            where ${w} > me.w order by ${w}, p.uid desc limit ${k})
-          order by w, uid desc limit ${k}
-        ) a) end as above,
-        case when me.w > 0 then (select json_agg(json_build_object('uid', b.uid, 'name', b.name, 'wagered', b.wagered, 'a', b.a) order by b.w desc, b.uid) from (
-          (select p.uid, p.name, ${w}::text as wagered, ${w} as w, p.wager_all_time::text as a from players p
-            where ${w} = me.w and p.uid > me.uid order by p.uid limit ${k})
-          union all
-          (select p.uid, p.name, ${w}::text, ${w}, p.wager_all_time::text from players p
-            where ${w} > 0 and ${w} < me.w order by ${w} desc, p.uid limit ${k})
-          order by w desc, uid limit ${k}
-        ) b) end as below
-      from me`,
+    sql`select uid, name, wagered, all_time, ahead, above, below from leaderboard_position(${period}, ${input.uid}, ${k})`,
   );
   if (!row) throw notFound('Player');
 
