@@ -12,15 +12,7 @@ CREATE TABLE "vip_tiers" (
 --> statement-breakpoint
 ALTER TABLE "vip_tiers" ADD CONSTRAINT "vip_tiers_updated_by_users_id_fk" FOREIGN KEY ("updated_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "vip_tiers_name_key" ON "vip_tiers" USING btree (lower("name"));--> statement-breakpoint
-CREATE UNIQUE INDEX "vip_tiers_threshold_key" ON "vip_tiers" USING btree ("threshold");--> statement-breakpoint
--- The casino's own ladder (USD), the default until an admin edits it.
-INSERT INTO "vip_tiers" ("position", "name", "threshold", "colour") VALUES
-	(1, 'Copper', 0, '#c46a3c'),
-	(2, 'Bronze', 10000, '#a8773f'),
-	(3, 'Silver', 40000, '#a9b4bf'),
-	(4, 'Gold', 100000, '#e3b341'),
-	(5, 'Platinum', 450000, '#7fc8c0'),
-	(6, 'Pearl', 1500000, '#e8dccb'),
-	(7, 'Sapphire', 3000000, '#3b73d9'),
-	(8, 'Emerald', 7000000, '#2fae6a'),
-	(9, 'Diamond', 20000000, '#9ad9ff');
+CREATE UNIQUE INDEX "vip_tiers_threshold_key" ON "vip_tiers" USING btree ("threshold");
+-- No rows: an empty ladder reads as the casino's own (DEFAULT_TIERS in packages/api's
+-- services/vip.ts) until an admin edits it. Seeding rows here would also collide with a
+-- restore, which runs the migrations and then loads the backup's own rows.

@@ -264,7 +264,7 @@ export async function setTiers(
     await recordAudit(tx, actor, {
       action: 'vip.setTiers',
       targetType: 'vip',
-      details: { before, after: input.tiers },
+      details: { before: before.length > 0 ? before : DEFAULT_TIERS, after: input.tiers },
     });
   });
   try {
