@@ -145,7 +145,7 @@ describe.each(testBackends())('player claims in Telegram, with a real server on 
       await telegram.waitFor(() => telegram.textsTo(DAVE.id).some((text) => text.startsWith('🪪 Claim approved')));
       const [stats] = await say(DAVE, '/stats');
       expect(stats).toMatch(
-        /^📊 dave · player Dan\n\nToday: no wagers yet\nThis week: no wagers yet\nThis month: \$75\.00 · rank #\d+\n/,
+        /^📊 dave · player Dan\n💎 Copper VIP · \$10,000\.00 to Bronze\n\nToday: no wagers yet\nThis week: no wagers yet\nThis month: \$75\.00 · rank #\d+\n/,
       );
       // A second press finds it decided.
       await press(ADMIN, approve, message);

@@ -215,6 +215,7 @@ describe.each(testBackends())('the bot with a real server on %s', (kind) => {
       expect(await say(ALICE, '/stats')).toEqual([
         [
           '📊 alice · player Ann',
+          '💎 Copper VIP · $9,100.00 to Bronze',
           '',
           'Today: $10.00 · rank #3',
           'This week: $100.00 · rank #2',

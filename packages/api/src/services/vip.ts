@@ -93,7 +93,9 @@ function tierIndex(ladder: Ladder, wagered: string): number {
 export function tierOf(ladder: Ladder, allTimeWagered: string): TierBadge {
   const badge = ladder.badges[tierIndex(ladder, allTimeWagered)] ?? ladder.badges[0];
   if (!badge) throw new Error('the VIP ladder is empty');
-  return badge;
+  // A copy per row: rows sharing one object would make superjson add `referentialEqualities`
+  // to the wire (and the fast path's bytes would differ from tRPC's own).
+  return { ...badge };
 }
 
 export function tierProgress(ladder: Ladder, allTimeWagered: string): TierProgress {
