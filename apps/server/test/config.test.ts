@@ -57,7 +57,17 @@ describe('configuration', () => {
       retries: 3,
       retryBaseMs: 500,
       maxPages: 1000,
+      // AFFILIATE_MAX_BYTES: 64 MiB a page by default.
+      maxBytes: 64 * 1024 * 1024,
     });
+  });
+
+  it('caps the feed with AFFILIATE_MAX_BYTES, and refuses a cap below 1 KiB', () => {
+    const url = 'https://affiliate.example/api/referrals';
+    expect(loadConfig({ AFFILIATE_API_URL: url, AFFILIATE_MAX_BYTES: '1048576' }).sync.upstream?.maxBytes).toBe(
+      1_048_576,
+    );
+    expect(() => loadConfig({ AFFILIATE_API_URL: url, AFFILIATE_MAX_BYTES: '10' })).toThrow(/AFFILIATE_MAX_BYTES/);
   });
 
   it('names bad feed settings, and a token without a feed', () => {
