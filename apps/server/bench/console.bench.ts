@@ -20,7 +20,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { computeOverview } from '@goated/api/server';
 import { createClient } from '@goated/client';
-import { createDb, type Db, type DbKind, queryRows } from '@goated/db';
+import { createDb, type Db, type DbKind, OPERATOR_DB_TIMEOUTS, queryRows } from '@goated/db';
 import { createTestDb } from '@goated/db/testing';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
@@ -117,7 +117,7 @@ export default async function consoleBench(): Promise<BenchRow[]> {
   }
   const rows: BenchRow[] = [];
   for (const kind of engines()) {
-    const handle = await createTestDb(kind);
+    const handle = await createTestDb(kind, { timeouts: OPERATOR_DB_TIMEOUTS });
     try {
       const filling = performance.now();
       await fill(handle.db);
@@ -188,7 +188,12 @@ async function exportRows(handle: Awaited<ReturnType<typeof createTestDb>>): Pro
     LOG_SUMMARY_INTERVAL_MS: '0',
     CONNECTION_SAMPLE_MS: '0',
   });
-  const db = await createDb({ databaseUrl: url.toString(), migrate: false, poolMax: 5 });
+  const db = await createDb({
+    databaseUrl: url.toString(),
+    migrate: false,
+    poolMax: 5,
+    timeouts: OPERATOR_DB_TIMEOUTS,
+  });
   const server = await createServer(config, { db });
   const base = await server.start();
   const rows: BenchRow[] = [];

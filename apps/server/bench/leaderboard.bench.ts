@@ -15,7 +15,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { getPlayer, leaderboardPosition, leaderboardTop, loadLadder, runSync } from '@goated/api/server';
-import { createDb, type Db, queryRows } from '@goated/db';
+import { createDb, type Db, OPERATOR_DB_TIMEOUTS, queryRows } from '@goated/db';
 import { prng } from '@goated/db/seed';
 import { createTestDb } from '@goated/db/testing';
 import { type Period, periods } from '@goated/validators';
@@ -261,7 +261,7 @@ async function pgliteRows(): Promise<BenchRow[]> {
 
 async function databaseRows(): Promise<BenchRow[]> {
   // A fresh database on DATABASE_URL's server, dropped again on close.
-  const handle = await createTestDb('postgres');
+  const handle = await createTestDb('postgres', { timeouts: OPERATOR_DB_TIMEOUTS });
   const rows: BenchRow[] = [];
   try {
     const filling = performance.now();

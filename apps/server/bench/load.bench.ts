@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { createClient } from '@goated/client';
-import { createDb, type DbHandle } from '@goated/db';
+import { createDb, type DbHandle, OPERATOR_DB_TIMEOUTS } from '@goated/db';
 import { createTestDb } from '@goated/db/testing';
 import { createServer } from '../src/app';
 import { loadConfig } from '../src/config';
@@ -90,7 +90,8 @@ function slopeMbPerMinute(samples: MemorySample[]): number {
 export default async function loadBench(): Promise<BenchRow[]> {
   const gc = fullGc();
   const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';
-  const db: DbHandle = engine === 'postgres' ? await createTestDb('postgres') : await createDb({});
+  const db: DbHandle =
+    engine === 'postgres' ? await createTestDb('postgres', { timeouts: OPERATOR_DB_TIMEOUTS }) : await createDb({});
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',

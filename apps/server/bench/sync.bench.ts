@@ -17,7 +17,7 @@
  * `BENCH_SYNC_PGLITE=false` to skip PGlite.
  */
 import { createInProcessBus, HttpUpstream, SYNC_RUN_LOCK, type SyncRunResult, SyncService } from '@goated/api/server';
-import { createDb, type DbHandle } from '@goated/db';
+import { createDb, type DbHandle, OPERATOR_DB_TIMEOUTS } from '@goated/db';
 import { createTestDatabaseUrl, createTestDb } from '@goated/db/testing';
 import { copyReferenceMs } from './copy-reference';
 import { createFeed, serveFeed } from './feed';
@@ -106,7 +106,7 @@ export default async function syncBench(): Promise<BenchRow[]> {
   try {
     if (process.env.DATABASE_URL) {
       const database = await createTestDatabaseUrl();
-      const handle = await createDb({ databaseUrl: database.url, poolMax: 4 });
+      const handle = await createDb({ databaseUrl: database.url, poolMax: 4, timeouts: OPERATOR_DB_TIMEOUTS });
       try {
         rows.push(...(await measure('postgres', handle, feed, { url: database.url, ms: copyMs })));
       } finally {

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import postgres from 'postgres';
-import { createDb, type DbHandle, type DbKind, migrationsFolder, queryRows } from './client';
+import { createDb, type DbHandle, type DbKind, type DbTimeouts, migrationsFolder, queryRows } from './client';
 
 /**
  * The database engines a test suite must pass on: PGlite always, the real PostgreSQL when
@@ -32,7 +32,7 @@ function migratedPgliteTemplate(): Promise<PGlite> {
 }
 
 /** A fresh, migrated, empty database of the given kind, dropped again on `close()`. */
-export async function createTestDb(kind: DbKind): Promise<DbHandle> {
+export async function createTestDb(kind: DbKind, options: { timeouts?: Partial<DbTimeouts> } = {}): Promise<DbHandle> {
   if (kind === 'pglite') {
     const template = await migratedPgliteTemplate();
     const clone = await template.clone();
@@ -41,7 +41,11 @@ export async function createTestDb(kind: DbKind): Promise<DbHandle> {
   }
 
   const fresh = await createTestDatabaseUrl();
-  const handle = await createDb({ databaseUrl: fresh.url, poolMax: 5 });
+  const handle = await createDb({
+    databaseUrl: fresh.url,
+    poolMax: 5,
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+  });
   return {
     ...handle,
     close: async () => {
