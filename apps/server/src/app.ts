@@ -17,9 +17,6 @@ import {
   type RaceScheduler,
   SimulatedUpstream,
   SYNC_RUN_LOCK,
-  type SyncRunResult,
-  SyncService,
-  type SyncServiceOptions,
   scheduleRaces,
   type UpstreamSource,
   watchRacePositions,
@@ -32,8 +29,9 @@ import { Redis } from 'ioredis';
 import pkg from '../package.json' with { type: 'json' };
 import type { Config } from './config';
 import { serializeError } from './logging';
-import { createMetrics, type SyncOutcome } from './metrics';
+import { createMetrics } from './metrics';
 import { startMetricsListener } from './metrics-access';
+import { ObservedSyncService } from './observed-sync';
 import { type OperatorLog, procedureLogLevel, startOperatorLog } from './operator-log';
 import { backupPlugin } from './plugins/backup';
 import { exportsPlugin } from './plugins/exports';
@@ -60,47 +58,6 @@ export interface ServerOverrides {
   bus?: EventBus;
   /** Where JSON log lines go (default stdout); tests read them. */
   logStream?: { write(line: string): void };
-}
-
-/**
- * The pipeline with every run reported — scheduled, manual and pushed — so the server can count
- * them, without the pipeline knowing about metrics.
- */
-class ObservedSyncService extends SyncService {
-  constructor(
-    options: SyncServiceOptions,
-    private readonly observe: (result: SyncOutcome) => void,
-    private readonly onPulled: (result: SyncRunResult) => Promise<unknown>,
-  ) {
-    super(options);
-  }
-
-  override async runOnce(...args: Parameters<SyncService['runOnce']>): Promise<SyncRunResult> {
-    const result = await super.runOnce(...args);
-    this.observe(result);
-    await this.onPulled(result);
-    return result;
-  }
-
-  override async ingest(...args: Parameters<SyncService['ingest']>): Promise<SyncRunResult> {
-    const started = performance.now();
-    try {
-      const result = await super.ingest(...args);
-      this.observe(result);
-      return result;
-    } catch (err) {
-      const recordsIn = args[0].length;
-      this.observe({
-        trigger: 'ingest',
-        status: 'failed',
-        durationMs: performance.now() - started,
-        recordsIn,
-        recordsOut: 0,
-        recordsSkipped: 0,
-      });
-      throw err;
-    }
-  }
 }
 
 /** Trust the nearest `hops` proxies' X-Forwarded-For entries. */

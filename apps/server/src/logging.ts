@@ -87,7 +87,7 @@ function serializeAt(value: unknown, depth: number): SerializedError {
   }
 }
 
-/** The `err` serializer of every log line: any value in, a plain object out, never a throw. */
+/** The `err` serializer of every log line: whatever value comes in, a plain object out, never a throw. */
 export function serializeError(err: unknown): SerializedError {
   try {
     return serializeAt(err, 0);
