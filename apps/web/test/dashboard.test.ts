@@ -4,42 +4,16 @@
  * under CI) and PGlite otherwise. One server and one browser for the file; each test opens its
  * own browser context (its own cookies).
  */
-import { randomBytes } from 'node:crypto';
 import { type Client, createClient } from '@goated/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from './support/browser';
 import { buildDashboard } from './support/build';
+import { type PlayerRecord, record, unique } from './support/records';
 import { ADMIN, type ServerProcess, startServerProcess } from './support/server-process';
 
 const WAIT = { timeout: 15_000 } as const;
 const runBrowserTests = chromiumAvailable() || process.env.CI === 'true';
-
-interface PlayerRecord {
-  uid: string;
-  name: string;
-  wagered: { today: string; this_week: string; this_month: string; all_time: string };
-  updated_at: string;
-}
-
-/** An upstream record whose month total is `month` (the other periods follow from it). */
-function record(uid: string, name: string, month: number): PlayerRecord {
-  return {
-    uid,
-    name,
-    wagered: {
-      today: (month / 10).toFixed(2),
-      this_week: (month / 2).toFixed(2),
-      this_month: month.toFixed(2),
-      all_time: (month * 3).toFixed(2),
-    },
-    updated_at: new Date().toISOString(),
-  };
-}
-
-function unique(prefix: string): string {
-  return `${prefix}_${randomBytes(3).toString('hex')}`;
-}
 
 describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
   let server: ServerProcess;

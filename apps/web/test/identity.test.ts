@@ -10,26 +10,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from './support/browser';
 import { buildDashboard } from './support/build';
+import { record } from './support/records';
 import { ADMIN, type ServerProcess, startServerProcess } from './support/server-process';
 
 const WAIT = { timeout: 15_000 } as const;
 const runBrowserTests = chromiumAvailable() || process.env.CI === 'true';
 const PASSWORD = 'correct horse battery';
-
-/** An upstream record whose month total is `month`; today is a tenth of it (the race counts today). */
-function record(uid: string, name: string, month: number) {
-  return {
-    uid,
-    name,
-    wagered: {
-      today: (month / 10).toFixed(2),
-      this_week: (month / 2).toFixed(2),
-      this_month: month.toFixed(2),
-      all_time: (month * 3).toFixed(2),
-    },
-    updated_at: new Date().toISOString(),
-  };
-}
 
 describe.runIf(runBrowserTests)('a player claims themselves, in a real browser', () => {
   let server: ServerProcess;

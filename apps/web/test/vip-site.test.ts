@@ -5,13 +5,13 @@
  * a missing player reading "not found" at once, and axe-core finding no violations.
  */
 
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { type Client, createClient } from '@goated/client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from './support/browser';
 import { buildDashboard } from './support/build';
+import { type PlayerRecord, record, unique } from './support/records';
 import { ADMIN, type ServerProcess, startServerProcess } from './support/server-process';
 
 const WAIT = { timeout: 20_000 } as const;
@@ -21,32 +21,6 @@ const axePath = createRequire(import.meta.url).resolve('axe-core');
 
 /** A name that only fits a phone's screen by wrapping. */
 const LONG_NAME = 'Maximilian_the_extraordinarily_lucky_high_roller_from_Vienna';
-
-interface PlayerRecord {
-  uid: string;
-  name: string;
-  wagered: { today: string; this_week: string; this_month: string; all_time: string };
-  updated_at: string;
-}
-
-/** An upstream record whose month total is `month` (today a tenth, all time three times). */
-function record(uid: string, name: string, month: number): PlayerRecord {
-  return {
-    uid,
-    name,
-    wagered: {
-      today: (month / 10).toFixed(2),
-      this_week: (month / 2).toFixed(2),
-      this_month: month.toFixed(2),
-      all_time: (month * 3).toFixed(2),
-    },
-    updated_at: new Date().toISOString(),
-  };
-}
-
-function unique(prefix: string): string {
-  return `${prefix}_${randomBytes(3).toString('hex')}`;
-}
 
 // axe-core's global inside the page, once injected.
 declare const axe: typeof import('axe-core');
