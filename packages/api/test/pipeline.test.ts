@@ -10,7 +10,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { AppEvents } from '../src/events/bus';
 import { createInProcessBus } from '../src/events/in-process';
 import { HttpUpstream } from '../src/services/sync/http-source';
-import { SYNC_RUN_LOCK, SyncService, type SyncServiceOptions } from '../src/services/sync/service';
+import { SYNC_RUN_LOCK } from '../src/services/sync/locks';
+import { SyncService, type SyncServiceOptions } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
 import { type FakeUpstream, startFakeUpstream, upstreamRecord } from './support/fake-upstream';
 
