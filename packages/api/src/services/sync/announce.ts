@@ -38,7 +38,7 @@ export class SyncAnnouncer {
 
   /**
    * The VIP ladder for spotting tier-ups, read before the run's transaction (from memory after
-   * the first run). Unreadable: the run goes on without spotting any.
+   * the first run). Unreadable: the run goes on without spotting tier-ups.
    */
   async ladder(): Promise<Ladder | null> {
     try {
