@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/server';
 import { addDays, startOfUtcDay, utcDay } from '../src/services/dates';
 import { telegramNotifications } from '../src/services/notifications/telegram-delivery';
-import { finishedRaces } from '../src/services/telegram';
-import { LINK_CODE_TTL_MS } from '../src/services/telegram-link';
+import { LINK_CODE_TTL_MS } from '../src/services/telegram/link';
+import { finishedRaces } from '../src/services/telegram/race-feeds';
 import { fullHealth } from '../src/testing';
 import { type Caller, createTestApi, insertPlayers, insertUser, insertWagerDays, type TestApi } from './fixtures';
 
