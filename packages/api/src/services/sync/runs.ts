@@ -112,18 +112,10 @@ export type RunHistory = Pick<SyncStatus, 'lastRuns' | 'lastSuccessAt' | 'lastEr
 /** The last `runs` runs, the last success and the last failure. */
 export async function readRunHistory(db: Db, runs: number): Promise<RunHistory> {
   const lastRuns = await db.select().from(syncRuns).orderBy(desc(syncRuns.id)).limit(runs);
-  const [lastFailed] = await db
-    .select()
-    .from(syncRuns)
-    .where(eq(syncRuns.status, 'failed'))
-    .orderBy(desc(syncRuns.id))
-    .limit(1);
-  const [lastSucceeded] = await db
-    .select({ finishedAt: syncRuns.finishedAt, startedAt: syncRuns.startedAt })
-    .from(syncRuns)
-    .where(eq(syncRuns.status, 'succeeded'))
-    .orderBy(desc(syncRuns.id))
-    .limit(1);
+  const lastWith = async (status: 'failed' | 'succeeded') =>
+    (await db.select().from(syncRuns).where(eq(syncRuns.status, status)).orderBy(desc(syncRuns.id)).limit(1))[0];
+  const lastFailed = await lastWith('failed');
+  const lastSucceeded = await lastWith('succeeded');
   const [inProgress] = await db
     .select({ id: syncRuns.id })
     .from(syncRuns)

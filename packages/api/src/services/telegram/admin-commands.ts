@@ -13,7 +13,7 @@ import { normalizeUsername } from '../auth/credentials';
 import { notificationKinds } from '../notifications/kinds';
 import { notifyEveryone } from '../notifications/notify';
 import type { PlayerProfile } from '../players';
-import { playerOf, requireLinkedAdmin } from './identity';
+import { type LinkedAccount, playerOf, requireLinkedAdmin } from './identity';
 import { requester } from './inputs';
 
 const { users, notificationPreferences } = schema;
@@ -35,11 +35,7 @@ export const broadcastInput = z.object({
     .max(BROADCAST_MAX_LENGTH, `must be at most ${BROADCAST_MAX_LENGTH} characters`),
 });
 
-export interface UserLookup {
-  id: string;
-  username: string;
-  role: 'user' | 'admin';
-  banned: boolean;
+export interface UserLookup extends Pick<LinkedAccount, 'id' | 'username' | 'role' | 'banned'> {
   bannedAt: Date | null;
   createdAt: Date;
   telegram: { linked: boolean; username: string | null };

@@ -68,12 +68,7 @@ export async function requireLinkedAdmin(db: Db, telegramId: number): Promise<{ 
   return { id: row.id };
 }
 
-export interface LinkedUser {
-  id: string;
-  username: string;
-  role: 'user' | 'admin';
-  banned: boolean;
-  telegramUsername: string | null;
+export interface LinkedUser extends Pick<LinkedAccount, 'id' | 'username' | 'role' | 'banned' | 'telegramUsername'> {
   /** The affiliate player linked to the account: wagers and ranks per period. */
   player: PlayerProfile | null;
 }

@@ -7,7 +7,7 @@ import { tracked } from '@trpc/server';
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { AppDeps } from '../../context';
 import { busEvents } from '../../events/iterate';
-import { getRaceStandings, listRaces, raceResultsOf } from '../races';
+import { getRaceStandings, listRaces, type RaceResult, raceResultsOf } from '../races';
 import { loadLadder } from '../vip';
 import { telegramIdsByPlayer } from './identity';
 
@@ -59,12 +59,7 @@ export async function livePositions(db: Db, now = new Date()): Promise<LiveRaceP
   return result;
 }
 
-export interface RaceWinner {
-  rank: number;
-  uid: string;
-  name: string;
-  wagered: string;
-  prize: string;
+export interface RaceWinner extends RaceResult {
   /** The winner's linked Telegram account, if any. */
   telegramId: number | null;
 }
