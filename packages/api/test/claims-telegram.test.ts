@@ -8,7 +8,7 @@ import { testBackends } from '@goated/db/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/server';
-import { claimsForAdmins } from '../src/services/telegram-account';
+import { claimsForAdmins } from '../src/services/telegram/claim-review';
 import { type Caller, createTestApi, insertPlayers, insertUser, refusal, type TestApi } from './fixtures';
 
 const { users, playerClaims, auditLog } = schema;

@@ -10,7 +10,8 @@ import { createTestDatabaseUrl, testBackends } from '@goated/db/testing';
 import { asc, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createInProcessBus } from '../src/events/in-process';
-import { SYNC_RUN_LOCK, SyncService } from '../src/services/sync/service';
+import { SYNC_RUN_LOCK } from '../src/services/sync/locks';
+import { SyncService } from '../src/services/sync/service';
 import { upstreamRecord } from './support/fake-upstream';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));

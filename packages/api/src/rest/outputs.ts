@@ -11,7 +11,8 @@ import type { LeaderboardPage, LeaderboardPosition } from '../services/leaderboa
 import type { Mvps } from '../services/mvps';
 import type { PlayerHistory, PlayerProfile } from '../services/players';
 import { type Race, type RacePage, type RaceStandings, type RaceSummary, raceStatuses } from '../services/races';
-import type { SyncRunResult, SyncStatus } from '../services/sync/service';
+import type { SyncRunResult } from '../services/sync/results';
+import type { SyncStatus } from '../services/sync/runs';
 import type { TierBadge, TierProgress, VipTier } from '../services/vip';
 
 const decimal = z.string().meta({ description: 'An exact decimal amount in USD, e.g. "1234.56"', example: '1234.56' });

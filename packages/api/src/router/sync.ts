@@ -2,7 +2,9 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from '../context';
 import { syncRunResultOutput, syncStatusOutput } from '../rest/outputs';
-import { type SyncService, syncIngestInput, syncStatusInput } from '../services/sync/service';
+import { syncIngestInput } from '../services/sync/pipeline';
+import { syncStatusInput } from '../services/sync/runs';
+import type { SyncService } from '../services/sync/service';
 import { adminProcedure, scopedProcedure } from '../trpc';
 
 function pipeline(ctx: Context): SyncService {

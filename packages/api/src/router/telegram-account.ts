@@ -1,17 +1,15 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { actorOf } from '../services/audit';
 import { telegramNotifications } from '../services/notifications/telegram-delivery';
-import { resumableInput, telegramIdInput } from '../services/telegram';
+import { claimFromTelegram, standingByTelegramId, telegramClaimInput } from '../services/telegram/account';
 import {
   claimForTelegramAdmin,
-  claimFromTelegram,
   claimsForAdmins,
   reviewClaimFromTelegram,
-  standingByTelegramId,
-  telegramClaimInput,
   telegramClaimLookupInput,
   telegramReviewInput,
-} from '../services/telegram-account';
+} from '../services/telegram/claim-review';
+import { resumableInput, telegramIdInput } from '../services/telegram/inputs';
 import { botProcedure, forTelegramUser } from './bot-procedures';
 
 /** The bot's procedures for claims, standings and notifications (merged into `telegram.*`). */

@@ -1,16 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { actorOf } from '../services/audit';
-import {
-  broadcast,
-  broadcastInput,
-  finishedRaces,
-  livePositions,
-  lookupUser,
-  lookupUserInput,
-  resumableInput,
-  telegramIdInput,
-  userByTelegramId,
-} from '../services/telegram';
+import { broadcast, broadcastInput, lookupUser, lookupUserInput } from '../services/telegram/admin-commands';
+import { userByTelegramId } from '../services/telegram/identity';
+import { resumableInput, telegramIdInput } from '../services/telegram/inputs';
 import {
   confirmLink,
   confirmLinkInput,
@@ -19,7 +11,8 @@ import {
   unlinkTelegram,
   verifyLink,
   verifyLinkInput,
-} from '../services/telegram-link';
+} from '../services/telegram/link';
+import { finishedRaces, livePositions } from '../services/telegram/race-feeds';
 import { protectedProcedure } from '../trpc';
 import { botProcedure, forTelegramUser } from './bot-procedures';
 import { telegramAccountProcedures } from './telegram-account';

@@ -1,7 +1,7 @@
 import { type DbKind, schema } from '@goated/db';
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import type { AppDeps } from '../context';
-import { type BotConnection, botConnection } from './telegram';
+import { type BotConnection, botConnection } from './telegram/presence';
 
 export interface DependencyState {
   ok: boolean;

@@ -4,7 +4,8 @@
  */
 import { createDb } from '@goated/db';
 import { createInProcessBus } from '../../src/events/in-process';
-import { SYNC_RUN_LOCK, SyncService } from '../../src/services/sync/service';
+import { SYNC_RUN_LOCK } from '../../src/services/sync/locks';
+import { SyncService } from '../../src/services/sync/service';
 import { upstreamRecord } from './fake-upstream';
 
 const url = process.env.CHILD_DATABASE_URL;

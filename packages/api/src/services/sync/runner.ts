@@ -1,9 +1,8 @@
 import { type Db, schema } from '@goated/db';
 import type { EventBus } from '../../events/bus';
-import { type SyncRunResult, SyncService } from './service';
+import type { SyncRunResult } from './results';
+import { SyncService } from './service';
 import type { UpstreamSource } from './source';
-
-export type { SyncRunResult } from './service';
 
 export interface SyncDeps {
   db: Db;
@@ -23,31 +22,6 @@ export function runSync(
 ): Promise<SyncRunResult> {
   const service = deps.sync ?? new SyncService({ db: deps.db, bus: deps.bus, source });
   return service.runOnce(trigger, source);
-}
-
-export interface SyncScheduler {
-  stop(): Promise<void>;
-}
-
-/**
- * Runs the pipeline every `intervalMs`, never overlapping itself; `stop()` waits for a run in
- * progress so shutdown does not cut a transaction short.
- */
-export function scheduleSync(
-  deps: SyncDeps,
-  source: UpstreamSource,
-  intervalMs: number,
-  onResult?: (result: SyncRunResult) => void,
-): SyncScheduler {
-  const service = new SyncService({
-    db: deps.db,
-    bus: deps.bus,
-    source,
-    intervalMs,
-    ...(onResult ? { onResult } : {}),
-  });
-  service.start();
-  return { stop: () => service.stop() };
 }
 
 /** The database's current players in the upstream format: where the simulator continues from. */

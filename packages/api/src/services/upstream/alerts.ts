@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import type { DepsLogger } from '../../context';
 import type { EventBus } from '../../events/bus';
 import { notify } from '../notifications/notify';
-import type { SyncRunResult } from '../sync/service';
+import type { SyncRunResult } from '../sync/results';
 import { clearAuthFailure, markAuthFailure } from './settings';
 
 export interface AlertDeps {

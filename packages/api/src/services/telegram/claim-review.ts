@@ -1,78 +1,33 @@
 /**
- * What the bot asks on behalf of a linked user (`/claim NAME`, `/stats`, `/race`) and of a
- * linked admin (the Approve / Reject buttons under a new claim). As everywhere in the bot's
- * procedures, the bot relays the Telegram user's id and the server decides from the account
- * linked to it: a callback from anyone but a linked admin is FORBIDDEN.
+ * Claims reviewed from Telegram: new claims go to every linked admin with Approve / Reject
+ * buttons, and a button press is a review in the name of the admin linked to whoever pressed
+ * it — a callback from anyone but a linked admin is FORBIDDEN.
  */
 import { type Db, schema } from '@goated/db';
 import { TRPCError, tracked } from '@trpc/server';
 import { and, asc, eq, gt, isNotNull } from 'drizzle-orm';
 import { z } from 'zod';
-import type { AppDeps } from '../context';
-import { busEvents } from '../events/iterate';
-import type { AuditActor } from './audit';
-import { type ClaimView, casinoNameSchema, claimPlayer } from './claims';
-import { type ClaimQueueItem, claimForReview } from './claims-queue';
-import { approveClaim, rejectClaim, rejectReasonSchema } from './claims-review';
-import { type AccountStanding, accountStanding } from './standing';
-import { requireLinkedAdmin, telegramIdSchema } from './telegram';
+import type { AppDeps } from '../../context';
+import { busEvents } from '../../events/iterate';
+import type { AuditActor } from '../audit';
+import type { ClaimView } from '../claims';
+import { type ClaimQueueItem, claimForReview } from '../claims-queue';
+import { approveClaim, rejectClaim, rejectReasonSchema } from '../claims-review';
+import { requireLinkedAdmin } from './identity';
+import { requester } from './inputs';
 
 const { users, playerClaims } = schema;
 
 const claimId = z.number({ message: 'Claim id must be a number' }).int().positive();
 
-export const telegramClaimInput = z.object({ telegramId: telegramIdSchema, name: casinoNameSchema });
-
 export const telegramReviewInput = z.discriminatedUnion('decision', [
-  z.object({ requesterTelegramId: telegramIdSchema, claimId, decision: z.literal('approve') }),
-  z.object({
-    requesterTelegramId: telegramIdSchema,
-    claimId,
-    decision: z.literal('reject'),
-    reason: rejectReasonSchema,
-  }),
+  z.object({ ...requester, claimId, decision: z.literal('approve') }),
+  z.object({ ...requester, claimId, decision: z.literal('reject'), reason: rejectReasonSchema }),
 ]);
 
-export const telegramClaimLookupInput = z.object({ requesterTelegramId: telegramIdSchema, claimId });
+export const telegramClaimLookupInput = z.object({ ...requester, claimId });
 
 type Deps = Pick<AppDeps, 'db' | 'bus' | 'log' | 'live'>;
-
-async function linkedUser(db: Db, telegramId: number) {
-  const [user] = await db
-    .select({ id: users.id, username: users.displayName, banned: users.banned, playerUid: users.playerUid })
-    .from(users)
-    .where(eq(users.telegramId, telegramId));
-  if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: 'No account is linked to this Telegram user' });
-  if (user.banned) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
-  return user;
-}
-
-/** `/claim NAME`: a claim for the account linked to this Telegram user. */
-export async function claimFromTelegram(
-  deps: Deps,
-  actor: AuditActor,
-  input: z.output<typeof telegramClaimInput>,
-): Promise<ClaimView> {
-  const user = await linkedUser(deps.db, input.telegramId);
-  return claimPlayer(deps, { ...actor, userId: user.id }, user.id, { name: input.name }, 'telegram');
-}
-
-export interface TelegramStanding {
-  username: string;
-  /** null: no casino player linked yet (`/claim NAME`). */
-  standing: AccountStanding | null;
-}
-
-/** `/stats` and `/race`: the linked user's standing, or null when this Telegram user is not linked. */
-export async function standingByTelegramId(deps: Deps, telegramId: number): Promise<TelegramStanding | null> {
-  const [user] = await deps.db
-    .select({ id: users.id, username: users.displayName, banned: users.banned })
-    .from(users)
-    .where(eq(users.telegramId, telegramId));
-  if (!user) return null;
-  if (user.banned) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
-  return { username: user.username, standing: await accountStanding(deps, user.id) };
-}
 
 /** An inline button under a claim: approve, or reject with the reason the admin typed. */
 export async function reviewClaimFromTelegram(

@@ -11,14 +11,15 @@ import { type Db, schema } from '@goated/db';
 import { TRPCError } from '@trpc/server';
 import { and, eq, gt, isNotNull, isNull, ne } from 'drizzle-orm';
 import { z } from 'zod';
-import type { AppDeps } from '../context';
-import { fieldError, notFound } from '../errors';
-import { type AuditActor, recordAudit } from './audit';
-import { issueResetToken, type ResetToken } from './auth/accounts';
-import { generateCode, sha256 } from './auth/credentials';
-import { isUniqueViolation } from './db-errors';
-import { notify } from './notifications/notify';
-import { telegramIdSchema } from './telegram';
+import type { AppDeps } from '../../context';
+import { fieldError, notFound } from '../../errors';
+import { type AuditActor, recordAudit } from '../audit';
+import { issueResetToken, type ResetToken } from '../auth/accounts';
+import { generateCode, sha256 } from '../auth/credentials';
+import { isUniqueViolation } from '../db-errors';
+import { notify } from '../notifications/notify';
+import { CONFIRM_LINK_FIRST, requireLinkedAccount } from './identity';
+import { telegramIdSchema } from './inputs';
 
 const { users, telegramLinkCodes } = schema;
 
@@ -294,23 +295,13 @@ export async function issueResetTokenFor(
   telegramId: number,
 ): Promise<ResetToken> {
   await deps.rateLimits?.consume('telegramReset', `tg:${telegramId}`);
-  const [user] = await deps.db
-    .select({ id: users.id, role: users.role, banned: users.banned, confirmedAt: users.telegramConfirmedAt })
-    .from(users)
-    .where(eq(users.telegramId, telegramId));
-  if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: 'No account is linked to this Telegram user' });
-  if (user.banned) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
+  const user = await requireLinkedAccount(deps.db, telegramId);
   if (user.role === 'admin') {
     throw new TRPCError({
       code: 'FORBIDDEN',
       message: 'Admins cannot reset their password through Telegram; another admin can issue a reset token',
     });
   }
-  if (!user.confirmedAt) {
-    throw new TRPCError({
-      code: 'PRECONDITION_FAILED',
-      message: 'Confirm this Telegram link on your profile first, with the code the bot sent when you linked',
-    });
-  }
+  if (!user.confirmedAt) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: CONFIRM_LINK_FIRST });
   return issueResetToken(deps, actor, user.id, 'through Telegram');
 }

@@ -1,0 +1,83 @@
+import type { Tx } from '@goated/db';
+import type { SQL } from 'drizzle-orm';
+import type { AppliedState } from './applied-state';
+import {
+  byUid,
+  DEFAULT_CHUNK_SIZE,
+  emptyApplyResult,
+  latestPerUid,
+  mergeApplyResults,
+  prepareUpserts,
+  runUpserts,
+} from './apply';
+import { hasRepeatedUids, type PlayerSnapshot, parseRecordsInParts, type RejectedRecord } from './records';
+import { elapsed, type SyncPhases } from './results';
+
+export interface FeedOptions {
+  fetchedAt: Date;
+  /** What this process knows was applied last; only trusted when `stateWasCurrent`. */
+  appliedState: AppliedState;
+  stateWasCurrent: boolean;
+  tierThresholds: string[];
+  /** Players per part, and per upsert statement. */
+  chunkSize?: number | undefined;
+  recordsPerTurn?: number | undefined;
+}
+
+/**
+ * Validates a pulled feed part by part and writes each part while the next one is validated,
+ * so the database and this process work at the same time; validation yields to the event
+ * loop as it goes. All parts share the caller's transaction. A feed that repeats a uid is
+ * validated whole first: only each player's latest record may be written.
+ */
+export async function applyFeed(tx: Tx, raw: unknown[], options: FeedOptions, phases: SyncPhases) {
+  const applyStarted = performance.now();
+  const partSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const feed = {
+    recordsOut: 0,
+    knownUnchanged: 0,
+    rejected: [] as RejectedRecord[],
+    latest: [] as PlayerSnapshot[],
+    applied: emptyApplyResult(),
+  };
+  let writing: Promise<unknown> = Promise.resolve(null);
+  /** Everything but the database's part: done while the previous part is being written. */
+  const prepare = (latest: PlayerSnapshot[]) => {
+    for (const snapshot of latest) feed.latest.push(snapshot);
+    const toSend = options.stateWasCurrent ? latest.filter((s) => !options.appliedState.unchanged(s)) : latest;
+    feed.knownUnchanged += latest.length - toSend.length;
+    return prepareUpserts(byUid(toSend), partSize, options.tierThresholds);
+  };
+  const write = (statements: SQL[]) =>
+    // Settled at once, so a failure waits for the next await instead of going unhandled.
+    runUpserts(tx, statements).then(
+      (applied) => mergeApplyResults(feed.applied, applied),
+      (err: unknown) => ({ failed: err }),
+    );
+  const repeated = hasRepeatedUids(raw);
+  const parts = parseRecordsInParts(
+    raw,
+    options.fetchedAt,
+    repeated ? Math.max(raw.length, 1) : partSize,
+    options.recordsPerTurn,
+  );
+  for (;;) {
+    const validateStarted = performance.now();
+    const next = await parts.next();
+    phases.validateMs += elapsed(validateStarted);
+    if (next.done) break;
+    const part = next.value;
+    feed.recordsOut += part.snapshots.length;
+    feed.rejected.push(...part.rejected);
+    const statements = await prepare(repeated ? latestPerUid(part.snapshots) : part.snapshots);
+    throwIfFailed(await writing);
+    writing = write(statements);
+  }
+  throwIfFailed(await writing);
+  phases.applyMs = elapsed(applyStarted);
+  return feed;
+}
+
+function throwIfFailed(outcome: unknown): void {
+  if (outcome && typeof outcome === 'object' && 'failed' in outcome) throw outcome.failed;
+}
