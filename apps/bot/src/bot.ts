@@ -115,7 +115,7 @@ export function createBot(options: CreateBotOptions): GoatedBot {
 
   // A failed reply (bot blocked, chat gone, …) is logged; the update is consumed either way.
   bot.catch((err, ctx) => {
-    log.error(`update ${ctx.update.update_id} failed:`, err);
+    log.error({ err, updateId: ctx.update.update_id }, `update ${ctx.update.update_id} failed:`);
   });
 
   return {

@@ -54,7 +54,7 @@ export function createDelivery(api: Pick<Api, 'sendMessage'>, options: DeliveryO
 
   function giveUp(chatId: number, purpose: string, reason: string): false {
     counts.failed++;
-    log.error(`Notification not delivered (${purpose}) to chat ${chatId}: ${reason}`);
+    log.error({ chatId, purpose }, `Notification not delivered (${purpose}) to chat ${chatId}: ${reason}`);
     return false;
   }
 
@@ -82,7 +82,10 @@ export function createDelivery(api: Pick<Api, 'sendMessage'>, options: DeliveryO
       if (waiting.size >= maxWaiting) return giveUp(chatId, purpose, `${describeError(err)}; retry queue full`);
       const retryAfterMs = err instanceof TelegramApiError ? (err.retryAfter ?? 0) * 1000 : 0;
       const wait = Math.max(delay, retryAfterMs);
-      log.warn(`Sending ${purpose} to chat ${chatId} failed (${describeError(err)}); retrying in ${wait} ms`);
+      log.warn(
+        { chatId, purpose, retryInMs: wait },
+        `Sending ${purpose} to chat ${chatId} failed (${describeError(err)}); retrying in ${wait} ms`,
+      );
       return new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => {
           waiting.delete(timer);

@@ -17,7 +17,7 @@ try {
   config = loadConfig();
 } catch (err) {
   if (err instanceof ConfigError) {
-    console.error(err.message);
+    log.error({}, err.message);
     process.exit(1);
   }
   throw err;
@@ -44,7 +44,8 @@ try {
   me = await bot.api.getMe();
 } catch (err) {
   const rejected = err instanceof TelegramApiError && (err.errorCode === 401 || err.errorCode === 404);
-  console.error(
+  log.error(
+    {},
     rejected
       ? 'TELEGRAM_BOT_TOKEN was rejected by Telegram: check the token @BotFather gave you.'
       : `Could not reach the Telegram Bot API (${config.telegram.apiRoot ?? 'https://api.telegram.org'}): ${describe(err)}`,
@@ -55,7 +56,7 @@ try {
 
 // Neither check is fatal: the menu is cosmetic and the bot apologises while the API is down.
 await bot.api.setMyCommands({ commands: commandList.map((c) => ({ ...c })) }).catch((err: unknown) => {
-  log.warn(`Could not set the command menu: ${describe(err)}`);
+  log.warn({}, `Could not set the command menu: ${describe(err)}`);
 });
 // A wrong key is a configuration error worth stopping for; an API that is down is not.
 try {
@@ -63,7 +64,8 @@ try {
 } catch (err) {
   const code = apiErrorCode(err);
   if (code === 'UNAUTHORIZED' || code === 'FORBIDDEN') {
-    console.error(
+    log.error(
+      {},
       code === 'UNAUTHORIZED'
         ? `BOT_API_KEY was refused by ${config.api.url} (unknown, revoked or expired): create one with admin.apiKeys.create.`
         : 'BOT_API_KEY lacks the bot scope: create a key with scopes ["bot"].',
@@ -72,6 +74,7 @@ try {
     process.exit(1);
   }
   log.warn(
+    {},
     `The API at ${config.api.url} is not answering yet (${describe(err)}); commands will apologise until it does.`,
   );
 }
@@ -85,16 +88,16 @@ async function stopSending(): Promise<void> {
   delivery.stop();
   await idle();
   const { delivered, failed } = delivery.stats();
-  log.info(`Notifications this run: ${delivered} delivered, ${failed} not delivered.`);
+  log.info({ delivered, failed }, `Notifications this run: ${delivered} delivered, ${failed} not delivered.`);
 }
 
 /** Resolves on the first SIGTERM/SIGINT; a second signal or a stuck shutdown exits at once. */
 function onShutdownSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const handler = (signal: NodeJS.Signals) => {
-      log.info(`${signal} received, stopping…`);
+      log.info({ signal }, `${signal} received, stopping…`);
       setTimeout(() => {
-        log.error('Shutdown took too long; exiting.');
+        log.error({}, 'Shutdown took too long; exiting.');
         process.exit(1);
       }, SHUTDOWN_TIMEOUT_MS).unref();
       process.once('SIGTERM', () => process.exit(1));
@@ -114,7 +117,7 @@ async function runPolling(): Promise<void> {
   async function* updates(): AsyncGenerator<Update> {
     const source = longPoll(
       bot.api,
-      { timeout: 30, onError: (err) => log.warn(`Polling error, retrying: ${describe(err)}`) },
+      { timeout: 30, onError: (err) => log.warn({}, `Polling error, retrying: ${describe(err)}`) },
       abort.signal,
     );
     for await (const update of source) {
@@ -129,7 +132,7 @@ async function runPolling(): Promise<void> {
     notifications.stop();
   });
 
-  log.info(`@${me.username ?? me.first_name} is polling for updates (API ${config.api.url}).`);
+  log.info({}, `@${me.username ?? me.first_name} is polling for updates (API ${config.api.url}).`);
   try {
     await bot.startPolling(updates());
   } catch (err) {
@@ -154,10 +157,13 @@ async function runWebhook(host: string, port: number, secretToken: string): Prom
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
-  log.info(`@${me.username ?? me.first_name} is serving its webhook on ${host}:${port} (API ${config.api.url}).`);
+  log.info({}, `@${me.username ?? me.first_name} is serving its webhook on ${host}:${port} (API ${config.api.url}).`);
   const info = await bot.api.getWebhookInfo().catch(() => undefined);
   if (info && !info.url) {
-    log.warn('No webhook is registered with Telegram yet: call setWebhook with this server URL and the secret_token.');
+    log.warn(
+      {},
+      'No webhook is registered with Telegram yet: call setWebhook with this server URL and the secret_token.',
+    );
   }
   await onShutdownSignal();
   // Stops accepting connections and waits for the updates being handled.
@@ -169,10 +175,10 @@ try {
   else await runPolling();
   await stopSending();
   await client.close();
-  log.info('Stopped.');
+  log.info({}, 'Stopped.');
   process.exit(0);
 } catch (err) {
-  console.error(`Bot stopped: ${describe(err)}`);
+  log.error({}, `Bot stopped: ${describe(err)}`);
   await client.close().catch(() => {});
   process.exit(1);
 }

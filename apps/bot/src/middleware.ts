@@ -16,7 +16,7 @@ export function dropRedeliveredUpdates(bot: Bot, log: Logger): void {
   bot.use(async (ctx, next) => {
     const id = ctx.update.update_id;
     if (recentUpdates.has(id)) {
-      log.info(`update ${id} delivered again; ignored`);
+      log.info({ updateId: id }, `update ${id} delivered again; ignored`);
       return;
     }
     recentUpdates.add(id);
@@ -63,7 +63,7 @@ export function limitCommandRate(
   bot.use(async (ctx, next) => {
     const from = ctx.from;
     if (from && ctx.message?.text?.startsWith('/') && !commandAllowed(from.id)) {
-      log.info(`Telegram user ${from.id} is over the command rate; dropped`);
+      log.info({ telegramUserId: from.id }, `Telegram user ${from.id} is over the command rate; dropped`);
       if (warnAllowed(from.id)) await ctx.reply(slowDownText);
       return;
     }

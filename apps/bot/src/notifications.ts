@@ -80,9 +80,9 @@ export function startNotifications(options: NotificationsOptions): Notifications
     };
     const start = () => {
       current = subscribe({
-        onStarted: () => log.info(`Listening to ${name}.`),
+        onStarted: () => log.info({ subscription: name }, `Listening to ${name}.`),
         onError: (err) => {
-          log.error(`${name} failed; subscribing again in ${resubscribeMs} ms:`, err);
+          log.error({ err, subscription: name }, `${name} failed; subscribing again in ${resubscribeMs} ms:`);
           again();
         },
         onComplete: () => again(),
@@ -138,10 +138,10 @@ export function startNotifications(options: NotificationsOptions): Notifications
   async function heartbeat(): Promise<boolean> {
     try {
       await api.health.status.query(undefined, { signal: AbortSignal.timeout(10_000) });
-      if (!reachable) log.info('The API answers again.');
+      if (!reachable) log.info({}, 'The API answers again.');
       reachable = true;
     } catch (err) {
-      if (reachable) log.warn(`The API does not answer: ${err instanceof Error ? err.message : String(err)}`);
+      if (reachable) log.warn({}, `The API does not answer: ${err instanceof Error ? err.message : String(err)}`);
       reachable = false;
     }
     return reachable;

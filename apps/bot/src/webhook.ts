@@ -57,7 +57,7 @@ export function createWebhookServer(bot: Bot, options: WebhookServerOptions): Se
       if (req.method !== 'POST') return send(res, 405, 'Method not allowed');
       const presented = req.headers['x-telegram-bot-api-secret-token'];
       if (!secretMatches(presented, expected)) {
-        options.logger.warn(`Webhook call with a ${presented ? 'wrong' : 'missing'} secret token refused`);
+        options.logger.warn({}, `Webhook call with a ${presented ? 'wrong' : 'missing'} secret token refused`);
         return send(res, 401, 'Unauthorized');
       }
       const body = await readBody(req, limit);
@@ -70,7 +70,7 @@ export function createWebhookServer(bot: Bot, options: WebhookServerOptions): Se
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
     })().catch((err: unknown) => {
-      options.logger.error('Webhook request failed:', err);
+      options.logger.error({ err }, 'Webhook request failed:');
       if (!res.headersSent) send(res, 500, 'Internal error');
       else res.destroy();
     });

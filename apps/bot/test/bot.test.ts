@@ -120,7 +120,7 @@ function stubApi(options: { fail?: boolean; liveRaces?: Race[] } = {}) {
 }
 
 const errors: string[] = [];
-const quietLogger: Logger = { info: () => {}, warn: () => {}, error: (message) => errors.push(message) };
+const quietLogger: Logger = { info: () => {}, warn: () => {}, error: (_fields, message) => errors.push(message) };
 
 let nextUpdateId = 1;
 function message(text: string, chat: { id: number; type: string } = { id: 1001, type: 'private' }): Update {
@@ -285,7 +285,7 @@ describe('webhook server', () => {
   const warnings: string[] = [];
 
   beforeAll(async () => {
-    const logger: Logger = { ...quietLogger, warn: (m) => warnings.push(m) };
+    const logger: Logger = { ...quietLogger, warn: (_fields, m) => warnings.push(m) };
     server = createWebhookServer(makeBot(stubApi().api), { secretToken: 'webhook_secret', path: '/tg', logger });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -341,8 +341,8 @@ describe('sending notifications', () => {
   const logged: string[] = [];
   const logger: Logger = {
     info: () => {},
-    warn: (m) => logged.push(`warn: ${m}`),
-    error: (m) => logged.push(`error: ${m}`),
+    warn: (_fields, m) => logged.push(`warn: ${m}`),
+    error: (_fields, m) => logged.push(`error: ${m}`),
   };
   beforeEach(() => {
     logged.length = 0;

@@ -1,10 +1,11 @@
 /**
- * How errors reach the log. A log call runs inside error handlers, reconnect loops and the
- * process's last-resort handlers: if it threw, an outage it reports (Redis gone, the database
- * cut) would become an uncaught exception and take the process down. So the serializer takes
- * whatever it is handed as `err` — an Error, a string, a plain object, `null`, a value whose
- * getters throw — and never throws itself.
+ * The server's logger: its settings (`loggerOptions`) and how errors reach it. A log call runs
+ * inside error handlers, reconnect loops and the process's last-resort handlers: if it threw, an
+ * outage it reports (Redis gone, the database cut) would become an uncaught exception and take
+ * the process down. So the serializer takes whatever it is handed as `err` — an Error, a string,
+ * a plain object, `null`, a value whose getters throw — and never throws itself.
  */
+import type { FastifyServerOptions } from 'fastify';
 
 /** What an `err` field becomes in a log line. */
 export interface SerializedError {
@@ -95,4 +96,40 @@ export function serializeError(err: unknown): SerializedError {
     // Only reachable if describing the serializer's own failure failed too.
     return { type: 'unserializable', message: 'could not serialize the error', stack: '' };
   }
+}
+
+/** Fastify's `logger` option: pino's settings. */
+type LoggerOptions = Exclude<FastifyServerOptions['logger'], boolean | undefined>;
+
+/** Where log lines go: stdout unless a test reads them. */
+export interface LogStream {
+  write(line: string): void;
+}
+
+/**
+ * The server's one logger (Fastify's pino): JSON lines at `level`, secrets redacted whatever a
+ * log call is handed, `err` through `serializeError`. Services and background jobs get it as
+ * their `Logger` (`@goated/api/server`).
+ */
+export function loggerOptions(level: string, stream?: LogStream): LoggerOptions {
+  return {
+    level,
+    ...(stream ? { stream } : {}),
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+        '*.password',
+        '*.newPassword',
+        '*.currentPassword',
+        '*.token',
+        '*.key',
+        'password',
+        'token',
+      ],
+      censor: '[redacted]',
+    },
+    serializers: { err: serializeError },
+  };
 }

@@ -5,10 +5,9 @@
  * admin overview's chart.
  */
 import { hostname } from 'node:os';
-import { recordConnectionSample } from '@goated/api/server';
+import { type Logger, recordConnectionSample } from '@goated/api/server';
 import { type Db, schema } from '@goated/db';
 import { desc, ne } from 'drizzle-orm';
-import type { FastifyBaseLogger } from 'fastify';
 import type { RealtimeCounters } from './realtime/stats';
 
 export type LogLevel = 'debug' | 'info' | 'warn';
@@ -28,7 +27,7 @@ export function procedureLogLevel(errorCode: string | null, durationMs: number, 
 }
 
 export interface OperatorLogOptions {
-  log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
+  log: Logger;
   db: Db;
   stats: RealtimeCounters;
   /** Summary line every this many ms; 0 turns it off. */

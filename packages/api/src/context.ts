@@ -1,5 +1,6 @@
 import type { ApiKeyScope, Db, DbKind } from '@goated/db';
 import type { EventBus } from './events/bus';
+import type { Logger } from './logger';
 import { Credential } from './services/auth/credential';
 import type { SessionOptions } from './services/auth/lucia';
 import type { LiveOptions } from './services/live';
@@ -28,7 +29,7 @@ export interface AppDeps {
   /** Read caches and live streams (push interval…); defaults apply when absent. */
   live?: LiveOptions;
   /** The server's logger, for background work that has no request to report to. */
-  log?: DepsLogger;
+  log?: Logger;
   /** Player data older than this (since the last successful sync) is reported stale. Default 300. */
   staleAfterSeconds?: number;
   /** Connection and message counters of the transport (the server owns the transport). */
@@ -42,13 +43,6 @@ export interface AppDeps {
   upstream?: { fallback: UpstreamDefault | null; http: HttpTuning };
   /** The public front door's settings (referral code, currency, footer links); defaults apply when absent. */
   site?: SiteInfo;
-}
-
-/** The subset of pino's logger the router and services use. */
-export interface DepsLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
 }
 
 /** One finished procedure call, for logs and metrics. */

@@ -4,7 +4,7 @@
  * background jobs, rate limits, the REST document, and the services the server calls directly.
  * Clients (web, bot, `@goated/client`, scripts that only call the API) import `@goated/api`.
  */
-export type { ApiKeyIdentity, AppDeps, Context, CookieSink, DepsLogger, ProcedureCall, SessionUser } from './context';
+export type { ApiKeyIdentity, AppDeps, Context, CookieSink, ProcedureCall, SessionUser } from './context';
 export { createContext } from './context';
 export type { AppEvents, BusHealth, EventBus, EventTopic } from './events/bus';
 export { createInProcessBus } from './events/in-process';
@@ -14,6 +14,7 @@ export type { SharedSubscription, StreamSink } from './events/shared-stream';
 export { isSharedSubscription, SharedStream, SharedStreamRegistry, subscribeDirect } from './events/shared-stream';
 export type { HotQuery } from './hot-queries';
 export { cacheGeneration, cacheStats, deserializeInput, hotQueries, toWireJson } from './hot-queries';
+export type { Logger } from './logger';
 export { buildOpenApiDocument, problemContentType, REST_BASE_PATH } from './rest/document';
 export type { Overview } from './services/analytics';
 export { computeOverview, recordConnectionSample } from './services/analytics';

@@ -52,7 +52,10 @@ export function registerBroadcast(bot: Bot, deps: BroadcastDeps): void {
     const sending = (async () => {
       const results = await Promise.all(recipients.map((id) => delivery.send(id, announcement, 'broadcast')));
       const delivered = results.filter(Boolean).length;
-      log.info(`broadcast by Telegram user ${from.id}: ${delivered} of ${recipients.length} delivered`);
+      log.info(
+        { telegramUserId: from.id, delivered, recipients: recipients.length },
+        `broadcast by Telegram user ${from.id}: ${delivered} of ${recipients.length} delivered`,
+      );
       await delivery.send(
         chatId,
         broadcastDoneText({ delivered, failed: recipients.length - delivered }),

@@ -49,7 +49,7 @@ export async function attempt<T>(log: Logger, call: () => Promise<T>, options: A
     const code = apiErrorCode(err);
     const refusal = code !== undefined && err instanceof Error ? await options.refuse?.(code, err.message) : undefined;
     if (refusal !== undefined) return { ok: false, code, text: refusal };
-    log.error(`${options.failed} failed:`, err);
+    log.error({ err, code }, `${options.failed} failed:`);
     return { ok: false, code, text: apiErrorText(options.about) };
   }
 }

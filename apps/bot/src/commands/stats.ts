@@ -12,7 +12,7 @@ export function registerStats(bot: Bot, deps: CommandDeps): void {
     if (!from) return ctx.reply(notLinkedText);
     // Freshness is a footnote: if it cannot be had, the stats are still worth sending.
     const health = api.health.status.query(undefined, signal()).catch((err: unknown) => {
-      log.error('health.status failed:', err);
+      log.error({ err }, 'health.status failed:');
       return null;
     });
     const stats = await attempt(

@@ -65,13 +65,13 @@ export async function startBotWorld(kind: DbKind, env: Record<string, string> = 
   const logs: string[] = [];
   const listening = new Set<string>();
   const logger: Logger = {
-    info: (m) => {
+    info: (_fields, m) => {
       logs.push(`info: ${m}`);
       const name = /^Listening to (.+)\.$/.exec(m)?.[1];
       if (name) listening.add(name);
     },
-    warn: (m) => logs.push(`warn: ${m}`),
-    error: (m) => logs.push(`error: ${m}`),
+    warn: (_fields, m) => logs.push(`warn: ${m}`),
+    error: (_fields, m) => logs.push(`error: ${m}`),
   };
   const goated = createBot({
     token: TOKEN,

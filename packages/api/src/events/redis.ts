@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { DepsLogger } from '../context';
+import type { Logger } from '../logger';
 import type { AppEvents, BusHealth, EventBus, EventHandler, EventTopic } from './bus';
 import { createInProcessBus } from './in-process';
 
@@ -9,7 +9,7 @@ export interface RedisBusOptions {
   url: string;
   /** Prepended to every channel, so instances (or test runs) sharing a Redis can be isolated. */
   prefix?: string;
-  log?: DepsLogger;
+  log?: Logger;
   /** Longest wait between reconnect attempts (default 2 s). */
   maxReconnectDelayMs?: number;
 }

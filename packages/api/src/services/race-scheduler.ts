@@ -1,5 +1,6 @@
 import { schema } from '@goated/db';
 import { and, asc, eq, inArray, lte } from 'drizzle-orm';
+import type { Logger } from '../logger';
 import { finalizeRace, type RaceAdminDeps } from './race-admin';
 import { createScheduledRaces } from './race-templates';
 
@@ -66,16 +67,20 @@ export interface RaceScheduler {
   stop(): Promise<void>;
 }
 
+/** The scheduler's dependencies: a tick's failures and the races it moved go to `log`. */
+export interface RaceSchedulerDeps extends RaceAdminDeps {
+  log?: Logger | undefined;
+}
+
 /**
  * Runs `raceTick` every `intervalMs` (never overlapping itself), so races start and finish
  * within one interval of their times without anyone calling anything. `stop()` waits for a
  * tick in progress, so shutdown never cuts a finalization short.
  */
 export function scheduleRaces(
-  deps: RaceAdminDeps,
+  deps: RaceSchedulerDeps,
   intervalMs: number,
   onTick?: (result: RaceTickResult) => void,
-  onError?: (error: unknown) => void,
 ): RaceScheduler {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -88,12 +93,15 @@ export function scheduleRaces(
       .then(() => raceTick(deps))
       .then(
         (result) => {
-          if (result.failed.length > 0) for (const f of result.failed) onError?.(f.error);
+          for (const f of result.failed) deps.log?.warn({ err: f.error }, 'race scheduler tick failed');
+          if (result.started.length > 0 || result.finalized.length > 0) {
+            deps.log?.info({ races: result }, 'races moved on');
+          }
           onTick?.(result);
           return result;
         },
         (error: unknown) => {
-          onError?.(error);
+          deps.log?.warn({ err: error }, 'race scheduler tick failed');
           return { created: [], started: [], finalized: [], failed: [] };
         },
       )

@@ -73,12 +73,7 @@ export async function channelsFor(db: Db, userId: string, kind: NotificationKind
 
 function report(deps: NotifyDeps, err: unknown, what: string): void {
   // The action being reported has already happened and stands; a lost notice is logged.
-  try {
-    if (deps.log) deps.log.error({ err }, `notification not stored: ${what}`);
-    else console.error(`notification not stored: ${what}`, err);
-  } catch {
-    // Logging never throws.
-  }
+  deps.log?.error({ err }, `notification not stored: ${what}`);
 }
 
 /**

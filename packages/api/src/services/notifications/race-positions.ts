@@ -203,11 +203,12 @@ export interface RacePositionWatch {
 /**
  * Keeps `race_positions` current on this instance: a burst of wager changes (or a race
  * starting or ending) leads to one refresh `delayMs` later, never two at once; changes during
- * a refresh lead to one more after it.
+ * a refresh lead to one more after it. A refresh that fails is logged to `deps.log`; the next
+ * change tries again.
  */
 export function watchRacePositions(
   deps: NotifyDeps,
-  options: RacePositionOptions & { delayMs: number; onError?: (error: unknown) => void },
+  options: RacePositionOptions & { delayMs: number },
 ): RacePositionWatch {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -221,11 +222,7 @@ export function watchRacePositions(
     }
     const current = refreshRacePositions(deps, { threshold: options.threshold, cooldownMs: options.cooldownMs ?? 0 })
       .catch((error: unknown) => {
-        try {
-          options.onError?.(error);
-        } catch {
-          // Reporting must not break the watch.
-        }
+        deps.log?.warn({ err: error }, 'race positions refresh failed');
         return null;
       })
       .finally(() => {

@@ -5,8 +5,8 @@
  */
 import { type Db, schema } from '@goated/db';
 import { eq } from 'drizzle-orm';
-import type { DepsLogger } from '../../context';
 import type { EventBus } from '../../events/bus';
+import type { Logger } from '../../logger';
 import { notify } from '../notifications/notify';
 import type { SyncRunResult } from '../sync/results';
 import { clearAuthFailure, markAuthFailure } from './settings';
@@ -14,7 +14,7 @@ import { clearAuthFailure, markAuthFailure } from './settings';
 export interface AlertDeps {
   db: Db;
   bus: EventBus;
-  log?: DepsLogger | undefined;
+  log?: Logger | undefined;
 }
 
 export interface AdminAlert {
