@@ -68,3 +68,21 @@ export const leaderboardBuckets = pgTable(
   },
   (t) => [primaryKey({ columns: [t.period, t.bucket] })],
 );
+
+/**
+ * The same counts one significant digit finer (`wager_fine_bucket()`, e.g. 12,345.67 → 12,300):
+ * ten fine buckets under each bucket above. A rank reads the higher buckets' counts, then the
+ * higher fine buckets inside the player's own bucket (at most nine rows), then an index range
+ * inside the player's own fine bucket — a tenth of the band the bucket alone would leave to
+ * count (issue #22). Kept by the same statement-level triggers (migration 0013).
+ */
+export const leaderboardFineBuckets = pgTable(
+  'leaderboard_fine_buckets',
+  {
+    period: text('period', { enum: leaderboardPeriods }).notNull(),
+    /** Lower bound of the fine bucket, as `wager_fine_bucket(wager)` computes it. */
+    bucket: money('bucket').notNull(),
+    players: bigint('players', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.period, t.bucket] })],
+);
