@@ -26,6 +26,8 @@ export const players = pgTable(
     index('players_rank_week_idx').on(t.wagerWeek.desc().nullsFirst(), t.uid),
     index('players_rank_month_idx').on(t.wagerMonth.desc().nullsFirst(), t.uid),
     index('players_rank_all_time_idx').on(t.wagerAllTime.desc().nullsFirst(), t.uid),
+    // Migration 0014 redefines it with INCLUDE (uid, name and the four wagers), so a name search
+    // reads its matches from the index alone; drizzle's index builder cannot say INCLUDE.
     index('players_name_search_idx').on(sql`lower(${t.name}) text_pattern_ops`),
   ],
 );
