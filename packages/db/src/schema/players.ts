@@ -67,24 +67,12 @@ export const leaderboardBuckets = pgTable(
     /** Lower bound of the bucket, as `wager_bucket(wager)` computes it. */
     bucket: money('bucket').notNull(),
     players: bigint('players', { mode: 'number' }).notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.period, t.bucket] })],
-);
-
-/**
- * The same counts one significant digit finer (`wager_fine_bucket()`, e.g. 12,345.67 → 12,300):
- * ten fine buckets under each bucket above. A rank reads the higher buckets' counts, then the
- * higher fine buckets inside the player's own bucket (at most nine rows), then an index range
- * inside the player's own fine bucket — a tenth of the band the bucket alone would leave to
- * count (issue #22). Kept by the same statement-level triggers (migration 0013).
- */
-export const leaderboardFineBuckets = pgTable(
-  'leaderboard_fine_buckets',
-  {
-    period: text('period', { enum: leaderboardPeriods }).notNull(),
-    /** Lower bound of the fine bucket, as `wager_fine_bucket(wager)` computes it. */
-    bucket: money('bucket').notNull(),
-    players: bigint('players', { mode: 'number' }).notNull(),
+    /**
+     * The same players split by their third significant digit (`wager_fine_digit()`): ten
+     * counts, so a rank counts an index range a tenth as wide inside the player's own bucket
+     * (issue #22, migration 0013). `fine[d + 1]` holds digit d.
+     */
+    fine: bigint('fine', { mode: 'number' }).array().notNull().default(sql`'{0,0,0,0,0,0,0,0,0,0}'`),
   },
   (t) => [primaryKey({ columns: [t.period, t.bucket] })],
 );
