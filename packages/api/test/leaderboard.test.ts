@@ -148,7 +148,10 @@ describe.each(testBackends())('leaderboard on %s', (kind) => {
   });
 });
 
-/** Amounts around bucket edges (99.99 | 100.00, 12999.99 | 13000.00, 0.09 | 0.10) and many ties. */
+/**
+ * Amounts around bucket edges (99.99 | 100.00, 12999.99 | 13000.00, 0.09 | 0.10), fine-bucket
+ * edges (12299.99 | 12300.00, 109.89 | 109.90, 9.98 | 9.99) and many ties.
+ */
 const AMOUNTS = [
   '0.01',
   '0.09',
@@ -164,7 +167,14 @@ const AMOUNTS = [
   '109.99',
   '110.00',
   '12000.00',
+  '12299.99',
+  '12300.00',
+  '12300.01',
   '12999.99',
+  '109.89',
+  '109.90',
+  '9.98',
+  '0.57',
   '13000.00',
   '1000000.00',
   '0',
@@ -202,6 +212,16 @@ describe.each(testBackends())('leaderboard ranks under change on %s', (kind) => 
       const expected = expectedRanks(rows.map((r) => ({ uid: r.uid, wager: r[column[period]] })));
       const board = await t.caller.leaderboard.top({ period, limit: 100 });
       expect(board.entries.map((e) => [e.uid, e.rank])).toEqual([...expected.entries()].slice(0, 100));
+      // Name search ranks its matches all at once (one call for the page): the same ranks.
+      for (const search of ['r0', 'r1', 'r05']) {
+        const found = await t.caller.leaderboard.top({ period, limit: 7, search });
+        const matches = [...expected.entries()].filter(([uid]) => uid.startsWith(search)).slice(0, 7);
+        expect({ period, search, ranks: found.entries.map((e) => [e.uid, e.rank]) }).toEqual({
+          period,
+          search,
+          ranks: matches,
+        });
+      }
     }
     // Position (and players.get) use the bucket counts: check each player one by one.
     for (const row of rows) {

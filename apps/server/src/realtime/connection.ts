@@ -53,11 +53,10 @@ export class Connection<TRouter extends AnyTRPCRouter> {
   private refusal: TRPCError | undefined;
   private readonly budget: MessageBudget;
   private closing = false;
-  private readonly abort = new AbortController();
+  private abortController: AbortController | undefined;
   /**
-   * The upgrade request, kept only until the connection's context is made (at once, or from
-   * the `connectionParams` message): holding it — its headers, its socket's HTTP response and
-   * with them Fastify's request objects — for the socket's life cost several KB per connection.
+   * The upgrade request, kept only until the context is made (at once, or from `connectionParams`):
+   * held for the socket's life (headers, HTTP response, Fastify's objects) it cost several KB.
    */
   private req: IncomingMessage | undefined;
 
@@ -101,11 +100,8 @@ export class Connection<TRouter extends AnyTRPCRouter> {
     this.socket.terminate();
   }
 
-  /**
-   * The one going-away path (shutdown, deploy, a connection accepted while shutting down):
-   * tRPC's `reconnect` notice — a standard client opens a new socket at once, through the load
-   * balancer to an instance that stays — then a 1001 close.
-   */
+  /** The one going-away path (shutdown, deploy, accepted while shutting down): tRPC's `reconnect`
+   * notice (a client reconnects at once, to an instance that stays), then a 1001 close. */
   goAway(): void {
     if (this.socket.readyState !== OPEN || this.closing) return;
     this.send(this.transport.reconnectFrame);
@@ -128,7 +124,13 @@ export class Connection<TRouter extends AnyTRPCRouter> {
   closed(): void {
     this.closing = true;
     this.stopAll();
-    this.abort.abort();
+    this.controller().abort();
+  }
+
+  /** Its signal aborts when the socket goes. Made on first use: subscribe-only connections never need it (~0.5 KB). */
+  private controller(): AbortController {
+    this.abortController ??= new AbortController();
+    return this.abortController;
   }
 
   private stopAll(): void {
@@ -247,7 +249,7 @@ export class Connection<TRouter extends AnyTRPCRouter> {
         getRawInput: async () => call.input,
         ctx: context.ctx,
         type,
-        signal: this.abort.signal,
+        signal: this.controller().signal,
         batchIndex,
       });
       if (isObservable(data) || isAsyncIterable(data)) {
@@ -296,6 +298,7 @@ export class Connection<TRouter extends AnyTRPCRouter> {
       // `id: null` error and the close at once.
       return this.refuse(getTRPCErrorFromUnknown(cause), 0);
     }
+    const connection = this;
     try {
       this.ctx = await this.transport.options.createContext({
         req,
@@ -306,7 +309,9 @@ export class Connection<TRouter extends AnyTRPCRouter> {
           isBatchCall: false,
           accept: null,
           type: 'unknown',
-          signal: this.abort.signal,
+          get signal() {
+            return connection.controller().signal;
+          },
           url: null,
         },
       });

@@ -85,9 +85,10 @@ function wagerOf(alias: string, period: Period): SQL {
 /**
  * How many ranked players stand ahead of the key (`wager`, `uid`) in `period` — rank minus
  * one. Counting every player ahead is O(rank) (~250 ms at rank 250,000 of 1,000,000);
- * `leaderboard_ahead()` (migration 0002) sums the per-bucket counts of the higher buckets
- * (`leaderboard_buckets`, a few hundred rows) and counts only inside the key's own bucket —
- * two short ranges of the period's index — with plans cached per connection.
+ * `leaderboard_ahead()` (migrations 0003, 0013) sums the per-bucket counts of the higher
+ * buckets (`leaderboard_buckets`, a few hundred rows) and, of the key's own bucket, the counts of
+ * its third significant digits above the key's (`fine`), and counts only inside the key's own
+ * fine bucket — two short ranges of the period's index — with plans cached per connection.
  * `wager` must be > 0 (unranked players have no rank).
  */
 export function playersAheadSql(period: Period, wager: SQL, uid: SQL): SQL {
@@ -126,17 +127,19 @@ export async function leaderboardTop(
     const afterKey = after ? sql`and (${w} < ${after.w} or (${w} = ${after.w} and p.uid > ${after.u}))` : sql``;
     rows = await queryRows<PageRow>(
       db,
-      // Each match's rank is counted on its own (a few short index ranges each): only for the
-      // matches shown, not for the one fetched to learn whether there is a next page.
-      sql`select s.uid, s.name, s.w::text as wagered, s.a::text as all_time,
-          case when row_number() over (order by s.w desc, s.uid) <= ${input.limit}
-            then ${playersAheadSql(period, sql`s.w`, sql`s.uid`)} end as ahead
-        from (
+      // The matches' ranks in one call of `leaderboard_ahead_each()` (migration 0013), in the
+      // order shown: only for the matches shown, not for the one fetched to learn whether there
+      // is a next page (its `ahead` is null).
+      sql`with m as (
           select p.uid, p.name, ${w} as w, p.wager_all_time as a from players p
           where ${w} > 0 and lower(p.name) like ${pattern} ${afterKey}
           order by ${w} desc, p.uid limit ${take}
-        ) s
-        order by s.w desc, s.uid`,
+        ), shown as (select w, uid from m order by w desc, uid limit ${input.limit})
+        select m.uid, m.name, m.w::text as wagered, m.a::text as all_time,
+          (select leaderboard_ahead_each(${period}, array_agg(shown.w order by shown.w desc, shown.uid),
+            array_agg(shown.uid order by shown.w desc, shown.uid)) from shown)
+            [(row_number() over (order by m.w desc, m.uid))::int] as ahead
+        from m order by m.w desc, m.uid`,
     );
   } else if (after) {
     // Two index ranges instead of `w < x or (w = x and uid > y)`, which no index can seek.

@@ -26,6 +26,8 @@ export const players = pgTable(
     index('players_rank_week_idx').on(t.wagerWeek.desc().nullsFirst(), t.uid),
     index('players_rank_month_idx').on(t.wagerMonth.desc().nullsFirst(), t.uid),
     index('players_rank_all_time_idx').on(t.wagerAllTime.desc().nullsFirst(), t.uid),
+    // Migration 0014 redefines it with INCLUDE (uid, name and the four wagers), so a name search
+    // reads its matches from the index alone; drizzle's index builder cannot say INCLUDE.
     index('players_name_search_idx').on(sql`lower(${t.name}) text_pattern_ops`),
   ],
 );
@@ -65,6 +67,12 @@ export const leaderboardBuckets = pgTable(
     /** Lower bound of the bucket, as `wager_bucket(wager)` computes it. */
     bucket: money('bucket').notNull(),
     players: bigint('players', { mode: 'number' }).notNull(),
+    /**
+     * The same players split by their third significant digit (`wager_fine_digit()`): ten
+     * counts, so a rank counts an index range a tenth as wide inside the player's own bucket
+     * (issue #22, migration 0013). `fine[d + 1]` holds digit d.
+     */
+    fine: bigint('fine', { mode: 'number' }).array().notNull().default(sql`'{0,0,0,0,0,0,0,0,0,0}'`),
   },
   (t) => [primaryKey({ columns: [t.period, t.bucket] })],
 );

@@ -1,0 +1,1 @@
+ALTER TABLE "leaderboard_buckets" ADD COLUMN "fine" bigint[] DEFAULT '{0,0,0,0,0,0,0,0,0,0}' NOT NULL;
