@@ -4,6 +4,10 @@ interface Props {
   children: ReactNode;
   /** What broke, for the message ("this page", "the chart"). */
   what?: string;
+  /** Drawn instead of the default message; `reset` renders the children again. */
+  fallback?: (error: Error, reset: () => void) => ReactNode;
+  /** Runs before the children render again (a query boundary clears its failed queries). */
+  onReset?: () => void;
 }
 
 interface State {
@@ -22,13 +26,20 @@ export class ErrorBoundary extends Component<Props, State> {
     console.error('render failed', error, info.componentStack);
   }
 
+  private readonly reset = (): void => {
+    this.props.onReset?.();
+    this.setState({ error: null });
+  };
+
   override render() {
-    if (!this.state.error) return this.props.children;
+    const { error } = this.state;
+    if (!error) return this.props.children;
+    if (this.props.fallback) return this.props.fallback(error, this.reset);
     return (
       <div className="card error" role="alert">
         <p>Something went wrong showing {this.props.what ?? 'this part'}.</p>
-        <p className="muted small">{this.state.error.message}</p>
-        <button type="button" className="btn" onClick={() => this.setState({ error: null })}>
+        <p className="muted small">{error.message}</p>
+        <button type="button" className="btn" onClick={this.reset}>
           Try again
         </button>
       </div>

@@ -1,6 +1,9 @@
 import { type FormEvent, useState } from 'react';
+import { type Column, DataTable } from '../../components/DataTable';
 import { FormError, TextField } from '../../components/Field';
-import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { LoadMore } from '../../components/LoadMore';
+import { QueryBoundary } from '../../components/QueryBoundary';
+import { Empty } from '../../components/States';
 import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
@@ -8,127 +11,165 @@ import { exportHref } from './ExportLinks';
 
 type BonusCode = RouterOutputs['bonus']['list']['codes'][number];
 
+type Panel = 'claims' | 'edit';
+
 export function BonusAdmin() {
-  const codes = trpc.bonus.list.useQuery({ limit: 100 });
   return (
     <div className="stack">
       <CreateCode />
       <section className="card" aria-labelledby="bonus-admin-title">
         <h1 id="bonus-admin-title">Bonus codes</h1>
-        {codes.isPending ? (
-          <SkeletonRows rows={3} label="Loading codes" />
-        ) : codes.isError ? (
-          <QueryError error={codes.error} what="bonus codes" retry={() => void codes.refetch()} />
-        ) : codes.data.codes.length === 0 ? (
-          <Empty>No bonus codes yet.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="table table-admin">
-              <thead>
-                <tr>
-                  <th scope="col">Code</th>
-                  <th scope="col">Claims</th>
-                  <th scope="col" className="hide-narrow">
-                    Rules
-                  </th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {codes.data.codes.map((code) => (
-                  <CodeRow key={code.id} code={code} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <QueryBoundary what="bonus codes" loading={{ rows: 3, label: 'Loading codes' }}>
+          <CodesTable />
+        </QueryBoundary>
       </section>
     </div>
   );
 }
 
-function CodeRow({ code }: { code: BonusCode }) {
+function statusOf(code: BonusCode): string {
+  const expired = code.expiresAt !== null && code.expiresAt.getTime() <= Date.now();
+  return code.disabled ? 'disabled' : expired ? 'expired' : code.remaining === 0 ? 'used up' : 'active';
+}
+
+/** Every code; each row opens who claimed it or its editor underneath (several may be open). */
+function CodesTable() {
+  const [{ codes }] = trpc.bonus.list.useSuspenseQuery({ limit: 100 });
+  const [open, setOpen] = useState<ReadonlyMap<number, Panel>>(() => new Map());
+  const show = (id: number, panel: Panel | null) =>
+    setOpen((current) => {
+      const next = new Map(current);
+      if (panel === null) next.delete(id);
+      else next.set(id, panel);
+      return next;
+    });
+  const columns: Column<BonusCode>[] = [
+    {
+      key: 'code',
+      header: 'Code',
+      cell: (code) => (
+        <>
+          <code>{code.code}</code>
+          {code.description ? <div className="muted small">{code.description}</div> : null}
+        </>
+      ),
+    },
+    {
+      key: 'claims',
+      header: 'Claims',
+      cell: (code) => (
+        <>
+          {code.claimsCount}/{code.maxClaims}
+          <div className="muted small">{statusOf(code)}</div>
+        </>
+      ),
+    },
+    {
+      key: 'rules',
+      header: 'Rules',
+      className: 'hide-narrow',
+      cellClassName: 'small',
+      cell: (code) => (
+        <>
+          {code.minMonthlyWager ? `month ≥ ${formatMoney(code.minMonthlyWager)}` : 'anyone'}
+          {code.expiresAt ? ` · until ${formatDateTime(code.expiresAt)}` : ''}
+        </>
+      ),
+    },
+    {
+      key: 'actions',
+      header: 'Actions',
+      cell: (code) => {
+        const panel = open.get(code.id) ?? null;
+        return <CodeActions code={code} open={panel} onToggle={(p) => show(code.id, panel === p ? null : p)} />;
+      },
+    },
+  ];
+  return (
+    <DataTable
+      rows={codes}
+      columns={columns}
+      rowKey={(code) => code.id}
+      empty="No bonus codes yet."
+      rowProps={(code) => ({ 'data-code': code.code })}
+      detailProps={() => ({ className: 'row-detail' })}
+      detail={(code) => {
+        const panel = open.get(code.id);
+        if (panel === undefined) return null;
+        return panel === 'claims' ? (
+          <QueryBoundary what="claims" retry={false} loading={{ rows: 2, label: 'Loading claims' }}>
+            <Claims code={code} />
+          </QueryBoundary>
+        ) : (
+          <EditCode code={code} onDone={() => show(code.id, null)} />
+        );
+      }}
+    />
+  );
+}
+
+function CodeActions({
+  code,
+  open,
+  onToggle,
+}: {
+  code: BonusCode;
+  open: Panel | null;
+  onToggle: (panel: Panel) => void;
+}) {
   const utils = trpc.useUtils();
   const disable = trpc.bonus.disable.useMutation({ onSuccess: () => void utils.bonus.list.invalidate() });
   const enable = trpc.bonus.enable.useMutation({ onSuccess: () => void utils.bonus.list.invalidate() });
-  const [open, setOpen] = useState<'claims' | 'edit' | null>(null);
-  const expired = code.expiresAt !== null && code.expiresAt.getTime() <= Date.now();
-  const status = code.disabled ? 'disabled' : expired ? 'expired' : code.remaining === 0 ? 'used up' : 'active';
   return (
     <>
-      <tr data-code={code.code}>
-        <td>
-          <code>{code.code}</code>
-          {code.description ? <div className="muted small">{code.description}</div> : null}
-        </td>
-        <td>
-          {code.claimsCount}/{code.maxClaims}
-          <div className="muted small">{status}</div>
-        </td>
-        <td className="hide-narrow small">
-          {code.minMonthlyWager ? `month ≥ ${formatMoney(code.minMonthlyWager)}` : 'anyone'}
-          {code.expiresAt ? ` · until ${formatDateTime(code.expiresAt)}` : ''}
-        </td>
-        <td>
-          <div className="actions">
-            <button
-              type="button"
-              className="btn btn-small"
-              aria-expanded={open === 'claims'}
-              onClick={() => setOpen(open === 'claims' ? null : 'claims')}
-            >
-              Who claimed
-            </button>
-            <button
-              type="button"
-              className="btn btn-small"
-              aria-expanded={open === 'edit'}
-              onClick={() => setOpen(open === 'edit' ? null : 'edit')}
-            >
-              Edit
-            </button>
-            {code.disabled ? (
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={enable.isPending}
-                onClick={() => enable.mutate({ id: code.id })}
-              >
-                Re-enable
-              </button>
-            ) : (
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={disable.isPending}
-                onClick={() => disable.mutate({ id: code.id })}
-              >
-                Disable
-              </button>
-            )}
-          </div>
-          <FormError message={disable.error?.message ?? enable.error?.message} />
-        </td>
-      </tr>
-      {open ? (
-        <tr className="row-detail">
-          <td colSpan={4}>
-            {open === 'claims' ? <Claims code={code} /> : <EditCode code={code} onDone={() => setOpen(null)} />}
-          </td>
-        </tr>
-      ) : null}
+      <div className="actions">
+        <button
+          type="button"
+          className="btn btn-small"
+          aria-expanded={open === 'claims'}
+          onClick={() => onToggle('claims')}
+        >
+          Who claimed
+        </button>
+        <button
+          type="button"
+          className="btn btn-small"
+          aria-expanded={open === 'edit'}
+          onClick={() => onToggle('edit')}
+        >
+          Edit
+        </button>
+        {code.disabled ? (
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={enable.isPending}
+            onClick={() => enable.mutate({ id: code.id })}
+          >
+            Re-enable
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={disable.isPending}
+            onClick={() => disable.mutate({ id: code.id })}
+          >
+            Disable
+          </button>
+        )}
+      </div>
+      <FormError message={disable.error?.message ?? enable.error?.message} />
     </>
   );
 }
 
 function Claims({ code }: { code: BonusCode }) {
-  const claims = trpc.bonus.claims.useInfiniteQuery(
+  const [claims, query] = trpc.bonus.claims.useSuspenseInfiniteQuery(
     { codeId: code.id, limit: 100 },
     { getNextPageParam: (page) => page.nextCursor },
   );
-  const rows = claims.data?.pages.flatMap((p) => p.claims) ?? [];
-  if (claims.isPending) return <SkeletonRows rows={2} label="Loading claims" />;
-  if (claims.isError) return <QueryError error={claims.error} what="claims" />;
+  const rows = claims.pages.flatMap((p) => p.claims);
   return (
     <div className="stack-small" data-testid={`claims-${code.code}`}>
       <div className="toolbar">
@@ -148,11 +189,7 @@ function Claims({ code }: { code: BonusCode }) {
           ))}
         </ul>
       )}
-      {claims.hasNextPage ? (
-        <button type="button" className="btn btn-small" onClick={() => void claims.fetchNextPage()}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMore query={query} small />
     </div>
   );
 }

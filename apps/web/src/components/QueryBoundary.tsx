@@ -1,0 +1,38 @@
+import { QueryErrorResetBoundary } from '@tanstack/react-query';
+import { TRPCClientError } from '@trpc/client';
+import { type ReactNode, Suspense } from 'react';
+import { ErrorBoundary } from './ErrorBoundary';
+import { QueryError, SkeletonRows } from './States';
+
+interface QueryBoundaryProps {
+  /** What is loading, for the failure message ("the audit log" → "Could not load the audit log: …"). */
+  what: string;
+  /** The placeholder rows shown while it loads. */
+  loading?: { rows?: number; label?: string };
+  /** Offer "Try again" on a failure (refetches the failed queries). */
+  retry?: boolean;
+  children: ReactNode;
+}
+
+/**
+ * Where a part of a page waits for its `useSuspenseQuery` data: skeleton rows while it loads, the
+ * failed call's message (or "not found") with a retry when it fails. Anything that is not a failed
+ * call (a rendering bug) goes on to the page's own boundary.
+ */
+export function QueryBoundary({ what, loading = {}, retry = true, children }: QueryBoundaryProps) {
+  return (
+    <QueryErrorResetBoundary>
+      {({ reset }) => (
+        <ErrorBoundary
+          onReset={reset}
+          fallback={(error, tryAgain) => {
+            if (!(error instanceof TRPCClientError)) throw error;
+            return <QueryError error={error} what={what} {...(retry ? { retry: tryAgain } : {})} />;
+          }}
+        >
+          <Suspense fallback={<SkeletonRows {...loading} />}>{children}</Suspense>
+        </ErrorBoundary>
+      )}
+    </QueryErrorResetBoundary>
+  );
+}
