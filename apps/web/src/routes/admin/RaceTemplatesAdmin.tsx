@@ -1,7 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { Field, FormError, TextField } from '../../components/Field';
+import { QueryBoundary } from '../../components/QueryBoundary';
 import { prizeList, SplitTotal } from '../../components/SplitTotal';
-import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { Empty } from '../../components/States';
 import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
@@ -67,7 +68,6 @@ function when(t: Template): string {
 }
 
 export function RaceTemplatesAdmin() {
-  const templates = trpc.admin.raceTemplates.list.useQuery();
   const [editing, setEditing] = useState<Template | 'new' | null>(null);
   const [done, setDone] = useState<string | null>(null);
   return (
@@ -97,20 +97,22 @@ export function RaceTemplatesAdmin() {
           }}
         />
       ) : null}
-      {templates.isPending ? (
-        <SkeletonRows rows={2} label="Loading recurring races" />
-      ) : templates.isError ? (
-        <QueryError error={templates.error} what="recurring races" retry={() => void templates.refetch()} />
-      ) : templates.data.length === 0 ? (
-        <Empty>No recurring races yet.</Empty>
-      ) : (
-        <ul className="races races-admin">
-          {templates.data.map((t) => (
-            <TemplateRow key={t.id} template={t} onEdit={() => setEditing(t)} onDeleted={setDone} />
-          ))}
-        </ul>
-      )}
+      <QueryBoundary what="recurring races" loading={{ rows: 2, label: 'Loading recurring races' }}>
+        <TemplateList onEdit={setEditing} onDeleted={setDone} />
+      </QueryBoundary>
     </section>
+  );
+}
+
+function TemplateList({ onEdit, onDeleted }: { onEdit: (t: Template) => void; onDeleted: (m: string) => void }) {
+  const [templates] = trpc.admin.raceTemplates.list.useSuspenseQuery();
+  if (templates.length === 0) return <Empty>No recurring races yet.</Empty>;
+  return (
+    <ul className="races races-admin">
+      {templates.map((t) => (
+        <TemplateRow key={t.id} template={t} onEdit={() => onEdit(t)} onDeleted={onDeleted} />
+      ))}
+    </ul>
   );
 }
 

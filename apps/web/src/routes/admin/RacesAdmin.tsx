@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { Field, FormError, TextField } from '../../components/Field';
+import { QueryBoundary } from '../../components/QueryBoundary';
 import { prizeList, SplitTotal } from '../../components/SplitTotal';
-import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { Empty } from '../../components/States';
 import { RaceStatusBadge } from '../../components/StatusBadge';
 import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
@@ -51,7 +52,6 @@ function draftOf(race: Race): Draft {
 const FIELDS = ['name', 'description', 'startsAt', 'endsAt', 'prizePool', 'prizes', 'minWager'] as const;
 
 export function RacesAdmin() {
-  const races = trpc.races.list.useQuery({ limit: 100 });
   const [editing, setEditing] = useState<Race | 'new' | null>(null);
   const [done, setDone] = useState<string | null>(null);
 
@@ -79,22 +79,24 @@ export function RacesAdmin() {
             }}
           />
         ) : null}
-        {races.isPending ? (
-          <SkeletonRows rows={4} label="Loading races" />
-        ) : races.isError ? (
-          <QueryError error={races.error} what="races" retry={() => void races.refetch()} />
-        ) : races.data.races.length === 0 ? (
-          <Empty>No races yet. Create the first one.</Empty>
-        ) : (
-          <ul className="races races-admin">
-            {races.data.races.map((race) => (
-              <RaceRow key={race.id} race={race} onEdit={() => setEditing(race)} />
-            ))}
-          </ul>
-        )}
+        <QueryBoundary what="races" loading={{ rows: 4, label: 'Loading races' }}>
+          <RaceList onEdit={setEditing} />
+        </QueryBoundary>
       </section>
       <RaceTemplatesAdmin />
     </div>
+  );
+}
+
+function RaceList({ onEdit }: { onEdit: (race: Race) => void }) {
+  const [{ races }] = trpc.races.list.useSuspenseQuery({ limit: 100 });
+  if (races.length === 0) return <Empty>No races yet. Create the first one.</Empty>;
+  return (
+    <ul className="races races-admin">
+      {races.map((race) => (
+        <RaceRow key={race.id} race={race} onEdit={() => onEdit(race)} />
+      ))}
+    </ul>
   );
 }
 
