@@ -1,6 +1,7 @@
 import { QueryErrorResetBoundary } from '@tanstack/react-query';
 import { TRPCClientError } from '@trpc/client';
 import { type ReactNode, Suspense } from 'react';
+import { isNotFound } from '../queryClient';
 import { ErrorBoundary } from './ErrorBoundary';
 import { QueryError, SkeletonRows } from './States';
 
@@ -11,6 +12,8 @@ interface QueryBoundaryProps {
   loading?: { rows?: number; label?: string };
   /** Offer "Try again" on a failure (refetches the failed queries). */
   retry?: boolean;
+  /** Shown instead when the server answers NOT_FOUND (a page whose subject does not exist). */
+  notFound?: ReactNode;
   children: ReactNode;
 }
 
@@ -19,7 +22,7 @@ interface QueryBoundaryProps {
  * failed call's message (or "not found") with a retry when it fails. Anything that is not a failed
  * call (a rendering bug) goes on to the page's own boundary.
  */
-export function QueryBoundary({ what, loading = {}, retry = true, children }: QueryBoundaryProps) {
+export function QueryBoundary({ what, loading = {}, retry = true, notFound, children }: QueryBoundaryProps) {
   return (
     <QueryErrorResetBoundary>
       {({ reset }) => (
@@ -27,6 +30,7 @@ export function QueryBoundary({ what, loading = {}, retry = true, children }: Qu
           onReset={reset}
           fallback={(error, tryAgain) => {
             if (!(error instanceof TRPCClientError)) throw error;
+            if (notFound !== undefined && isNotFound(error)) return notFound;
             return <QueryError error={error} what={what} {...(retry ? { retry: tryAgain } : {})} />;
           }}
         >
