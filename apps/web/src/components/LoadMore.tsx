@@ -5,8 +5,16 @@ interface Pages {
   fetchNextPage: () => Promise<unknown>;
 }
 
+interface LoadMoreProps {
+  query: Pages;
+  small?: boolean;
+  label?: string;
+  /** Said while the next page loads (the button is disabled either way). */
+  busyText?: string;
+}
+
 /** "Load more" under a paged list, shown while the server has more. */
-export function LoadMore({ query, small = false, busyText }: { query: Pages; small?: boolean; busyText?: string }) {
+export function LoadMore({ query, small = false, label = 'Load more', busyText }: LoadMoreProps) {
   if (!query.hasNextPage) return null;
   return (
     <button
@@ -15,7 +23,7 @@ export function LoadMore({ query, small = false, busyText }: { query: Pages; sma
       disabled={query.isFetchingNextPage}
       onClick={() => void query.fetchNextPage()}
     >
-      {query.isFetchingNextPage && busyText ? busyText : 'Load more'}
+      {query.isFetchingNextPage && busyText ? busyText : label}
     </button>
   );
 }
