@@ -1,11 +1,11 @@
 import { type FormEvent, useState } from 'react';
 import { type Column, DataTable } from '../../components/DataTable';
-import { FormError, TextField } from '../../components/Field';
+import { draftFields, FormError } from '../../components/Field';
 import { LoadMore } from '../../components/LoadMore';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { Empty } from '../../components/States';
 import { formatDateTime, formatMoney } from '../../format';
-import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
+import { fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
 import { exportHref } from './ExportLinks';
 
@@ -209,16 +209,7 @@ function EditCode({ code, onDone }: { code: BonusCode; onDone: () => void }) {
     },
   });
   const errors = fieldErrors(update.error);
-  const field = (name: keyof typeof draft, label: string, type = 'text') => (
-    <TextField
-      name={name}
-      label={label}
-      type={type}
-      value={draft[name]}
-      error={errorFor(errors, name)}
-      onChange={(value) => setDraft({ ...draft, [name]: value })}
-    />
-  );
+  const field = draftFields(draft, setDraft, errors);
   return (
     <form
       className="form"
@@ -238,11 +229,11 @@ function EditCode({ code, onDone }: { code: BonusCode; onDone: () => void }) {
       <FormError message={formError(update.error, ['description', 'maxClaims', 'minMonthlyWager', 'expiresAt'])} />
       <div className="row">
         {field('description', 'Description')}
-        {field('maxClaims', 'Claim limit', 'number')}
+        {field('maxClaims', 'Claim limit', { type: 'number' })}
       </div>
       <div className="row">
         {field('minMonthlyWager', 'Min monthly wager (optional)')}
-        {field('expiresAt', 'Expires (optional)', 'datetime-local')}
+        {field('expiresAt', 'Expires (optional)', { type: 'datetime-local' })}
       </div>
       <div className="actions">
         <button type="submit" className="btn btn-primary btn-small" disabled={update.isPending}>
@@ -277,17 +268,7 @@ function CreateCode() {
       expiresAt: draft.expiresAt ? fromLocalInput(draft.expiresAt) : null,
     });
   };
-  const input = (field: keyof typeof blank, label: string, type = 'text', hint?: string) => (
-    <TextField
-      name={field}
-      label={label}
-      type={type}
-      hint={hint}
-      value={draft[field]}
-      error={errorFor(errors, field)}
-      onChange={(value) => setDraft({ ...draft, [field]: value })}
-    />
-  );
+  const input = draftFields(draft, setDraft, errors);
   return (
     <section className="card" aria-labelledby="new-code-title">
       <h2 id="new-code-title">New bonus code</h2>
@@ -297,12 +278,12 @@ function CreateCode() {
         />
         <div className="row">
           {input('code', 'Code')}
-          {input('maxClaims', 'Claim limit', 'number')}
+          {input('maxClaims', 'Claim limit', { type: 'number' })}
         </div>
         {input('description', 'Description')}
         <div className="row">
           {input('minMonthlyWager', 'Min monthly wager (optional)')}
-          {input('expiresAt', 'Expires (optional)', 'datetime-local')}
+          {input('expiresAt', 'Expires (optional)', { type: 'datetime-local' })}
         </div>
         <button type="submit" className="btn btn-primary" disabled={create.isPending}>
           Create code

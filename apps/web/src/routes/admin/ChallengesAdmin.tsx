@@ -1,10 +1,10 @@
 import { type FormEvent, useState } from 'react';
 import { type Column, DataTable } from '../../components/DataTable';
-import { FormError, TextField } from '../../components/Field';
+import { draftFields, FormError } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { Empty } from '../../components/States';
 import { formatDateTime, formatMoney } from '../../format';
-import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
+import { fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
 import { exportHref } from './ExportLinks';
 
@@ -197,16 +197,7 @@ function CreateChallenge() {
       endsAt: fromLocalInput(draft.endsAt),
     });
   };
-  const input = (field: keyof ReturnType<typeof blank>, label: string, type = 'text') => (
-    <TextField
-      name={field}
-      label={label}
-      type={type}
-      value={draft[field]}
-      error={errorFor(errors, field)}
-      onChange={(value) => setDraft({ ...draft, [field]: value })}
-    />
-  );
+  const input = draftFields(draft, setDraft, errors);
   return (
     <section className="card" aria-labelledby="new-challenge-title">
       <h2 id="new-challenge-title">New challenge</h2>
@@ -220,12 +211,12 @@ function CreateChallenge() {
           {input('minMultiplier', 'Min multiplier')}
           {input('minBet', 'Min bet')}
           {input('prize', 'Prize')}
-          {input('maxWinners', 'Winners', 'number')}
-          {input('maxEntriesPerUser', 'Entries per user', 'number')}
+          {input('maxWinners', 'Winners', { type: 'number' })}
+          {input('maxEntriesPerUser', 'Entries per user', { type: 'number' })}
         </div>
         <div className="row">
-          {input('startsAt', 'Starts', 'datetime-local')}
-          {input('endsAt', 'Ends', 'datetime-local')}
+          {input('startsAt', 'Starts', { type: 'datetime-local' })}
+          {input('endsAt', 'Ends', { type: 'datetime-local' })}
         </div>
         <button type="submit" className="btn btn-primary" disabled={create.isPending}>
           Create challenge
@@ -255,16 +246,7 @@ function ChallengeForm({ challenge, onDone }: { challenge: Challenge; onDone: ()
     },
   });
   const errors = fieldErrors(update.error);
-  const input = (field: keyof typeof draft, label: string, type = 'text') => (
-    <TextField
-      name={field}
-      label={label}
-      type={type}
-      value={draft[field]}
-      error={errorFor(errors, field)}
-      onChange={(value) => setDraft({ ...draft, [field]: value })}
-    />
-  );
+  const input = draftFields(draft, setDraft, errors);
   return (
     <form
       className="form panel"
@@ -290,11 +272,11 @@ function ChallengeForm({ challenge, onDone }: { challenge: Challenge; onDone: ()
         {input('minMultiplier', 'Min multiplier')}
         {input('minBet', 'Min bet')}
         {input('prize', 'Prize')}
-        {input('maxWinners', 'Winners', 'number')}
+        {input('maxWinners', 'Winners', { type: 'number' })}
       </div>
       <div className="row">
-        {input('startsAt', 'Starts', 'datetime-local')}
-        {input('endsAt', 'Ends', 'datetime-local')}
+        {input('startsAt', 'Starts', { type: 'datetime-local' })}
+        {input('endsAt', 'Ends', { type: 'datetime-local' })}
       </div>
       <div className="actions">
         <button type="submit" className="btn btn-primary btn-small" disabled={update.isPending}>

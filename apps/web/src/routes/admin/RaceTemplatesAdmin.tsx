@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { Field, FormError, TextField } from '../../components/Field';
+import { draftFields, Field, FormError } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { prizeList, SplitTotal } from '../../components/SplitTotal';
 import { Empty } from '../../components/States';
@@ -208,17 +208,7 @@ function TemplateForm({ template, onDone }: { template: Template | null; onDone:
     if (template) update.mutate({ id: template.id, ...fields });
     else create.mutate(fields);
   };
-  const text = (field: keyof Draft, label: string, hint?: string, type = 'text') => (
-    <TextField
-      name={field}
-      label={label}
-      type={type}
-      hint={hint}
-      value={String(draft[field])}
-      error={errorFor(errors, field)}
-      onChange={set(field)}
-    />
-  );
+  const text = draftFields(draft, setDraft, errors);
   return (
     <form
       className="form panel"
@@ -264,7 +254,7 @@ function TemplateForm({ template, onDone }: { template: Template | null; onDone:
             </select>
           )}
         </Field>
-        {text('startTime', 'At', undefined, 'time')}
+        {text('startTime', 'At', { type: 'time' })}
       </div>
       <Field label="Time zone" error={errorFor(errors, 'timeZone')}>
         {(props) => (
@@ -286,12 +276,12 @@ function TemplateForm({ template, onDone }: { template: Template | null; onDone:
       </Field>
       <div className="row">
         {text('prizePool', 'Prize pool')}
-        {text('prizes', 'Prize per rank', 'Rank 1, 2, 3 …, comma-separated')}
+        {text('prizes', 'Prize per rank', { hint: 'Rank 1, 2, 3 …, comma-separated' })}
       </div>
       <SplitTotal pool={draft.prizePool} prizes={prizeList(draft.prizes)} />
       <div className="row">
-        {text('minWager', 'Minimum wager', '0 for anyone who wagered')}
-        {text('leadHours', 'Create ahead (hours)', undefined, 'number')}
+        {text('minWager', 'Minimum wager', { hint: '0 for anyone who wagered' })}
+        {text('leadHours', 'Create ahead (hours)', { type: 'number' })}
       </div>
       <label className="small check-label">
         <input

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
-import { Field, FormError, TextField } from '../../components/Field';
+import { draftFields, Field, FormError } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { prizeList, SplitTotal } from '../../components/SplitTotal';
 import { Empty } from '../../components/States';
@@ -218,17 +218,7 @@ function RaceForm({ race, onDone }: { race: Race | null; onDone: (message?: stri
     }
   };
 
-  const text = (field: keyof Draft, label: string, hint?: string, type = 'text') => (
-    <TextField
-      name={field}
-      label={label}
-      type={type}
-      hint={hint}
-      value={draft[field]}
-      error={errorFor(errors, field)}
-      onChange={set(field)}
-    />
-  );
+  const text = draftFields(draft, setDraft, errors);
 
   return (
     <form className="form panel" onSubmit={submit} noValidate aria-label={race ? `Edit ${race.name}` : 'New race'}>
@@ -248,15 +238,15 @@ function RaceForm({ race, onDone }: { race: Race | null; onDone: (message?: stri
         )}
       </Field>
       <div className="row">
-        {text('startsAt', 'Starts', undefined, 'datetime-local')}
-        {text('endsAt', 'Ends', undefined, 'datetime-local')}
+        {text('startsAt', 'Starts', { type: 'datetime-local' })}
+        {text('endsAt', 'Ends', { type: 'datetime-local' })}
       </div>
       <div className="row">
-        {text('prizePool', 'Prize pool', 'e.g. 1000.00')}
-        {text('prizes', 'Prize per rank', 'Rank 1, 2, 3 …, comma-separated; must add up to the pool')}
+        {text('prizePool', 'Prize pool', { hint: 'e.g. 1000.00' })}
+        {text('prizes', 'Prize per rank', { hint: 'Rank 1, 2, 3 …, comma-separated; must add up to the pool' })}
       </div>
       <SplitTotal pool={draft.prizePool} prizes={prizeList(draft.prizes)} />
-      {text('minWager', 'Minimum wager', 'Players below it in the window are not ranked; 0 for anyone')}
+      {text('minWager', 'Minimum wager', { hint: 'Players below it in the window are not ranked; 0 for anyone' })}
       <div className="actions">
         <button type="submit" className="btn btn-primary" disabled={mutation.isPending}>
           {race ? 'Save changes' : 'Create race'}
