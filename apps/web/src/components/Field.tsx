@@ -89,3 +89,12 @@ export function FormError({ message }: { message: string | undefined }) {
     </p>
   );
 }
+
+/** A form's main button: disabled, and saying so, while the server answers. */
+export function SubmitButton({ pending, children }: { pending: boolean; children: string }) {
+  return (
+    <button type="submit" className="btn btn-primary" disabled={pending}>
+      {pending ? 'Please wait…' : children}
+    </button>
+  );
+}

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { ChangePasswordForm } from '../components/ChangePasswordForm';
-import { Field, FormError } from '../components/Field';
+import { Field, FormError, TextField } from '../components/Field';
 import { NotificationPreferences } from '../components/NotificationPreferences';
 import { QueryBoundary } from '../components/QueryBoundary';
 import { Empty } from '../components/States';
@@ -72,9 +72,7 @@ function BonusClaims() {
     <section className="card" aria-labelledby="bonus-title">
       <h2 id="bonus-title">Bonus codes</h2>
       <form className="form form-inline" onSubmit={submit} noValidate>
-        <Field label="Code" error={errorFor(errors, 'code')}>
-          {(props) => <input {...props} className="input" value={code} onChange={(e) => setCode(e.target.value)} />}
-        </Field>
+        <TextField label="Code" error={errorFor(errors, 'code')} name="code" value={code} onChange={setCode} />
         <button type="submit" className="btn btn-primary" disabled={claim.isPending}>
           Claim
         </button>
@@ -183,34 +181,30 @@ function EntryForm() {
         )}
       </Field>
       <FormError message={formError(submit.error, ['betReference', 'multiplier', 'betAmount'])} />
-      <Field label="Bet id or link" error={errorFor(errors, 'betReference')}>
-        {(props) => (
-          <input {...props} className="input" value={betReference} onChange={(e) => setBetReference(e.target.value)} />
-        )}
-      </Field>
+      <TextField
+        label="Bet id or link"
+        error={errorFor(errors, 'betReference')}
+        name="betReference"
+        value={betReference}
+        onChange={setBetReference}
+      />
       <div className="row">
-        <Field label="Multiplier" error={errorFor(errors, 'multiplier')}>
-          {(props) => (
-            <input
-              {...props}
-              className="input"
-              inputMode="decimal"
-              value={multiplier}
-              onChange={(e) => setMultiplier(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Bet amount" error={errorFor(errors, 'betAmount')}>
-          {(props) => (
-            <input
-              {...props}
-              className="input"
-              inputMode="decimal"
-              value={betAmount}
-              onChange={(e) => setBetAmount(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Multiplier"
+          error={errorFor(errors, 'multiplier')}
+          name="multiplier"
+          inputMode="decimal"
+          value={multiplier}
+          onChange={setMultiplier}
+        />
+        <TextField
+          label="Bet amount"
+          error={errorFor(errors, 'betAmount')}
+          name="betAmount"
+          inputMode="decimal"
+          value={betAmount}
+          onChange={setBetAmount}
+        />
       </div>
       <button type="submit" className="btn btn-primary" disabled={submit.isPending}>
         Submit entry

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { type Column, DataTable } from '../../components/DataTable';
-import { Field, FormError } from '../../components/Field';
+import { FormError, TextField } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { formatDateTime } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput } from '../../forms';
@@ -190,11 +190,7 @@ function CreateKey({ onCreated }: { onCreated: (created: CreatedKey) => void }) 
       <h2 id="create-key-title">Create a key</h2>
       <form className="form" onSubmit={submit} noValidate>
         <FormError message={formError(create.error, ['name', 'scopes', 'expiresAt'])} />
-        <Field label="Name" error={errorFor(errors, 'name')}>
-          {(props) => (
-            <input {...props} name="name" className="input" value={name} onChange={(e) => setName(e.target.value)} />
-          )}
-        </Field>
+        <TextField label="Name" error={errorFor(errors, 'name')} name="name" value={name} onChange={setName} />
         <fieldset className={errorFor(errors, 'scopes') ? 'field field-invalid' : 'field'}>
           <legend>Scopes</legend>
           <div className="checks">
@@ -211,17 +207,14 @@ function CreateKey({ onCreated }: { onCreated: (created: CreatedKey) => void }) 
             </span>
           ) : null}
         </fieldset>
-        <Field label="Expires (optional)" error={errorFor(errors, 'expiresAt')}>
-          {(props) => (
-            <input
-              {...props}
-              type="datetime-local"
-              className="input"
-              value={expiresAt}
-              onChange={(e) => setExpiresAt(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Expires (optional)"
+          error={errorFor(errors, 'expiresAt')}
+          name="expiresAt"
+          type="datetime-local"
+          value={expiresAt}
+          onChange={setExpiresAt}
+        />
         <button type="submit" className="btn btn-primary" disabled={create.isPending}>
           Create key
         </button>
