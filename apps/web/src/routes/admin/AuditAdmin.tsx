@@ -27,6 +27,14 @@ function Target({ entry }: { entry: AuditEntry }) {
   );
 }
 
+/** The free-text filters, in the order they stand in the toolbar. */
+const searches = [
+  { field: 'action', placeholder: 'Action, e.g. user.ban', label: 'Filter by action' },
+  { field: 'actor', placeholder: 'Who (username)', label: 'Filter by who did it' },
+  { field: 'targetType', placeholder: 'Target type, e.g. race', label: 'Filter by target type' },
+  { field: 'targetId', placeholder: 'Target id', label: 'Filter by target id' },
+] as const;
+
 type Filters = Omit<RouterInputs['admin']['audit']['list'], 'limit' | 'cursor'>;
 
 const columns: Column<AuditEntry>[] = [
@@ -113,38 +121,17 @@ export function AuditAdmin() {
         </a>
       </div>
       <div className="toolbar toolbar-wrap">
-        <input
-          className="input search"
-          type="search"
-          placeholder="Action, e.g. user.ban"
-          aria-label="Filter by action"
-          value={text.action}
-          onChange={set('action')}
-        />
-        <input
-          className="input search"
-          type="search"
-          placeholder="Who (username)"
-          aria-label="Filter by who did it"
-          value={text.actor}
-          onChange={set('actor')}
-        />
-        <input
-          className="input search"
-          type="search"
-          placeholder="Target type, e.g. race"
-          aria-label="Filter by target type"
-          value={text.targetType}
-          onChange={set('targetType')}
-        />
-        <input
-          className="input search"
-          type="search"
-          placeholder="Target id"
-          aria-label="Filter by target id"
-          value={text.targetId}
-          onChange={set('targetId')}
-        />
+        {searches.map((search) => (
+          <input
+            key={search.field}
+            className="input search"
+            type="search"
+            placeholder={search.placeholder}
+            aria-label={search.label}
+            value={text[search.field]}
+            onChange={set(search.field)}
+          />
+        ))}
         <label className="small inline-field">
           From
           <input type="datetime-local" className="input" value={text.since} onChange={set('since')} />
