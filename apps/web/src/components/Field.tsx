@@ -63,6 +63,13 @@ type TextKey<Draft> = {
 }[keyof Draft] &
   string;
 
+/** What `draftFields` returns: `field(name, label, { type, hint })`. */
+export type DraftField<Draft> = (
+  name: TextKey<Draft>,
+  label: string,
+  options?: { type?: string; hint?: string },
+) => ReactNode;
+
 /**
  * One `TextField` per text field of a form's draft: `field('name', 'Name', { hint })` shows the
  * draft's value, writes changes back, and carries the server's message for that field.

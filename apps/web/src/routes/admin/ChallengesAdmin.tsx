@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import { type Column, DataTable } from '../../components/DataTable';
 import { draftFields, FormError } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
@@ -203,21 +203,7 @@ function CreateChallenge() {
       <h2 id="new-challenge-title">New challenge</h2>
       <form className="form" onSubmit={submit} noValidate>
         <FormError message={formError(create.error, FIELDS)} />
-        <div className="row">
-          {input('title', 'Title')}
-          {input('game', 'Game')}
-        </div>
-        <div className="row">
-          {input('minMultiplier', 'Min multiplier')}
-          {input('minBet', 'Min bet')}
-          {input('prize', 'Prize')}
-          {input('maxWinners', 'Winners', { type: 'number' })}
-          {input('maxEntriesPerUser', 'Entries per user', { type: 'number' })}
-        </div>
-        <div className="row">
-          {input('startsAt', 'Starts', { type: 'datetime-local' })}
-          {input('endsAt', 'Ends', { type: 'datetime-local' })}
-        </div>
+        <ChallengeFields input={input} extra={input('maxEntriesPerUser', 'Entries per user', { type: 'number' })} />
         <button type="submit" className="btn btn-primary" disabled={create.isPending}>
           Create challenge
         </button>
@@ -226,10 +212,47 @@ function CreateChallenge() {
   );
 }
 
+/** What creating and editing a challenge share (creating also sets the entries per user). */
+interface EditDraft {
+  title: string;
+  game: string;
+  minMultiplier: string;
+  minBet: string;
+  prize: string;
+  maxWinners: string;
+  startsAt: string;
+  endsAt: string;
+}
+
+/** Takes `draftFields` of either draft: both have every field named here. */
+type ChallengeField = (name: keyof EditDraft, label: string, options?: { type: string }) => ReactNode;
+
+function ChallengeFields({ input, extra = null }: { input: ChallengeField; extra?: ReactNode }) {
+  return (
+    <>
+      <div className="row">
+        {input('title', 'Title')}
+        {input('game', 'Game')}
+      </div>
+      <div className="row">
+        {input('minMultiplier', 'Min multiplier')}
+        {input('minBet', 'Min bet')}
+        {input('prize', 'Prize')}
+        {input('maxWinners', 'Winners', { type: 'number' })}
+        {extra}
+      </div>
+      <div className="row">
+        {input('startsAt', 'Starts', { type: 'datetime-local' })}
+        {input('endsAt', 'Ends', { type: 'datetime-local' })}
+      </div>
+    </>
+  );
+}
+
 /** Edits an open challenge: every field, the same rules as creating one. */
 function ChallengeForm({ challenge, onDone }: { challenge: Challenge; onDone: () => void }) {
   const utils = trpc.useUtils();
-  const [draft, setDraft] = useState({
+  const [draft, setDraft] = useState<EditDraft>({
     title: challenge.title,
     game: challenge.game,
     minMultiplier: challenge.minMultiplier,
@@ -264,20 +287,7 @@ function ChallengeForm({ challenge, onDone }: { challenge: Challenge; onDone: ()
       }}
     >
       <FormError message={formError(update.error, FIELDS)} />
-      <div className="row">
-        {input('title', 'Title')}
-        {input('game', 'Game')}
-      </div>
-      <div className="row">
-        {input('minMultiplier', 'Min multiplier')}
-        {input('minBet', 'Min bet')}
-        {input('prize', 'Prize')}
-        {input('maxWinners', 'Winners', { type: 'number' })}
-      </div>
-      <div className="row">
-        {input('startsAt', 'Starts', { type: 'datetime-local' })}
-        {input('endsAt', 'Ends', { type: 'datetime-local' })}
-      </div>
+      <ChallengeFields input={input} />
       <div className="actions">
         <button type="submit" className="btn btn-primary btn-small" disabled={update.isPending}>
           Save changes
