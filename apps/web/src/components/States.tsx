@@ -47,3 +47,13 @@ export function QueryError({ error, retry, what }: { error: { message: string };
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** What the last action did ("Race “Weekly” created…"), announced politely; nothing when null. */
+export function DoneNote({ message }: { message: string | null }) {
+  if (!message) return null;
+  return (
+    <p className="small ok-text" role="status">
+      {message}
+    </p>
+  );
+}

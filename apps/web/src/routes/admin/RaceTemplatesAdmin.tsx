@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { draftFields, Field, FormError } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { prizeList, SplitTotal } from '../../components/SplitTotal';
-import { Empty } from '../../components/States';
+import { DoneNote, Empty } from '../../components/States';
 import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
@@ -70,6 +70,10 @@ function when(t: Template): string {
 export function RaceTemplatesAdmin() {
   const [editing, setEditing] = useState<Template | 'new' | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const finish = (message?: string) => {
+    setEditing(null);
+    setDone(message ?? null);
+  };
   return (
     <section className="card" aria-labelledby="templates-title">
       <div className="card-head">
@@ -82,19 +86,12 @@ export function RaceTemplatesAdmin() {
         Each race is created ahead of its start (the lead time) and announced then. Editing a template changes the races
         created after the edit; one already created keeps its settings (edit it above).
       </p>
-      {done ? (
-        <p className="small ok-text" role="status">
-          {done}
-        </p>
-      ) : null}
+      <DoneNote message={done} />
       {editing ? (
         <TemplateForm
           key={editing === 'new' ? 'new' : editing.id}
           template={editing === 'new' ? null : editing}
-          onDone={(message) => {
-            setEditing(null);
-            setDone(message ?? null);
-          }}
+          onDone={finish}
         />
       ) : null}
       <QueryBoundary what="recurring races" loading={{ rows: 2, label: 'Loading recurring races' }}>

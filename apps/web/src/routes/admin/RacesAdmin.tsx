@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { draftFields, Field, FormError } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { prizeList, SplitTotal } from '../../components/SplitTotal';
-import { Empty } from '../../components/States';
+import { DoneNote, Empty } from '../../components/States';
 import { RaceStatusBadge } from '../../components/StatusBadge';
 import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
@@ -54,6 +54,10 @@ const FIELDS = ['name', 'description', 'startsAt', 'endsAt', 'prizePool', 'prize
 export function RacesAdmin() {
   const [editing, setEditing] = useState<Race | 'new' | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const finish = (message?: string) => {
+    setEditing(null);
+    setDone(message ?? null);
+  };
 
   return (
     <div className="stack">
@@ -64,19 +68,12 @@ export function RacesAdmin() {
             New race
           </button>
         </div>
-        {done ? (
-          <p className="small ok-text" role="status">
-            {done}
-          </p>
-        ) : null}
+        <DoneNote message={done} />
         {editing ? (
           <RaceForm
             key={editing === 'new' ? 'new' : editing.id}
             race={editing === 'new' ? null : editing}
-            onDone={(message) => {
-              setEditing(null);
-              setDone(message ?? null);
-            }}
+            onDone={finish}
           />
         ) : null}
         <QueryBoundary what="races" loading={{ rows: 4, label: 'Loading races' }}>

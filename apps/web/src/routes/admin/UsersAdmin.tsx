@@ -4,6 +4,7 @@ import { type Column, DataTable } from '../../components/DataTable';
 import { FormError } from '../../components/Field';
 import { LoadMore } from '../../components/LoadMore';
 import { QueryBoundary } from '../../components/QueryBoundary';
+import { DoneNote } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { useDebounced } from '../../hooks/useDebounced';
 import { useMe } from '../../hooks/useSession';
@@ -139,11 +140,7 @@ export function UsersAdmin() {
           ))
         )}
       </div>
-      {bulkDone ? (
-        <p className="small ok-text" role="status">
-          {bulkDone}
-        </p>
-      ) : null}
+      <DoneNote message={bulkDone} />
       <FormError message={bulk.error?.message ?? update.error?.message} />
       <QueryBoundary what="users" loading={{ rows: 6, label: 'Loading users' }}>
         <UsersTable
