@@ -8,6 +8,8 @@ interface Props {
   fallback?: (error: Error, reset: () => void) => ReactNode;
   /** Runs before the children render again (a query boundary clears its failed queries). */
   onReset?: () => void;
+  /** A failure is for these values: when one changes (another filter, another period), try again. */
+  resetKeys?: readonly unknown[];
 }
 
 interface State {
@@ -25,6 +27,10 @@ export class ErrorBoundary extends Component<Props, State> {
   override componentDidCatch(error: Error, info: ErrorInfo): void {
     // A boundary with its own fallback expects its failures (a query's answer); a bug is logged.
     if (!this.props.fallback) console.error('render failed', error, info.componentStack);
+  }
+
+  override componentDidUpdate(previous: Props): void {
+    if (this.state.error && changed(previous.resetKeys, this.props.resetKeys)) this.reset();
   }
 
   private readonly reset = (): void => {
@@ -46,4 +52,8 @@ export class ErrorBoundary extends Component<Props, State> {
       </div>
     );
   }
+}
+
+function changed(before: readonly unknown[] = [], after: readonly unknown[] = []): boolean {
+  return before.length !== after.length || before.some((value, i) => !Object.is(value, after[i]));
 }

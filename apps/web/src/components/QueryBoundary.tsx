@@ -14,6 +14,8 @@ interface QueryBoundaryProps {
   retry?: boolean;
   /** Shown instead when the server answers NOT_FOUND (a page whose subject does not exist). */
   notFound?: ReactNode;
+  /** The inputs of the queries inside: a failure is dropped (and asked again) when one changes. */
+  resetKeys?: readonly unknown[];
   children: ReactNode;
 }
 
@@ -22,12 +24,13 @@ interface QueryBoundaryProps {
  * failed call's message (or "not found") with a retry when it fails. Anything that is not a failed
  * call (a rendering bug) goes on to the page's own boundary.
  */
-export function QueryBoundary({ what, loading = {}, retry = true, notFound, children }: QueryBoundaryProps) {
+export function QueryBoundary({ what, loading = {}, retry = true, notFound, resetKeys, children }: QueryBoundaryProps) {
   return (
     <QueryErrorResetBoundary>
       {({ reset }) => (
         <ErrorBoundary
           onReset={reset}
+          {...(resetKeys ? { resetKeys } : {})}
           fallback={(error, tryAgain) => {
             if (!(error instanceof TRPCClientError)) throw error;
             if (notFound !== undefined && isNotFound(error)) return notFound;

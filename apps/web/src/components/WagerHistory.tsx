@@ -10,7 +10,7 @@ const WagerChart = lazy(() => import('./WagerChart').then((m) => ({ default: m.W
 /** A player's wagers per day over the last `days` days, as a chart; a sentence when there were none. */
 export function WagerHistory({ uid, days, rows }: { uid: string; days: number; rows: number }) {
   return (
-    <QueryBoundary what="the history" loading={{ rows, label: 'Loading history' }}>
+    <QueryBoundary what="the history" resetKeys={[uid, days]} loading={{ rows, label: 'Loading history' }}>
       <History uid={uid} days={days} rows={rows} />
     </QueryBoundary>
   );

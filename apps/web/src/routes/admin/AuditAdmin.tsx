@@ -141,7 +141,11 @@ export function AuditAdmin() {
           <input type="datetime-local" className="input" value={text.until} onChange={set('until')} />
         </label>
       </div>
-      <QueryBoundary what="the audit log" loading={{ rows: 6, label: 'Loading audit log' }}>
+      <QueryBoundary
+        what="the audit log"
+        resetKeys={[JSON.stringify(filters)]}
+        loading={{ rows: 6, label: 'Loading audit log' }}
+      >
         <AuditEntries filters={filters} />
       </QueryBoundary>
     </section>

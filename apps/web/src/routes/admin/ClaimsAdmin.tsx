@@ -50,7 +50,7 @@ export function ClaimsAdmin() {
           </button>
         ))}
       </fieldset>
-      <QueryBoundary what="claims" loading={{ rows: 4, label: 'Loading claims' }}>
+      <QueryBoundary what="claims" resetKeys={[status]} loading={{ rows: 4, label: 'Loading claims' }}>
         <ClaimList status={status} />
       </QueryBoundary>
     </section>

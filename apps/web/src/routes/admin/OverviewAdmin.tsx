@@ -123,7 +123,7 @@ export function OverviewAdmin() {
             ))}
           </fieldset>
         </div>
-        <QueryBoundary what="the overview" loading={{ rows: 4, label: 'Loading the overview' }}>
+        <QueryBoundary what="the overview" resetKeys={[days]} loading={{ rows: 4, label: 'Loading the overview' }}>
           <Body days={days} />
         </QueryBoundary>
       </section>

@@ -142,7 +142,7 @@ export function UsersAdmin() {
       </div>
       <DoneNote message={bulkDone} />
       <FormError message={bulk.error?.message ?? update.error?.message} />
-      <QueryBoundary what="users" loading={{ rows: 6, label: 'Loading users' }}>
+      <QueryBoundary what="users" resetKeys={[JSON.stringify(input)]} loading={{ rows: 6, label: 'Loading users' }}>
         <UsersTable
           input={input}
           myId={myId}
