@@ -5,6 +5,7 @@ import { prizeList, SplitTotal } from '../../components/SplitTotal';
 import { DoneNote, Empty } from '../../components/States';
 import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError } from '../../forms';
+import { useEditor } from '../../hooks/useEditor';
 import { type RouterOutputs, trpc } from '../../trpc';
 
 type Template = RouterOutputs['admin']['raceTemplates']['list'][number];
@@ -68,17 +69,12 @@ function when(t: Template): string {
 }
 
 export function RaceTemplatesAdmin() {
-  const [editing, setEditing] = useState<Template | 'new' | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const finish = (message?: string) => {
-    setEditing(null);
-    setDone(message ?? null);
-  };
+  const { editing, edit, done, setDone, finish } = useEditor<Template>();
   return (
     <section className="card" aria-labelledby="templates-title">
       <div className="card-head">
         <h2 id="templates-title">Recurring races</h2>
-        <button type="button" className="btn" onClick={() => setEditing('new')}>
+        <button type="button" className="btn" onClick={() => edit('new')}>
           New recurring race
         </button>
       </div>
@@ -95,7 +91,7 @@ export function RaceTemplatesAdmin() {
         />
       ) : null}
       <QueryBoundary what="recurring races" loading={{ rows: 2, label: 'Loading recurring races' }}>
-        <TemplateList onEdit={setEditing} onDeleted={setDone} />
+        <TemplateList onEdit={edit} onDeleted={setDone} />
       </QueryBoundary>
     </section>
   );

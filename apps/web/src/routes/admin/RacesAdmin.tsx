@@ -7,6 +7,7 @@ import { DoneNote, Empty } from '../../components/States';
 import { RaceStatusBadge } from '../../components/StatusBadge';
 import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
+import { useEditor } from '../../hooks/useEditor';
 import { type Race, trpc } from '../../trpc';
 import { exportHref } from './ExportLinks';
 import { RaceTemplatesAdmin } from './RaceTemplatesAdmin';
@@ -52,19 +53,14 @@ function draftOf(race: Race): Draft {
 const FIELDS = ['name', 'description', 'startsAt', 'endsAt', 'prizePool', 'prizes', 'minWager'] as const;
 
 export function RacesAdmin() {
-  const [editing, setEditing] = useState<Race | 'new' | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const finish = (message?: string) => {
-    setEditing(null);
-    setDone(message ?? null);
-  };
+  const { editing, edit, done, finish } = useEditor<Race>();
 
   return (
     <div className="stack">
       <section className="card" aria-labelledby="races-admin-title">
         <div className="card-head">
           <h1 id="races-admin-title">Races</h1>
-          <button type="button" className="btn btn-primary" onClick={() => setEditing('new')}>
+          <button type="button" className="btn btn-primary" onClick={() => edit('new')}>
             New race
           </button>
         </div>
@@ -77,7 +73,7 @@ export function RacesAdmin() {
           />
         ) : null}
         <QueryBoundary what="races" loading={{ rows: 4, label: 'Loading races' }}>
-          <RaceList onEdit={setEditing} />
+          <RaceList onEdit={edit} />
         </QueryBoundary>
       </section>
       <RaceTemplatesAdmin />
