@@ -110,15 +110,22 @@ function ArchiveItem({ race }: { race: ArchivedRace }) {
   );
 }
 
+/** A race's name (a link to its page) and its status, at the top of a race in a list. */
+export function RaceTop({ race }: { race: Race }) {
+  return (
+    <div className="race-top">
+      <Link className="race-name" to={`/races/${race.id}`}>
+        {race.name}
+      </Link>
+      <RaceStatusBadge status={race.status} />
+    </div>
+  );
+}
+
 export function RaceItem({ race }: { race: Race }) {
   return (
     <li className="race" data-race-item={race.name}>
-      <div className="race-top">
-        <Link className="race-name" to={`/races/${race.id}`}>
-          {race.name}
-        </Link>
-        <RaceStatusBadge status={race.status} />
-      </div>
+      <RaceTop race={race} />
       <div className="race-meta muted small">
         <span>
           Prize pool <strong className="race-pool">{formatMoney(race.prizePool)}</strong>

@@ -1,14 +1,13 @@
 import { type FormEvent, useState } from 'react';
-import { Link } from 'react-router';
 import { draftFields, Field, FormError } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { prizeList, SplitTotal } from '../../components/SplitTotal';
 import { DoneNote, Empty } from '../../components/States';
-import { RaceStatusBadge } from '../../components/StatusBadge';
 import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
 import { useEditor } from '../../hooks/useEditor';
 import { type Race, trpc } from '../../trpc';
+import { RaceTop } from '../RacesPage';
 import { exportHref } from './ExportLinks';
 import { RaceTemplatesAdmin } from './RaceTemplatesAdmin';
 
@@ -106,12 +105,7 @@ function RaceRow({ race, onEdit }: { race: Race; onEdit: () => void }) {
   const open = race.status === 'upcoming' || race.status === 'live';
   return (
     <li className="race" data-race={race.name}>
-      <div className="race-top">
-        <Link className="race-name" to={`/races/${race.id}`}>
-          {race.name}
-        </Link>
-        <RaceStatusBadge status={race.status} />
-      </div>
+      <RaceTop race={race} />
       <div className="race-meta muted small">
         <span>Pool {formatMoney(race.prizePool)}</span>
         {race.minWager !== '0.00' ? <span>min wager {formatMoney(race.minWager)}</span> : null}
