@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { errorFor, fieldErrors, formError } from '../forms';
 import { trpc } from '../trpc';
-import { Field, FormError } from './Field';
+import { FormError, SubmitButton, TextField } from './Field';
 
 /** Current and new password; `onChanged` runs after the server accepted the new one. */
 export function ChangePasswordForm({
@@ -29,30 +29,25 @@ export function ChangePasswordForm({
     <form className="form" onSubmit={submit} noValidate>
       <FormError message={formError(change.error, ['currentPassword', 'newPassword'])} />
       <div className="row">
-        <Field label="Current password" error={errorFor(errors, 'currentPassword')}>
-          {(props) => (
-            <input
-              {...props}
-              type="password"
-              className="input"
-              autoComplete="current-password"
-              value={currentPassword}
-              onChange={(e) => setCurrentPassword(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="New password" error={errorFor(errors, 'newPassword')} hint="At least 10 characters.">
-          {(props) => (
-            <input
-              {...props}
-              type="password"
-              className="input"
-              autoComplete="new-password"
-              value={newPassword}
-              onChange={(e) => setNewPassword(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Current password"
+          error={errorFor(errors, 'currentPassword')}
+          name="currentPassword"
+          type="password"
+          autoComplete="current-password"
+          value={currentPassword}
+          onChange={setCurrentPassword}
+        />
+        <TextField
+          label="New password"
+          error={errorFor(errors, 'newPassword')}
+          hint="At least 10 characters."
+          name="newPassword"
+          type="password"
+          autoComplete="new-password"
+          value={newPassword}
+          onChange={setNewPassword}
+        />
       </div>
       {change.isSuccess ? (
         <p className="success" role="status">
@@ -60,9 +55,7 @@ export function ChangePasswordForm({
         </p>
       ) : null}
       <div>
-        <button type="submit" className="btn btn-primary" disabled={change.isPending}>
-          {change.isPending ? 'Please wait…' : submitLabel}
-        </button>
+        <SubmitButton pending={change.isPending}>{submitLabel}</SubmitButton>
       </div>
     </form>
   );

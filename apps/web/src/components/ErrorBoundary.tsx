@@ -4,6 +4,12 @@ interface Props {
   children: ReactNode;
   /** What broke, for the message ("this page", "the chart"). */
   what?: string;
+  /** Drawn instead of the default message; `reset` renders the children again. */
+  fallback?: (error: Error, reset: () => void) => ReactNode;
+  /** Runs before the children render again (a query boundary clears its failed queries). */
+  onReset?: () => void;
+  /** A failure is for these values: when one changes (another filter, another period), try again. */
+  resetKeys?: readonly unknown[];
 }
 
 interface State {
@@ -19,19 +25,35 @@ export class ErrorBoundary extends Component<Props, State> {
   }
 
   override componentDidCatch(error: Error, info: ErrorInfo): void {
-    console.error('render failed', error, info.componentStack);
+    // A boundary with its own fallback expects its failures (a query's answer); a bug is logged.
+    if (!this.props.fallback) console.error('render failed', error, info.componentStack);
   }
 
+  override componentDidUpdate(previous: Props): void {
+    if (this.state.error && changed(previous.resetKeys, this.props.resetKeys)) this.reset();
+  }
+
+  private readonly reset = (): void => {
+    this.props.onReset?.();
+    this.setState({ error: null });
+  };
+
   override render() {
-    if (!this.state.error) return this.props.children;
+    const { error } = this.state;
+    if (!error) return this.props.children;
+    if (this.props.fallback) return this.props.fallback(error, this.reset);
     return (
       <div className="card error" role="alert">
         <p>Something went wrong showing {this.props.what ?? 'this part'}.</p>
-        <p className="muted small">{this.state.error.message}</p>
-        <button type="button" className="btn" onClick={() => this.setState({ error: null })}>
+        <p className="muted small">{error.message}</p>
+        <button type="button" className="btn" onClick={this.reset}>
           Try again
         </button>
       </div>
     );
   }
+}
+
+function changed(before: readonly unknown[] = [], after: readonly unknown[] = []): boolean {
+  return before.length !== after.length || before.some((value, i) => !Object.is(value, after[i]));
 }

@@ -1,4 +1,5 @@
 import { type ReactNode, useId } from 'react';
+import { errorFor, type FieldErrors } from '../forms';
 
 interface FieldProps {
   label: string;
@@ -39,24 +40,51 @@ interface TextFieldProps {
   onChange: (value: string) => void;
   error?: string | undefined;
   hint?: string | undefined;
-  type?: string;
+  type?: string | undefined;
+  autoComplete?: string;
+  inputMode?: 'decimal' | 'numeric';
+  spellCheck?: boolean;
 }
 
 /** A labelled input bound to one field of a form's draft, with that field's error. */
-export function TextField({ name, label, value, onChange, error, hint, type = 'text' }: TextFieldProps) {
+export function TextField({ label, error, hint, onChange, type = 'text', ...input }: TextFieldProps) {
   return (
     <Field label={label} error={error} {...(hint ? { hint } : {})}>
       {(props) => (
-        <input
-          {...props}
-          name={name}
-          type={type}
-          className="input"
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
-        />
+        <input {...props} {...input} type={type} className="input" onChange={(e) => onChange(e.target.value)} />
       )}
     </Field>
+  );
+}
+
+/** The fields of a draft that hold free text (not a union of words, not a flag). */
+type TextKey<Draft> = {
+  [K in keyof Draft]: Draft[K] extends string ? (string extends Draft[K] ? K : never) : never;
+}[keyof Draft] &
+  string;
+
+/** What `draftFields` returns: `field(name, label, { type, hint })`. */
+export type DraftField<Draft> = (
+  name: TextKey<Draft>,
+  label: string,
+  options?: { type?: string; hint?: string },
+) => ReactNode;
+
+/**
+ * One `TextField` per text field of a form's draft: `field('name', 'Name', { hint })` shows the
+ * draft's value, writes changes back, and carries the server's message for that field.
+ */
+export function draftFields<Draft>(draft: Draft, setDraft: (next: Draft) => void, errors: FieldErrors) {
+  return (name: TextKey<Draft>, label: string, options: { type?: string; hint?: string } = {}) => (
+    <TextField
+      name={name}
+      label={label}
+      type={options.type}
+      hint={options.hint}
+      value={String(draft[name])}
+      error={errorFor(errors, name)}
+      onChange={(value) => setDraft({ ...draft, [name]: value })}
+    />
   );
 }
 
@@ -66,5 +94,14 @@ export function FormError({ message }: { message: string | undefined }) {
     <p className="form-error" role="alert">
       {message}
     </p>
+  );
+}
+
+/** A form's main button: disabled, and saying so, while the server answers. */
+export function SubmitButton({ pending, children }: { pending: boolean; children: string }) {
+  return (
+    <button type="submit" className="btn btn-primary" disabled={pending}>
+      {pending ? 'Please wait…' : children}
+    </button>
   );
 }

@@ -1,35 +1,31 @@
 import { formatMoney } from '../format';
+import { type Column, DataTable } from './DataTable';
+
+type Prize = { rank: number; prize: string };
 
 /** The prizes as a table: rank, prize and share of the pool. */
-export function PrizeTable({ prizes, pool }: { prizes: { rank: number; prize: string }[]; pool: string }) {
+export function PrizeTable({ prizes, pool }: { prizes: Prize[]; pool: string }) {
   const total = Number(pool);
+  const columns: Column<Prize>[] = [
+    { key: 'rank', header: 'Rank', className: 'rank', cell: (p) => `#${p.rank}` },
+    { key: 'prize', header: 'Prize', align: 'num', cellClassName: 'prize', cell: (p) => formatMoney(p.prize) },
+    {
+      key: 'share',
+      header: 'Share',
+      align: 'num',
+      cellClassName: 'muted',
+      cell: (p) => (total > 0 ? `${((Number(p.prize) / total) * 100).toFixed(1)}%` : '—'),
+    },
+  ];
   return (
-    <div className="table-wrap">
-      <table className="table table-prizes">
-        <caption className="sr-only">Prize per rank</caption>
-        <thead>
-          <tr>
-            <th scope="col" className="rank">
-              Rank
-            </th>
-            <th scope="col" className="num">
-              Prize
-            </th>
-            <th scope="col" className="num">
-              Share
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {prizes.map((p) => (
-            <tr key={p.rank} className={p.rank <= 3 ? `podium podium-${p.rank}` : undefined}>
-              <td className="rank">#{p.rank}</td>
-              <td className="num prize">{formatMoney(p.prize)}</td>
-              <td className="num muted">{total > 0 ? `${((Number(p.prize) / total) * 100).toFixed(1)}%` : '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={prizes}
+      columns={columns}
+      rowKey={(p) => p.rank}
+      empty={null}
+      className="table table-prizes"
+      caption="Prize per rank"
+      rowProps={(p) => (p.rank <= 3 ? { className: `podium podium-${p.rank}` } : {})}
+    />
   );
 }

@@ -1,6 +1,5 @@
 import type { ReactNode } from 'react';
 import { isNotFound } from '../queryClient';
-import type { ApiError } from '../trpc';
 
 /** Grey placeholder rows while data loads, shaped like the table that will replace them. */
 export function SkeletonRows({ rows = 5, label = 'Loading' }: { rows?: number; label?: string }) {
@@ -29,7 +28,7 @@ export function NotFound({ children }: { children: ReactNode }) {
 }
 
 /** A failed query with a way to try again; a NOT_FOUND answer reads as "not found", not as an error. */
-export function QueryError({ error, retry, what }: { error: ApiError; retry?: () => void; what: string }) {
+export function QueryError({ error, retry, what }: { error: { message: string }; retry?: () => void; what: string }) {
   if (isNotFound(error)) return <Empty>{capitalise(what)} was not found.</Empty>;
   return (
     <div className="error" role="alert">
@@ -47,4 +46,14 @@ export function QueryError({ error, retry, what }: { error: ApiError; retry?: ()
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** What the last action did ("Race “Weekly” created…"), announced politely; nothing when null. */
+export function DoneNote({ message }: { message: string | null }) {
+  if (!message) return null;
+  return (
+    <p className="small ok-text" role="status">
+      {message}
+    </p>
+  );
 }

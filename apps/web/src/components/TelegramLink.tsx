@@ -3,7 +3,7 @@ import { formatDateTime } from '../format';
 import { errorFor, fieldErrors, formError } from '../forms';
 import type { Me } from '../trpc';
 import { trpc } from '../trpc';
-import { Field, FormError } from './Field';
+import { FormError, TextField } from './Field';
 
 /**
  * Linking Telegram: a one-time code for the bot, then the code the bot sends back, entered here.
@@ -79,17 +79,14 @@ function ConfirmLink({ handle, onConfirmed }: { handle: string; onConfirmed: () 
         the link is yours. If you did not link {handle}, remove the link below: someone else used your code.
       </p>
       <form className="form form-inline" onSubmit={submit} noValidate>
-        <Field label="Confirmation code" error={errorFor(errors, 'code')}>
-          {(props) => (
-            <input
-              {...props}
-              className="input"
-              autoComplete="one-time-code"
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Confirmation code"
+          error={errorFor(errors, 'code')}
+          name="code"
+          autoComplete="one-time-code"
+          value={code}
+          onChange={setCode}
+        />
         <button type="submit" className="btn btn-primary" disabled={confirm.isPending}>
           Confirm
         </button>

@@ -1,6 +1,6 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
-import { Field, FormError } from '../components/Field';
+import { FormError, SubmitButton, TextField } from '../components/Field';
 import { errorFor, fieldErrors, formError } from '../forms';
 import { useMe, useSessionChanged } from '../hooks/useSession';
 import { useTitle } from '../hooks/useTitle';
@@ -54,40 +54,29 @@ function AuthForm({ mode }: { mode: 'signIn' | 'signUp' }) {
       <h1 id="auth-title">{title}</h1>
       <form className="form" onSubmit={submit} noValidate>
         <FormError message={formError(mutation.error, ['username', 'password'])} />
-        <Field label="Username" error={errorFor(errors, 'username')}>
-          {(props) => (
-            <input
-              {...props}
-              className="input"
-              name="username"
-              autoComplete="username"
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field
+        <TextField
+          label="Username"
+          error={errorFor(errors, 'username')}
+          name="username"
+          autoComplete="username"
+          value={username}
+          onChange={setUsername}
+        />
+        <TextField
           label="Password"
           error={errorFor(errors, 'password')}
-          {...(mode === 'signUp'
-            ? { hint: 'At least 10 characters.' }
-            : { hint: 'Forgot it? Get a reset token from our Telegram bot (/reset) or an admin.' })}
-        >
-          {(props) => (
-            <input
-              {...props}
-              className="input"
-              name="password"
-              type="password"
-              autoComplete={mode === 'signIn' ? 'current-password' : 'new-password'}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
-        <button type="submit" className="btn btn-primary" disabled={mutation.isPending}>
-          {mutation.isPending ? 'Please wait…' : title}
-        </button>
+          hint={
+            mode === 'signUp'
+              ? 'At least 10 characters.'
+              : 'Forgot it? Get a reset token from our Telegram bot (/reset) or an admin.'
+          }
+          name="password"
+          type="password"
+          autoComplete={mode === 'signIn' ? 'current-password' : 'new-password'}
+          value={password}
+          onChange={setPassword}
+        />
+        <SubmitButton pending={mutation.isPending}>{title}</SubmitButton>
       </form>
       <p className="muted small">
         {mode === 'signIn' ? (

@@ -1,5 +1,6 @@
 import { Link, useSearchParams } from 'react-router';
 import { FormError } from '../components/Field';
+import { LoadMore } from '../components/LoadMore';
 import { NotificationItem } from '../components/NotificationItem';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
 import { useTitle } from '../hooks/useTitle';
@@ -99,16 +100,7 @@ export function NotificationsPage() {
           ))}
         </ul>
       )}
-      {list.hasNextPage ? (
-        <button
-          type="button"
-          className="btn"
-          disabled={list.isFetchingNextPage}
-          onClick={() => void list.fetchNextPage()}
-        >
-          Load more
-        </button>
-      ) : null}
+      <LoadMore query={list} />
     </section>
   );
 }

@@ -1,17 +1,13 @@
-import { lazy, Suspense } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { ErrorBoundary } from '../components/ErrorBoundary';
 import { PlayerName } from '../components/PlayerName';
-import { Empty, NotFound, QueryError, SkeletonRows } from '../components/States';
+import { QueryBoundary } from '../components/QueryBoundary';
+import { NotFound } from '../components/States';
 import { TierBadge, TierProgressBar } from '../components/Tier';
+import { WagerHistory } from '../components/WagerHistory';
 import { formatDateTime, formatMoney } from '../format';
 import { useTitle } from '../hooks/useTitle';
-import { isNotFound } from '../queryClient';
 import { trpc } from '../trpc';
 import { periodTabs } from './LeaderboardPage';
-
-// The chart library loads only once there is a chart to draw: a missing player says so at once.
-const WagerChart = lazy(() => import('../components/WagerChart').then((m) => ({ default: m.WagerChart })));
 
 const ranges = [7, 30, 90] as const;
 
@@ -19,17 +15,24 @@ export function PlayerPage() {
   const { uid = '' } = useParams();
   const [params, setParams] = useSearchParams();
   const days = ranges.find((r) => String(r) === params.get('days')) ?? 30;
+  // The profile and the history load at once (the history does not wait for the profile); the
+  // tab's title follows the profile.
   const player = trpc.players.get.useQuery({ uid }, { enabled: uid.length > 0, refetchInterval: 30_000 });
-  const history = trpc.players.history.useQuery({ uid, days }, { enabled: uid.length > 0 });
+  trpc.players.history.usePrefetchQuery({ uid, days });
   useTitle(player.data?.name ?? 'Player');
+  return (
+    <QueryBoundary
+      what="this player"
+      loading={{ rows: 6, label: 'Loading player' }}
+      notFound={<NotFound>No player “{uid}” is on the leaderboard.</NotFound>}
+    >
+      <Player uid={uid} days={days} onDays={(range) => setParams({ days: String(range) }, { replace: true })} />
+    </QueryBoundary>
+  );
+}
 
-  if (player.isPending) return <SkeletonRows rows={6} label="Loading player" />;
-  if (player.isError && isNotFound(player.error)) {
-    return <NotFound>No player “{uid}” is on the leaderboard.</NotFound>;
-  }
-  if (player.isError) return <QueryError error={player.error} what="this player" retry={() => void player.refetch()} />;
-  const profile = player.data;
-
+function Player({ uid, days, onDays }: { uid: string; days: number; onDays: (range: number) => void }) {
+  const [profile] = trpc.players.get.useSuspenseQuery({ uid }, { refetchInterval: 30_000 });
   return (
     <div className="stack">
       <section className="card" aria-labelledby="player-title">
@@ -80,26 +83,14 @@ export function PlayerPage() {
                 type="button"
                 aria-pressed={range === days}
                 className={range === days ? 'tab tab-active' : 'tab'}
-                onClick={() => setParams({ days: String(range) }, { replace: true })}
+                onClick={() => onDays(range)}
               >
                 {range}d
               </button>
             ))}
           </fieldset>
         </div>
-        {history.isPending ? (
-          <SkeletonRows rows={5} label="Loading history" />
-        ) : history.isError ? (
-          <QueryError error={history.error} what="the history" retry={() => void history.refetch()} />
-        ) : history.data.days.every((d) => d.wagered === '0.00') ? (
-          <Empty>No wagers in the last {days} days.</Empty>
-        ) : (
-          <ErrorBoundary what="the chart">
-            <Suspense fallback={<SkeletonRows rows={5} label="Loading the chart" />}>
-              <WagerChart days={history.data.days} />
-            </Suspense>
-          </ErrorBoundary>
-        )}
+        <WagerHistory uid={uid} days={days} rows={5} />
       </section>
     </div>
   );

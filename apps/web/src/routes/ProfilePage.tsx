@@ -1,9 +1,10 @@
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { ChangePasswordForm } from '../components/ChangePasswordForm';
-import { Field, FormError } from '../components/Field';
+import { Field, FormError, TextField } from '../components/Field';
 import { NotificationPreferences } from '../components/NotificationPreferences';
-import { Empty, QueryError, SkeletonRows } from '../components/States';
+import { QueryBoundary } from '../components/QueryBoundary';
+import { Empty } from '../components/States';
 import { TelegramLink } from '../components/TelegramLink';
 import { formatDateTime, formatMoney } from '../format';
 import { errorFor, fieldErrors, formError } from '../forms';
@@ -55,7 +56,6 @@ export function ProfilePage({ me }: { me: Me }) {
 
 function BonusClaims() {
   const utils = trpc.useUtils();
-  const claims = trpc.bonus.myClaims.useQuery();
   const [code, setCode] = useState('');
   const claim = trpc.bonus.claim.useMutation({
     onSuccess: () => {
@@ -72,9 +72,7 @@ function BonusClaims() {
     <section className="card" aria-labelledby="bonus-title">
       <h2 id="bonus-title">Bonus codes</h2>
       <form className="form form-inline" onSubmit={submit} noValidate>
-        <Field label="Code" error={errorFor(errors, 'code')}>
-          {(props) => <input {...props} className="input" value={code} onChange={(e) => setCode(e.target.value)} />}
-        </Field>
+        <TextField label="Code" error={errorFor(errors, 'code')} name="code" value={code} onChange={setCode} />
         <button type="submit" className="btn btn-primary" disabled={claim.isPending}>
           Claim
         </button>
@@ -86,29 +84,61 @@ function BonusClaims() {
           {claim.data.description ? `: ${claim.data.description}` : ''}
         </p>
       ) : null}
-      {claims.isPending ? (
-        <SkeletonRows rows={2} />
-      ) : claims.isError ? (
-        <QueryError error={claims.error} what="your claims" />
-      ) : claims.data.length === 0 ? (
-        <Empty>You have not claimed any codes yet.</Empty>
-      ) : (
-        <ul className="plain">
-          {claims.data.map((c) => (
-            <li key={`${c.code}-${c.claimedAt.getTime()}`}>
-              <code>{c.code}</code> {c.description} <span className="muted small">{formatDateTime(c.claimedAt)}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryBoundary what="your claims" retry={false} loading={{ rows: 2 }}>
+        <MyBonusClaims />
+      </QueryBoundary>
     </section>
   );
 }
 
+function MyBonusClaims() {
+  const [claims] = trpc.bonus.myClaims.useSuspenseQuery();
+  if (claims.length === 0) return <Empty>You have not claimed any codes yet.</Empty>;
+  return (
+    <ul className="plain">
+      {claims.map((c) => (
+        <li key={`${c.code}-${c.claimedAt.getTime()}`}>
+          <code>{c.code}</code> {c.description} <span className="muted small">{formatDateTime(c.claimedAt)}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function ChallengeEntries() {
+  return (
+    <section className="card" aria-labelledby="challenges-title">
+      <h2 id="challenges-title">Challenges</h2>
+      <QueryBoundary what="challenges" retry={false} loading={{ rows: 2 }}>
+        <EntryForm />
+      </QueryBoundary>
+      <h3 className="subhead">My entries</h3>
+      <QueryBoundary what="your entries" retry={false} loading={{ rows: 2 }}>
+        <MyEntries />
+      </QueryBoundary>
+    </section>
+  );
+}
+
+function MyEntries() {
+  const [entries] = trpc.challenges.myEntries.useSuspenseQuery();
+  if (entries.length === 0) return <Empty>No entries yet.</Empty>;
+  return (
+    <ul className="plain">
+      {entries.map((entry) => (
+        <li key={entry.id}>
+          {entry.challengeTitle}: {entry.multiplier}× on {formatMoney(entry.betAmount)}{' '}
+          <span className={`badge badge-${entry.status}`}>{entry.status}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Enter an open challenge with a bet that met its multiplier. */
+function EntryForm() {
   const utils = trpc.useUtils();
-  const open = trpc.challenges.list.useQuery({ status: 'open', limit: 20 });
-  const entries = trpc.challenges.myEntries.useQuery();
+  const [open] = trpc.challenges.list.useSuspenseQuery({ status: 'open', limit: 20 });
   const [challengeId, setChallengeId] = useState<number | null>(null);
   const [betReference, setBetReference] = useState('');
   const [multiplier, setMultiplier] = useState('');
@@ -122,7 +152,7 @@ function ChallengeEntries() {
     },
   });
   const errors = fieldErrors(submit.error);
-  const openChallenges = open.data?.challenges.filter((c) => c.state === 'open') ?? [];
+  const openChallenges = open.challenges.filter((c) => c.state === 'open');
   const selected = challengeId ?? openChallenges[0]?.id ?? null;
 
   const onSubmit = (event: FormEvent) => {
@@ -131,91 +161,54 @@ function ChallengeEntries() {
     submit.mutate({ challengeId: selected, betReference, multiplier, betAmount });
   };
 
+  if (openChallenges.length === 0) return <Empty>No challenge is open right now.</Empty>;
   return (
-    <section className="card" aria-labelledby="challenges-title">
-      <h2 id="challenges-title">Challenges</h2>
-      {open.isPending ? (
-        <SkeletonRows rows={2} />
-      ) : open.isError ? (
-        <QueryError error={open.error} what="challenges" />
-      ) : openChallenges.length === 0 ? (
-        <Empty>No challenge is open right now.</Empty>
-      ) : (
-        <form className="form" onSubmit={onSubmit} noValidate>
-          <Field label="Challenge">
-            {(props) => (
-              <select
-                {...props}
-                className="input"
-                value={selected ?? ''}
-                onChange={(e) => setChallengeId(Number(e.target.value))}
-              >
-                {openChallenges.map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.title} — {c.game}, ≥{c.minMultiplier}×, bet ≥{formatMoney(c.minBet)}, prize{' '}
-                    {formatMoney(c.prize)}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <FormError message={formError(submit.error, ['betReference', 'multiplier', 'betAmount'])} />
-          <Field label="Bet id or link" error={errorFor(errors, 'betReference')}>
-            {(props) => (
-              <input
-                {...props}
-                className="input"
-                value={betReference}
-                onChange={(e) => setBetReference(e.target.value)}
-              />
-            )}
-          </Field>
-          <div className="row">
-            <Field label="Multiplier" error={errorFor(errors, 'multiplier')}>
-              {(props) => (
-                <input
-                  {...props}
-                  className="input"
-                  inputMode="decimal"
-                  value={multiplier}
-                  onChange={(e) => setMultiplier(e.target.value)}
-                />
-              )}
-            </Field>
-            <Field label="Bet amount" error={errorFor(errors, 'betAmount')}>
-              {(props) => (
-                <input
-                  {...props}
-                  className="input"
-                  inputMode="decimal"
-                  value={betAmount}
-                  onChange={(e) => setBetAmount(e.target.value)}
-                />
-              )}
-            </Field>
-          </div>
-          <button type="submit" className="btn btn-primary" disabled={submit.isPending}>
-            Submit entry
-          </button>
-        </form>
-      )}
-      <h3 className="subhead">My entries</h3>
-      {entries.isPending ? (
-        <SkeletonRows rows={2} />
-      ) : entries.isError ? (
-        <QueryError error={entries.error} what="your entries" />
-      ) : entries.data.length === 0 ? (
-        <Empty>No entries yet.</Empty>
-      ) : (
-        <ul className="plain">
-          {entries.data.map((entry) => (
-            <li key={entry.id}>
-              {entry.challengeTitle}: {entry.multiplier}× on {formatMoney(entry.betAmount)}{' '}
-              <span className={`badge badge-${entry.status}`}>{entry.status}</span>
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
+    <form className="form" onSubmit={onSubmit} noValidate>
+      <Field label="Challenge">
+        {(props) => (
+          <select
+            {...props}
+            className="input"
+            value={selected ?? ''}
+            onChange={(e) => setChallengeId(Number(e.target.value))}
+          >
+            {openChallenges.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.title} — {c.game}, ≥{c.minMultiplier}×, bet ≥{formatMoney(c.minBet)}, prize {formatMoney(c.prize)}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <FormError message={formError(submit.error, ['betReference', 'multiplier', 'betAmount'])} />
+      <TextField
+        label="Bet id or link"
+        error={errorFor(errors, 'betReference')}
+        name="betReference"
+        value={betReference}
+        onChange={setBetReference}
+      />
+      <div className="row">
+        <TextField
+          label="Multiplier"
+          error={errorFor(errors, 'multiplier')}
+          name="multiplier"
+          inputMode="decimal"
+          value={multiplier}
+          onChange={setMultiplier}
+        />
+        <TextField
+          label="Bet amount"
+          error={errorFor(errors, 'betAmount')}
+          name="betAmount"
+          inputMode="decimal"
+          value={betAmount}
+          onChange={setBetAmount}
+        />
+      </div>
+      <button type="submit" className="btn btn-primary" disabled={submit.isPending}>
+        Submit entry
+      </button>
+    </form>
   );
 }

@@ -4,6 +4,7 @@ import { Countdown } from '../components/Countdown';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { Podium, podiumOf } from '../components/Podium';
 import { PrizeTable } from '../components/PrizeTable';
+import { QueryBoundary } from '../components/QueryBoundary';
 import { RaceStandingsTable, type You } from '../components/RaceStandingsTable';
 import { Empty, NotFound, QueryError, SkeletonRows } from '../components/States';
 import { RaceStatusBadge } from '../components/StatusBadge';
@@ -11,7 +12,6 @@ import { formatDateTime, formatMoney } from '../format';
 import { useMe } from '../hooks/useSession';
 import { useTitle } from '../hooks/useTitle';
 import { isZero } from '../money';
-import { isNotFound } from '../queryClient';
 import { type Race, trpc } from '../trpc';
 
 // The chart library loads with the first chart, not with the page.
@@ -26,14 +26,25 @@ export function RacePage() {
   const { raceId: raw } = useParams();
   const raceId = Number(raw);
   const valid = Number.isInteger(raceId) && raceId > 0;
+  // The tab's title follows the race; the view below waits for it.
   const race = trpc.races.get.useQuery({ raceId }, { enabled: valid, refetchInterval: 30_000 });
   useTitle(race.data?.name ?? 'Race');
 
   if (!valid) return <NotFound>There is no race at this address.</NotFound>;
-  if (race.isPending) return <SkeletonRows rows={6} label="Loading race" />;
-  if (race.isError && isNotFound(race.error)) return <NotFound>There is no race number {raceId}.</NotFound>;
-  if (race.isError) return <QueryError error={race.error} what="this race" retry={() => void race.refetch()} />;
-  return <RaceView race={race.data} />;
+  return (
+    <QueryBoundary
+      what="this race"
+      loading={{ rows: 6, label: 'Loading race' }}
+      notFound={<NotFound>There is no race number {raceId}.</NotFound>}
+    >
+      <LoadedRace raceId={raceId} />
+    </QueryBoundary>
+  );
+}
+
+function LoadedRace({ raceId }: { raceId: number }) {
+  const [race] = trpc.races.get.useSuspenseQuery({ raceId }, { refetchInterval: 30_000 });
+  return <RaceView race={race} />;
 }
 
 function RaceView({ race }: { race: Race }) {

@@ -1,8 +1,10 @@
 import { Link } from 'react-router';
 import { Countdown } from '../components/Countdown';
+import { LoadMore } from '../components/LoadMore';
 import { PlayerName } from '../components/PlayerName';
 import { Medal } from '../components/Podium';
-import { Empty, QueryError, SkeletonRows } from '../components/States';
+import { QueryBoundary } from '../components/QueryBoundary';
+import { Empty } from '../components/States';
 import { RaceStatusBadge } from '../components/StatusBadge';
 import { formatDate, formatDateTime, formatMoney } from '../format';
 import { useTitle } from '../hooks/useTitle';
@@ -23,24 +25,34 @@ export function RacesPage() {
           <span className="muted small">Wager inside the window, finish on a paid place, win</span>
         </div>
         <h2 className="subhead">Live now</h2>
-        <RaceList status="live" empty="No race is running right now." />
+        <QueryBoundary what="races" loading={{ rows: 2, label: 'Loading races' }}>
+          <RaceList status="live" empty="No race is running right now." />
+        </QueryBoundary>
         <h2 className="subhead">Coming up</h2>
-        <RaceList status="upcoming" empty="No race is scheduled yet." />
+        <QueryBoundary what="races" loading={{ rows: 2, label: 'Loading races' }}>
+          <RaceList status="upcoming" empty="No race is scheduled yet." />
+        </QueryBoundary>
       </section>
-      <RaceArchive />
+      <section className="card" aria-labelledby="archive-title">
+        <div className="card-head">
+          <h2 id="archive-title">Past races</h2>
+          <span className="muted small">Newest first</span>
+        </div>
+        <QueryBoundary what="past races" loading={{ rows: 3, label: 'Loading past races' }}>
+          <RaceArchive />
+        </QueryBoundary>
+      </section>
     </div>
   );
 }
 
 function RaceList({ status, empty }: { status: 'live' | 'upcoming'; empty: string }) {
   // Statuses move on by the clock; a slow poll keeps the lists current (each race page is live).
-  const query = trpc.races.list.useQuery({ status, limit: 20 }, { refetchInterval: 30_000 });
-  if (query.isPending) return <SkeletonRows rows={2} label="Loading races" />;
-  if (query.isError) return <QueryError error={query.error} what="races" retry={() => void query.refetch()} />;
-  if (query.data.races.length === 0) return <Empty>{empty}</Empty>;
+  const [{ races }] = trpc.races.list.useSuspenseQuery({ status, limit: 20 }, { refetchInterval: 30_000 });
+  if (races.length === 0) return <Empty>{empty}</Empty>;
   return (
     <ul className="races">
-      {query.data.races.map((race) => (
+      {races.map((race) => (
         <RaceItem key={race.id} race={race} />
       ))}
     </ul>
@@ -49,43 +61,21 @@ function RaceList({ status, empty }: { status: 'live' | 'upcoming'; empty: strin
 
 /** Finished races, newest first, each with its winners; more on demand. */
 function RaceArchive() {
-  const archive = trpc.races.list.useInfiniteQuery(
+  const [archive, query] = trpc.races.list.useSuspenseInfiniteQuery(
     { status: 'completed', limit: ARCHIVE_PAGE },
     { getNextPageParam: (page) => page.nextCursor ?? undefined },
   );
-  const races = archive.data?.pages.flatMap((page) => page.races) ?? [];
+  const races = archive.pages.flatMap((page) => page.races);
+  if (races.length === 0) return <Empty>No race has finished yet.</Empty>;
   return (
-    <section className="card" aria-labelledby="archive-title">
-      <div className="card-head">
-        <h2 id="archive-title">Past races</h2>
-        <span className="muted small">Newest first</span>
-      </div>
-      {archive.isPending ? (
-        <SkeletonRows rows={3} label="Loading past races" />
-      ) : archive.isError ? (
-        <QueryError error={archive.error} what="past races" retry={() => void archive.refetch()} />
-      ) : races.length === 0 ? (
-        <Empty>No race has finished yet.</Empty>
-      ) : (
-        <>
-          <ol className="archive">
-            {races.map((race) => (
-              <ArchiveItem key={race.id} race={race} />
-            ))}
-          </ol>
-          {archive.hasNextPage ? (
-            <button
-              type="button"
-              className="btn"
-              disabled={archive.isFetchingNextPage}
-              onClick={() => void archive.fetchNextPage()}
-            >
-              {archive.isFetchingNextPage ? 'Loading…' : 'Older races'}
-            </button>
-          ) : null}
-        </>
-      )}
-    </section>
+    <>
+      <ol className="archive">
+        {races.map((race) => (
+          <ArchiveItem key={race.id} race={race} />
+        ))}
+      </ol>
+      <LoadMore query={query} label="Older races" busyText="Loading…" />
+    </>
   );
 }
 
@@ -120,15 +110,22 @@ function ArchiveItem({ race }: { race: ArchivedRace }) {
   );
 }
 
+/** A race's name (a link to its page) and its status, at the top of a race in a list. */
+export function RaceTop({ race }: { race: Race }) {
+  return (
+    <div className="race-top">
+      <Link className="race-name" to={`/races/${race.id}`}>
+        {race.name}
+      </Link>
+      <RaceStatusBadge status={race.status} />
+    </div>
+  );
+}
+
 export function RaceItem({ race }: { race: Race }) {
   return (
     <li className="race" data-race-item={race.name}>
-      <div className="race-top">
-        <Link className="race-name" to={`/races/${race.id}`}>
-          {race.name}
-        </Link>
-        <RaceStatusBadge status={race.status} />
-      </div>
+      <RaceTop race={race} />
       <div className="race-meta muted small">
         <span>
           Prize pool <strong className="race-pool">{formatMoney(race.prizePool)}</strong>
@@ -149,9 +146,6 @@ export function RaceItem({ race }: { race: Race }) {
 
 /** The home page's side panel: races running now, then the next to start. */
 export function RacesPanel() {
-  const live = trpc.races.list.useQuery({ status: 'live', limit: 3 }, { refetchInterval: 30_000 });
-  const upcoming = trpc.races.list.useQuery({ status: 'upcoming', limit: 3 }, { refetchInterval: 30_000 });
-  const races = [...(live.data?.races ?? []), ...(upcoming.data?.races ?? [])].slice(0, 4);
   return (
     <section className="card" aria-labelledby="races-panel-title">
       <div className="card-head">
@@ -160,19 +154,25 @@ export function RacesPanel() {
           All races →
         </Link>
       </div>
-      {live.isPending || upcoming.isPending ? (
-        <SkeletonRows rows={3} label="Loading races" />
-      ) : live.isError ? (
-        <QueryError error={live.error} what="races" retry={() => void live.refetch()} />
-      ) : races.length === 0 ? (
-        <Empty>No race is running or coming up.</Empty>
-      ) : (
-        <ul className="races">
-          {races.map((race) => (
-            <RaceItem key={race.id} race={race} />
-          ))}
-        </ul>
-      )}
+      <QueryBoundary what="races" loading={{ rows: 3, label: 'Loading races' }}>
+        <NextRaces />
+      </QueryBoundary>
     </section>
+  );
+}
+
+function NextRaces() {
+  const [[live, upcoming]] = trpc.useSuspenseQueries((t) => [
+    t.races.list({ status: 'live', limit: 3 }, { refetchInterval: 30_000 }),
+    t.races.list({ status: 'upcoming', limit: 3 }, { refetchInterval: 30_000 }),
+  ]);
+  const races = [...live.races, ...upcoming.races].slice(0, 4);
+  if (races.length === 0) return <Empty>No race is running or coming up.</Empty>;
+  return (
+    <ul className="races">
+      {races.map((race) => (
+        <RaceItem key={race.id} race={race} />
+      ))}
+    </ul>
   );
 }

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ChangePasswordForm } from '../components/ChangePasswordForm';
-import { Field, FormError } from '../components/Field';
+import { FormError, SubmitButton, TextField } from '../components/Field';
 import { errorFor, fieldErrors, formError } from '../forms';
 import { useSessionChanged } from '../hooks/useSession';
 import { useTitle } from '../hooks/useTitle';
@@ -62,35 +62,26 @@ export function ResetPasswordPage() {
       <HowToGetAToken />
       <form className="form" onSubmit={submit} noValidate>
         <FormError message={formError(reset.error, ['token', 'password'])} />
-        <Field label="Reset token" error={errorFor(errors, 'token')}>
-          {(props) => (
-            <input
-              {...props}
-              className="input"
-              name="token"
-              autoComplete="one-time-code"
-              spellCheck={false}
-              value={token}
-              onChange={(e) => setToken(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="New password" error={errorFor(errors, 'password')} hint="At least 10 characters.">
-          {(props) => (
-            <input
-              {...props}
-              className="input"
-              name="password"
-              type="password"
-              autoComplete="new-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          )}
-        </Field>
-        <button type="submit" className="btn btn-primary" disabled={reset.isPending}>
-          {reset.isPending ? 'Please wait…' : 'Set new password'}
-        </button>
+        <TextField
+          label="Reset token"
+          error={errorFor(errors, 'token')}
+          name="token"
+          autoComplete="one-time-code"
+          spellCheck={false}
+          value={token}
+          onChange={setToken}
+        />
+        <TextField
+          label="New password"
+          error={errorFor(errors, 'password')}
+          hint="At least 10 characters."
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={setPassword}
+        />
+        <SubmitButton pending={reset.isPending}>Set new password</SubmitButton>
       </form>
       <p className="muted small">
         Remembered it? <Link to="/signin">Sign in</Link>

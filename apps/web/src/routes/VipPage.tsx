@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import { PlayWithCode } from '../components/FrontDoor';
-import { Empty, QueryError, SkeletonRows } from '../components/States';
+import { QueryBoundary } from '../components/QueryBoundary';
+import { Empty } from '../components/States';
 import { TierEmblem, TierProgressBar } from '../components/Tier';
 import { formatMoney } from '../format';
 import { useMe } from '../hooks/useSession';
@@ -10,7 +11,6 @@ import { trpc } from '../trpc';
 /** The public VIP ladder, lowest tier first, and the visitor's own place on it when linked. */
 export function VipPage() {
   useTitle('VIP tiers');
-  const tiers = trpc.vip.tiers.useQuery(undefined, { staleTime: 60_000 });
   const playerUid = useMe().data?.playerUid ?? null;
   return (
     <div className="stack">
@@ -24,33 +24,9 @@ export function VipPage() {
           on the leaderboard and in races.
         </p>
         {playerUid ? <YourTier uid={playerUid} /> : null}
-        {tiers.isPending ? (
-          <SkeletonRows rows={9} label="Loading the VIP ladder" />
-        ) : tiers.isError ? (
-          <QueryError error={tiers.error} what="the VIP ladder" retry={() => void tiers.refetch()} />
-        ) : tiers.data.length === 0 ? (
-          <Empty>No tiers are set up.</Empty>
-        ) : (
-          <ol className="ladder" aria-label="Tiers, lowest first">
-            {tiers.data.map((tier) => (
-              <li
-                key={tier.rank}
-                className="ladder-step"
-                data-tier={tier.name}
-                style={{
-                  borderLeftColor: tier.colour,
-                  background: `linear-gradient(90deg, ${tier.colour}26, transparent 70%)`,
-                }}
-              >
-                <TierEmblem colour={tier.colour} size={28} />
-                <span className="ladder-name">{tier.name}</span>
-                <span className="ladder-threshold">
-                  {tier.threshold === '0.00' ? 'Everyone starts here' : `from ${formatMoney(tier.threshold)}`}
-                </span>
-              </li>
-            ))}
-          </ol>
-        )}
+        <QueryBoundary what="the VIP ladder" loading={{ rows: 9, label: 'Loading the VIP ladder' }}>
+          <Ladder />
+        </QueryBoundary>
         {playerUid ? null : (
           <p className="small how-links">
             <Link to="/signup">Create an account</Link> and claim your player to follow your progress.
@@ -59,6 +35,32 @@ export function VipPage() {
       </section>
       <PlayWithCode variant="inline" />
     </div>
+  );
+}
+
+function Ladder() {
+  const [tiers] = trpc.vip.tiers.useSuspenseQuery(undefined, { staleTime: 60_000 });
+  if (tiers.length === 0) return <Empty>No tiers are set up.</Empty>;
+  return (
+    <ol className="ladder" aria-label="Tiers, lowest first">
+      {tiers.map((tier) => (
+        <li
+          key={tier.rank}
+          className="ladder-step"
+          data-tier={tier.name}
+          style={{
+            borderLeftColor: tier.colour,
+            background: `linear-gradient(90deg, ${tier.colour}26, transparent 70%)`,
+          }}
+        >
+          <TierEmblem colour={tier.colour} size={28} />
+          <span className="ladder-name">{tier.name}</span>
+          <span className="ladder-threshold">
+            {tier.threshold === '0.00' ? 'Everyone starts here' : `from ${formatMoney(tier.threshold)}`}
+          </span>
+        </li>
+      ))}
+    </ol>
   );
 }
 

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
-import { Field, FormError } from '../../components/Field';
-import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { type Column, DataTable } from '../../components/DataTable';
+import { FormError, TextField } from '../../components/Field';
+import { QueryBoundary } from '../../components/QueryBoundary';
 import { formatDateTime } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput } from '../../forms';
 import { type RouterInputs, type RouterOutputs, trpc } from '../../trpc';
@@ -17,7 +18,6 @@ const scopes = [
 ] as const satisfies readonly { scope: Scope; hint: string }[];
 
 export function ApiKeysAdmin() {
-  const keys = trpc.admin.apiKeys.list.useQuery();
   // The secret of the last created or rotated key; never fetched again.
   const [revealed, setRevealed] = useState<CreatedKey | null>(null);
 
@@ -47,44 +47,71 @@ export function ApiKeysAdmin() {
       ) : null}
       <section className="card" aria-labelledby="keys-title">
         <h1 id="keys-title">API keys</h1>
-        {keys.isPending ? (
-          <SkeletonRows rows={3} label="Loading keys" />
-        ) : keys.isError ? (
-          <QueryError error={keys.error} what="API keys" retry={() => void keys.refetch()} />
-        ) : keys.data.length === 0 ? (
-          <Empty>No API keys yet.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="table table-admin">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="hide-narrow" title="A key acts with at most its owner's current rights">
-                    Owner
-                  </th>
-                  <th scope="col" className="hide-narrow">
-                    Last used
-                  </th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.data.map((key) => (
-                  <KeyRow key={key.id} apiKey={key} onRotated={setRevealed} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <QueryBoundary what="API keys" loading={{ rows: 3, label: 'Loading keys' }}>
+          <KeysTable onRotated={setRevealed} />
+        </QueryBoundary>
       </section>
     </div>
   );
 }
 
-function KeyRow({ apiKey, onRotated }: { apiKey: ApiKey; onRotated: (created: CreatedKey) => void }) {
+const keyColumns = (onRotated: (created: CreatedKey) => void): Column<ApiKey>[] => [
+  { key: 'name', header: 'Name', cellClassName: 'name', cell: (apiKey) => apiKey.name },
+  { key: 'key', header: 'Key', cell: (apiKey) => <code>{apiKey.prefix}…</code> },
+  { key: 'scopes', header: 'Scopes', cellClassName: 'small', cell: (apiKey) => apiKey.scopes.join(', ') },
+  { key: 'status', header: 'Status', cell: (apiKey) => <KeyStatus apiKey={apiKey} /> },
+  {
+    key: 'owner',
+    header: 'Owner',
+    className: 'hide-narrow',
+    title: "A key acts with at most its owner's current rights",
+    cellClassName: 'small',
+    cell: (apiKey) => (apiKey.owner ? apiKey.owner.username : <span className="muted">system</span>),
+  },
+  {
+    key: 'lastUsed',
+    header: 'Last used',
+    className: 'hide-narrow',
+    cellClassName: 'muted small',
+    cell: (apiKey) => (apiKey.lastUsedAt ? formatDateTime(apiKey.lastUsedAt) : 'never'),
+  },
+  { key: 'actions', header: 'Actions', cell: (apiKey) => <KeyActions apiKey={apiKey} onRotated={onRotated} /> },
+];
+
+function KeysTable({ onRotated }: { onRotated: (created: CreatedKey) => void }) {
+  const [keys] = trpc.admin.apiKeys.list.useSuspenseQuery();
+  return (
+    <DataTable
+      rows={keys}
+      columns={keyColumns(onRotated)}
+      rowKey={(apiKey) => apiKey.id}
+      empty="No API keys yet."
+      rowProps={(apiKey) => ({ 'data-key': apiKey.name })}
+    />
+  );
+}
+
+function KeyStatus({ apiKey }: { apiKey: ApiKey }) {
+  return (
+    <>
+      <span className={`badge badge-key-${apiKey.status}`}>{apiKey.status}</span>
+      {apiKey.status === 'grace' && apiKey.graceUntil ? (
+        <span className="muted small"> until {formatDateTime(apiKey.graceUntil)}</span>
+      ) : null}
+      {apiKey.status === 'suspended' ? (
+        <span className="muted small">
+          {apiKey.suspendedReason === 'owner-banned'
+            ? ' owner banned'
+            : apiKey.suspendedReason === 'owner-demoted'
+              ? ' owner no longer an admin'
+              : ' owner lacks the rights'}
+        </span>
+      ) : null}
+    </>
+  );
+}
+
+function KeyActions({ apiKey, onRotated }: { apiKey: ApiKey; onRotated: (created: CreatedKey) => void }) {
   const utils = trpc.useUtils();
   const [confirmRevoke, setConfirmRevoke] = useState(false);
   const rotate = trpc.admin.apiKeys.rotate.useMutation({
@@ -98,66 +125,38 @@ function KeyRow({ apiKey, onRotated }: { apiKey: ApiKey; onRotated: (created: Cr
   });
   const usable = apiKey.status === 'active' || apiKey.status === 'grace';
   return (
-    <tr data-key={apiKey.name}>
-      <td className="name">{apiKey.name}</td>
-      <td>
-        <code>{apiKey.prefix}…</code>
-      </td>
-      <td className="small">{apiKey.scopes.join(', ')}</td>
-      <td>
-        <span className={`badge badge-key-${apiKey.status}`}>{apiKey.status}</span>
-        {apiKey.status === 'grace' && apiKey.graceUntil ? (
-          <span className="muted small"> until {formatDateTime(apiKey.graceUntil)}</span>
-        ) : null}
-        {apiKey.status === 'suspended' ? (
-          <span className="muted small">
-            {apiKey.suspendedReason === 'owner-banned'
-              ? ' owner banned'
-              : apiKey.suspendedReason === 'owner-demoted'
-                ? ' owner no longer an admin'
-                : ' owner lacks the rights'}
-          </span>
-        ) : null}
-      </td>
-      <td className="hide-narrow small">
-        {apiKey.owner ? apiKey.owner.username : <span className="muted">system</span>}
-      </td>
-      <td className="hide-narrow muted small">{apiKey.lastUsedAt ? formatDateTime(apiKey.lastUsedAt) : 'never'}</td>
-      <td>
-        <div className="actions">
-          {usable ? (
-            <>
-              {apiKey.status === 'active' ? (
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  disabled={rotate.isPending}
-                  onClick={() => rotate.mutate({ id: apiKey.id, graceHours: 24 })}
-                  title="A new key; this one keeps working for 24 hours"
-                >
-                  Rotate
-                </button>
-              ) : null}
-              {confirmRevoke ? (
-                <button
-                  type="button"
-                  className="btn btn-small btn-danger"
-                  disabled={revoke.isPending}
-                  onClick={() => revoke.mutate({ id: apiKey.id })}
-                >
-                  Confirm revoke
-                </button>
-              ) : (
-                <button type="button" className="btn btn-small" onClick={() => setConfirmRevoke(true)}>
-                  Revoke
-                </button>
-              )}
-            </>
+    <div className="actions">
+      {usable ? (
+        <>
+          {apiKey.status === 'active' ? (
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={rotate.isPending}
+              onClick={() => rotate.mutate({ id: apiKey.id, graceHours: 24 })}
+              title="A new key; this one keeps working for 24 hours"
+            >
+              Rotate
+            </button>
           ) : null}
-          <FormError message={rotate.error?.message ?? revoke.error?.message} />
-        </div>
-      </td>
-    </tr>
+          {confirmRevoke ? (
+            <button
+              type="button"
+              className="btn btn-small btn-danger"
+              disabled={revoke.isPending}
+              onClick={() => revoke.mutate({ id: apiKey.id })}
+            >
+              Confirm revoke
+            </button>
+          ) : (
+            <button type="button" className="btn btn-small" onClick={() => setConfirmRevoke(true)}>
+              Revoke
+            </button>
+          )}
+        </>
+      ) : null}
+      <FormError message={rotate.error?.message ?? revoke.error?.message} />
+    </div>
   );
 }
 
@@ -191,11 +190,7 @@ function CreateKey({ onCreated }: { onCreated: (created: CreatedKey) => void }) 
       <h2 id="create-key-title">Create a key</h2>
       <form className="form" onSubmit={submit} noValidate>
         <FormError message={formError(create.error, ['name', 'scopes', 'expiresAt'])} />
-        <Field label="Name" error={errorFor(errors, 'name')}>
-          {(props) => (
-            <input {...props} name="name" className="input" value={name} onChange={(e) => setName(e.target.value)} />
-          )}
-        </Field>
+        <TextField label="Name" error={errorFor(errors, 'name')} name="name" value={name} onChange={setName} />
         <fieldset className={errorFor(errors, 'scopes') ? 'field field-invalid' : 'field'}>
           <legend>Scopes</legend>
           <div className="checks">
@@ -212,17 +207,14 @@ function CreateKey({ onCreated }: { onCreated: (created: CreatedKey) => void }) 
             </span>
           ) : null}
         </fieldset>
-        <Field label="Expires (optional)" error={errorFor(errors, 'expiresAt')}>
-          {(props) => (
-            <input
-              {...props}
-              type="datetime-local"
-              className="input"
-              value={expiresAt}
-              onChange={(e) => setExpiresAt(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Expires (optional)"
+          error={errorFor(errors, 'expiresAt')}
+          name="expiresAt"
+          type="datetime-local"
+          value={expiresAt}
+          onChange={setExpiresAt}
+        />
         <button type="submit" className="btn btn-primary" disabled={create.isPending}>
           Create key
         </button>

@@ -1,9 +1,11 @@
 import { useState } from 'react';
-import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { type Column, DataTable } from '../../components/DataTable';
+import { LoadMore } from '../../components/LoadMore';
+import { QueryBoundary } from '../../components/QueryBoundary';
 import { formatDate, formatTime } from '../../format';
 import { fromLocalInput } from '../../forms';
 import { useDebounced } from '../../hooks/useDebounced';
-import { type RouterOutputs, trpc } from '../../trpc';
+import { type RouterInputs, type RouterOutputs, trpc } from '../../trpc';
 import { exportHref } from './ExportLinks';
 
 type AuditEntry = RouterOutputs['admin']['audit']['list']['entries'][number];
@@ -25,6 +27,69 @@ function Target({ entry }: { entry: AuditEntry }) {
   );
 }
 
+/** The free-text filters, in the order they stand in the toolbar. */
+const searches = [
+  { field: 'action', placeholder: 'Action, e.g. user.ban', label: 'Filter by action' },
+  { field: 'actor', placeholder: 'Who (username)', label: 'Filter by who did it' },
+  { field: 'targetType', placeholder: 'Target type, e.g. race', label: 'Filter by target type' },
+  { field: 'targetId', placeholder: 'Target id', label: 'Filter by target id' },
+] as const;
+
+type Filters = Omit<RouterInputs['admin']['audit']['list'], 'limit' | 'cursor'>;
+
+const columns: Column<AuditEntry>[] = [
+  {
+    key: 'when',
+    header: 'When',
+    cellClassName: 'small',
+    cell: (entry) => (
+      <time dateTime={entry.createdAt.toISOString()}>
+        <span className="nowrap">{formatTime(entry.createdAt)}</span>{' '}
+        <span className="muted nowrap">{formatDate(entry.createdAt)}</span>
+      </time>
+    ),
+  },
+  {
+    key: 'what',
+    header: 'What',
+    cellClassName: 'wrap-anywhere',
+    cell: (entry) => (
+      <>
+        <code>{entry.action}</code> <span className="muted small">by</span> {actorOf(entry)}
+        <div className="small">
+          <Target entry={entry} />
+        </div>
+      </>
+    ),
+  },
+  {
+    key: 'from',
+    header: 'From',
+    className: 'hide-narrow',
+    cellClassName: 'muted small',
+    cell: (entry) => entry.ip ?? '',
+  },
+];
+
+/** The entries that match, newest first, fifty at a time. */
+function AuditEntries({ filters }: { filters: Filters }) {
+  const [audit, query] = trpc.admin.audit.list.useSuspenseInfiniteQuery(
+    { limit: 50, ...filters },
+    { getNextPageParam: (page) => page.nextCursor },
+  );
+  return (
+    <>
+      <DataTable
+        rows={audit.pages.flatMap((page) => page.entries)}
+        columns={columns}
+        rowKey={(entry) => entry.id}
+        empty={`No audit entries${filters.action ? ` for “${filters.action}”` : ''} match.`}
+      />
+      <LoadMore query={query} />
+    </>
+  );
+}
+
 export function AuditAdmin() {
   const [text, setText] = useState({ action: '', actor: '', targetType: '', targetId: '', since: '', until: '' });
   const typed = useDebounced(text, 300);
@@ -36,14 +101,8 @@ export function AuditAdmin() {
     since: typed.since ? fromLocalInput(typed.since) : undefined,
     until: typed.until ? fromLocalInput(typed.until) : undefined,
   };
-  const action = filters.action;
-  const audit = trpc.admin.audit.list.useInfiniteQuery(
-    { limit: 50, ...filters },
-    { getNextPageParam: (page) => page.nextCursor },
-  );
   const set = (field: keyof typeof text) => (e: { target: { value: string } }) =>
     setText({ ...text, [field]: e.target.value });
-  const entries = audit.data?.pages.flatMap((page) => page.entries) ?? [];
 
   return (
     <section className="card" aria-labelledby="audit-title">
@@ -62,38 +121,17 @@ export function AuditAdmin() {
         </a>
       </div>
       <div className="toolbar toolbar-wrap">
-        <input
-          className="input search"
-          type="search"
-          placeholder="Action, e.g. user.ban"
-          aria-label="Filter by action"
-          value={text.action}
-          onChange={set('action')}
-        />
-        <input
-          className="input search"
-          type="search"
-          placeholder="Who (username)"
-          aria-label="Filter by who did it"
-          value={text.actor}
-          onChange={set('actor')}
-        />
-        <input
-          className="input search"
-          type="search"
-          placeholder="Target type, e.g. race"
-          aria-label="Filter by target type"
-          value={text.targetType}
-          onChange={set('targetType')}
-        />
-        <input
-          className="input search"
-          type="search"
-          placeholder="Target id"
-          aria-label="Filter by target id"
-          value={text.targetId}
-          onChange={set('targetId')}
-        />
+        {searches.map((search) => (
+          <input
+            key={search.field}
+            className="input search"
+            type="search"
+            placeholder={search.placeholder}
+            aria-label={search.label}
+            value={text[search.field]}
+            onChange={set(search.field)}
+          />
+        ))}
         <label className="small inline-field">
           From
           <input type="datetime-local" className="input" value={text.since} onChange={set('since')} />
@@ -103,56 +141,13 @@ export function AuditAdmin() {
           <input type="datetime-local" className="input" value={text.until} onChange={set('until')} />
         </label>
       </div>
-      {audit.isPending ? (
-        <SkeletonRows rows={6} label="Loading audit log" />
-      ) : audit.isError ? (
-        <QueryError error={audit.error} what="the audit log" retry={() => void audit.refetch()} />
-      ) : entries.length === 0 ? (
-        <Empty>No audit entries{action ? ` for “${action}”` : ''} match.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-admin">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">What</th>
-                <th scope="col" className="hide-narrow">
-                  From
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((entry) => (
-                <tr key={entry.id}>
-                  <td className="small">
-                    <time dateTime={entry.createdAt.toISOString()}>
-                      <span className="nowrap">{formatTime(entry.createdAt)}</span>{' '}
-                      <span className="muted nowrap">{formatDate(entry.createdAt)}</span>
-                    </time>
-                  </td>
-                  <td className="wrap-anywhere">
-                    <code>{entry.action}</code> <span className="muted small">by</span> {actorOf(entry)}
-                    <div className="small">
-                      <Target entry={entry} />
-                    </div>
-                  </td>
-                  <td className="hide-narrow muted small">{entry.ip ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {audit.hasNextPage ? (
-        <button
-          type="button"
-          className="btn"
-          disabled={audit.isFetchingNextPage}
-          onClick={() => void audit.fetchNextPage()}
-        >
-          Load more
-        </button>
-      ) : null}
+      <QueryBoundary
+        what="the audit log"
+        resetKeys={[JSON.stringify(filters)]}
+        loading={{ rows: 6, label: 'Loading audit log' }}
+      >
+        <AuditEntries filters={filters} />
+      </QueryBoundary>
     </section>
   );
 }

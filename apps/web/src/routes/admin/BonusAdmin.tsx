@@ -1,134 +1,175 @@
 import { type FormEvent, useState } from 'react';
-import { FormError, TextField } from '../../components/Field';
-import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { type Column, DataTable } from '../../components/DataTable';
+import { draftFields, FormError } from '../../components/Field';
+import { LoadMore } from '../../components/LoadMore';
+import { QueryBoundary } from '../../components/QueryBoundary';
+import { Empty } from '../../components/States';
 import { formatDateTime, formatMoney } from '../../format';
-import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
+import { fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
 import { exportHref } from './ExportLinks';
 
 type BonusCode = RouterOutputs['bonus']['list']['codes'][number];
 
+type Panel = 'claims' | 'edit';
+
 export function BonusAdmin() {
-  const codes = trpc.bonus.list.useQuery({ limit: 100 });
   return (
     <div className="stack">
       <CreateCode />
       <section className="card" aria-labelledby="bonus-admin-title">
         <h1 id="bonus-admin-title">Bonus codes</h1>
-        {codes.isPending ? (
-          <SkeletonRows rows={3} label="Loading codes" />
-        ) : codes.isError ? (
-          <QueryError error={codes.error} what="bonus codes" retry={() => void codes.refetch()} />
-        ) : codes.data.codes.length === 0 ? (
-          <Empty>No bonus codes yet.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="table table-admin">
-              <thead>
-                <tr>
-                  <th scope="col">Code</th>
-                  <th scope="col">Claims</th>
-                  <th scope="col" className="hide-narrow">
-                    Rules
-                  </th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {codes.data.codes.map((code) => (
-                  <CodeRow key={code.id} code={code} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <QueryBoundary what="bonus codes" loading={{ rows: 3, label: 'Loading codes' }}>
+          <CodesTable />
+        </QueryBoundary>
       </section>
     </div>
   );
 }
 
-function CodeRow({ code }: { code: BonusCode }) {
+function statusOf(code: BonusCode): string {
+  const expired = code.expiresAt !== null && code.expiresAt.getTime() <= Date.now();
+  return code.disabled ? 'disabled' : expired ? 'expired' : code.remaining === 0 ? 'used up' : 'active';
+}
+
+/** Every code; each row opens who claimed it or its editor underneath (several may be open). */
+function CodesTable() {
+  const [{ codes }] = trpc.bonus.list.useSuspenseQuery({ limit: 100 });
+  const [open, setOpen] = useState<ReadonlyMap<number, Panel>>(() => new Map());
+  const show = (id: number, panel: Panel | null) =>
+    setOpen((current) => {
+      const next = new Map(current);
+      if (panel === null) next.delete(id);
+      else next.set(id, panel);
+      return next;
+    });
+  const columns: Column<BonusCode>[] = [
+    {
+      key: 'code',
+      header: 'Code',
+      cell: (code) => (
+        <>
+          <code>{code.code}</code>
+          {code.description ? <div className="muted small">{code.description}</div> : null}
+        </>
+      ),
+    },
+    {
+      key: 'claims',
+      header: 'Claims',
+      cell: (code) => (
+        <>
+          {code.claimsCount}/{code.maxClaims}
+          <div className="muted small">{statusOf(code)}</div>
+        </>
+      ),
+    },
+    {
+      key: 'rules',
+      header: 'Rules',
+      className: 'hide-narrow',
+      cellClassName: 'small',
+      cell: (code) => (
+        <>
+          {code.minMonthlyWager ? `month ≥ ${formatMoney(code.minMonthlyWager)}` : 'anyone'}
+          {code.expiresAt ? ` · until ${formatDateTime(code.expiresAt)}` : ''}
+        </>
+      ),
+    },
+    {
+      key: 'actions',
+      header: 'Actions',
+      cell: (code) => {
+        const panel = open.get(code.id) ?? null;
+        return <CodeActions code={code} open={panel} onToggle={(p) => show(code.id, panel === p ? null : p)} />;
+      },
+    },
+  ];
+  return (
+    <DataTable
+      rows={codes}
+      columns={columns}
+      rowKey={(code) => code.id}
+      empty="No bonus codes yet."
+      rowProps={(code) => ({ 'data-code': code.code })}
+      detailProps={() => ({ className: 'row-detail' })}
+      detail={(code) => {
+        const panel = open.get(code.id);
+        if (panel === undefined) return null;
+        return panel === 'claims' ? (
+          <QueryBoundary what="claims" retry={false} loading={{ rows: 2, label: 'Loading claims' }}>
+            <Claims code={code} />
+          </QueryBoundary>
+        ) : (
+          <EditCode code={code} onDone={() => show(code.id, null)} />
+        );
+      }}
+    />
+  );
+}
+
+function CodeActions({
+  code,
+  open,
+  onToggle,
+}: {
+  code: BonusCode;
+  open: Panel | null;
+  onToggle: (panel: Panel) => void;
+}) {
   const utils = trpc.useUtils();
   const disable = trpc.bonus.disable.useMutation({ onSuccess: () => void utils.bonus.list.invalidate() });
   const enable = trpc.bonus.enable.useMutation({ onSuccess: () => void utils.bonus.list.invalidate() });
-  const [open, setOpen] = useState<'claims' | 'edit' | null>(null);
-  const expired = code.expiresAt !== null && code.expiresAt.getTime() <= Date.now();
-  const status = code.disabled ? 'disabled' : expired ? 'expired' : code.remaining === 0 ? 'used up' : 'active';
   return (
     <>
-      <tr data-code={code.code}>
-        <td>
-          <code>{code.code}</code>
-          {code.description ? <div className="muted small">{code.description}</div> : null}
-        </td>
-        <td>
-          {code.claimsCount}/{code.maxClaims}
-          <div className="muted small">{status}</div>
-        </td>
-        <td className="hide-narrow small">
-          {code.minMonthlyWager ? `month ≥ ${formatMoney(code.minMonthlyWager)}` : 'anyone'}
-          {code.expiresAt ? ` · until ${formatDateTime(code.expiresAt)}` : ''}
-        </td>
-        <td>
-          <div className="actions">
-            <button
-              type="button"
-              className="btn btn-small"
-              aria-expanded={open === 'claims'}
-              onClick={() => setOpen(open === 'claims' ? null : 'claims')}
-            >
-              Who claimed
-            </button>
-            <button
-              type="button"
-              className="btn btn-small"
-              aria-expanded={open === 'edit'}
-              onClick={() => setOpen(open === 'edit' ? null : 'edit')}
-            >
-              Edit
-            </button>
-            {code.disabled ? (
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={enable.isPending}
-                onClick={() => enable.mutate({ id: code.id })}
-              >
-                Re-enable
-              </button>
-            ) : (
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={disable.isPending}
-                onClick={() => disable.mutate({ id: code.id })}
-              >
-                Disable
-              </button>
-            )}
-          </div>
-          <FormError message={disable.error?.message ?? enable.error?.message} />
-        </td>
-      </tr>
-      {open ? (
-        <tr className="row-detail">
-          <td colSpan={4}>
-            {open === 'claims' ? <Claims code={code} /> : <EditCode code={code} onDone={() => setOpen(null)} />}
-          </td>
-        </tr>
-      ) : null}
+      <div className="actions">
+        <button
+          type="button"
+          className="btn btn-small"
+          aria-expanded={open === 'claims'}
+          onClick={() => onToggle('claims')}
+        >
+          Who claimed
+        </button>
+        <button
+          type="button"
+          className="btn btn-small"
+          aria-expanded={open === 'edit'}
+          onClick={() => onToggle('edit')}
+        >
+          Edit
+        </button>
+        {code.disabled ? (
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={enable.isPending}
+            onClick={() => enable.mutate({ id: code.id })}
+          >
+            Re-enable
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={disable.isPending}
+            onClick={() => disable.mutate({ id: code.id })}
+          >
+            Disable
+          </button>
+        )}
+      </div>
+      <FormError message={disable.error?.message ?? enable.error?.message} />
     </>
   );
 }
 
 function Claims({ code }: { code: BonusCode }) {
-  const claims = trpc.bonus.claims.useInfiniteQuery(
+  const [claims, query] = trpc.bonus.claims.useSuspenseInfiniteQuery(
     { codeId: code.id, limit: 100 },
     { getNextPageParam: (page) => page.nextCursor },
   );
-  const rows = claims.data?.pages.flatMap((p) => p.claims) ?? [];
-  if (claims.isPending) return <SkeletonRows rows={2} label="Loading claims" />;
-  if (claims.isError) return <QueryError error={claims.error} what="claims" />;
+  const rows = claims.pages.flatMap((p) => p.claims);
   return (
     <div className="stack-small" data-testid={`claims-${code.code}`}>
       <div className="toolbar">
@@ -148,11 +189,7 @@ function Claims({ code }: { code: BonusCode }) {
           ))}
         </ul>
       )}
-      {claims.hasNextPage ? (
-        <button type="button" className="btn btn-small" onClick={() => void claims.fetchNextPage()}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMore query={query} small />
     </div>
   );
 }
@@ -172,16 +209,7 @@ function EditCode({ code, onDone }: { code: BonusCode; onDone: () => void }) {
     },
   });
   const errors = fieldErrors(update.error);
-  const field = (name: keyof typeof draft, label: string, type = 'text') => (
-    <TextField
-      name={name}
-      label={label}
-      type={type}
-      value={draft[name]}
-      error={errorFor(errors, name)}
-      onChange={(value) => setDraft({ ...draft, [name]: value })}
-    />
-  );
+  const field = draftFields(draft, setDraft, errors);
   return (
     <form
       className="form"
@@ -201,11 +229,11 @@ function EditCode({ code, onDone }: { code: BonusCode; onDone: () => void }) {
       <FormError message={formError(update.error, ['description', 'maxClaims', 'minMonthlyWager', 'expiresAt'])} />
       <div className="row">
         {field('description', 'Description')}
-        {field('maxClaims', 'Claim limit', 'number')}
+        {field('maxClaims', 'Claim limit', { type: 'number' })}
       </div>
       <div className="row">
         {field('minMonthlyWager', 'Min monthly wager (optional)')}
-        {field('expiresAt', 'Expires (optional)', 'datetime-local')}
+        {field('expiresAt', 'Expires (optional)', { type: 'datetime-local' })}
       </div>
       <div className="actions">
         <button type="submit" className="btn btn-primary btn-small" disabled={update.isPending}>
@@ -240,17 +268,7 @@ function CreateCode() {
       expiresAt: draft.expiresAt ? fromLocalInput(draft.expiresAt) : null,
     });
   };
-  const input = (field: keyof typeof blank, label: string, type = 'text', hint?: string) => (
-    <TextField
-      name={field}
-      label={label}
-      type={type}
-      hint={hint}
-      value={draft[field]}
-      error={errorFor(errors, field)}
-      onChange={(value) => setDraft({ ...draft, [field]: value })}
-    />
-  );
+  const input = draftFields(draft, setDraft, errors);
   return (
     <section className="card" aria-labelledby="new-code-title">
       <h2 id="new-code-title">New bonus code</h2>
@@ -260,12 +278,12 @@ function CreateCode() {
         />
         <div className="row">
           {input('code', 'Code')}
-          {input('maxClaims', 'Claim limit', 'number')}
+          {input('maxClaims', 'Claim limit', { type: 'number' })}
         </div>
         {input('description', 'Description')}
         <div className="row">
           {input('minMonthlyWager', 'Min monthly wager (optional)')}
-          {input('expiresAt', 'Expires (optional)', 'datetime-local')}
+          {input('expiresAt', 'Expires (optional)', { type: 'datetime-local' })}
         </div>
         <button type="submit" className="btn btn-primary" disabled={create.isPending}>
           Create code

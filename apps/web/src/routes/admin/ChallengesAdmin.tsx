@@ -1,12 +1,15 @@
-import { type FormEvent, useState } from 'react';
-import { FormError, TextField } from '../../components/Field';
-import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { type FormEvent, type ReactNode, useState } from 'react';
+import { type Column, DataTable } from '../../components/DataTable';
+import { draftFields, FormError } from '../../components/Field';
+import { QueryBoundary } from '../../components/QueryBoundary';
+import { Empty } from '../../components/States';
 import { formatDateTime, formatMoney } from '../../format';
-import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
+import { fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
 import { exportHref } from './ExportLinks';
 
 type Challenge = RouterOutputs['challenges']['list']['challenges'][number];
+type Entry = RouterOutputs['challenges']['entries']['entries'][number];
 
 const DAY = 86_400_000;
 const FIELDS = [
@@ -22,33 +25,34 @@ const FIELDS = [
 ] as const;
 
 export function ChallengesAdmin() {
-  const challenges = trpc.challenges.list.useQuery({ limit: 50 });
-  const [reviewing, setReviewing] = useState<number | null>(null);
   return (
     <div className="stack">
       <CreateChallenge />
       <section className="card" aria-labelledby="challenges-admin-title">
         <h1 id="challenges-admin-title">Challenges</h1>
-        {challenges.isPending ? (
-          <SkeletonRows rows={3} label="Loading challenges" />
-        ) : challenges.isError ? (
-          <QueryError error={challenges.error} what="challenges" retry={() => void challenges.refetch()} />
-        ) : challenges.data.challenges.length === 0 ? (
-          <Empty>No challenges yet.</Empty>
-        ) : (
-          <ul className="races races-admin">
-            {challenges.data.challenges.map((challenge) => (
-              <ChallengeRow
-                key={challenge.id}
-                challenge={challenge}
-                open={reviewing === challenge.id}
-                onToggle={() => setReviewing(reviewing === challenge.id ? null : challenge.id)}
-              />
-            ))}
-          </ul>
-        )}
+        <QueryBoundary what="challenges" loading={{ rows: 3, label: 'Loading challenges' }}>
+          <ChallengeList />
+        </QueryBoundary>
       </section>
     </div>
+  );
+}
+
+function ChallengeList() {
+  const [{ challenges }] = trpc.challenges.list.useSuspenseQuery({ limit: 50 });
+  const [reviewing, setReviewing] = useState<number | null>(null);
+  if (challenges.length === 0) return <Empty>No challenges yet.</Empty>;
+  return (
+    <ul className="races races-admin">
+      {challenges.map((challenge) => (
+        <ChallengeRow
+          key={challenge.id}
+          challenge={challenge}
+          open={reviewing === challenge.id}
+          onToggle={() => setReviewing(reviewing === challenge.id ? null : challenge.id)}
+        />
+      ))}
+    </ul>
   );
 }
 
@@ -96,75 +100,69 @@ function ChallengeRow({ challenge, open, onToggle }: { challenge: Challenge; ope
       </div>
       <FormError message={close.error?.message} />
       {editing ? <ChallengeForm challenge={challenge} onDone={() => setEditing(false)} /> : null}
-      {open ? <Entries challengeId={challenge.id} /> : null}
+      {open ? (
+        <QueryBoundary what="entries" retry={false} loading={{ rows: 2 }}>
+          <Entries challengeId={challenge.id} />
+        </QueryBoundary>
+      ) : null}
     </li>
   );
 }
 
 function Entries({ challengeId }: { challengeId: number }) {
   const utils = trpc.useUtils();
-  const entries = trpc.challenges.entries.useQuery({ challengeId, limit: 100 });
+  const [{ entries }] = trpc.challenges.entries.useSuspenseQuery({ challengeId, limit: 100 });
   const review = trpc.challenges.review.useMutation({ onSuccess: () => void utils.challenges.invalidate() });
-  if (entries.isPending) return <SkeletonRows rows={2} />;
-  if (entries.isError) return <QueryError error={entries.error} what="entries" />;
-  if (entries.data.entries.length === 0) return <Empty>No entries yet.</Empty>;
+  const columns: Column<Entry>[] = [
+    { key: 'player', header: 'Player', cell: (entry) => entry.username },
+    {
+      key: 'bet',
+      header: 'Bet',
+      cellClassName: 'small',
+      cell: (entry) => (
+        <>
+          {formatMoney(entry.betAmount)} <span className="muted">{entry.betReference}</span>
+          {entry.disputed ? (
+            <span className="badge badge-rejected" title="Another user entered the same bet: check who placed it">
+              {' '}
+              disputed
+            </span>
+          ) : null}
+        </>
+      ),
+    },
+    { key: 'multiplier', header: 'Multiplier', cell: (entry) => `${entry.multiplier}×` },
+    {
+      key: 'status',
+      header: 'Status',
+      cell: (entry) => <span className={`badge badge-${entry.status}`}>{entry.status}</span>,
+    },
+    {
+      key: 'review',
+      header: 'Review',
+      cell: (entry) =>
+        entry.status === 'pending' ? (
+          <div className="actions">
+            {(['approve', 'reject'] as const).map((decision) => (
+              <button
+                key={decision}
+                type="button"
+                className="btn btn-small"
+                disabled={review.isPending}
+                onClick={() => review.mutate({ entryId: entry.id, decision })}
+              >
+                {decision === 'approve' ? 'Approve' : 'Reject'}
+              </button>
+            ))}
+          </div>
+        ) : null,
+    },
+  ];
   return (
-    <div className="table-wrap">
+    <>
       <FormError message={review.error?.message} />
-      <table className="table table-admin">
-        <thead>
-          <tr>
-            <th scope="col">Player</th>
-            <th scope="col">Bet</th>
-            <th scope="col">Multiplier</th>
-            <th scope="col">Status</th>
-            <th scope="col">Review</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.data.entries.map((entry) => (
-            <tr key={entry.id}>
-              <td>{entry.username}</td>
-              <td className="small">
-                {formatMoney(entry.betAmount)} <span className="muted">{entry.betReference}</span>
-                {entry.disputed ? (
-                  <span className="badge badge-rejected" title="Another user entered the same bet: check who placed it">
-                    {' '}
-                    disputed
-                  </span>
-                ) : null}
-              </td>
-              <td>{entry.multiplier}×</td>
-              <td>
-                <span className={`badge badge-${entry.status}`}>{entry.status}</span>
-              </td>
-              <td>
-                {entry.status === 'pending' ? (
-                  <div className="actions">
-                    <button
-                      type="button"
-                      className="btn btn-small"
-                      disabled={review.isPending}
-                      onClick={() => review.mutate({ entryId: entry.id, decision: 'approve' })}
-                    >
-                      Approve
-                    </button>
-                    <button
-                      type="button"
-                      className="btn btn-small"
-                      disabled={review.isPending}
-                      onClick={() => review.mutate({ entryId: entry.id, decision: 'reject' })}
-                    >
-                      Reject
-                    </button>
-                  </div>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+      <DataTable rows={entries} columns={columns} rowKey={(entry) => entry.id} empty="No entries yet." />
+    </>
   );
 }
 
@@ -199,36 +197,13 @@ function CreateChallenge() {
       endsAt: fromLocalInput(draft.endsAt),
     });
   };
-  const input = (field: keyof ReturnType<typeof blank>, label: string, type = 'text') => (
-    <TextField
-      name={field}
-      label={label}
-      type={type}
-      value={draft[field]}
-      error={errorFor(errors, field)}
-      onChange={(value) => setDraft({ ...draft, [field]: value })}
-    />
-  );
+  const input = draftFields(draft, setDraft, errors);
   return (
     <section className="card" aria-labelledby="new-challenge-title">
       <h2 id="new-challenge-title">New challenge</h2>
       <form className="form" onSubmit={submit} noValidate>
         <FormError message={formError(create.error, FIELDS)} />
-        <div className="row">
-          {input('title', 'Title')}
-          {input('game', 'Game')}
-        </div>
-        <div className="row">
-          {input('minMultiplier', 'Min multiplier')}
-          {input('minBet', 'Min bet')}
-          {input('prize', 'Prize')}
-          {input('maxWinners', 'Winners', 'number')}
-          {input('maxEntriesPerUser', 'Entries per user', 'number')}
-        </div>
-        <div className="row">
-          {input('startsAt', 'Starts', 'datetime-local')}
-          {input('endsAt', 'Ends', 'datetime-local')}
-        </div>
+        <ChallengeFields input={input} extra={input('maxEntriesPerUser', 'Entries per user', { type: 'number' })} />
         <button type="submit" className="btn btn-primary" disabled={create.isPending}>
           Create challenge
         </button>
@@ -237,10 +212,47 @@ function CreateChallenge() {
   );
 }
 
+/** What creating and editing a challenge share (creating also sets the entries per user). */
+interface EditDraft {
+  title: string;
+  game: string;
+  minMultiplier: string;
+  minBet: string;
+  prize: string;
+  maxWinners: string;
+  startsAt: string;
+  endsAt: string;
+}
+
+/** Takes `draftFields` of either draft: both have every field named here. */
+type ChallengeField = (name: keyof EditDraft, label: string, options?: { type: string }) => ReactNode;
+
+function ChallengeFields({ input, extra = null }: { input: ChallengeField; extra?: ReactNode }) {
+  return (
+    <>
+      <div className="row">
+        {input('title', 'Title')}
+        {input('game', 'Game')}
+      </div>
+      <div className="row">
+        {input('minMultiplier', 'Min multiplier')}
+        {input('minBet', 'Min bet')}
+        {input('prize', 'Prize')}
+        {input('maxWinners', 'Winners', { type: 'number' })}
+        {extra}
+      </div>
+      <div className="row">
+        {input('startsAt', 'Starts', { type: 'datetime-local' })}
+        {input('endsAt', 'Ends', { type: 'datetime-local' })}
+      </div>
+    </>
+  );
+}
+
 /** Edits an open challenge: every field, the same rules as creating one. */
 function ChallengeForm({ challenge, onDone }: { challenge: Challenge; onDone: () => void }) {
   const utils = trpc.useUtils();
-  const [draft, setDraft] = useState({
+  const [draft, setDraft] = useState<EditDraft>({
     title: challenge.title,
     game: challenge.game,
     minMultiplier: challenge.minMultiplier,
@@ -257,16 +269,7 @@ function ChallengeForm({ challenge, onDone }: { challenge: Challenge; onDone: ()
     },
   });
   const errors = fieldErrors(update.error);
-  const input = (field: keyof typeof draft, label: string, type = 'text') => (
-    <TextField
-      name={field}
-      label={label}
-      type={type}
-      value={draft[field]}
-      error={errorFor(errors, field)}
-      onChange={(value) => setDraft({ ...draft, [field]: value })}
-    />
-  );
+  const input = draftFields(draft, setDraft, errors);
   return (
     <form
       className="form panel"
@@ -284,20 +287,7 @@ function ChallengeForm({ challenge, onDone }: { challenge: Challenge; onDone: ()
       }}
     >
       <FormError message={formError(update.error, FIELDS)} />
-      <div className="row">
-        {input('title', 'Title')}
-        {input('game', 'Game')}
-      </div>
-      <div className="row">
-        {input('minMultiplier', 'Min multiplier')}
-        {input('minBet', 'Min bet')}
-        {input('prize', 'Prize')}
-        {input('maxWinners', 'Winners', 'number')}
-      </div>
-      <div className="row">
-        {input('startsAt', 'Starts', 'datetime-local')}
-        {input('endsAt', 'Ends', 'datetime-local')}
-      </div>
+      <ChallengeFields input={input} />
       <div className="actions">
         <button type="submit" className="btn btn-primary btn-small" disabled={update.isPending}>
           Save changes

@@ -1,8 +1,10 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { FormError } from '../../components/Field';
+import { LoadMore } from '../../components/LoadMore';
 import { PlayerName } from '../../components/PlayerName';
-import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { QueryBoundary } from '../../components/QueryBoundary';
+import { Empty } from '../../components/States';
 import { formatDateTime, formatMoney, playerNameText } from '../../format';
 import { type RouterOutputs, trpc } from '../../trpc';
 import { periodTabs } from '../LeaderboardPage';
@@ -28,11 +30,6 @@ function accountAge(createdAt: Date): string {
 /** The queue of player claims: everything a reviewer weighs, and approve / reject with a reason. */
 export function ClaimsAdmin() {
   const [status, setStatus] = useState<Status>('pending');
-  const claims = trpc.admin.claims.list.useInfiniteQuery(
-    { status, limit: 20 },
-    { getNextPageParam: (page) => page.nextCursor, refetchInterval: 30_000 },
-  );
-  const rows = claims.data?.pages.flatMap((page) => page.claims) ?? [];
   return (
     <section className="card" aria-labelledby="claims-title">
       <div className="card-head">
@@ -53,11 +50,22 @@ export function ClaimsAdmin() {
           </button>
         ))}
       </fieldset>
-      {claims.isPending ? (
-        <SkeletonRows rows={4} label="Loading claims" />
-      ) : claims.isError ? (
-        <QueryError error={claims.error} what="claims" retry={() => void claims.refetch()} />
-      ) : rows.length === 0 ? (
+      <QueryBoundary what="claims" resetKeys={[status]} loading={{ rows: 4, label: 'Loading claims' }}>
+        <ClaimList status={status} />
+      </QueryBoundary>
+    </section>
+  );
+}
+
+function ClaimList({ status }: { status: Status }) {
+  const [claims, query] = trpc.admin.claims.list.useSuspenseInfiniteQuery(
+    { status, limit: 20 },
+    { getNextPageParam: (page) => page.nextCursor, refetchInterval: 30_000 },
+  );
+  const rows = claims.pages.flatMap((page) => page.claims);
+  return (
+    <>
+      {rows.length === 0 ? (
         <Empty>{status === 'pending' ? 'No claim is waiting for review.' : 'No claims here.'}</Empty>
       ) : (
         <ul className="plain claims">
@@ -66,17 +74,8 @@ export function ClaimsAdmin() {
           ))}
         </ul>
       )}
-      {claims.hasNextPage ? (
-        <button
-          type="button"
-          className="btn"
-          disabled={claims.isFetchingNextPage}
-          onClick={() => void claims.fetchNextPage()}
-        >
-          Load more
-        </button>
-      ) : null}
-    </section>
+      <LoadMore query={query} />
+    </>
   );
 }
 

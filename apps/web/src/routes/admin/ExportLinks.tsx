@@ -11,6 +11,14 @@ export function exportHref(what: string, params: Record<string, string | number 
 }
 
 const periods = ['today', 'week', 'month', 'all'] as const;
+/** The exports without options: file name and link text. */
+const exports = [
+  ['users', 'Users'],
+  ['bonus-claims', 'Bonus claims'],
+  ['challenge-entries', 'Challenge entries'],
+  ['audit', 'Audit log'],
+  ['logs', 'Transformation log'],
+] as const;
 
 /** Every export in one place; pages also link the export of what they show. */
 export function ExportLinks() {
@@ -37,31 +45,13 @@ export function ExportLinks() {
             ))}
           </select>
         </li>
-        <li>
-          <a href={exportHref('users')} download>
-            Users
-          </a>
-        </li>
-        <li>
-          <a href={exportHref('bonus-claims')} download>
-            Bonus claims
-          </a>
-        </li>
-        <li>
-          <a href={exportHref('challenge-entries')} download>
-            Challenge entries
-          </a>
-        </li>
-        <li>
-          <a href={exportHref('audit')} download>
-            Audit log
-          </a>
-        </li>
-        <li>
-          <a href={exportHref('logs')} download>
-            Transformation log
-          </a>
-        </li>
+        {exports.map(([what, label]) => (
+          <li key={what}>
+            <a href={exportHref(what)} download>
+              {label}
+            </a>
+          </li>
+        ))}
       </ul>
       <p className="muted small">A race’s results: the Export link on each race under Races.</p>
     </section>

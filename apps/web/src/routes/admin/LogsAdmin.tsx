@@ -1,5 +1,8 @@
 import { useState } from 'react';
+import { type Column, DataTable } from '../../components/DataTable';
 import { FormError } from '../../components/Field';
+import { LoadMore } from '../../components/LoadMore';
+import { QueryBoundary } from '../../components/QueryBoundary';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
 import { formatDate, formatDateTimeSeconds, formatMs, formatTime } from '../../format';
 import { fromLocalInput } from '../../forms';
@@ -35,7 +38,9 @@ export function LogsAdmin() {
   return (
     <div className="stack">
       <SyncNow />
-      <SyncRuns />
+      <QueryBoundary what="sync runs" loading={{ rows: 3, label: 'Loading sync runs' }}>
+        <SyncRuns />
+      </QueryBoundary>
       <section className="card" aria-labelledby="logs-title">
         <div className="card-head">
           <h1 id="logs-title">Transformation log</h1>
@@ -189,99 +194,86 @@ function LogStream({ filters }: { filters: Filters }) {
           ))}
         </ol>
       )}
-      {recent.hasNextPage ? (
-        <button
-          type="button"
-          className="btn"
-          disabled={recent.isFetchingNextPage}
-          onClick={() => void recent.fetchNextPage()}
-        >
-          {recent.isFetchingNextPage ? 'Loading…' : 'Load more'}
-        </button>
-      ) : null}
+      <LoadMore query={recent} busyText="Loading…" />
     </>
   );
 }
 
+type SyncRun = RouterOutputs['sync']['status']['lastRuns'][number];
+
+const runColumns: Column<SyncRun>[] = [
+  { key: 'run', header: 'Run', cell: (run) => run.id },
+  {
+    key: 'started',
+    header: 'Started',
+    cellClassName: 'small',
+    cell: (run) => (
+      <time dateTime={run.startedAt.toISOString()}>
+        <span className="nowrap">{formatTime(run.startedAt)}</span>{' '}
+        <span className="muted nowrap">{formatDate(run.startedAt)}</span>
+      </time>
+    ),
+  },
+  {
+    key: 'duration',
+    header: 'Duration',
+    cellClassName: 'small',
+    cell: (run) => (run.finishedAt ? formatMs(run.finishedAt.getTime() - run.startedAt.getTime()) : 'running'),
+  },
+  {
+    key: 'outcome',
+    header: 'Outcome',
+    cell: (run) => (
+      <>
+        <span className={`badge badge-run-${run.status}`}>{run.status}</span>
+        {run.error ? <div className="field-error small">{run.error}</div> : null}
+        {/* A phone has no room for the three record columns: the counts go under the outcome. */}
+        <div className="only-narrow small muted">
+          <span className="nowrap">{run.recordsIn} in</span> · <span className="nowrap">{run.recordsOut} applied</span>{' '}
+          ·{' '}
+          <span className={run.recordsSkipped > 0 ? 'nowrap warn-text' : 'nowrap'}>{run.recordsSkipped} rejected</span>
+        </div>
+      </>
+    ),
+  },
+  { key: 'in', header: 'In', align: 'num', className: 'hide-narrow', cell: (run) => run.recordsIn },
+  { key: 'applied', header: 'Applied', align: 'num', className: 'hide-narrow', cell: (run) => run.recordsOut },
+  { key: 'rejected', header: 'Rejected', align: 'num', className: 'hide-narrow', cell: (run) => run.recordsSkipped },
+  {
+    key: 'trigger',
+    header: 'Trigger',
+    className: 'hide-narrow',
+    cellClassName: 'small',
+    cell: (run) => (
+      <>
+        {run.trigger}
+        <div className="muted">{run.source}</div>
+      </>
+    ),
+  },
+];
+
 /** The last runs: when, how long, what came in and what was applied or rejected, and why a run failed. */
 function SyncRuns() {
-  const status = trpc.sync.status.useQuery({ runs: 20 }, { refetchInterval: 5000 });
-  if (status.isPending) return <SkeletonRows rows={3} label="Loading sync runs" />;
-  if (status.isError) return <QueryError error={status.error} what="sync runs" retry={() => void status.refetch()} />;
-  const { lastRuns } = status.data;
+  const [status] = trpc.sync.status.useSuspenseQuery({ runs: 20 }, { refetchInterval: 5000 });
   return (
     <section className="card" aria-labelledby="runs-title">
       <div className="card-head">
         <h2 id="runs-title">Sync runs</h2>
         <span className="muted small">
-          {status.data.source}
-          {status.data.running ? ' · running now' : ''}
-          {status.data.nextRunAt ? ` · next ${formatDateTimeSeconds(status.data.nextRunAt)}` : ''}
+          {status.source}
+          {status.running ? ' · running now' : ''}
+          {status.nextRunAt ? ` · next ${formatDateTimeSeconds(status.nextRunAt)}` : ''}
         </span>
       </div>
-      {lastRuns.length === 0 ? (
-        <Empty>No runs yet.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-admin" data-testid="sync-runs">
-            <thead>
-              <tr>
-                <th scope="col">Run</th>
-                <th scope="col">Started</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Outcome</th>
-                <th scope="col" className="num hide-narrow">
-                  In
-                </th>
-                <th scope="col" className="num hide-narrow">
-                  Applied
-                </th>
-                <th scope="col" className="num hide-narrow">
-                  Rejected
-                </th>
-                <th scope="col" className="hide-narrow">
-                  Trigger
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {lastRuns.map((run) => (
-                <tr key={run.id} data-run={run.id}>
-                  <td>{run.id}</td>
-                  <td className="small">
-                    <time dateTime={run.startedAt.toISOString()}>
-                      <span className="nowrap">{formatTime(run.startedAt)}</span>{' '}
-                      <span className="muted nowrap">{formatDate(run.startedAt)}</span>
-                    </time>
-                  </td>
-                  <td className="small">
-                    {run.finishedAt ? formatMs(run.finishedAt.getTime() - run.startedAt.getTime()) : 'running'}
-                  </td>
-                  <td>
-                    <span className={`badge badge-run-${run.status}`}>{run.status}</span>
-                    {run.error ? <div className="field-error small">{run.error}</div> : null}
-                    {/* A phone has no room for the three record columns: the counts go under the outcome. */}
-                    <div className="only-narrow small muted">
-                      <span className="nowrap">{run.recordsIn} in</span> ·{' '}
-                      <span className="nowrap">{run.recordsOut} applied</span> ·{' '}
-                      <span className={run.recordsSkipped > 0 ? 'nowrap warn-text' : 'nowrap'}>
-                        {run.recordsSkipped} rejected
-                      </span>
-                    </div>
-                  </td>
-                  <td className="num hide-narrow">{run.recordsIn}</td>
-                  <td className="num hide-narrow">{run.recordsOut}</td>
-                  <td className="num hide-narrow">{run.recordsSkipped}</td>
-                  <td className="hide-narrow small">
-                    {run.trigger}
-                    <div className="muted">{run.source}</div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        rows={status.lastRuns}
+        columns={runColumns}
+        rowKey={(run) => run.id}
+        empty="No runs yet."
+        data-testid="sync-runs"
+        rowProps={(run) => ({ 'data-run': run.id })}
+      />
     </section>
   );
 }

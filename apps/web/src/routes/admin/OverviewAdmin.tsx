@@ -14,7 +14,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { QueryError, SkeletonRows } from '../../components/States';
+import { QueryBoundary } from '../../components/QueryBoundary';
 import { formatMoney, formatMs } from '../../format';
 import { useReducedMotion } from '../../hooks/useReducedMotion';
 import { type RouterOutputs, trpc } from '../../trpc';
@@ -102,8 +102,6 @@ const kpiNumber = (k: Kpi) => whole.format(k.value);
 
 export function OverviewAdmin() {
   const [days, setDays] = useState<(typeof periods)[number]>(30);
-  const overview = trpc.admin.analytics.overview.useQuery({ days }, { refetchInterval: 60_000 });
-  const stats = trpc.admin.stats.useQuery(undefined, { refetchInterval: 5000 });
 
   return (
     <div className="stack">
@@ -125,20 +123,20 @@ export function OverviewAdmin() {
             ))}
           </fieldset>
         </div>
-        {overview.isPending ? (
-          <SkeletonRows rows={4} label="Loading the overview" />
-        ) : overview.isError ? (
-          <QueryError error={overview.error} what="the overview" retry={() => void overview.refetch()} />
-        ) : (
-          <Body overview={overview.data} liveConnections={stats.data?.realtime?.connections.active ?? null} />
-        )}
+        <QueryBoundary what="the overview" resetKeys={[days]} loading={{ rows: 4, label: 'Loading the overview' }}>
+          <Body days={days} />
+        </QueryBoundary>
       </section>
       <ExportLinks />
     </div>
   );
 }
 
-function Body({ overview, liveConnections }: { overview: Overview; liveConnections: number | null }) {
+function Body({ days }: { days: (typeof periods)[number] }) {
+  const [overview] = trpc.admin.analytics.overview.useSuspenseQuery({ days }, { refetchInterval: 60_000 });
+  // Extra, not awaited: the tiles show without it.
+  const stats = trpc.admin.stats.useQuery(undefined, { refetchInterval: 5000 });
+  const liveConnections = stats.data?.realtime?.connections.active ?? null;
   const { kpis, series } = overview;
   const animate = !useReducedMotion();
   const sampled = series.some((d) => d.peakConnections !== null);

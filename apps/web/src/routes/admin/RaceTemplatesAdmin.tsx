@@ -1,9 +1,11 @@
 import { type FormEvent, useState } from 'react';
-import { Field, FormError, TextField } from '../../components/Field';
+import { draftFields, Field, FormError } from '../../components/Field';
+import { QueryBoundary } from '../../components/QueryBoundary';
 import { prizeList, SplitTotal } from '../../components/SplitTotal';
-import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { DoneNote, Empty } from '../../components/States';
 import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError } from '../../forms';
+import { useEditor } from '../../hooks/useEditor';
 import { type RouterOutputs, trpc } from '../../trpc';
 
 type Template = RouterOutputs['admin']['raceTemplates']['list'][number];
@@ -67,14 +69,12 @@ function when(t: Template): string {
 }
 
 export function RaceTemplatesAdmin() {
-  const templates = trpc.admin.raceTemplates.list.useQuery();
-  const [editing, setEditing] = useState<Template | 'new' | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const { editing, edit, done, setDone, finish } = useEditor<Template>();
   return (
     <section className="card" aria-labelledby="templates-title">
       <div className="card-head">
         <h2 id="templates-title">Recurring races</h2>
-        <button type="button" className="btn" onClick={() => setEditing('new')}>
+        <button type="button" className="btn" onClick={() => edit('new')}>
           New recurring race
         </button>
       </div>
@@ -82,35 +82,30 @@ export function RaceTemplatesAdmin() {
         Each race is created ahead of its start (the lead time) and announced then. Editing a template changes the races
         created after the edit; one already created keeps its settings (edit it above).
       </p>
-      {done ? (
-        <p className="small ok-text" role="status">
-          {done}
-        </p>
-      ) : null}
+      <DoneNote message={done} />
       {editing ? (
         <TemplateForm
           key={editing === 'new' ? 'new' : editing.id}
           template={editing === 'new' ? null : editing}
-          onDone={(message) => {
-            setEditing(null);
-            setDone(message ?? null);
-          }}
+          onDone={finish}
         />
       ) : null}
-      {templates.isPending ? (
-        <SkeletonRows rows={2} label="Loading recurring races" />
-      ) : templates.isError ? (
-        <QueryError error={templates.error} what="recurring races" retry={() => void templates.refetch()} />
-      ) : templates.data.length === 0 ? (
-        <Empty>No recurring races yet.</Empty>
-      ) : (
-        <ul className="races races-admin">
-          {templates.data.map((t) => (
-            <TemplateRow key={t.id} template={t} onEdit={() => setEditing(t)} onDeleted={setDone} />
-          ))}
-        </ul>
-      )}
+      <QueryBoundary what="recurring races" loading={{ rows: 2, label: 'Loading recurring races' }}>
+        <TemplateList onEdit={edit} onDeleted={setDone} />
+      </QueryBoundary>
     </section>
+  );
+}
+
+function TemplateList({ onEdit, onDeleted }: { onEdit: (t: Template) => void; onDeleted: (m: string) => void }) {
+  const [templates] = trpc.admin.raceTemplates.list.useSuspenseQuery();
+  if (templates.length === 0) return <Empty>No recurring races yet.</Empty>;
+  return (
+    <ul className="races races-admin">
+      {templates.map((t) => (
+        <TemplateRow key={t.id} template={t} onEdit={() => onEdit(t)} onDeleted={onDeleted} />
+      ))}
+    </ul>
   );
 }
 
@@ -206,17 +201,7 @@ function TemplateForm({ template, onDone }: { template: Template | null; onDone:
     if (template) update.mutate({ id: template.id, ...fields });
     else create.mutate(fields);
   };
-  const text = (field: keyof Draft, label: string, hint?: string, type = 'text') => (
-    <TextField
-      name={field}
-      label={label}
-      type={type}
-      hint={hint}
-      value={String(draft[field])}
-      error={errorFor(errors, field)}
-      onChange={set(field)}
-    />
-  );
+  const text = draftFields(draft, setDraft, errors);
   return (
     <form
       className="form panel"
@@ -262,7 +247,7 @@ function TemplateForm({ template, onDone }: { template: Template | null; onDone:
             </select>
           )}
         </Field>
-        {text('startTime', 'At', undefined, 'time')}
+        {text('startTime', 'At', { type: 'time' })}
       </div>
       <Field label="Time zone" error={errorFor(errors, 'timeZone')}>
         {(props) => (
@@ -284,12 +269,12 @@ function TemplateForm({ template, onDone }: { template: Template | null; onDone:
       </Field>
       <div className="row">
         {text('prizePool', 'Prize pool')}
-        {text('prizes', 'Prize per rank', 'Rank 1, 2, 3 …, comma-separated')}
+        {text('prizes', 'Prize per rank', { hint: 'Rank 1, 2, 3 …, comma-separated' })}
       </div>
       <SplitTotal pool={draft.prizePool} prizes={prizeList(draft.prizes)} />
       <div className="row">
-        {text('minWager', 'Minimum wager', '0 for anyone who wagered')}
-        {text('leadHours', 'Create ahead (hours)', undefined, 'number')}
+        {text('minWager', 'Minimum wager', { hint: '0 for anyone who wagered' })}
+        {text('leadHours', 'Create ahead (hours)', { type: 'number' })}
       </div>
       <label className="small check-label">
         <input

@@ -1,12 +1,13 @@
 import { type FormEvent, useState } from 'react';
-import { Link } from 'react-router';
-import { Field, FormError, TextField } from '../../components/Field';
+import { draftFields, Field, FormError } from '../../components/Field';
+import { QueryBoundary } from '../../components/QueryBoundary';
 import { prizeList, SplitTotal } from '../../components/SplitTotal';
-import { Empty, QueryError, SkeletonRows } from '../../components/States';
-import { RaceStatusBadge } from '../../components/StatusBadge';
+import { DoneNote, Empty } from '../../components/States';
 import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
+import { useEditor } from '../../hooks/useEditor';
 import { type Race, trpc } from '../../trpc';
+import { RaceTop } from '../RacesPage';
 import { exportHref } from './ExportLinks';
 import { RaceTemplatesAdmin } from './RaceTemplatesAdmin';
 
@@ -51,50 +52,43 @@ function draftOf(race: Race): Draft {
 const FIELDS = ['name', 'description', 'startsAt', 'endsAt', 'prizePool', 'prizes', 'minWager'] as const;
 
 export function RacesAdmin() {
-  const races = trpc.races.list.useQuery({ limit: 100 });
-  const [editing, setEditing] = useState<Race | 'new' | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const { editing, edit, done, finish } = useEditor<Race>();
 
   return (
     <div className="stack">
       <section className="card" aria-labelledby="races-admin-title">
         <div className="card-head">
           <h1 id="races-admin-title">Races</h1>
-          <button type="button" className="btn btn-primary" onClick={() => setEditing('new')}>
+          <button type="button" className="btn btn-primary" onClick={() => edit('new')}>
             New race
           </button>
         </div>
-        {done ? (
-          <p className="small ok-text" role="status">
-            {done}
-          </p>
-        ) : null}
+        <DoneNote message={done} />
         {editing ? (
           <RaceForm
             key={editing === 'new' ? 'new' : editing.id}
             race={editing === 'new' ? null : editing}
-            onDone={(message) => {
-              setEditing(null);
-              setDone(message ?? null);
-            }}
+            onDone={finish}
           />
         ) : null}
-        {races.isPending ? (
-          <SkeletonRows rows={4} label="Loading races" />
-        ) : races.isError ? (
-          <QueryError error={races.error} what="races" retry={() => void races.refetch()} />
-        ) : races.data.races.length === 0 ? (
-          <Empty>No races yet. Create the first one.</Empty>
-        ) : (
-          <ul className="races races-admin">
-            {races.data.races.map((race) => (
-              <RaceRow key={race.id} race={race} onEdit={() => setEditing(race)} />
-            ))}
-          </ul>
-        )}
+        <QueryBoundary what="races" loading={{ rows: 4, label: 'Loading races' }}>
+          <RaceList onEdit={edit} />
+        </QueryBoundary>
       </section>
       <RaceTemplatesAdmin />
     </div>
+  );
+}
+
+function RaceList({ onEdit }: { onEdit: (race: Race) => void }) {
+  const [{ races }] = trpc.races.list.useSuspenseQuery({ limit: 100 });
+  if (races.length === 0) return <Empty>No races yet. Create the first one.</Empty>;
+  return (
+    <ul className="races races-admin">
+      {races.map((race) => (
+        <RaceRow key={race.id} race={race} onEdit={() => onEdit(race)} />
+      ))}
+    </ul>
   );
 }
 
@@ -111,12 +105,7 @@ function RaceRow({ race, onEdit }: { race: Race; onEdit: () => void }) {
   const open = race.status === 'upcoming' || race.status === 'live';
   return (
     <li className="race" data-race={race.name}>
-      <div className="race-top">
-        <Link className="race-name" to={`/races/${race.id}`}>
-          {race.name}
-        </Link>
-        <RaceStatusBadge status={race.status} />
-      </div>
+      <RaceTop race={race} />
       <div className="race-meta muted small">
         <span>Pool {formatMoney(race.prizePool)}</span>
         {race.minWager !== '0.00' ? <span>min wager {formatMoney(race.minWager)}</span> : null}
@@ -216,17 +205,7 @@ function RaceForm({ race, onDone }: { race: Race | null; onDone: (message?: stri
     }
   };
 
-  const text = (field: keyof Draft, label: string, hint?: string, type = 'text') => (
-    <TextField
-      name={field}
-      label={label}
-      type={type}
-      hint={hint}
-      value={draft[field]}
-      error={errorFor(errors, field)}
-      onChange={set(field)}
-    />
-  );
+  const text = draftFields(draft, setDraft, errors);
 
   return (
     <form className="form panel" onSubmit={submit} noValidate aria-label={race ? `Edit ${race.name}` : 'New race'}>
@@ -246,15 +225,15 @@ function RaceForm({ race, onDone }: { race: Race | null; onDone: (message?: stri
         )}
       </Field>
       <div className="row">
-        {text('startsAt', 'Starts', undefined, 'datetime-local')}
-        {text('endsAt', 'Ends', undefined, 'datetime-local')}
+        {text('startsAt', 'Starts', { type: 'datetime-local' })}
+        {text('endsAt', 'Ends', { type: 'datetime-local' })}
       </div>
       <div className="row">
-        {text('prizePool', 'Prize pool', 'e.g. 1000.00')}
-        {text('prizes', 'Prize per rank', 'Rank 1, 2, 3 …, comma-separated; must add up to the pool')}
+        {text('prizePool', 'Prize pool', { hint: 'e.g. 1000.00' })}
+        {text('prizes', 'Prize per rank', { hint: 'Rank 1, 2, 3 …, comma-separated; must add up to the pool' })}
       </div>
       <SplitTotal pool={draft.prizePool} prizes={prizeList(draft.prizes)} />
-      {text('minWager', 'Minimum wager', 'Players below it in the window are not ranked; 0 for anyone')}
+      {text('minWager', 'Minimum wager', { hint: 'Players below it in the window are not ranked; 0 for anyone' })}
       <div className="actions">
         <button type="submit" className="btn btn-primary" disabled={mutation.isPending}>
           {race ? 'Save changes' : 'Create race'}

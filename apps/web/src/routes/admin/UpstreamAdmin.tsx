@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { Field, FormError, TextField } from '../../components/Field';
-import { QueryError, SkeletonRows } from '../../components/States';
+import { QueryBoundary } from '../../components/QueryBoundary';
 import { formatDateTimeSeconds, formatMs } from '../../format';
 import { errorFor, fieldErrors, formError } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
@@ -15,25 +15,21 @@ const sourceText: Record<Settings['source'], string> = {
 };
 
 export function UpstreamAdmin() {
-  const settings = trpc.admin.upstream.get.useQuery();
   return (
     <section className="card" aria-labelledby="upstream-title">
       <div className="card-head">
         <h1 id="upstream-title">Affiliate feed</h1>
       </div>
-      {settings.isPending ? (
-        <SkeletonRows rows={3} label="Loading the feed settings" />
-      ) : settings.isError ? (
-        <QueryError error={settings.error} what="the feed settings" retry={() => void settings.refetch()} />
-      ) : (
-        <UpstreamForm settings={settings.data} />
-      )}
+      <QueryBoundary what="the feed settings" loading={{ rows: 3, label: 'Loading the feed settings' }}>
+        <UpstreamForm />
+      </QueryBoundary>
     </section>
   );
 }
 
-function UpstreamForm({ settings }: { settings: Settings }) {
+function UpstreamForm() {
   const utils = trpc.useUtils();
+  const [settings] = trpc.admin.upstream.get.useSuspenseQuery();
   const [url, setUrl] = useState(settings.storedUrl ?? settings.url ?? '');
   const [token, setToken] = useState('');
   const [saved, setSaved] = useState(false);

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
-import { Field, FormError } from '../../components/Field';
+import { FormError, TextField } from '../../components/Field';
 import { formatDateTime } from '../../format';
 import { errorFor, fieldErrors, formError } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
@@ -63,18 +63,15 @@ function PlayerLink({ user }: { user: AdminUser }) {
       aria-label={`Link a player to ${user.username}`}
     >
       <FormError message={formError(link.error, ['uid'])} />
-      <Field label="Player id" error={errorFor(errors, 'uid')} hint="Links at once, without a claim.">
-        {(props) => (
-          <input
-            {...props}
-            className="input"
-            name="uid"
-            spellCheck={false}
-            value={uid}
-            onChange={(e) => setUid(e.target.value)}
-          />
-        )}
-      </Field>
+      <TextField
+        label="Player id"
+        error={errorFor(errors, 'uid')}
+        hint="Links at once, without a claim."
+        name="uid"
+        spellCheck={false}
+        value={uid}
+        onChange={setUid}
+      />
       <button type="submit" className="btn btn-small" disabled={link.isPending}>
         Link player
       </button>

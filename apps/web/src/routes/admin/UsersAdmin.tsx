@@ -1,7 +1,10 @@
-import { Fragment, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
+import { type Column, DataTable } from '../../components/DataTable';
 import { FormError } from '../../components/Field';
-import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { LoadMore } from '../../components/LoadMore';
+import { QueryBoundary } from '../../components/QueryBoundary';
+import { DoneNote } from '../../components/States';
 import { formatDateTime } from '../../format';
 import { useDebounced } from '../../hooks/useDebounced';
 import { useMe } from '../../hooks/useSession';
@@ -33,15 +36,13 @@ export function UsersAdmin() {
   const [confirming, setConfirming] = useState<(typeof bulkActions)[number] | null>(null);
   const [bulkDone, setBulkDone] = useState<string | null>(null);
   const myId = useMe().data?.id ?? null;
-  const [opened, setOpened] = useState<string | null>(null);
-  const input = {
+  const input: ListInput = {
     limit: 50,
     search: search || undefined,
     role: filter === 'user' || filter === 'admin' ? filter : undefined,
     banned: filter === 'banned' ? true : undefined,
   };
   const utils = trpc.useUtils();
-  const users = trpc.admin.users.list.useInfiniteQuery(input, { getNextPageParam: (page) => page.nextCursor });
 
   // Optimistic: the row changes at once and goes back if the server refuses.
   const update = trpc.admin.users.update.useMutation({
@@ -75,17 +76,6 @@ export function UsersAdmin() {
       void utils.admin.users.list.invalidate();
     },
   });
-
-  const rows: AdminUser[] = users.data?.pages.flatMap((page) => page.users) ?? [];
-  const toggle = (id: string) => {
-    const next = new Set(selected);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    setSelected(next);
-  };
-  // Your own row can be neither selected nor changed: the server refuses both.
-  const selectable = rows.filter((u) => u.id !== myId);
-  const allSelected = selectable.length > 0 && selectable.every((u) => selected.has(u.id));
 
   return (
     <section className="card" aria-labelledby="users-title">
@@ -150,137 +140,159 @@ export function UsersAdmin() {
           ))
         )}
       </div>
-      {bulkDone ? (
-        <p className="small ok-text" role="status">
-          {bulkDone}
-        </p>
-      ) : null}
+      <DoneNote message={bulkDone} />
       <FormError message={bulk.error?.message ?? update.error?.message} />
-      {users.isPending ? (
-        <SkeletonRows rows={6} label="Loading users" />
-      ) : users.isError ? (
-        <QueryError error={users.error} what="users" retry={() => void users.refetch()} />
-      ) : rows.length === 0 ? (
-        <Empty>No users match.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-admin">
-            <thead>
-              <tr>
-                <th scope="col" className="check">
-                  <input
-                    type="checkbox"
-                    aria-label="Select all"
-                    checked={allSelected}
-                    onChange={() => setSelected(allSelected ? new Set() : new Set(selectable.map((u) => u.id)))}
-                  />
-                </th>
-                <th scope="col">Username</th>
-                <th scope="col" className="hide-narrow">
-                  Role
-                </th>
-                <th scope="col" className="hide-narrow">
-                  Player
-                </th>
-                <th scope="col" className="hide-narrow">
-                  Joined
-                </th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((user) => (
-                <Fragment key={user.id}>
-                  <tr data-username={user.username}>
-                    <td className="check">
-                      {user.id === myId ? null : (
-                        <input
-                          type="checkbox"
-                          aria-label={`Select ${user.username}`}
-                          checked={selected.has(user.id)}
-                          onChange={() => toggle(user.id)}
-                        />
-                      )}
-                    </td>
-                    <td className="name">
-                      {user.username}
-                      {user.telegramLinked ? <span className="muted small"> · TG</span> : null}
-                      {/* Banned is the exception worth a mark; there is no column of "active". */}
-                      {user.banned ? (
-                        <div>
-                          <span className="badge badge-cancelled">banned</span>
-                        </div>
-                      ) : null}
-                    </td>
-                    <td className="hide-narrow">{user.role}</td>
-                    <td className="hide-narrow small">
-                      {user.playerUid ? (
-                        <Link to={`/players/${encodeURIComponent(user.playerUid)}`}>
-                          {user.playerName ?? user.playerUid}
-                        </Link>
-                      ) : (
-                        <span className="muted">—</span>
-                      )}
-                    </td>
-                    <td className="hide-narrow muted small">{formatDateTime(user.createdAt)}</td>
-                    <td>
-                      <div className="actions">
-                        {user.id === myId ? (
-                          <span className="muted small">you</span>
-                        ) : (
-                          <>
-                            <button
-                              type="button"
-                              className="btn btn-small"
-                              onClick={() => update.mutate({ userId: user.id, banned: !user.banned })}
-                            >
-                              {user.banned ? 'Unban' : 'Ban'}
-                            </button>
-                            <button
-                              type="button"
-                              className="btn btn-small"
-                              onClick={() =>
-                                update.mutate({ userId: user.id, role: user.role === 'admin' ? 'user' : 'admin' })
-                              }
-                            >
-                              {user.role === 'admin' ? 'Make user' : 'Make admin'}
-                            </button>
-                          </>
-                        )}
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          aria-expanded={opened === user.id}
-                          onClick={() => setOpened(opened === user.id ? null : user.id)}
-                        >
-                          {opened === user.id ? 'Less' : 'More'}
-                        </button>
-                      </div>
-                    </td>
-                  </tr>
-                  {opened === user.id ? (
-                    <tr className="row-tools" data-tools-for={user.username}>
-                      <td colSpan={6}>
-                        <UserTools user={user} />
-                      </td>
-                    </tr>
-                  ) : null}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {users.hasNextPage ? (
-        <button
-          type="button"
-          className="btn"
-          disabled={users.isFetchingNextPage}
-          onClick={() => void users.fetchNextPage()}
-        >
-          Load more
-        </button>
-      ) : null}
+      <QueryBoundary what="users" resetKeys={[JSON.stringify(input)]} loading={{ rows: 6, label: 'Loading users' }}>
+        <UsersTable
+          input={input}
+          myId={myId}
+          selected={selected}
+          onSelect={setSelected}
+          onChange={(change) => update.mutate(change)}
+        />
+      </QueryBoundary>
     </section>
+  );
+}
+
+type UserChange = RouterInputs['admin']['users']['update'];
+type ListInput = RouterInputs['admin']['users']['list'];
+
+/** One page of users after another; your own row can be neither selected nor changed (the server refuses both). */
+function UsersTable({
+  input,
+  myId,
+  selected,
+  onSelect,
+  onChange,
+}: {
+  input: ListInput;
+  myId: string | null;
+  selected: ReadonlySet<string>;
+  onSelect: (next: Set<string>) => void;
+  onChange: (change: UserChange) => void;
+}) {
+  const [users, query] = trpc.admin.users.list.useSuspenseInfiniteQuery(input, {
+    getNextPageParam: (page) => page.nextCursor,
+  });
+  const [opened, setOpened] = useState<string | null>(null);
+  const rows: AdminUser[] = users.pages.flatMap((page) => page.users);
+  const toggle = (id: string) => {
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    onSelect(next);
+  };
+  const selectable = rows.filter((u) => u.id !== myId);
+  const allSelected = selectable.length > 0 && selectable.every((u) => selected.has(u.id));
+  const columns: Column<AdminUser>[] = [
+    {
+      key: 'check',
+      className: 'check',
+      header: (
+        <input
+          type="checkbox"
+          aria-label="Select all"
+          checked={allSelected}
+          onChange={() => onSelect(allSelected ? new Set() : new Set(selectable.map((u) => u.id)))}
+        />
+      ),
+      cell: (user) =>
+        user.id === myId ? null : (
+          <input
+            type="checkbox"
+            aria-label={`Select ${user.username}`}
+            checked={selected.has(user.id)}
+            onChange={() => toggle(user.id)}
+          />
+        ),
+    },
+    {
+      key: 'username',
+      header: 'Username',
+      cellClassName: 'name',
+      cell: (user) => (
+        <>
+          {user.username}
+          {user.telegramLinked ? <span className="muted small"> · TG</span> : null}
+          {/* Banned is the exception worth a mark; there is no column of "active". */}
+          {user.banned ? (
+            <div>
+              <span className="badge badge-cancelled">banned</span>
+            </div>
+          ) : null}
+        </>
+      ),
+    },
+    { key: 'role', header: 'Role', className: 'hide-narrow', cell: (user) => user.role },
+    {
+      key: 'player',
+      header: 'Player',
+      className: 'hide-narrow',
+      cellClassName: 'small',
+      cell: (user) =>
+        user.playerUid ? (
+          <Link to={`/players/${encodeURIComponent(user.playerUid)}`}>{user.playerName ?? user.playerUid}</Link>
+        ) : (
+          <span className="muted">—</span>
+        ),
+    },
+    {
+      key: 'joined',
+      header: 'Joined',
+      className: 'hide-narrow',
+      cellClassName: 'muted small',
+      cell: (user) => formatDateTime(user.createdAt),
+    },
+    {
+      key: 'actions',
+      header: 'Actions',
+      cell: (user) => (
+        <div className="actions">
+          {user.id === myId ? (
+            <span className="muted small">you</span>
+          ) : (
+            <>
+              <button
+                type="button"
+                className="btn btn-small"
+                onClick={() => onChange({ userId: user.id, banned: !user.banned })}
+              >
+                {user.banned ? 'Unban' : 'Ban'}
+              </button>
+              <button
+                type="button"
+                className="btn btn-small"
+                onClick={() => onChange({ userId: user.id, role: user.role === 'admin' ? 'user' : 'admin' })}
+              >
+                {user.role === 'admin' ? 'Make user' : 'Make admin'}
+              </button>
+            </>
+          )}
+          <button
+            type="button"
+            className="btn btn-small"
+            aria-expanded={opened === user.id}
+            onClick={() => setOpened(opened === user.id ? null : user.id)}
+          >
+            {opened === user.id ? 'Less' : 'More'}
+          </button>
+        </div>
+      ),
+    },
+  ];
+  return (
+    <>
+      <DataTable
+        rows={rows}
+        columns={columns}
+        rowKey={(user) => user.id}
+        empty="No users match."
+        rowProps={(user) => ({ 'data-username': user.username })}
+        detail={(user) => (opened === user.id ? <UserTools user={user} /> : null)}
+        detailProps={(user) => ({ className: 'row-tools', 'data-tools-for': user.username })}
+      />
+      <LoadMore query={query} />
+    </>
   );
 }

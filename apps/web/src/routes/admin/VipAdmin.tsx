@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { FormError } from '../../components/Field';
-import { QueryError, SkeletonRows } from '../../components/States';
+import { QueryBoundary } from '../../components/QueryBoundary';
 import { TierBadge } from '../../components/Tier';
 import { errorFor, type FieldErrors, fieldErrors, formError } from '../../forms';
 import { trpc, type VipTier } from '../../trpc';
@@ -23,26 +23,22 @@ const draftOf = (tier: Pick<VipTier, 'name' | 'threshold' | 'colour'>): Draft =>
 
 /** `/admin/vip`: the ladder as rows of name, threshold and colour; saved whole, validated by the server. */
 export function VipAdmin() {
-  const tiers = trpc.vip.tiers.useQuery();
   return (
     <section className="card" aria-labelledby="vip-admin-title">
       <div className="card-head">
         <h1 id="vip-admin-title">VIP tiers</h1>
         <span className="muted small">By all-time wager · lowest first · the first starts at 0</span>
       </div>
-      {tiers.isPending ? (
-        <SkeletonRows rows={9} label="Loading the VIP ladder" />
-      ) : tiers.isError ? (
-        <QueryError error={tiers.error} what="the VIP ladder" retry={() => void tiers.refetch()} />
-      ) : (
-        <LadderForm tiers={tiers.data} />
-      )}
+      <QueryBoundary what="the VIP ladder" loading={{ rows: 9, label: 'Loading the VIP ladder' }}>
+        <LadderForm />
+      </QueryBoundary>
     </section>
   );
 }
 
-function LadderForm({ tiers }: { tiers: VipTier[] }) {
+function LadderForm() {
   const utils = trpc.useUtils();
+  const [tiers] = trpc.vip.tiers.useSuspenseQuery();
   const [rows, setRows] = useState<Draft[]>(() => tiers.map(draftOf));
   const [saved, setSaved] = useState(false);
   const save = trpc.admin.vip.setTiers.useMutation({

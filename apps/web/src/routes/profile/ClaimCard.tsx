@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { Field, FormError } from '../../components/Field';
 import { PlayerName } from '../../components/PlayerName';
-import { QueryError, SkeletonRows } from '../../components/States';
+import { QueryBoundary } from '../../components/QueryBoundary';
 import { formatDateTime } from '../../format';
 import { errorFor, fieldErrors, formError } from '../../forms';
 import { trpc } from '../../trpc';
@@ -13,7 +13,6 @@ type ClaimBy = 'name' | 'uid';
  * rejected with the reason) and the form to file one, by casino username or player id.
  */
 export function ClaimCard() {
-  const claim = trpc.account.claim.useQuery();
   return (
     <section className="card" aria-labelledby="claim-title">
       <h2 id="claim-title">Your casino player</h2>
@@ -21,32 +20,35 @@ export function ClaimCard() {
         Link the casino account you play with to see your own standing here, on the leaderboards and in the bot, and to
         get race notices. An admin checks each claim.
       </p>
-      {claim.isPending ? (
-        <SkeletonRows rows={2} label="Loading your claim" />
-      ) : claim.isError ? (
-        <QueryError error={claim.error} what="your claim" retry={() => void claim.refetch()} />
-      ) : claim.data.status === 'pending' ? (
-        <PendingClaim name={claim.data.player.name} since={claim.data.createdAt} />
-      ) : (
-        <>
-          {claim.data.status === 'rejected' ? (
-            <div className="callout callout-danger" role="status">
-              <p>
-                Your claim to{' '}
-                <strong>
-                  <PlayerName name={claim.data.player.name} />
-                </strong>{' '}
-                was rejected
-                {claim.data.reviewedAt ? ` on ${formatDateTime(claim.data.reviewedAt)}` : ''}:
-              </p>
-              <blockquote className="reason">{claim.data.reason ?? 'No reason was given.'}</blockquote>
-              <p className="muted small">You can claim again below.</p>
-            </div>
-          ) : null}
-          <ClaimForm />
-        </>
-      )}
+      <QueryBoundary what="your claim" loading={{ rows: 2, label: 'Loading your claim' }}>
+        <ClaimState />
+      </QueryBoundary>
     </section>
+  );
+}
+
+/** A pending claim, or the form (under the reason a rejected one was refused for). */
+function ClaimState() {
+  const [claim] = trpc.account.claim.useSuspenseQuery();
+  if (claim.status === 'pending') return <PendingClaim name={claim.player.name} since={claim.createdAt} />;
+  return (
+    <>
+      {claim.status === 'rejected' ? (
+        <div className="callout callout-danger" role="status">
+          <p>
+            Your claim to{' '}
+            <strong>
+              <PlayerName name={claim.player.name} />
+            </strong>{' '}
+            was rejected
+            {claim.reviewedAt ? ` on ${formatDateTime(claim.reviewedAt)}` : ''}:
+          </p>
+          <blockquote className="reason">{claim.reason ?? 'No reason was given.'}</blockquote>
+          <p className="muted small">You can claim again below.</p>
+        </div>
+      ) : null}
+      <ClaimForm />
+    </>
   );
 }
 

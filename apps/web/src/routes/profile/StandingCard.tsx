@@ -1,16 +1,13 @@
-import { lazy, Suspense } from 'react';
 import { Link } from 'react-router';
 import { Countdown } from '../../components/Countdown';
-import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { PlayerName } from '../../components/PlayerName';
-import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { QueryBoundary } from '../../components/QueryBoundary';
+import { Empty } from '../../components/States';
 import { TierProgressBar } from '../../components/Tier';
+import { WagerHistory } from '../../components/WagerHistory';
 import { formatDateTime, formatMoney } from '../../format';
 import { type RaceStanding, trpc } from '../../trpc';
 import { periodTabs } from '../LeaderboardPage';
-
-// The chart library loads only where a chart is shown.
-const WagerChart = lazy(() => import('../../components/WagerChart').then((m) => ({ default: m.WagerChart })));
 
 function place(rank: number): string {
   return `#${rank.toLocaleString('en-US')}`;
@@ -18,15 +15,15 @@ function place(rank: number): string {
 
 /** "My standing": the linked player's ranks per period, live race places and wager history. */
 export function StandingCard() {
-  const standing = trpc.account.standing.useQuery(undefined, { refetchInterval: 30_000 });
-  const uid = standing.data?.uid ?? '';
-  const history = trpc.players.history.useQuery({ uid, days: 30 }, { enabled: uid.length > 0 });
+  return (
+    <QueryBoundary what="your standing" loading={{ rows: 4, label: 'Loading your standing' }}>
+      <Standing />
+    </QueryBoundary>
+  );
+}
 
-  if (standing.isPending) return <SkeletonRows rows={4} label="Loading your standing" />;
-  if (standing.isError) {
-    return <QueryError error={standing.error} what="your standing" retry={() => void standing.refetch()} />;
-  }
-  const mine = standing.data;
+function Standing() {
+  const [mine] = trpc.account.standing.useSuspenseQuery(undefined, { refetchInterval: 30_000 });
   if (!mine) return null;
 
   return (
@@ -69,19 +66,7 @@ export function StandingCard() {
       )}
 
       <h3 className="subhead">Wagered, last 30 days</h3>
-      {history.isPending ? (
-        <SkeletonRows rows={3} label="Loading history" />
-      ) : history.isError ? (
-        <QueryError error={history.error} what="the history" retry={() => void history.refetch()} />
-      ) : history.data.days.every((d) => d.wagered === '0.00') ? (
-        <Empty>No wagers in the last 30 days.</Empty>
-      ) : (
-        <ErrorBoundary what="the chart">
-          <Suspense fallback={<SkeletonRows rows={3} label="Loading chart" />}>
-            <WagerChart days={history.data.days} />
-          </Suspense>
-        </ErrorBoundary>
-      )}
+      <WagerHistory uid={mine.uid} days={30} rows={3} />
     </section>
   );
 }
