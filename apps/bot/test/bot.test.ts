@@ -7,13 +7,13 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type FakeTelegram, serverError, startFakeTelegram, TOKEN, tooManyRequests } from '@goated/testing/telegram';
 import type { Bot, Update } from 'node-telegram-bot-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type BotApi, type CreateBotOptions, createBot, type Logger } from '../src/bot';
 import { createDelivery } from '../src/delivery';
 import type { LeaderboardPage, Race, RaceStandings } from '../src/format';
 import { createWebhookServer, secretMatches } from '../src/webhook';
-import { type FakeTelegram, serverError, startFakeTelegram, TOKEN, tooManyRequests } from './fake-telegram';
 
 const now = new Date('2025-06-10T12:00:00Z');
 

@@ -6,13 +6,13 @@
  */
 import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
+import type { TestServer } from '@goated/testing/server';
+import type { FakeTelegram } from '@goated/testing/telegram';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TestServer } from '../../server/test/harness';
 import type { GoatedBot } from '../src/bot';
 import type { Notifications } from '../src/notifications';
-import type { FakeTelegram } from './fake-telegram';
 import {
   type BotWorld,
   type Chat,

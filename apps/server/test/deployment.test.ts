@@ -8,17 +8,18 @@ import { readFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import type { AppRouter, RouterOutputs } from '@goated/api';
-import { fullHealth, redisTestUrl } from '@goated/api/testing';
 import { createClient } from '@goated/client';
-import { createTestDatabaseUrl } from '@goated/db/testing';
+import { fullHealth } from '@goated/testing';
+import { createTestDatabaseUrl } from '@goated/testing/db';
+import { redisTestUrl } from '@goated/testing/redis';
+import { TEST_ADMIN } from '@goated/testing/server';
+import { type FakeTelegram, startFakeTelegram, TOKEN } from '@goated/testing/telegram';
+import { upstreamRecord } from '@goated/testing/upstream';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { upstreamRecord } from '../../../packages/api/test/support/fake-upstream';
 import { findNginx, type Instance, type LocalDeployment, startLocalDeployment } from '../../../scripts/deploy/local';
-import { type FakeTelegram, startFakeTelegram, TOKEN } from '../../bot/test/fake-telegram';
-import { TEST_ADMIN } from './harness';
 
 type Page = RouterOutputs['leaderboard']['top'];
 

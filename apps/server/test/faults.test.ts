@@ -4,7 +4,7 @@
  */
 
 import { createClient } from '@goated/client';
-import { createTestDatabaseUrl, testBackends } from '@goated/db/testing';
+import { createTestDatabaseUrl, testBackends } from '@goated/testing/db';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from '../src/app';

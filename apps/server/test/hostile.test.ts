@@ -3,11 +3,11 @@
  * signed-in procedure must never produce a 500, crash the process or hang it.
  */
 import { appRouter } from '@goated/api';
+import { waitFor } from '@goated/testing';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
-import { waitFor } from './realtime-helpers';
 
 type ProcedureType = 'query' | 'mutation' | 'subscription';
 
@@ -233,7 +233,7 @@ describe('hostile input', () => {
       JSON.stringify({ id: 5, method: 'mutation', params: { path: 'auth.signIn', input: { json: 'not an object' } } }),
     ];
     for (const frame of malformed) socket.send(frame);
-    await waitFor(() => answers.length >= malformed.length, 'an answer to each malformed message');
+    await waitFor(() => answers.length >= malformed.length, { label: 'an answer to each malformed message' });
     for (const answer of answers) {
       expect(answer.error?.json?.data?.httpStatus, JSON.stringify(answer)).toBeGreaterThanOrEqual(400);
       expect(answer.error?.json?.data?.httpStatus, JSON.stringify(answer)).toBeLessThan(500);

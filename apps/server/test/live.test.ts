@@ -2,9 +2,9 @@ import type { RouterOutputs } from '@goated/api';
 import { runSync } from '@goated/api/server';
 import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
+import { startTestServer, type TestServer } from '@goated/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness';
 
 const PUSH_MS = 2500;
 let clock = Date.parse('2026-03-01T00:00:00Z');

@@ -15,11 +15,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@goated/client';
 import { createDb, type DbHandle, queryRows, schema } from '@goated/db';
-import { createTestDatabaseUrl, testBackends } from '@goated/db/testing';
+import { createTestDatabaseUrl, testBackends } from '@goated/testing/db';
+import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '@goated/testing/upstream';
 import { asc, desc, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '../../../packages/api/test/support/fake-upstream';
 import { type ServerProcess, startServerProcess } from './support/server-process';
 
 const SHUTDOWN_BOUND_MS = 10_000;

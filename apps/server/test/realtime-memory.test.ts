@@ -8,9 +8,10 @@ import type { IncomingMessage } from 'node:http';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { runSync } from '@goated/api/server';
+import { waitFor } from '@goated/testing';
+import { startTestServer, type TestServer } from '@goated/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness';
-import { openRawSocket, subscribeMessage, waitFor } from './realtime-helpers';
+import { openRawSocket, subscribeMessage } from './realtime-helpers';
 
 /** A full, synchronous GC without starting node with --expose-gc. */
 function fullGc(): () => void {
@@ -52,7 +53,7 @@ describe('realtime connection memory', () => {
       await raw.opened;
       raw.send(subscribeMessage(1));
       const data = () => raw.frames.filter((f) => JSON.stringify(f).includes('"type":"data"')).length;
-      await waitFor(() => data() === 1, 'the first snapshot');
+      await waitFor(() => data() === 1, { label: 'the first snapshot' });
       t.server.app.server.off('upgrade', onUpgrade);
       expect(requests).toHaveLength(1);
 
@@ -66,7 +67,7 @@ describe('realtime connection memory', () => {
 
       // The connection is still whole: the next change reaches it.
       await runSync(t.server.deps, feed(200, '2026-01-01T00:01:00Z'));
-      await waitFor(() => data() === 2, 'the update after the change', 20_000);
+      await waitFor(() => data() === 2, { label: 'the update after the change', timeoutMs: 20_000 });
     } finally {
       raw.socket.close();
       await raw.closed;

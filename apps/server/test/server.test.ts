@@ -1,9 +1,9 @@
 import type { RouterOutputs } from '@goated/api';
 import { runSync } from '@goated/api/server';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
+import { startTestServer, type TestServer } from '@goated/testing/server';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness';
 
 const feed = (month: Record<string, number>, at: string) => ({
   name: 'test-feed',

@@ -1,17 +1,7 @@
+import { consume, deferred, sleep } from '@goated/testing';
 import { describe, expect, it } from 'vitest';
 import { QueryCache } from '../src/events/query-cache';
 import { SharedStream, type SharedStreamOptions } from '../src/events/shared-stream';
-import { consume, sleep } from './streams';
-
-function deferred<T>() {
-  let resolve: (value: T) => void = () => {};
-  let reject: (error: unknown) => void = () => {};
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 describe('QueryCache', () => {
   it('shares one load between concurrent misses and serves hits from memory', async () => {

@@ -4,7 +4,8 @@
  * dies inside its transaction.
  */
 import { createDb, type DbHandle, type DbKind, schema } from '@goated/db';
-import { createTestDatabaseUrl, createTestDb, testBackends } from '@goated/db/testing';
+import { createTestDatabaseUrl, createTestDb, testBackends } from '@goated/testing/db';
+import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '@goated/testing/upstream';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppEvents } from '../src/events/bus';
@@ -12,7 +13,6 @@ import { createInProcessBus } from '../src/events/in-process';
 import { HttpUpstream } from '../src/services/sync/http-source';
 import { SYNC_RUN_LOCK, SyncService, type SyncServiceOptions } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
-import { type FakeUpstream, startFakeUpstream, upstreamRecord } from './support/fake-upstream';
 
 const { players, playerWagerDays, syncRuns, transformationLogs, races } = schema;
 const T1 = '2026-01-01T10:00:00Z';

@@ -1,5 +1,7 @@
 import { createDb, type DbHandle, queryRows, schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { consume, sleep } from '@goated/testing';
+import { testBackends } from '@goated/testing/db';
+import { feed } from '@goated/testing/upstream';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppDeps, type AppEvents, createInProcessBus, runSync } from '../src/server';
@@ -7,7 +9,6 @@ import { utcDay } from '../src/services/dates';
 import { live, raceUpdates } from '../src/services/live';
 import { type RaceScheduler, scheduleRaces } from '../src/services/race-scheduler';
 import { createTestApi, insertPlayers, insertUser, insertWagerDays, type TestApi } from './fixtures';
-import { consume, feed, sleep } from './streams';
 
 const { races, raceResults } = schema;
 const TICK_MS = 100;

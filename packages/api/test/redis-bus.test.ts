@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { redisTestUrl } from '@goated/testing/redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvents, EventBus } from '../src/events/bus';
 import { createRedisBus } from '../src/events/redis';
-import { redisTestUrl } from '../src/testing';
 
 const url = redisTestUrl();
 const event: AppEvents['leaderboard.changed'] = { changedPlayers: 3, at: '2026-01-01T00:00:00.000Z' };

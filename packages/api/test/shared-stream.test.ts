@@ -1,4 +1,4 @@
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
 import type { TrackedEnvelope } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharedStream, type StreamSink, subscribeDirect } from '../src/events/shared-stream';

@@ -1,6 +1,7 @@
 import type { AppEvents } from '@goated/api/server';
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { fullHealth } from '@goated/testing';
+import { testBackends } from '@goated/testing/db';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/server';
@@ -8,7 +9,6 @@ import { addDays, startOfUtcDay, utcDay } from '../src/services/dates';
 import { telegramNotifications } from '../src/services/notifications/telegram-delivery';
 import { finishedRaces } from '../src/services/telegram';
 import { LINK_CODE_TTL_MS } from '../src/services/telegram-link';
-import { fullHealth } from '../src/testing';
 import { type Caller, createTestApi, insertPlayers, insertUser, insertWagerDays, type TestApi } from './fixtures';
 
 /** The first `count` values of a feed, then stops it. */

@@ -5,12 +5,12 @@
  */
 import { createClient } from '@goated/client';
 import type { DbKind } from '@goated/db';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
+import { type FakeTelegram, startFakeTelegram, TOKEN } from '@goated/testing/telegram';
 import type { Update } from 'node-telegram-bot-api';
-import { startTestServer, TEST_ADMIN, type TestServer } from '../../../server/test/harness';
 import { createBot, type GoatedBot } from '../../src/bot';
 import type { Logger } from '../../src/log';
 import { type Notifications, startNotifications } from '../../src/notifications';
-import { type FakeTelegram, startFakeTelegram, TOKEN } from '../fake-telegram';
 
 export type Client = ReturnType<typeof createClient>;
 export type Sender = { id: number; first_name: string; username?: string };

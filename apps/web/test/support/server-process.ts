@@ -1,28 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabaseUrl } from '@goated/db/testing';
+import { freePort } from '@goated/testing';
+import { createTestDatabaseUrl } from '@goated/testing/db';
 import { webDist } from './build';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const serverMain = path.join(repoRoot, 'apps/server/src/main.ts');
 
 export const ADMIN = { username: 'admin', password: 'e2e admin password' } as const;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ServerProcess {
   url: string;

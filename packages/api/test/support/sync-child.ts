@@ -3,9 +3,9 @@
  * crash test SIGKILLs it in the middle of its transaction.
  */
 import { createDb } from '@goated/db';
+import { upstreamRecord } from '@goated/testing/upstream';
 import { createInProcessBus } from '../../src/events/in-process';
 import { SYNC_RUN_LOCK, SyncService } from '../../src/services/sync/service';
-import { upstreamRecord } from './fake-upstream';
 
 const url = process.env.CHILD_DATABASE_URL;
 if (!url) throw new Error('CHILD_DATABASE_URL is required');

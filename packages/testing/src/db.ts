@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
+import { createDb, type DbHandle, type DbKind, type DbTimeouts, migrationsFolder, queryRows } from '@goated/db';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import postgres from 'postgres';
-import { createDb, type DbHandle, type DbKind, type DbTimeouts, migrationsFolder, queryRows } from './client';
 
 /**
  * The database engines a test suite must pass on: PGlite always, the real PostgreSQL when
