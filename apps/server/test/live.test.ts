@@ -4,24 +4,16 @@ import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/testing/db';
 import { startTestServer, type TestServer } from '@goated/testing/server';
+import { feed as upstreamFeed } from '@goated/testing/upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PUSH_MS = 2500;
 let clock = Date.parse('2026-03-01T00:00:00Z');
 
+/** Each sync a second later than the last, so it is never ignored as older than what is stored. */
 const feed = (totals: Record<string, number>) => {
   clock += 1000;
-  const at = new Date(clock).toISOString();
-  return {
-    name: 'test-feed',
-    fetchRecords: async () =>
-      Object.entries(totals).map(([uid, amount]) => ({
-        uid,
-        name: `Player ${uid}`,
-        wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount },
-        updated_at: at,
-      })),
-  };
+  return upstreamFeed(totals, new Date(clock));
 };
 
 type Page = RouterOutputs['leaderboard']['top'];

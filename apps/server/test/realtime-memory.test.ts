@@ -10,6 +10,7 @@ import vm from 'node:vm';
 import { runSync } from '@goated/api/server';
 import { waitFor } from '@goated/testing';
 import { startTestServer, type TestServer } from '@goated/testing/server';
+import { feed } from '@goated/testing/upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRawSocket, subscribeMessage } from './realtime-helpers';
 
@@ -21,24 +22,12 @@ function fullGc(): () => void {
   return () => gc();
 }
 
-const feed = (amount: number, at: string) => ({
-  name: 'test-feed',
-  fetchRecords: async () => [
-    {
-      uid: 'a',
-      name: 'Player a',
-      wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount },
-      updated_at: at,
-    },
-  ],
-});
-
 describe('realtime connection memory', () => {
   let t: TestServer;
   // The first PGlite database of a process migrates a template: seconds, more on a busy machine.
   beforeAll(async () => {
     t = await startTestServer('pglite');
-    await runSync(t.server.deps, feed(100, '2026-01-01T00:00:00Z'));
+    await runSync(t.server.deps, feed({ a: 100 }, '2026-01-01T00:00:00Z'));
   }, 180_000);
   afterAll(async () => {
     await t?.close();
@@ -66,7 +55,7 @@ describe('realtime connection memory', () => {
       expect(requests[0]?.deref(), 'the upgrade request is still held by the open connection').toBeUndefined();
 
       // The connection is still whole: the next change reaches it.
-      await runSync(t.server.deps, feed(200, '2026-01-01T00:01:00Z'));
+      await runSync(t.server.deps, feed({ a: 200 }, '2026-01-01T00:01:00Z'));
       await waitFor(() => data() === 2, { label: 'the update after the change', timeoutMs: 20_000 });
     } finally {
       raw.socket.close();

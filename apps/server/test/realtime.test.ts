@@ -9,22 +9,12 @@ import { waitFor } from '@goated/testing';
 import { countingBus } from '@goated/testing/bus';
 import { createTestDb, testBackends } from '@goated/testing/db';
 import { startTestServer, type TestServer } from '@goated/testing/server';
+import { feed } from '@goated/testing/upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRawSocket, subscribeMessage } from './realtime-helpers';
 import { startTcpProxy } from './tcp-proxy';
 
 type Page = RouterOutputs['leaderboard']['top'];
-
-const feed = (month: Record<string, number>, at: string) => ({
-  name: 'test-feed',
-  fetchRecords: async () =>
-    Object.entries(month).map(([uid, amount]) => ({
-      uid,
-      name: `Player ${uid}`,
-      wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount },
-      updated_at: at,
-    })),
-});
 
 let clock = Date.parse('2026-01-01T00:00:00Z');
 /** Each sync gets a later timestamp, so it is never ignored as older than what is stored. */

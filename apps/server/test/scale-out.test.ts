@@ -10,6 +10,7 @@ import { waitFor } from '@goated/testing';
 import { createSharedTestDb, createTestDb, testBackends } from '@goated/testing/db';
 import { canStartRedisServer, type RedisServer, redisTestUrl, startRedisServer } from '@goated/testing/redis';
 import { startTestServer, type TestServer } from '@goated/testing/server';
+import { feed } from '@goated/testing/upstream';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 type Page = RouterOutputs['leaderboard']['top'];
@@ -21,16 +22,7 @@ let clock = Date.parse('2026-02-01T00:00:00Z');
 function sync(t: TestServer, month: Record<string, number>) {
   clock += 60_000;
   const at = new Date(clock).toISOString();
-  return runSync(t.server.deps, {
-    name: 'test-feed',
-    fetchRecords: async () =>
-      Object.entries(month).map(([uid, amount]) => ({
-        uid,
-        name: `Player ${uid}`,
-        wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount },
-        updated_at: at,
-      })),
-  });
+  return runSync(t.server.deps, feed(month, at));
 }
 
 /** Instances A and B on one database and one Redis (channel prefix of their own). */

@@ -1,5 +1,5 @@
 /**
- * The real bot, a real server (apps/server's test harness: Fastify, the router, a fresh
+ * The real bot, a real server (the kit's startTestServer: Fastify, the router, a fresh
  * database) and a fake Telegram Bot API, wired together as in production: the bot reaches the
  * server only through its typed client with a bot-scoped key.
  */
@@ -80,7 +80,7 @@ export async function startBotWorld(kind: DbKind, env: Record<string, string> = 
     logger,
     telegram: { rateLimit: null, retryBackoffMs: 1 },
     delivery: { retryDelaysMs: [20] },
-    // The throttle on guessing codes is tested in bot.test.ts.
+    // The throttle on guessing codes is tested in commands.test.ts.
     verifyAttempts: { max: 100, windowMs: 60_000 },
   });
   const notifications = startNotifications({
