@@ -254,6 +254,13 @@ describe('hostile input', () => {
     const socket = new WebSocket(wsUrl);
     await new Promise((resolve) => socket.once('open', resolve));
     socket.on('error', () => {});
+    // Frames are handled in order: the answer to the last one (a bad subscription) comes after all.
+    const answeredLast = new Promise<void>((resolve) =>
+      socket.on('message', (data) => {
+        const text = String(data);
+        if (text.includes('"id":1,') && text.includes('"error"')) resolve();
+      }),
+    );
     for (const frame of frames) socket.send(frame);
     socket.send(
       JSON.stringify({
@@ -262,7 +269,7 @@ describe('hostile input', () => {
         params: { path: 'leaderboard.onUpdate', input: { json: { period: 'nope' } } },
       }),
     );
-    await new Promise((r) => setTimeout(r, 500));
+    await answeredLast;
     socket.close();
 
     const big = new WebSocket(wsUrl);

@@ -1,4 +1,4 @@
-import { consume, deferred, sleep } from '@goated/testing';
+import { consume, deferred, sleep, waitFor } from '@goated/testing';
 import { describe, expect, it } from 'vitest';
 import { QueryCache } from '../src/events/query-cache';
 import { SharedStream, type SharedStreamOptions } from '../src/events/shared-stream';
@@ -156,7 +156,7 @@ describe('SharedStream with a coalescing interval', () => {
     await reader.next(1);
     broken = true;
     s.set(2);
-    await sleep(50);
+    await waitFor(() => errors.length > 0, { label: 'the failed reload' });
     expect(errors).toHaveLength(1);
     expect(reader.items).toHaveLength(1);
     broken = false;

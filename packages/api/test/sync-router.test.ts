@@ -1,4 +1,5 @@
 import { schema } from '@goated/db';
+import { waitFor } from '@goated/testing';
 import { testBackends } from '@goated/testing/db';
 import { upstreamRecord } from '@goated/testing/upstream';
 import { asc, sql } from 'drizzle-orm';
@@ -118,12 +119,14 @@ describe.each(testBackends())('sync router on %s', (kind) => {
 
     t.deps.sync?.start();
     // The first scheduled run starts at once; the next one is due an interval after it ends.
-    const deadline = Date.now() + 20_000;
     let scheduled = await api.sync.status();
-    while (!(scheduled.nextRunAt && scheduled.lastRuns.length === 4) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      scheduled = await api.sync.status();
-    }
+    await waitFor(
+      async () => {
+        scheduled = await api.sync.status();
+        return scheduled.nextRunAt !== null && scheduled.lastRuns.length === 4;
+      },
+      { label: 'the first scheduled run', timeoutMs: 20_000, intervalMs: 25 },
+    );
     expect(scheduled).toMatchObject({ scheduled: true, intervalMs: 60_000 });
     expect(scheduled.nextRunAt?.getTime()).toBeGreaterThan(Date.now() + 50_000);
   });
