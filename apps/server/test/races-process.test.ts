@@ -124,9 +124,10 @@ describe.runIf(process.env.DATABASE_URL)('two server processes on PostgreSQL', (
       .returning({ id: schema.races.id });
     const ids = rows.map((r) => r.id).sort((x, y) => x - y);
 
+    const handle = db;
     await waitFor(
       async () => {
-        const done = await db.db
+        const done = await handle.db
           .select({ status: schema.races.status })
           .from(schema.races)
           .where(inArray(schema.races.id, ids));

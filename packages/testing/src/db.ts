@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import postgres from 'postgres';
+import { databaseUrl, migratedPostgresTemplate } from './postgres-template';
 
 /**
  * The database engines a test suite must pass on: PGlite always, the real PostgreSQL when
@@ -40,10 +41,12 @@ export async function createTestDb(kind: DbKind, options: { timeouts?: Partial<D
     return createDb({ pglite: clone, migrate: false });
   }
 
-  const fresh = await createTestDatabaseUrl();
+  // A copy of the migrated template: the same schema as migrating it, without the wait.
+  const fresh = await createTestDatabaseUrl({ template: await migratedPostgresTemplate(adminUrl()) });
   const handle = await createDb({
     databaseUrl: fresh.url,
     poolMax: 5,
+    migrate: false,
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
   });
   return {
@@ -55,23 +58,30 @@ export async function createTestDb(kind: DbKind, options: { timeouts?: Partial<D
   };
 }
 
-/** URL of a fresh database on the real server, for tests that start a whole server process. */
-export async function createTestDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> }> {
-  const adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) throw new Error('DATABASE_URL is required for the postgres test backend');
+function adminUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is required for the postgres test backend');
+  return url;
+}
+
+/**
+ * URL of a fresh database on the real server: empty (for tests that start a whole server
+ * process, which migrates it), or a copy of `template`.
+ */
+export async function createTestDatabaseUrl(
+  options: { template?: string } = {},
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `goated_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database "${name}"`);
+    await admin.unsafe(`create database "${name}"${options.template ? ` template "${options.template}"` : ''}`);
   } finally {
     await admin.end();
   }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
   return {
-    url: url.toString(),
+    url: databaseUrl(adminUrl(), name),
     drop: async () => {
-      const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      const dropper = postgres(adminUrl(), { max: 1, onnotice: () => {} });
       try {
         await dropper.unsafe(`drop database if exists "${name}" with (force)`);
       } finally {
@@ -92,9 +102,7 @@ export async function createSharedTestDb(
   const first = await createTestDb(kind);
   if (kind === 'pglite') return { first, second: first, close: () => first.close() };
   const [row] = await queryRows<{ name: string }>(first.db, sql`select current_database() as name`);
-  const url = new URL(process.env.DATABASE_URL ?? '');
-  url.pathname = `/${row?.name ?? ''}`;
-  const second = await createDb({ databaseUrl: url.toString(), poolMax: 5, migrate: false });
+  const second = await createDb({ databaseUrl: databaseUrl(adminUrl(), row?.name ?? ''), poolMax: 5, migrate: false });
   return {
     first,
     second,
