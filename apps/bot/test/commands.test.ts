@@ -29,7 +29,7 @@ describe('bot commands against a fake Bot API', () => {
     const { api, queries } = stubApi();
     await stub.makeBot(api).handleUpdate(message('/race'));
     // The sender's own place is asked for alongside (this sender has none: no "you" line).
-    expect(queries.map((q) => q.path).sort()).toEqual(['races.list', 'races.standings', 'stub.telegram.standing']);
+    expect(queries.map((q) => q.path).sort()).toEqual(['races.list', 'races.standings', 'telegram.standing']);
     expect(stub.sent()[0]?.text).toContain('🏁 June Wager Race\n⏳ 2d 3h left');
     expect(stub.sent()[0]?.text).not.toContain('You:');
     expect(stub.sent()[0]?.text).toContain('🥇 1. Alice — $800.00 · wins $5,000.00');
@@ -84,12 +84,12 @@ describe('/verify against guessing', () => {
     const { api, queries } = stubApi();
     const notFound = Object.assign(new Error('This link code does not exist'), { data: { code: 'NOT_FOUND' } });
     api.telegram.verify.mutate = async (input) => {
-      queries.push({ path: 'stub.telegram.verify', input });
+      queries.push({ path: 'telegram.verify', input });
       throw notFound;
     };
     const bot = stub.makeBot(api, { verifyAttempts: { max: 2, windowMs: 60_000 } });
     for (const code of ['AAAAAAAA', 'BBBBBBBB', 'CCCCCCCC']) await bot.handleUpdate(message(`/verify ${code}`));
-    expect(queries.map((q) => q.path)).toEqual(['stub.telegram.verify', 'stub.telegram.verify']);
+    expect(queries.map((q) => q.path)).toEqual(['telegram.verify', 'telegram.verify']);
     expect(stub.sent().map((p) => p.text)).toEqual([
       "I don't know that code. Check it, or create a new one on the dashboard.",
       "I don't know that code. Check it, or create a new one on the dashboard.",

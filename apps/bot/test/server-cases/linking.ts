@@ -80,7 +80,7 @@ export function linkingCases(s: ServerScenario): void {
       ]);
     });
 
-    it('links from the dashboard deep link s.t.me/<bot>?start=CODE', async () => {
+    it('links from the dashboard deep link t.me/<bot>?start=CODE', async () => {
       const code = await linkCodeFor('bob');
       await confirmOnDashboard('bob', linkedReply(await say(BOB, `/start ${code}`), 'bob'));
     });
