@@ -25,12 +25,12 @@ export interface ServerProcess {
 /**
  * The real server as `pnpm start` runs it — its own process, the built dashboard on the same
  * origin as /trpc — on a fixed port (so a restart is found again by the browser) and a
- * database of its own: a fresh PostgreSQL database when DATABASE_URL is set, else PGlite files
- * in a temporary folder.
+ * database of its own: a fresh PostgreSQL database (a copy of the migrated template) when
+ * DATABASE_URL is set, else PGlite files in a temporary folder.
  */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const database = process.env.DATABASE_URL ? await createTestDatabaseUrl() : null;
+  const database = process.env.DATABASE_URL ? await createTestDatabaseUrl({ migrated: true }) : null;
   const dataDir = database ? null : mkdtempSync(path.join(tmpdir(), 'goated-e2e-'));
   const { DATABASE_URL: _db, PORT: _port, DATA_DIR: _dir, REDIS_URL: _redis, ...inherited } = process.env;
   const childEnv: NodeJS.ProcessEnv = {
