@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import { createDb, type DbHandle, type DbKind, type DbTimeouts, migrationsFolder, queryRows } from '@goated/db';
+import { createDb, type DbHandle, type DbKind, type DbTimeouts, queryRows } from '@goated/db';
 import { sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/pglite';
-import { migrate } from 'drizzle-orm/pglite/migrator';
 import postgres from 'postgres';
+import { migratedPgliteTemplate } from './pglite-template';
 import { databaseUrl, migratedPostgresTemplate } from './postgres-template';
 
 /**
@@ -18,18 +17,6 @@ export function testBackends(): DbKind[] {
     throw new Error('CI=true but DATABASE_URL is not set: the real-PostgreSQL test run is mandatory under CI.');
   }
   return ['pglite'];
-}
-
-let pgliteTemplate: Promise<PGlite> | undefined;
-
-/** Migrating a fresh PGlite takes seconds; cloning a migrated one takes well under one. */
-function migratedPgliteTemplate(): Promise<PGlite> {
-  pgliteTemplate ??= (async () => {
-    const pg = new PGlite();
-    await migrate(drizzle(pg), { migrationsFolder });
-    return pg;
-  })();
-  return pgliteTemplate;
 }
 
 /** A fresh, migrated, empty database of the given kind, dropped again on `close()`. */

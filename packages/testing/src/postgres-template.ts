@@ -5,32 +5,12 @@
  * migrations, named after their hash: a branch with other migrations gets its own, and a stale
  * template is never used. Built by whichever process asks first; the others wait on a lock.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { createDb, migrationsFolder } from '@goated/db';
+import { createDb } from '@goated/db';
 import postgres from 'postgres';
+import { migrationsHash } from './migrations-hash';
 
 // Any fixed number: it only has to be the same for every process building the template.
 const TEMPLATE_LOCK_ID = 7_220_002;
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const entry = path.join(dir, name);
-      return statSync(entry).isDirectory() ? filesUnder(entry) : [entry];
-    });
-}
-
-function migrationsHash(): string {
-  const hash = createHash('sha256');
-  for (const file of filesUnder(migrationsFolder)) {
-    hash.update(path.relative(migrationsFolder, file));
-    hash.update(readFileSync(file));
-  }
-  return hash.digest('hex').slice(0, 16);
-}
 
 /** `adminUrl` pointed at another database of the same server. */
 export function databaseUrl(adminUrl: string, name: string): string {
