@@ -5,12 +5,12 @@
  */
 import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
+import type { TestServer } from '@goated/testing/server';
+import type { FakeTelegram } from '@goated/testing/telegram';
 import type { Update } from 'node-telegram-bot-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/test/harness';
 import type { GoatedBot } from '../src/bot';
-import type { FakeTelegram } from './fake-telegram';
 import {
   type BotWorld,
   type Client,

@@ -4,15 +4,14 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createClient } from '@goated/client';
+import { freePort } from '@goated/testing';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
+import { type FakeTelegram, startFakeTelegram, TOKEN } from '@goated/testing/telegram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TEST_ADMIN, type TestServer } from '../../server/test/harness';
-import { type FakeTelegram, startFakeTelegram, TOKEN } from './fake-telegram';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const main = path.join(root, 'apps/bot/src/main.ts');
@@ -31,16 +30,6 @@ async function runMain(env: Record<string, string>) {
     () => ({ code: 0, stderr: '' }),
     (err: { code?: number; stderr: string }) => ({ code: err.code ?? -1, stderr: err.stderr }),
   );
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
 }
 
 describe('bot process', () => {

@@ -21,7 +21,7 @@ import vm from 'node:vm';
 import { computeOverview } from '@goated/api/server';
 import { createClient } from '@goated/client';
 import { createDb, type Db, type DbKind, OPERATOR_DB_TIMEOUTS, queryRows } from '@goated/db';
-import { createTestDb } from '@goated/db/testing';
+import { createTestDb } from '@goated/testing/db';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { createServer } from '../src/app';

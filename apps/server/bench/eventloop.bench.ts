@@ -17,7 +17,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { HttpUpstream, SyncService } from '@goated/api/server';
-import { createTestDatabaseUrl } from '@goated/db/testing';
+import { createTestDatabaseUrl } from '@goated/testing/db';
 import { createServer } from '../src/app';
 import { loadConfig } from '../src/config';
 import type { BenchRow } from './run';

@@ -6,7 +6,7 @@
  * data change followed by the bus event the sync would publish.
  */
 import { createInProcessBus, leaderboardUpdates, runSync, subscribeDirect } from '@goated/api/server';
-import { createTestDb } from '@goated/db/testing';
+import { createTestDb } from '@goated/testing/db';
 import superjson from 'superjson';
 import { WebSocketServer } from 'ws';
 import { createServer } from '../src/app';

@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { getPlayer, leaderboardPosition, leaderboardTop, loadLadder, runSync } from '@goated/api/server';
 import { createDb, type Db, OPERATOR_DB_TIMEOUTS, queryRows } from '@goated/db';
 import { prng } from '@goated/db/seed';
-import { createTestDb } from '@goated/db/testing';
+import { createTestDb } from '@goated/testing/db';
 import { type Period, periods } from '@goated/validators';
 import { sql } from 'drizzle-orm';
 import { createServer } from '../src/app';

@@ -21,7 +21,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { createClient } from '@goated/client';
 import { createDb, type DbHandle, OPERATOR_DB_TIMEOUTS } from '@goated/db';
-import { createTestDb } from '@goated/db/testing';
+import { createTestDb } from '@goated/testing/db';
 import { createServer } from '../src/app';
 import { loadConfig } from '../src/config';
 import type { LoadPlan, LoadReport } from './load-clients';

@@ -18,7 +18,7 @@
  */
 import { createInProcessBus, HttpUpstream, SYNC_RUN_LOCK, type SyncRunResult, SyncService } from '@goated/api/server';
 import { createDb, type DbHandle, OPERATOR_DB_TIMEOUTS } from '@goated/db';
-import { createTestDatabaseUrl, createTestDb } from '@goated/db/testing';
+import { createTestDatabaseUrl, createTestDb } from '@goated/testing/db';
 import { copyReferenceMs } from './copy-reference';
 import { createFeed, serveFeed } from './feed';
 import type { BenchRow } from './run';

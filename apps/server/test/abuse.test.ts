@@ -5,14 +5,14 @@
  * upgrade too; deployments sharing a Redis keep their rate-limit counters apart.
  */
 import { randomUUID } from 'node:crypto';
-import { redisTestUrl } from '@goated/api/testing';
 import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
-import { createTestDb, testBackends } from '@goated/db/testing';
+import { createTestDb, testBackends } from '@goated/testing/db';
+import { redisTestUrl } from '@goated/testing/redis';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
 
 const PASSWORD = 'correct horse battery';
 

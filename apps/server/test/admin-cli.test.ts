@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ensureAdmin } from '@goated/api/server';
 import { createDb, type DbHandle, type DbKind } from '@goated/db';
-import { createTestDatabaseUrl, testBackends } from '@goated/db/testing';
+import { createTestDatabaseUrl, testBackends } from '@goated/testing/db';
+import { startTestServer } from '@goated/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer } from './harness';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));

@@ -1,8 +1,8 @@
 import { createClient } from '@goated/client';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
 
 const PASSWORD = 'correct horse battery';
 

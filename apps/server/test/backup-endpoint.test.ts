@@ -9,9 +9,9 @@ import { createGunzip } from 'node:zlib';
 import { createDb } from '@goated/db';
 import { restoreBackup, tableDigests } from '@goated/db/backup';
 import { seedDemoData } from '@goated/db/seed';
-import { createTestDb, testBackends } from '@goated/db/testing';
+import { createTestDb, testBackends } from '@goated/testing/db';
+import { startTestServer, TEST_ADMIN } from '@goated/testing/server';
 import { describe, expect, it } from 'vitest';
-import { startTestServer, TEST_ADMIN } from './harness';
 
 const exec = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));

@@ -5,11 +5,11 @@
  */
 import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
 import { TRPCClientError } from '@trpc/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
 
 type Client = ReturnType<typeof createClient>;
 const PASSWORD = 'correct horse battery';

@@ -3,7 +3,8 @@
  * exactly what the server sends and when: a WebSocket signed in through connectionParams (as the
  * bot and scripts connect), and an SSE stream with a bearer token.
  */
-import { openRawSocket, type RawSocket, waitFor } from './realtime-helpers';
+import { waitFor } from '@goated/testing';
+import { openRawSocket, type RawSocket } from './realtime-helpers';
 
 /** A server frame for one request id, with superjson's `{ json }` wrapping taken off. */
 export interface Frame {
@@ -64,7 +65,7 @@ export async function signedSocket(url: string, token: string): Promise<SignedSo
     return undefined;
   };
   const frame = async (id: number, accept: (frame: Frame) => boolean = () => true, timeoutMs = 15_000) => {
-    await waitFor(() => find(id, accept) !== undefined, `frame ${id}`, timeoutMs).catch((err: unknown) => {
+    await waitFor(() => find(id, accept) !== undefined, { label: `frame ${id}`, timeoutMs }).catch((err: unknown) => {
       throw new Error(`${String(err)}; frames so far: ${JSON.stringify(raw.frames).slice(0, 2000)}`);
     });
     const found = find(id, accept);

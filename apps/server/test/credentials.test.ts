@@ -6,12 +6,12 @@
  */
 import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
-import { createTestDb, testBackends } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { createTestDb, testBackends } from '@goated/testing/db';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Frame, type SignedSocket, signedSocket, sseStream } from './credential-helpers';
-import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
-import { waitFor } from './realtime-helpers';
 
 const PASSWORD = 'correct horse battery';
 const LOGS = 'logs.onLog';
@@ -122,7 +122,7 @@ describe.each(testBackends())('credentials on open connections on %s', (kind) =>
     const { key, apiKey } = await admin.api.admin.apiKeys.create.mutate({ name: 'sse reader', scopes: ['read'] });
     const stream = await sseStream(t.url, LOGS, {}, key);
     try {
-      await waitFor(() => stream.events.length > 0, 'the stream to open');
+      await waitFor(() => stream.events.length > 0, { label: 'the stream to open' });
       await admin.api.admin.apiKeys.revoke.mutate({ id: apiKey.id });
       await stream.ended;
       const last = stream.events.at(-1);
@@ -171,7 +171,7 @@ describe.each(testBackends())('credentials on open connections on %s', (kind) =>
     const keySocket = await watchingLogs(key);
     const stream = await sseStream(t.url, LOGS, {}, key);
     try {
-      await waitFor(() => stream.events.length > 0, 'the stream to open');
+      await waitFor(() => stream.events.length > 0, { label: 'the stream to open' });
       await admin.api.admin.users.update.mutate({ userId: user.id, role: 'user' });
 
       expect((await session.ended(1)).data?.code).toBe('UNAUTHORIZED');

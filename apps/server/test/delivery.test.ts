@@ -7,10 +7,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
+import { startTestServer, type TestServer } from '@goated/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMMUTABLE } from '../src/plugins/web';
-import { startTestServer, type TestServer } from './harness';
 import { curl } from './support/curl';
 
 const INDEX = `<!doctype html>

@@ -8,17 +8,18 @@ import { readFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import type { AppRouter, RouterOutputs } from '@goated/api';
-import { fullHealth, redisTestUrl } from '@goated/api/testing';
 import { createClient } from '@goated/client';
-import { createTestDatabaseUrl } from '@goated/db/testing';
+import { fullHealth, waitFor } from '@goated/testing';
+import { createTestDatabaseUrl } from '@goated/testing/db';
+import { redisTestUrl } from '@goated/testing/redis';
+import { TEST_ADMIN } from '@goated/testing/server';
+import { type FakeTelegram, startFakeTelegram, TOKEN } from '@goated/testing/telegram';
+import { upstreamRecord } from '@goated/testing/upstream';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { upstreamRecord } from '../../../packages/api/test/support/fake-upstream';
 import { findNginx, type Instance, type LocalDeployment, startLocalDeployment } from '../../../scripts/deploy/local';
-import { type FakeTelegram, startFakeTelegram, TOKEN } from '../../bot/test/fake-telegram';
-import { TEST_ADMIN } from './harness';
 
 type Page = RouterOutputs['leaderboard']['top'];
 
@@ -49,14 +50,6 @@ function prerequisites(): boolean {
     throw new Error(`CI=true but the deployment test cannot run: ${missing.join('; ')}`);
   }
   return missing.length === 0;
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const SECRET = 'deployment_webhook_secret';
@@ -122,7 +115,10 @@ describe.runIf(prerequisites())('the deployment behind nginx', () => {
   it('runs the bot behind nginx: Telegram reaches its webhook through nginx, and it reaches the servers through nginx', async () => {
     const viaNginx = createClient({ url: deployment.url, token: adminToken });
     try {
-      await until('the bot to be seen', async () => fullHealth(await viaNginx.api.health.status.query()).bot.connected);
+      await waitFor(async () => fullHealth(await viaNginx.api.health.status.query()).bot.connected, {
+        label: 'the bot to be seen',
+        timeoutMs: 20_000,
+      });
     } finally {
       await viaNginx.close();
     }
@@ -200,7 +196,7 @@ describe.runIf(prerequisites())('the deployment behind nginx', () => {
     );
     const names = () => new Set(pages.flatMap((p) => p.entries.map((e) => e.name)));
     try {
-      await until('the first snapshot through nginx', () => pages.length > 0);
+      await waitFor(() => pages.length > 0, { label: 'the first snapshot through nginx', timeoutMs: 20_000 });
       // Which instance did nginx give the subscriber? The one that accepted one more connection.
       const after = await Promise.all(deployment.instances.map(connections));
       const index = after.findIndex((n, i) => n === (before[i] ?? 0) + 1);
@@ -216,7 +212,10 @@ describe.runIf(prerequisites())('the deployment behind nginx', () => {
       } finally {
         await onB.close();
       }
-      await until('the change made on B to arrive through A', () => names().has('Player via-b'));
+      await waitFor(() => names().has('Player via-b'), {
+        label: 'the change made on B to arrive through A',
+        timeoutMs: 20_000,
+      });
 
       // Stop A: its clients are told to reconnect, nginx sends them to B, and the stream resumes.
       expect(await a.stop()).toBe(0);
@@ -227,7 +226,10 @@ describe.runIf(prerequisites())('the deployment behind nginx', () => {
       } finally {
         await viaNginx.close();
       }
-      await until('the stream to resume on B', () => names().has('Player after-failover'), 30_000);
+      await waitFor(() => names().has('Player after-failover'), {
+        label: 'the stream to resume on B',
+        timeoutMs: 30_000,
+      });
       expect(pages.length).toBeGreaterThan(seenBefore);
       expect(pages.at(-1)?.entries.map((e) => e.name)).toEqual(['Player after-failover', 'Player via-b']);
       expect(await connections(b)).toBeGreaterThanOrEqual((after[1 - index] ?? 0) + 1);

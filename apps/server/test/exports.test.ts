@@ -1,10 +1,10 @@
 import { runSync } from '@goated/api/server';
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
 import { parse } from 'csv-parse/sync';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
 
 const tricky = [
   { uid: 'f1', name: '=HYPERLINK("http://evil.example","click")', amount: 300 },

@@ -4,7 +4,8 @@
  */
 
 import { createClient } from '@goated/client';
-import { createTestDatabaseUrl, testBackends } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { createTestDatabaseUrl, testBackends } from '@goated/testing/db';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from '../src/app';
@@ -17,14 +18,6 @@ const BLIPS = 20;
 const UNAVAILABLE = 'SERVICE_UNAVAILABLE:The database is unavailable; retry shortly';
 /** No request may take longer than this, whatever happens to the connection under it. */
 const REQUEST_BOUND_MS = 15_000;
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const available = privatePostgresAvailable();
 if (process.env.CI === 'true' && !available) {
@@ -83,11 +76,11 @@ describe.runIf(available)('PostgreSQL restarted under load', () => {
       await new Promise((r) => setTimeout(r, 4000));
       pg.start();
       // Back to normal: the pool reconnects by itself.
-      const recoveredBy = Date.now() + 15_000;
-      while (Date.now() < recoveredBy) {
-        if ((await fetch(`${url}/health/ready`)).status === 200) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await waitFor(async () => (await fetch(`${url}/health/ready`)).status === 200, {
+        label: 'the server to be ready again',
+        timeoutMs: 15_000,
+        intervalMs: 200,
+      });
       expect((await fetch(`${url}/health/ready`)).status).toBe(200);
       const before = outcomes.length;
       await new Promise((r) => setTimeout(r, 800));
@@ -193,7 +186,10 @@ describe.runIf(testBackends().includes('postgres'))('a short database blip (post
         // once the connection was back, or failed with the clear, retry-able error.
         writes.push(await write);
         // The pool is back before the next blip: a read goes through.
-        await until('a read after the blip', async () => (await timed(() => api.races.list.query({}))) === 'ok');
+        await waitFor(async () => (await timed(() => api.races.list.query({}))) === 'ok', {
+          label: 'a read after the blip',
+          timeoutMs: 20_000,
+        });
       }
     } finally {
       running = false;

@@ -3,14 +3,14 @@
  * `health.status` (what the dashboard and the bot read) marks it stale with its age.
  */
 
-import { fullHealth } from '@goated/api/testing';
 import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { fullHealth } from '@goated/testing';
+import { testBackends } from '@goated/testing/db';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
+import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '@goated/testing/upstream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '../../../packages/api/test/support/fake-upstream';
-import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
 
 describe.each(testBackends())('data freshness on %s', (kind) => {
   let feed: FakeUpstream;

@@ -3,11 +3,11 @@
  * signed-in procedure must never produce a 500, crash the process or hang it.
  */
 import { appRouter } from '@goated/api';
+import { waitFor } from '@goated/testing';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
-import { waitFor } from './realtime-helpers';
 
 type ProcedureType = 'query' | 'mutation' | 'subscription';
 
@@ -233,7 +233,7 @@ describe('hostile input', () => {
       JSON.stringify({ id: 5, method: 'mutation', params: { path: 'auth.signIn', input: { json: 'not an object' } } }),
     ];
     for (const frame of malformed) socket.send(frame);
-    await waitFor(() => answers.length >= malformed.length, 'an answer to each malformed message');
+    await waitFor(() => answers.length >= malformed.length, { label: 'an answer to each malformed message' });
     for (const answer of answers) {
       expect(answer.error?.json?.data?.httpStatus, JSON.stringify(answer)).toBeGreaterThanOrEqual(400);
       expect(answer.error?.json?.data?.httpStatus, JSON.stringify(answer)).toBeLessThan(500);
@@ -254,6 +254,13 @@ describe('hostile input', () => {
     const socket = new WebSocket(wsUrl);
     await new Promise((resolve) => socket.once('open', resolve));
     socket.on('error', () => {});
+    // Frames are handled in order: the answer to the last one (a bad subscription) comes after all.
+    const answeredLast = new Promise<void>((resolve) =>
+      socket.on('message', (data) => {
+        const text = String(data);
+        if (text.includes('"id":1,') && text.includes('"error"')) resolve();
+      }),
+    );
     for (const frame of frames) socket.send(frame);
     socket.send(
       JSON.stringify({
@@ -262,7 +269,7 @@ describe('hostile input', () => {
         params: { path: 'leaderboard.onUpdate', input: { json: { period: 'nope' } } },
       }),
     );
-    await new Promise((r) => setTimeout(r, 500));
+    await answeredLast;
     socket.close();
 
     const big = new WebSocket(wsUrl);

@@ -2,26 +2,19 @@ import type { RouterOutputs } from '@goated/api';
 import { runSync } from '@goated/api/server';
 import { createClient } from '@goated/client';
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { testBackends } from '@goated/testing/db';
+import { startTestServer, type TestServer } from '@goated/testing/server';
+import { feed as upstreamFeed } from '@goated/testing/upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness';
 
 const PUSH_MS = 2500;
 let clock = Date.parse('2026-03-01T00:00:00Z');
 
+/** Each sync a second later than the last, so it is never ignored as older than what is stored. */
 const feed = (totals: Record<string, number>) => {
   clock += 1000;
-  const at = new Date(clock).toISOString();
-  return {
-    name: 'test-feed',
-    fetchRecords: async () =>
-      Object.entries(totals).map(([uid, amount]) => ({
-        uid,
-        name: `Player ${uid}`,
-        wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount },
-        updated_at: at,
-      })),
-  };
+  return upstreamFeed(totals, new Date(clock));
 };
 
 type Page = RouterOutputs['leaderboard']['top'];
@@ -86,18 +79,12 @@ describe.each(testBackends())('live leaderboards and races over the server on %s
         { onData: (event) => received[i]?.push(event.data) },
       ),
     );
-    const waitFor = async (n: number) => {
-      const started = Date.now();
-      while (!received.every((r) => r.length >= n)) {
-        if (Date.now() - started > 10_000) throw new Error(`timed out waiting for ${n} events`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const events = (n: number) => waitFor(() => received.every((r) => r.length >= n), { label: `${n} events each` });
     try {
-      await waitFor(1);
+      await events(1);
       const started = Date.now();
       for (let i = 1; i <= 5; i++) await runSync(t.server.deps, feed({ c: 100_000 + i }));
-      await waitFor(2);
+      await events(2);
       expect(Date.now() - started).toBeGreaterThanOrEqual(PUSH_MS - 50);
       await new Promise((r) => setTimeout(r, PUSH_MS + 500));
       for (const events of received) {
@@ -126,13 +113,10 @@ describe.each(testBackends())('live leaderboards and races over the server on %s
       })
       .returning({ id: schema.races.id });
     const raceId = race?.id ?? 0;
-    const started = Date.now();
-    let status = '';
-    while (status !== 'completed' && Date.now() - started < 10_000) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = (await t.client.api.races.get.query({ raceId })).status;
-    }
-    expect(status).toBe('completed');
+    await waitFor(async () => (await t.client.api.races.get.query({ raceId })).status === 'completed', {
+      label: 'the race to finish by itself',
+      intervalMs: 100,
+    });
     await expect(t.client.api.races.finalize.mutate({ raceId })).rejects.toMatchObject({
       data: { code: 'UNAUTHORIZED', httpStatus: 401 },
     });

@@ -3,9 +3,10 @@
  * (METRICS_HOST/METRICS_PORT), or by default only a direct scrape from this machine — nothing a
  * proxy relays (X-Forwarded-For) gets it.
  */
+
+import { freePort } from '@goated/testing';
+import { startTestServer } from '@goated/testing/server';
 import { describe, expect, it } from 'vitest';
-import { startTestServer } from './harness';
-import { freePort } from './support/server-process';
 
 const TOKEN = 'a-metrics-token-long-enough';
 

@@ -1,9 +1,9 @@
 import { runSync } from '@goated/api/server';
-import { testBackends } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { testBackends } from '@goated/testing/db';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
-import { waitFor } from './realtime-helpers';
 
 const feed = (count: number) => ({
   name: 'ops-feed',
@@ -69,7 +69,7 @@ describe('operations: logs, metrics, HTTP hygiene', () => {
         logs()
           .slice(before)
           .some((l) => typeof l.msg === 'string' && l.msg.includes('connections (peak')),
-      'a summary line',
+      { label: 'a summary line' },
     );
     const line = logs()
       .slice(before)
@@ -193,7 +193,7 @@ describe.each([
         }),
       );
     }
-    await waitFor(() => answers.length >= count, 'an answer to each subscription');
+    await waitFor(() => answers.length >= count, { label: 'an answer to each subscription' });
     socket.close();
     return answers.sort(); // calls are answered in no particular order
   }
@@ -251,7 +251,7 @@ describe.each(testBackends())('metrics of the realtime transport, sync, caches a
         params: { path: 'leaderboard.onUpdate', input: { json: { period: 'month', limit: 3 } } },
       }),
     );
-    await waitFor(() => frames.some((f) => f.includes('"data"')), 'the first snapshot');
+    await waitFor(() => frames.some((f) => f.includes('"data"')), { label: 'the first snapshot' });
 
     const text = await (await fetch(`${t.url}/metrics`)).text();
     try {
@@ -283,7 +283,7 @@ describe.each(testBackends())('metrics of the realtime transport, sync, caches a
     } finally {
       socket.close();
     }
-    await waitFor(() => t.server.deps.realtime?.snapshot().connections.active === 0, 'the close');
+    await waitFor(() => t.server.deps.realtime?.snapshot().connections.active === 0, { label: 'the close' });
     expect(metric(await (await fetch(`${t.url}/metrics`)).text(), 'goated_ws_connections')).toBe(0);
   });
 });

@@ -14,8 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { canStartRedisServer, type RedisServer, startRedisServer } from '@goated/api/testing';
-import { createTestDatabaseUrl, testBackends } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { createTestDatabaseUrl, testBackends } from '@goated/testing/db';
+import { canStartRedisServer, type RedisServer, startRedisServer } from '@goated/testing/redis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type ServerProcess, startServerProcess } from './support/server-process';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
@@ -31,14 +32,6 @@ interface Readiness {
 async function readiness(server: ServerProcess): Promise<Readiness> {
   const res = await fetch(`${server.url}/health/ready`);
   return { status: res.status, body: (await res.json()) as Readiness['body'] };
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const alive = (server: ServerProcess) => server.proc.exitCode === null && server.proc.signalCode === null;
@@ -92,11 +85,20 @@ describe.runIf(redisAvailable)('Redis outages, at the default log level', () => 
     dropDatabase = shared?.drop;
     const a = await start(redis.url, prefix, 'a', shared?.url);
     const b = await start(redis.url, prefix, 'b', shared?.url);
-    for (const server of [a, b]) await until('ready', async () => (await readiness(server)).status === 200);
+    for (const server of [a, b])
+      await waitFor(async () => (await readiness(server)).status === 200, {
+        label: 'ready',
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
 
     await redis.kill();
     for (const server of [a, b]) {
-      await until('readiness to report the bus down', async () => (await readiness(server)).status === 503);
+      await waitFor(async () => (await readiness(server)).status === 503, {
+        label: 'readiness to report the bus down',
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
       expect((await readiness(server)).body.bus?.ok).toBe(false);
     }
     // Several reconnect attempts later, both are still up and still serve.
@@ -108,7 +110,11 @@ describe.runIf(redisAvailable)('Redis outages, at the default log level', () => 
 
     await redis.start();
     for (const server of [a, b]) {
-      await until('readiness to recover', async () => (await readiness(server)).status === 200);
+      await waitFor(async () => (await readiness(server)).status === 200, {
+        label: 'readiness to recover',
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
       expect((await readiness(server)).body.bus?.ok).toBe(true);
       expect(alive(server)).toBe(true);
       // The outage was logged as a warning, not as a crash.
@@ -129,7 +135,11 @@ describe.runIf(redisAvailable)('Redis outages, at the default log level', () => 
     expect(alive(server), server.output()).toBe(true);
 
     await redis.start();
-    await until('readiness once Redis is there', async () => (await readiness(server)).status === 200);
+    await waitFor(async () => (await readiness(server)).status === 200, {
+      label: 'readiness once Redis is there',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     expect(alive(server)).toBe(true);
     expect(server.output()).not.toMatch(/uncaught exception|unhandled rejection/);
   }, 120_000);
@@ -165,7 +175,11 @@ describe.runIf(postgres)('PostgreSQL cut (through a TCP proxy), at the default l
         DB_STATEMENT_TIMEOUT_MS: '2000',
         RATE_LIMIT_QUERIES_PER_MIN: '100000',
       });
-      await until('ready', async () => (await readiness(server as ServerProcess)).status === 200);
+      await waitFor(async () => (await readiness(server as ServerProcess)).status === 200, {
+        label: 'ready',
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
       expect((await readRaces(server)).status).toBe(200);
 
       proxy.refuse(true);
@@ -184,7 +198,11 @@ describe.runIf(postgres)('PostgreSQL cut (through a TCP proxy), at the default l
       expect(alive(server), server.output()).toBe(true);
 
       proxy.refuse(false);
-      await until('readiness to recover', async () => (await readiness(server as ServerProcess)).status === 200);
+      await waitFor(async () => (await readiness(server as ServerProcess)).status === 200, {
+        label: 'readiness to recover',
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
       expect((await readRaces(server)).status).toBe(200);
       expect(alive(server)).toBe(true);
       expect(server.output()).not.toMatch(/uncaught exception|unhandled rejection/);

@@ -15,23 +15,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@goated/client';
 import { createDb, type DbHandle, queryRows, schema } from '@goated/db';
-import { createTestDatabaseUrl, testBackends } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { createTestDatabaseUrl, testBackends } from '@goated/testing/db';
+import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '@goated/testing/upstream';
 import { asc, desc, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '../../../packages/api/test/support/fake-upstream';
 import { type ServerProcess, startServerProcess } from './support/server-process';
 
 const SHUTDOWN_BOUND_MS = 10_000;
 const SUBSCRIBERS = 500;
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('SIGTERM with open subscriptions', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'goated-sigterm-'));
@@ -238,7 +231,7 @@ describe.runIf(postgres)('a sync transaction under way when the server is stoppe
 
   it('on SIGTERM, finishes the transaction and the request behind it, then exits 0 within the bound', async () => {
     const server = await start();
-    await until('the first run', async () => (await lastRun())?.status === 'succeeded');
+    await waitFor(async () => (await lastRun())?.status === 'succeeded', { label: 'the first run', timeoutMs: 30_000 });
     expect(await amounts()).toEqual(new Set(['10.00']));
 
     await parkOnU5(2);
@@ -246,10 +239,10 @@ describe.runIf(postgres)('a sync transaction under way when the server is stoppe
     const admin = await signInAdmin(server);
     const runNow = admin.api.sync.runNow.mutate({});
     runNow.catch(() => {}); // awaited below; keeps a failure from going unhandled meanwhile
-    await until(
-      'the run to park in the trigger on u5 (inside its transaction)',
-      async () => (await sleepers()).length > 0,
-    );
+    await waitFor(async () => (await sleepers()).length > 0, {
+      label: 'the run to park in the trigger on u5 (inside its transaction)',
+      timeoutMs: 30_000,
+    });
 
     const signalledAt = Date.now();
     server.proc.kill('SIGTERM');
@@ -270,7 +263,7 @@ describe.runIf(postgres)('a sync transaction under way when the server is stoppe
       sql.raw(`alter database "${new URL(url).pathname.slice(1)}" set client_connection_check_interval = '100ms'`),
     );
     const first = await start();
-    await until('the first run', async () => (await lastRun())?.status === 'succeeded');
+    await waitFor(async () => (await lastRun())?.status === 'succeeded', { label: 'the first run', timeoutMs: 30_000 });
     const before = await snapshot();
     expect(new Set(before.players.map((p) => p.all))).toEqual(new Set(['10.00']));
 
@@ -278,10 +271,10 @@ describe.runIf(postgres)('a sync transaction under way when the server is stoppe
     feed.reply({ json: UIDS.map((uid) => upstreamRecord(uid, 20, T2)) });
     const admin = await signInAdmin(first);
     admin.api.sync.runNow.mutate({}).catch(() => {}); // dies with the server
-    await until(
-      'the run to park in the trigger on u5 (inside its transaction)',
-      async () => (await sleepers()).length > 0,
-    );
+    await waitFor(async () => (await sleepers()).length > 0, {
+      label: 'the run to park in the trigger on u5 (inside its transaction)',
+      timeoutMs: 30_000,
+    });
 
     first.proc.kill('SIGKILL');
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
@@ -289,17 +282,20 @@ describe.runIf(postgres)('a sync transaction under way when the server is stoppe
 
     // Nothing of the dead run is visible, before or after PostgreSQL cleans up after it.
     expect(await snapshot()).toEqual(before);
-    await until('the dead transaction to be rolled back', async () => (await sleepers()).length === 0);
+    await waitFor(async () => (await sleepers()).length === 0, {
+      label: 'the dead transaction to be rolled back',
+      timeoutMs: 30_000,
+    });
     expect(await snapshot()).toEqual(before);
     expect((await runs()).map((r) => r.status)).toEqual(['succeeded', 'running']);
 
     await handle.db.execute(sql`drop trigger park_on_u5 on players`);
     const second = await start();
     // The restarted server's first run marks the dead one interrupted and applies the feed.
-    await until(
-      'the run after the restart',
-      async () => (await runs()).length === 3 && (await lastRun())?.status !== 'running',
-    );
+    await waitFor(async () => (await runs()).length === 3 && (await lastRun())?.status !== 'running', {
+      label: 'the run after the restart',
+      timeoutMs: 30_000,
+    });
     const after = await runs();
     expect(after.map((r) => r.status)).toEqual(['succeeded', 'failed', 'succeeded']);
     expect(after[1]?.error).toMatch(/interrupted/);

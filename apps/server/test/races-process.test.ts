@@ -7,7 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DbHandle, queryRows, schema } from '@goated/db';
-import { createTestDb } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { createTestDb } from '@goated/testing/db';
 import { inArray, sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -123,16 +124,17 @@ describe.runIf(process.env.DATABASE_URL)('two server processes on PostgreSQL', (
       .returning({ id: schema.races.id });
     const ids = rows.map((r) => r.id).sort((x, y) => x - y);
 
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const done = await db.db
-        .select({ status: schema.races.status })
-        .from(schema.races)
-        .where(inArray(schema.races.id, ids));
-      if (done.every((r) => r.status === 'completed')) break;
-      if (Date.now() > deadline) throw new Error('races were not finalized in time');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const handle = db;
+    await waitFor(
+      async () => {
+        const done = await handle.db
+          .select({ status: schema.races.status })
+          .from(schema.races)
+          .where(inArray(schema.races.id, ids));
+        return done.every((r) => r.status === 'completed');
+      },
+      { label: 'the races to be finalized', timeoutMs: 20_000, intervalMs: 100 },
+    );
     await new Promise((r) => setTimeout(r, 500)); // let both logs catch up
 
     const results = await db.db

@@ -8,9 +8,11 @@ import type { IncomingMessage } from 'node:http';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { runSync } from '@goated/api/server';
+import { waitFor } from '@goated/testing';
+import { startTestServer, type TestServer } from '@goated/testing/server';
+import { feed } from '@goated/testing/upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness';
-import { openRawSocket, subscribeMessage, waitFor } from './realtime-helpers';
+import { openRawSocket, subscribeMessage } from './realtime-helpers';
 
 /** A full, synchronous GC without starting node with --expose-gc. */
 function fullGc(): () => void {
@@ -20,24 +22,12 @@ function fullGc(): () => void {
   return () => gc();
 }
 
-const feed = (amount: number, at: string) => ({
-  name: 'test-feed',
-  fetchRecords: async () => [
-    {
-      uid: 'a',
-      name: 'Player a',
-      wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount },
-      updated_at: at,
-    },
-  ],
-});
-
 describe('realtime connection memory', () => {
   let t: TestServer;
   // The first PGlite database of a process migrates a template: seconds, more on a busy machine.
   beforeAll(async () => {
     t = await startTestServer('pglite');
-    await runSync(t.server.deps, feed(100, '2026-01-01T00:00:00Z'));
+    await runSync(t.server.deps, feed({ a: 100 }, '2026-01-01T00:00:00Z'));
   }, 180_000);
   afterAll(async () => {
     await t?.close();
@@ -52,7 +42,7 @@ describe('realtime connection memory', () => {
       await raw.opened;
       raw.send(subscribeMessage(1));
       const data = () => raw.frames.filter((f) => JSON.stringify(f).includes('"type":"data"')).length;
-      await waitFor(() => data() === 1, 'the first snapshot');
+      await waitFor(() => data() === 1, { label: 'the first snapshot' });
       t.server.app.server.off('upgrade', onUpgrade);
       expect(requests).toHaveLength(1);
 
@@ -65,8 +55,8 @@ describe('realtime connection memory', () => {
       expect(requests[0]?.deref(), 'the upgrade request is still held by the open connection').toBeUndefined();
 
       // The connection is still whole: the next change reaches it.
-      await runSync(t.server.deps, feed(200, '2026-01-01T00:01:00Z'));
-      await waitFor(() => data() === 2, 'the update after the change', 20_000);
+      await runSync(t.server.deps, feed({ a: 200 }, '2026-01-01T00:01:00Z'));
+      await waitFor(() => data() === 2, { label: 'the update after the change', timeoutMs: 20_000 });
     } finally {
       raw.socket.close();
       await raw.closed;

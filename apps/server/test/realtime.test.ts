@@ -5,24 +5,16 @@
 import { appRouter, type RouterOutputs } from '@goated/api';
 import { createCallerFactory, createContext, runSync } from '@goated/api/server';
 import { createClient } from '@goated/client';
-import { createTestDb, testBackends } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { countingBus } from '@goated/testing/bus';
+import { createTestDb, testBackends } from '@goated/testing/db';
+import { startTestServer, type TestServer } from '@goated/testing/server';
+import { feed } from '@goated/testing/upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness';
-import { countingBus, openRawSocket, subscribeMessage, waitFor } from './realtime-helpers';
+import { openRawSocket, subscribeMessage } from './realtime-helpers';
 import { startTcpProxy } from './tcp-proxy';
 
 type Page = RouterOutputs['leaderboard']['top'];
-
-const feed = (month: Record<string, number>, at: string) => ({
-  name: 'test-feed',
-  fetchRecords: async () =>
-    Object.entries(month).map(([uid, amount]) => ({
-      uid,
-      name: `Player ${uid}`,
-      wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount },
-      updated_at: at,
-    })),
-});
 
 let clock = Date.parse('2026-01-01T00:00:00Z');
 /** Each sync gets a later timestamp, so it is never ignored as older than what is stored. */
@@ -54,7 +46,7 @@ describe.each(testBackends())('realtime on %s', (kind) => {
           { period: 'month' },
           { onData: (event) => received.push(event.data) },
         );
-        await waitFor(() => received.length === 1, 'the first snapshot');
+        await waitFor(() => received.length === 1, { label: 'the first snapshot' });
         const stats = () => t.server.deps.realtime?.snapshot();
         expect(stats()?.subscriptions.active).toBe(1);
         // Other parts (the read cache) may listen too: count what this subscription adds.
@@ -62,8 +54,8 @@ describe.each(testBackends())('realtime on %s', (kind) => {
         expect(listening).toBeGreaterThanOrEqual(1);
 
         proxy.blackhole();
-        await waitFor(() => stats()?.keepAliveTimeouts === 1, 'the keep-alive to give up', 5000);
-        await waitFor(() => stats()?.connections.active === 0, 'the connection to be released');
+        await waitFor(() => stats()?.keepAliveTimeouts === 1, { label: 'the keep-alive to give up', timeoutMs: 5000 });
+        await waitFor(() => stats()?.connections.active === 0, { label: 'the connection to be released' });
         expect(stats()?.subscriptions.active).toBe(0);
         expect(bus.listeners('leaderboard.changed')).toBe(listening - 1);
         subscription.unsubscribe();
@@ -99,14 +91,14 @@ describe.each(testBackends())('realtime on %s', (kind) => {
         { onData: (event) => received.push(event), onError: (err) => errors.push(err) },
       );
       try {
-        await waitFor(() => received.length === 1, 'the first snapshot');
+        await waitFor(() => received.length === 1, { label: 'the first snapshot' });
         expect(uids(received[0]?.data)).toEqual(['a', 'b', 'c']);
         // The network drops and stays down while the standings change.
         proxy.refuse(true);
         proxy.sever();
         await sync(t, { z: 5000 });
         proxy.refuse(false);
-        await waitFor(() => received.length >= 2, 'the resumed stream');
+        await waitFor(() => received.length >= 2, { label: 'the resumed stream' });
         expect(uids(received.at(-1)?.data)).toEqual(['z', 'a', 'b']);
         expect(proxy.connections).toBeGreaterThanOrEqual(2);
         expect(errors).toEqual([]);
@@ -126,10 +118,10 @@ describe.each(testBackends())('realtime on %s', (kind) => {
       const a = wsClient.api.leaderboard.onUpdate.subscribe(input, { onData: (e) => overWs.push(e) });
       const b = sseClient.api.leaderboard.onUpdate.subscribe(input, { onData: (e) => overSse.push(e) });
       try {
-        await waitFor(() => overWs.length === 1 && overSse.length === 1, 'both first snapshots');
+        await waitFor(() => overWs.length === 1 && overSse.length === 1, { label: 'both first snapshots' });
         expect(stats()?.sse.active).toBe(1);
         await sync(t, { y: 9000 });
-        await waitFor(() => overWs.length === 2 && overSse.length === 2, 'both updates');
+        await waitFor(() => overWs.length === 2 && overSse.length === 2, { label: 'both updates' });
         expect(overSse.map((e) => e.id)).toEqual(overWs.map((e) => e.id));
         expect(overSse.map((e) => e.data.entries)).toEqual(overWs.map((e) => e.data.entries));
         expect(overSse[1]?.data.generatedAt).toBeInstanceOf(Date);
@@ -139,7 +131,7 @@ describe.each(testBackends())('realtime on %s', (kind) => {
         await wsClient.close();
         await sseClient.close();
       }
-      await waitFor(() => stats()?.sse.active === 0, 'the SSE stream to be counted closed');
+      await waitFor(() => stats()?.sse.active === 0, { label: 'the SSE stream to be counted closed' });
     });
 
     it('cuts off an oversized message, a subscription flood and a message flood; a neighbour keeps receiving', async () => {
@@ -150,7 +142,7 @@ describe.each(testBackends())('realtime on %s', (kind) => {
         { onData: (e) => seen.push(e.data) },
       );
       try {
-        await waitFor(() => seen.length === 1, "the neighbour's first snapshot");
+        await waitFor(() => seen.length === 1, { label: "the neighbour's first snapshot" });
         const wsUrl = `${t.url.replace(/^http/, 'ws')}/trpc`;
         const before = stats();
 
@@ -176,13 +168,15 @@ describe.each(testBackends())('realtime on %s', (kind) => {
         expect(await chatty.closed).toEqual({ code: 4029, reason: 'too many messages (limit 5/s)' });
 
         await sync(t, { x: 100_000 });
-        await waitFor(() => seen.length === 2, 'the neighbour to get the next update');
+        await waitFor(() => seen.length === 2, { label: 'the neighbour to get the next update' });
         expect(uids(seen[1])?.[0]).toBe('x');
         const after = stats();
         expect(after?.limitViolations.messageTooLarge).toBe((before?.limitViolations.messageTooLarge ?? 0) + 1);
         expect(after?.limitViolations.subscriptions).toBe((before?.limitViolations.subscriptions ?? 0) + 1);
         expect(after?.limitViolations.messageRate).toBe((before?.limitViolations.messageRate ?? 0) + 1);
-        await waitFor(() => stats()?.subscriptions.active === 1, 'only the neighbour to hold a subscription');
+        await waitFor(() => stats()?.subscriptions.active === 1, {
+          label: 'only the neighbour to hold a subscription',
+        });
       } finally {
         subscription.unsubscribe();
         await neighbour.close();
@@ -197,7 +191,7 @@ describe.each(testBackends())('realtime on %s', (kind) => {
         { onData: (e) => received.push(e.data) },
       );
       try {
-        await waitFor(() => received.length === 1, 'a snapshot');
+        await waitFor(() => received.length === 1, { label: 'a snapshot' });
         const refusalsBefore = stats()?.authFailures ?? 0;
         // Nobody is signed in: admin-only, so refused (and counted).
         await expect(client.api.admin.stats.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });

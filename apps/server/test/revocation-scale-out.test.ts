@@ -5,13 +5,13 @@
  * timer during the outage, and as soon as the bus is back.
  */
 import { randomUUID } from 'node:crypto';
-import { canStartRedisServer, type RedisServer, redisTestUrl, startRedisServer } from '@goated/api/testing';
 import { createClient } from '@goated/client';
-import { createSharedTestDb, createTestDb, testBackends } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { createSharedTestDb, createTestDb, testBackends } from '@goated/testing/db';
+import { canStartRedisServer, type RedisServer, redisTestUrl, startRedisServer } from '@goated/testing/redis';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type SignedSocket, signedSocket } from './credential-helpers';
-import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
-import { waitFor } from './realtime-helpers';
 
 const sharedRedis = redisTestUrl();
 const privateRedis = canStartRedisServer();
@@ -64,7 +64,7 @@ describe.each(testBackends())('revocation across instances on %s', (kind) => {
     // The database re-check is out of reach here: only the bus can do it this fast.
     const setup = await twoInstances(kind, sharedRedis ?? '', 3_600_000);
     try {
-      await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), 'redis');
+      await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), { label: 'redis' });
       const { key, apiKey } = await setup.adminOnA.api.admin.apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
       const keySocket = await setup.streamOnB(key, 'logs.onLog');
       const user = await setup.user('banned_on_a');
@@ -92,14 +92,16 @@ describe.each(testBackends())('revocation across instances on %s', (kind) => {
       const redis: RedisServer = await startRedisServer();
       const setup = await twoInstances(kind, redis.url, 500);
       try {
-        await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), 'redis');
+        await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), { label: 'redis' });
         const { key, apiKey } = await setup.adminOnA.api.admin.apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
         const keySocket = await setup.streamOnB(key, 'logs.onLog');
         const user = await setup.user('banned_in_outage');
         const userSocket = await setup.streamOnB(user.token, 'notifications.onNotify');
 
         await redis.kill();
-        await waitFor(() => !setup.connected(setup.a) && !setup.connected(setup.b), 'both instances to notice');
+        await waitFor(() => !setup.connected(setup.a) && !setup.connected(setup.b), {
+          label: 'both instances to notice',
+        });
         await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKey.id });
         await setup.adminOnA.api.admin.users.update.mutate({ userId: user.id, banned: true });
 
@@ -125,14 +127,16 @@ describe.each(testBackends())('revocation across instances on %s', (kind) => {
       // An hour between timed re-checks: only the reconnection can end these in time.
       const setup = await twoInstances(kind, redis.url, 3_600_000);
       try {
-        await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), 'redis');
+        await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), { label: 'redis' });
         const { key, apiKey } = await setup.adminOnA.api.admin.apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
         const keySocket = await setup.streamOnB(key, 'logs.onLog');
         const user = await setup.user('signed_out_in_outage');
         const userSocket = await setup.streamOnB(user.token, 'notifications.onNotify');
 
         await redis.kill();
-        await waitFor(() => !setup.connected(setup.a) && !setup.connected(setup.b), 'both instances to notice');
+        await waitFor(() => !setup.connected(setup.a) && !setup.connected(setup.b), {
+          label: 'both instances to notice',
+        });
         await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKey.id });
         await createClient({ url: setup.a.url, token: user.token }).api.auth.signOut.mutate();
         // The events were lost with Redis: B's connections still stand, and B still serves them.
@@ -140,7 +144,7 @@ describe.each(testBackends())('revocation across instances on %s', (kind) => {
         expect((await keySocket.reply(2)).result?.type).toBe('data');
 
         await redis.start();
-        await waitFor(() => setup.connected(setup.b), 'B to reconnect', 15_000);
+        await waitFor(() => setup.connected(setup.b), { label: 'B to reconnect', timeoutMs: 15_000 });
         expect(await keySocket.ended(1, 10_000)).toEqual({
           message: 'This API key is revoked',
           data: { code: 'UNAUTHORIZED' },

@@ -6,11 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import type { RouterOutputs } from '@goated/api';
 import { runSync } from '@goated/api/server';
-import { canStartRedisServer, type RedisServer, redisTestUrl, startRedisServer } from '@goated/api/testing';
-import { createSharedTestDb, createTestDb, testBackends } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { createSharedTestDb, createTestDb, testBackends } from '@goated/testing/db';
+import { canStartRedisServer, type RedisServer, redisTestUrl, startRedisServer } from '@goated/testing/redis';
+import { startTestServer, type TestServer } from '@goated/testing/server';
+import { feed } from '@goated/testing/upstream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness';
-import { waitFor } from './realtime-helpers';
 
 type Page = RouterOutputs['leaderboard']['top'];
 
@@ -21,16 +22,7 @@ let clock = Date.parse('2026-02-01T00:00:00Z');
 function sync(t: TestServer, month: Record<string, number>) {
   clock += 60_000;
   const at = new Date(clock).toISOString();
-  return runSync(t.server.deps, {
-    name: 'test-feed',
-    fetchRecords: async () =>
-      Object.entries(month).map(([uid, amount]) => ({
-        uid,
-        name: `Player ${uid}`,
-        wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount },
-        updated_at: at,
-      })),
-  });
+  return runSync(t.server.deps, feed(month, at));
 }
 
 /** Instances A and B on one database and one Redis (channel prefix of their own). */
@@ -79,12 +71,14 @@ describe.each(testBackends())('scale-out on %s', (kind) => {
   it.skipIf(!sharedRedis)('delivers a change made on instance A to a subscriber of instance B', async () => {
     const { a, b, close } = await twoInstances(kind, sharedRedis ?? '');
     try {
-      await waitFor(() => a.server.deps.bus.health().connected && b.server.deps.bus.health().connected, 'redis');
+      await waitFor(() => a.server.deps.bus.health().connected && b.server.deps.bus.health().connected, {
+        label: 'redis',
+      });
       await sync(a, { a1: 100, a2: 50 });
       const onB = watch(b);
-      await waitFor(() => onB.leader() === 'a1', "B's first snapshot");
+      await waitFor(() => onB.leader() === 'a1', { label: "B's first snapshot" });
       await sync(a, { a2: 500 });
-      await waitFor(() => onB.leader() === 'a2', 'the change made on A to reach B');
+      await waitFor(() => onB.leader() === 'a2', { label: 'the change made on A to reach B' });
       expect((await readiness(b)).body.bus).toEqual({ kind: 'redis', ok: true });
       onB.stop();
     } finally {
@@ -99,12 +93,14 @@ describe.each(testBackends())('scale-out on %s', (kind) => {
       const onA = watch(a);
       const onB = watch(b);
       try {
-        await waitFor(() => a.server.deps.bus.health().connected && b.server.deps.bus.health().connected, 'redis');
+        await waitFor(() => a.server.deps.bus.health().connected && b.server.deps.bus.health().connected, {
+          label: 'redis',
+        });
         await sync(a, { x: 100 });
-        await waitFor(() => onA.leader() === 'x' && onB.leader() === 'x', 'both first snapshots');
+        await waitFor(() => onA.leader() === 'x' && onB.leader() === 'x', { label: 'both first snapshots' });
 
         await redis.kill();
-        await waitFor(() => !a.server.deps.bus.health().connected, 'A to notice');
+        await waitFor(() => !a.server.deps.bus.health().connected, { label: 'A to notice' });
         const ready = await readiness(a);
         expect(ready.status).toBe(503);
         expect(ready.body.bus).toEqual({ kind: 'redis', ok: false });
@@ -112,21 +108,20 @@ describe.each(testBackends())('scale-out on %s', (kind) => {
 
         // A's own subscribers still get A's changes; B cannot hear of them.
         await sync(a, { y: 200 });
-        await waitFor(() => onA.leader() === 'y', 'local delivery on A without Redis');
+        await waitFor(() => onA.leader() === 'y', { label: 'local delivery on A without Redis' });
         expect(onB.leader()).toBe('x');
 
         await redis.start();
-        await waitFor(
-          () => a.server.deps.bus.health().connected && b.server.deps.bus.health().connected,
-          'both instances to reconnect',
-          15_000,
-        );
+        await waitFor(() => a.server.deps.bus.health().connected && b.server.deps.bus.health().connected, {
+          label: 'both instances to reconnect',
+          timeoutMs: 15_000,
+        });
         expect((await readiness(b)).status).toBe(200);
         // A change made on A after that reaches B again (retried: B's resubscription and A's
         // reconnect finish in either order).
         for (let attempt = 0; attempt < 20 && onB.leader() !== 'z'; attempt++) {
           await sync(a, { z: 300 + attempt });
-          await waitFor(() => onB.leader() === 'z', 'B', 500).catch(() => undefined);
+          await waitFor(() => onB.leader() === 'z', { label: 'B', timeoutMs: 500 }).catch(() => undefined);
         }
         expect(onB.leader()).toBe('z');
       } finally {

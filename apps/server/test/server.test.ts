@@ -1,20 +1,10 @@
 import type { RouterOutputs } from '@goated/api';
 import { runSync } from '@goated/api/server';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
+import { startTestServer, type TestServer } from '@goated/testing/server';
+import { feed } from '@goated/testing/upstream';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness';
-
-const feed = (month: Record<string, number>, at: string) => ({
-  name: 'test-feed',
-  fetchRecords: async () =>
-    Object.entries(month).map(([uid, amount]) => ({
-      uid,
-      name: `Player ${uid}`,
-      wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount },
-      updated_at: at,
-    })),
-});
 
 describe.each(testBackends())('server on %s', (kind) => {
   let t: TestServer;

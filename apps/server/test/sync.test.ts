@@ -15,23 +15,16 @@ import {
 } from '@goated/api/server';
 import { type Client, createClient } from '@goated/client';
 import type { DbHandle } from '@goated/db';
-import { createTestDb, testBackends } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { createTestDb, testBackends } from '@goated/testing/db';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
+import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '@goated/testing/upstream';
 import { createTRPCClient, createWSClient, TRPCClientError, wsLink } from '@trpc/client';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import superjson from 'superjson';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '../../../packages/api/test/support/fake-upstream';
-import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** A feed whose figures move on every fetch, so every run writes one `info` entry. */
 function movingFeed() {
@@ -68,22 +61,25 @@ describe.each(testBackends())('the server pulling from an HTTP feed on %s', (kin
   });
 
   it('uses AFFILIATE_API_URL with its bearer token, retrying a 5xx, and keeps syncing', async () => {
-    await until('the first player', async () => {
-      const top = await t.client.api.leaderboard.top.query({ period: 'all' });
-      return top.entries.length > 0;
-    });
+    await waitFor(
+      async () => {
+        const top = await t.client.api.leaderboard.top.query({ period: 'all' });
+        return top.entries.length > 0;
+      },
+      { label: 'the first player', timeoutMs: 15_000 },
+    );
     expect(feed.requests[0]?.authorization).toBe('Bearer feed-token');
     const status = await t.server.deps.sync?.status();
     expect(status).toMatchObject({ source: expect.stringMatching(/^http:127\.0\.0\.1:\d+$/), scheduled: true });
     const seen = feed.requests.length;
-    await until('more scheduled runs', () => feed.requests.length > seen + 1);
+    await waitFor(() => feed.requests.length > seen + 1, { label: 'more scheduled runs', timeoutMs: 15_000 });
   });
 
   it('keeps serving while the feed is down, with each failure in the log', async () => {
     feed.reply({ status: 500, raw: 'broken' });
     const sync = t.server.deps.sync;
     if (!sync) throw new Error('the server has no pipeline');
-    await until('a failed run', async () => (await sync.status()).lastError !== null);
+    await waitFor(async () => (await sync.status()).lastError !== null, { label: 'a failed run', timeoutMs: 15_000 });
     const health = await fetch(`${t.url}/health/ready`);
     expect(health.status).toBe(200);
     const top = await t.client.api.leaderboard.top.query({ period: 'all' });
@@ -291,19 +287,22 @@ describe.each(testBackends())('logs.onLog over a real WebSocket on %s', (kind) =
         onData: (event) => received.push(event.data.id),
       },
     );
-    await until('the subscription', () => started);
+    await waitFor(() => started, { label: 'the subscription', timeoutMs: 15_000 });
     expect(await sync.runOnce('manual')).toMatchObject({ status: 'succeeded' });
-    await until('the first entry', () => received.length === 1);
+    await waitFor(() => received.length === 1, { label: 'the first entry', timeoutMs: 15_000 });
     // Drop the connection and keep the client out while three runs happen: it can only get
     // their entries by resubscribing with the id of the last entry it saw.
     refuseConnections = true;
     for (const socket of app.websocketServer.clients) socket.terminate();
-    await until('the client to be disconnected', () => app.websocketServer.clients.size === 0);
+    await waitFor(() => app.websocketServer.clients.size === 0, {
+      label: 'the client to be disconnected',
+      timeoutMs: 15_000,
+    });
     for (let i = 0; i < 3; i++) expect(await sync.runOnce('manual')).toMatchObject({ status: 'succeeded' });
     refuseConnections = false;
-    await until('the entries written while disconnected', () => received.length >= 4);
+    await waitFor(() => received.length >= 4, { label: 'the entries written while disconnected', timeoutMs: 15_000 });
     expect(await sync.runOnce('manual')).toMatchObject({ status: 'succeeded' });
-    await until('a live entry after the reconnect', () => received.length >= 5);
+    await waitFor(() => received.length >= 5, { label: 'a live entry after the reconnect', timeoutMs: 15_000 });
     sub.unsubscribe();
     const { entries } = await client.api.logs.list.query({ limit: 10 });
     expect(received).toEqual(entries.map((e) => e.id).reverse());

@@ -5,13 +5,14 @@
 import { appRouter } from '@goated/api';
 import { SharedStream } from '@goated/api/server';
 import { createClient } from '@goated/client';
+import { waitFor } from '@goated/testing';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import { type AnyTRPCRouter, initTRPC, TRPCError, tracked } from '@trpc/server';
 import superjson from 'superjson';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import { openRawSocket, waitFor } from './realtime-helpers';
+import { openRawSocket } from './realtime-helpers';
 import { startTcpProxy } from './tcp-proxy';
 import { startTransportServer, type TransportServer, type TransportServerOptions } from './transport-harness';
 
@@ -135,16 +136,16 @@ describe('realtime transport', () => {
     try {
       log.append('one');
       log.append('two');
-      await waitFor(() => received.length === 2, 'the first two entries');
+      await waitFor(() => received.length === 2, { label: 'the first two entries' });
       proxy.refuse(true);
       proxy.sever();
       log.append('three'); // written while the client is away
       log.append('four');
       await sleep(100);
       proxy.refuse(false);
-      await waitFor(() => received.length === 4, 'the entries written while away');
+      await waitFor(() => received.length === 4, { label: 'the entries written while away' });
       log.append('five');
-      await waitFor(() => received.length === 5, 'a live entry after resuming');
+      await waitFor(() => received.length === 5, { label: 'a live entry after resuming' });
       expect(received).toEqual(['one', 'two', 'three', 'four', 'five']);
       expect(proxy.connections).toBeGreaterThanOrEqual(2);
     } finally {
@@ -168,7 +169,7 @@ describe('realtime transport', () => {
       });
       expect(failure).toMatchObject({ message: 'bad token', data: { code: 'UNAUTHORIZED' } });
       // The connection is closed after its hold, and the client, with nothing left to send, stays away.
-      await waitFor(() => server.stats.connectionsActive === 0, 'the refused connection to close');
+      await waitFor(() => server.stats.connectionsActive === 0, { label: 'the refused connection to close' });
       await sleep(300);
       expect(server.stats.connectionsTotal).toBe(1);
       // One refusal, counted once (not again for the call it answered).
@@ -192,9 +193,9 @@ describe('realtime transport', () => {
       retryDelayMs: () => 0,
     });
     try {
-      await waitFor(() => server.stats.connectionsTotal >= 2, 'a second attempt');
+      await waitFor(() => server.stats.connectionsTotal >= 2, { label: 'a second attempt' });
       const secondAt = performance.now();
-      await waitFor(() => server.stats.connectionsTotal >= 3, 'a third attempt');
+      await waitFor(() => server.stats.connectionsTotal >= 3, { label: 'a third attempt' });
       // Each refused connection is held ~1 s: no tight loop whatever the client's backoff.
       expect(performance.now() - secondAt).toBeGreaterThan(800);
       expect(server.stats.authFailures).toBe(server.stats.connectionsTotal);
@@ -218,14 +219,14 @@ describe('realtime transport', () => {
         params: { path: 'hello', input: { json: { name: 'x' } } },
       });
       raw.send(Array.from({ length: 101 }, (_, i) => hello(i + 1)));
-      await waitFor(() => raw.frames.length === 101, 'an answer per call');
+      await waitFor(() => raw.frames.length === 101, { label: 'an answer per call' });
       expect(raw.frames[100]).toMatchObject({
         id: 101,
         error: { json: { message: 'Batch call exceeds maximum size', data: { code: 'BAD_REQUEST' } } },
       });
       // Nothing ran, so the rate budget is intact: a batch of 60 still runs.
       raw.send(Array.from({ length: 60 }, (_, i) => hello(200 + i)));
-      await waitFor(() => raw.frames.length === 161, 'the next batch');
+      await waitFor(() => raw.frames.length === 161, { label: 'the next batch' });
       expect(raw.frames[160]).toMatchObject({ id: 259, result: { type: 'data' } });
       expect(raw.socket.readyState).toBe(WebSocket.OPEN);
     } finally {
@@ -251,13 +252,16 @@ describe('realtime transport', () => {
       await slow.opened;
       slow.send({ id: 1, method: 'subscription', params: { path: 'firehose', input: { json: null } } });
       slow.socket.pause(); // stops reading: the kernel buffers fill, then the server's send buffer
-      await waitFor(() => server.stats.slowConsumersDropped === 1, 'the slow consumer to be dropped', 20_000);
+      await waitFor(() => server.stats.slowConsumersDropped === 1, {
+        label: 'the slow consumer to be dropped',
+        timeoutMs: 20_000,
+      });
       const seenAtCut = neighbourSeen;
-      await waitFor(() => neighbourSeen > seenAtCut + 20, 'the neighbour to keep receiving');
+      await waitFor(() => neighbourSeen > seenAtCut + 20, { label: 'the neighbour to keep receiving' });
       // Once it reads again, it drains what was already sent and finds the reason at the end.
       slow.socket.resume();
       expect(await slow.closed).toEqual({ code: 4008, reason: 'slow consumer: over 262144 bytes unread' });
-      await waitFor(() => server.stats.connectionsActive === 1, 'only the neighbour to remain');
+      await waitFor(() => server.stats.connectionsActive === 1, { label: 'only the neighbour to remain' });
     } finally {
       subscription.unsubscribe();
       await neighbour.close();
@@ -273,12 +277,12 @@ describe('realtime transport', () => {
       client.api.ticker.subscribe(undefined, { onData: (event) => seen[i]?.push(event.data.n) }),
     );
     try {
-      await waitFor(() => seen.every((s) => s.length === 1), 'every first value');
+      await waitFor(() => seen.every((s) => s.length === 1), { label: 'every first value' });
       const before = server.transport.encoder.serializations;
       for (let i = 1; i <= 3; i++) {
         tick = i;
         for (const onChange of tickListeners) onChange();
-        await waitFor(() => seen.every((s) => s.length === i + 1), `update ${i} everywhere`);
+        await waitFor(() => seen.every((s) => s.length === i + 1), { label: `update ${i} everywhere` });
       }
       expect(server.transport.encoder.serializations - before).toBe(3);
       expect(seen.every((s) => s.join() === '0,1,2,3')).toBe(true);
@@ -287,7 +291,7 @@ describe('realtime transport', () => {
       for (const s of subscriptions) s.unsubscribe();
       await Promise.all(clients.map((c) => c.close()));
     }
-    await waitFor(() => server.stats.subscriptionsActive === 0, 'every subscription to end');
+    await waitFor(() => server.stats.subscriptionsActive === 0, { label: 'every subscription to end' });
     expect(tickListeners.size).toBe(0);
   });
 
@@ -312,7 +316,7 @@ describe('realtime transport', () => {
     raw.send({ id: 7, method: 'subscription', params: { path: 'nope', input: { json: null } } });
     raw.send({ id: 8, method: 'subscription', params: { path: 'broken', input: { json: null } } });
     raw.send('PING');
-    await waitFor(() => raw.frames.length === 4, 'both answers');
+    await waitFor(() => raw.frames.length === 4, { label: 'both answers' });
     expect(raw.frames).toContainEqual({
       id: 7,
       error: { json: expect.objectContaining({ data: expect.objectContaining({ code: 'NOT_FOUND' }) }) },

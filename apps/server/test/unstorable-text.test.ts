@@ -5,9 +5,9 @@
  */
 import { appRouter } from '@goated/api';
 import { createClient } from '@goated/client';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TEST_ADMIN, type TestServer } from './harness';
 
 type ProcedureType = 'query' | 'mutation';
 

@@ -3,9 +3,10 @@
  * the OpenAPI document under the server's own security headers, and loads nothing from any
  * other host (no CDN, no fonts, no telemetry).
  */
+
+import { startTestServer, type TestServer } from '@goated/testing/server';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../server/test/harness';
 import { chromiumAvailable, launchChromium } from './support/browser';
 
 const runBrowserTests = chromiumAvailable() || process.env.CI === 'true';

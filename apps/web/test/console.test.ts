@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Client, createClient } from '@goated/client';
+import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '@goated/testing/upstream';
 import { parse } from 'csv-parse/sync';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '../../../packages/api/test/support/fake-upstream';
 import { chromiumAvailable, launchChromium } from './support/browser';
 import { buildDashboard } from './support/build';
 import { ADMIN, type ServerProcess, startServerProcess } from './support/server-process';

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Client, createClient } from '@goated/client';
+import { waitFor } from '@goated/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from './support/browser';
@@ -60,11 +61,11 @@ describe.runIf(runBrowserTests)('a player claims themselves, in a real browser',
       prizes: ['100.00', '50.00', '25.00'],
     });
     raceId = race.id;
-    const deadline = Date.now() + WAIT.timeout;
-    while ((await admin.api.races.get.query({ raceId })).status !== 'live') {
-      if (Date.now() > deadline) throw new Error('the race did not start');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(async () => (await admin.api.races.get.query({ raceId })).status === 'live', {
+      label: 'the race to start',
+      timeoutMs: WAIT.timeout,
+      intervalMs: 100,
+    });
   }, 120_000);
 
   afterAll(async () => {

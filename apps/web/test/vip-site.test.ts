@@ -7,6 +7,7 @@
 
 import { createRequire } from 'node:module';
 import { type Client, createClient } from '@goated/client';
+import { sleep, waitFor } from '@goated/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from './support/browser';
@@ -24,8 +25,6 @@ const LONG_NAME = 'Maximilian_the_extraordinarily_lucky_high_roller_from_Vienna'
 
 // axe-core's global inside the page, once injected.
 declare const axe: typeof import('axe-core');
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
   let server: ServerProcess;
@@ -57,7 +56,11 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
       prizePool: pool,
       prizes,
     });
-    await sleep(Math.max(0, startsAt.getTime() - Date.now()) + 300);
+    await waitFor(async () => (await admin.api.races.get.query({ raceId: race.id })).status === 'live', {
+      label: `${name} to go live`,
+      timeoutMs: WAIT.timeout,
+      intervalMs: 100,
+    });
     return race;
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type DbHandle, queryRows, schema } from '@goated/db';
-import { createTestDb, testBackends } from '@goated/db/testing';
+import { createTestDb, testBackends } from '@goated/testing/db';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { computeOverview, recordConnectionSample } from '../src/services/analytics';

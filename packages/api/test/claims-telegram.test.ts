@@ -4,7 +4,7 @@
  * admin), and the stream of new claims for linked admins.
  */
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/server';

@@ -4,7 +4,7 @@
  * Telegram in claims-telegram.test.ts. Over the wire (HTTP) in apps/server/test/claims-http.test.ts.
  */
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionUser } from '../src/server';

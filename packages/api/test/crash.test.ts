@@ -6,25 +6,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createDb, type DbHandle, queryRows, schema } from '@goated/db';
-import { createTestDatabaseUrl, testBackends } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { createTestDatabaseUrl, testBackends } from '@goated/testing/db';
+import { upstreamRecord } from '@goated/testing/upstream';
 import { asc, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createInProcessBus } from '../src/events/in-process';
 import { SYNC_RUN_LOCK } from '../src/services/sync/locks';
 import { SyncService } from '../src/services/sync/service';
-import { upstreamRecord } from './support/fake-upstream';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const childScript = fileURLToPath(new URL('./support/sync-child.ts', import.meta.url));
 const T1 = '2026-01-01T10:00:00Z';
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe.skipIf(!testBackends().includes('postgres'))('a sync process killed mid-transaction (postgres)', () => {
   let handle: DbHandle;
@@ -97,10 +90,13 @@ describe.skipIf(!testBackends().includes('postgres'))('a sync process killed mid
         handle.db,
         sql`select pid from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'`,
       );
-    await waitFor('the child to be inside its transaction', async () => {
-      if (proc.exitCode !== null) throw new Error(`the child exited early: ${output}`);
-      return (await sleepers()).length > 0;
-    });
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`the child exited early: ${output}`);
+        return (await sleepers()).length > 0;
+      },
+      { label: 'the child to be inside its transaction', timeoutMs: 30_000, intervalMs: 100 },
+    );
 
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       proc.once('exit', (_code, signal) => resolve(signal)),
@@ -110,7 +106,11 @@ describe.skipIf(!testBackends().includes('postgres'))('a sync process killed mid
 
     // Nothing of the dead run is visible, before or after the server cleans up after it.
     expect(await snapshot()).toEqual(before);
-    await waitFor('the server to roll back the dead transaction', async () => (await sleepers()).length === 0);
+    await waitFor(async () => (await sleepers()).length === 0, {
+      label: 'the server to roll back the dead transaction',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     expect(await snapshot()).toEqual(before);
     const runs = await handle.db.select().from(schema.syncRuns).orderBy(asc(schema.syncRuns.id));
     expect(runs.map((r) => [r.source, r.status])).toEqual([

@@ -1,4 +1,4 @@
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cell, openExport } from '../src/services/exports';
 import { createTestApi, insertPlayers, type TestApi } from './fixtures';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Db, type DbHandle, type DbKind, schema } from '@goated/db';
-import { createTestDb } from '@goated/db/testing';
+import { createTestDb } from '@goated/testing/db';
 import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { FieldError } from '../src/errors';

@@ -1,11 +1,11 @@
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { consume } from '@goated/testing';
+import { testBackends } from '@goated/testing/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createInProcessBus, type SessionUser } from '../src/server';
 import { live, mvpUpdates } from '../src/services/live';
 import { createTestApi, insertPlayers, insertUser, type TestApi } from './fixtures';
-import { consume } from './streams';
 
 const copper = { rank: 1, name: 'Copper', colour: '#c46a3c' };
 

@@ -1,9 +1,9 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '@goated/testing/upstream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HttpUpstream } from '../src/services/sync/http-source';
 import { type RetriedFailure, UpstreamError } from '../src/services/sync/source';
-import { type FakeUpstream, startFakeUpstream, upstreamRecord } from './support/fake-upstream';
 
 const at = '2026-01-01T00:00:00Z';
 

@@ -1,9 +1,11 @@
-import { testBackends } from '@goated/db/testing';
+import { consume, sleep } from '@goated/testing';
+import { countingBus } from '@goated/testing/bus';
+import { testBackends } from '@goated/testing/db';
+import { feed } from '@goated/testing/upstream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppDeps, runSync } from '../src/server';
 import { leaderboardUpdates, live } from '../src/services/live';
 import { createTestApi, type TestApi } from './fixtures';
-import { consume, countingBus, feed, sleep } from './streams';
 
 const INTERVAL_MS = 300;
 

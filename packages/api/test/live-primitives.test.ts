@@ -1,17 +1,7 @@
+import { consume, deferred, sleep, waitFor } from '@goated/testing';
 import { describe, expect, it } from 'vitest';
 import { QueryCache } from '../src/events/query-cache';
 import { SharedStream, type SharedStreamOptions } from '../src/events/shared-stream';
-import { consume, sleep } from './streams';
-
-function deferred<T>() {
-  let resolve: (value: T) => void = () => {};
-  let reject: (error: unknown) => void = () => {};
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 describe('QueryCache', () => {
   it('shares one load between concurrent misses and serves hits from memory', async () => {
@@ -166,7 +156,7 @@ describe('SharedStream with a coalescing interval', () => {
     await reader.next(1);
     broken = true;
     s.set(2);
-    await sleep(50);
+    await waitFor(() => errors.length > 0, { label: 'the failed reload' });
     expect(errors).toHaveLength(1);
     expect(reader.items).toHaveLength(1);
     broken = false;

@@ -1,12 +1,12 @@
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
+import { upstreamRecord } from '@goated/testing/upstream';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEntry, SessionUser } from '../src/server';
 import { SyncService } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
 import { createTestApi, insertUser, type TestApi } from './fixtures';
-import { upstreamRecord } from './support/fake-upstream';
 
 /** A feed whose figures move on every fetch, so every run writes one `info` entry. */
 function movingFeed(): UpstreamSource {

@@ -3,7 +3,7 @@
  * sent per kind and channel as the user chose, replayed to a reconnecting bot.
  */
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEvents, SessionUser } from '../src/server';

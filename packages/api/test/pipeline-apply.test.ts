@@ -3,10 +3,10 @@
  * run that dies inside its transaction, a feed written in parts.
  */
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
 import { asc, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { upstreamRecord } from './support/fake-upstream';
+import { upstreamRecord } from '@goated/testing/upstream';
 import { fixed, pipelineSuite, T1, T2 } from './support/pipeline-suite';
 
 const { players, playerWagerDays } = schema;

@@ -3,10 +3,10 @@
  * throw at it (5xx, timeouts, malformed or wrongly shaped answers, bad records).
  */
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { upstreamRecord } from './support/fake-upstream';
+import { upstreamRecord } from '@goated/testing/upstream';
 import { fixed, pipelineSuite, T1, T2 } from './support/pipeline-suite';
 
 const { syncRuns } = schema;

@@ -1,5 +1,5 @@
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, utcDay } from '../src/services/dates';
 import { createTestApi, insertPlayers, insertWagerDays, type TestApi } from './fixtures';

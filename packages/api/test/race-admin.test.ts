@@ -1,5 +1,5 @@
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
 import { toCents } from '@goated/validators';
 import { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';

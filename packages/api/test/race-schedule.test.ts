@@ -1,5 +1,7 @@
 import { createDb, type DbHandle, queryRows, schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { consume, sleep, waitFor } from '@goated/testing';
+import { testBackends } from '@goated/testing/db';
+import { feed } from '@goated/testing/upstream';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppDeps, type AppEvents, createInProcessBus, runSync } from '../src/server';
@@ -7,19 +9,9 @@ import { utcDay } from '../src/services/dates';
 import { live, raceUpdates } from '../src/services/live';
 import { type RaceScheduler, scheduleRaces } from '../src/services/race-scheduler';
 import { createTestApi, insertPlayers, insertUser, insertWagerDays, type TestApi } from './fixtures';
-import { consume, feed, sleep } from './streams';
 
 const { races, raceResults } = schema;
 const TICK_MS = 100;
-
-/** Waits until `check` holds, polling; fails after `timeoutMs`. */
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 describe.each(testBackends())('races run by the clock on %s', (kind) => {
   let t: TestApi;
@@ -69,7 +61,7 @@ describe.each(testBackends())('races run by the clock on %s', (kind) => {
     expect((await stream.next(1))[1]).toMatchObject({ status: 'upcoming', standings: [] });
 
     schedulers.push(scheduleRaces(t.deps, TICK_MS));
-    await until(() => finished.length > 0);
+    await waitFor(() => finished.length > 0, { label: 'the race to be finalized' });
 
     const wentLive = changes.find((c) => c.status === 'live');
     const completed = changes.find((c) => c.status === 'completed');
@@ -87,7 +79,7 @@ describe.each(testBackends())('races run by the clock on %s', (kind) => {
     expect(stored.status).toBe('completed');
     expect(stored.finalizedAt).toBeInstanceOf(Date);
 
-    await until(() => stream.items.some(([, s]) => s.final));
+    await waitFor(() => stream.items.some(([, s]) => s.final), { label: 'the final standings' });
     const statuses = stream.items.map(([, s]) => s.status);
     expect(statuses[0]).toBe('upcoming');
     expect(statuses.at(-1)).toBe('completed');
@@ -134,10 +126,13 @@ describe.each(testBackends())('races run by the clock on %s', (kind) => {
     instances.forEach((instance, i) => {
       schedulers.push(scheduleRaces(instance, 20, (tick) => finalizedBy[i]?.push(...tick.finalized)));
     });
-    await until(async () => {
-      const done = await t.deps.db.select({ status: races.status }).from(races).where(inArray(races.id, ids));
-      return done.every((r) => r.status === 'completed');
-    });
+    await waitFor(
+      async () => {
+        const done = await t.deps.db.select({ status: races.status }).from(races).where(inArray(races.id, ids));
+        return done.every((r) => r.status === 'completed');
+      },
+      { label: 'every race to be finalized' },
+    );
     await sleep(200); // let any late duplicate show itself
 
     expect(finished.sort()).toEqual(ids.sort());

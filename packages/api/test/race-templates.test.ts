@@ -1,5 +1,5 @@
 import { type DbHandle, schema } from '@goated/db';
-import { createSharedTestDb, testBackends } from '@goated/db/testing';
+import { createSharedTestDb, testBackends } from '@goated/testing/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppEvents, createInProcessBus, type SessionUser } from '../src/server';

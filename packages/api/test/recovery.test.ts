@@ -3,7 +3,7 @@
  * the forced change of a generated password, and the operator's reset on the server.
  */
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,19 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { waitFor } from '@goated/testing';
+import { redisTestUrl } from '@goated/testing/redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvents, EventBus } from '../src/events/bus';
 import { createRedisBus } from '../src/events/redis';
-import { redisTestUrl } from '../src/testing';
 
 const url = redisTestUrl();
 const event: AppEvents['leaderboard.changed'] = { changedPlayers: 3, at: '2026-01-01T00:00:00.000Z' };
-
-async function until(check: () => boolean, label: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const buses: EventBus[] = [];
 afterEach(async () => {
@@ -51,12 +44,18 @@ describe.skipIf(!url)('redis event bus', () => {
     a.subscribe('leaderboard.changed', (p) => onA.push(p));
     b.subscribe('leaderboard.changed', (p) => onB.push(p));
     stranger.subscribe('leaderboard.changed', (p) => onStranger.push(p));
-    await until(() => [a, b, stranger].every((x) => x.health().connected), 'the buses to connect');
+    await waitFor(() => [a, b, stranger].every((x) => x.health().connected), {
+      label: 'the buses to connect',
+      timeoutMs: 5_000,
+    });
     // A subscription is confirmed asynchronously: publish until the other side hears it.
-    await until(() => {
-      if (onB.length === 0) void a.publish('leaderboard.changed', event);
-      return onB.length > 0;
-    }, 'cross-instance delivery');
+    await waitFor(
+      () => {
+        if (onB.length === 0) void a.publish('leaderboard.changed', event);
+        return onB.length > 0;
+      },
+      { label: 'cross-instance delivery', timeoutMs: 5_000 },
+    );
     const published = onA.length;
     await new Promise((resolve) => setTimeout(resolve, 200));
     // Local delivery happened once per publish, never again via Redis (no echo).

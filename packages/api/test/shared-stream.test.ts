@@ -1,4 +1,5 @@
-import { testBackends } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { testBackends } from '@goated/testing/db';
 import type { TrackedEnvelope } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharedStream, type StreamSink, subscribeDirect } from '../src/events/shared-stream';
@@ -171,8 +172,7 @@ describe.each(testBackends())('leaderboard feed on %s', (kind) => {
     const detachTwo = leaderboardUpdates(api.deps, { period: 'month', limit: 2 })[subscribeDirect](two.sink);
     expect(boards.size).toBe(1);
     expect(boards.subscribers('month:2')).toBe(2);
-    const deadline = Date.now() + 10_000;
-    while (one.values.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => one.values.length > 0, { label: 'the first page', intervalMs: 10 });
     expect(one.values[0]?.[1].entries.map((e) => e.uid)).toEqual(['a', 'b']);
     expect(two.values[0]).toBe(one.values[0]);
     detachOne();

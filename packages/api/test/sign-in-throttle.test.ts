@@ -4,7 +4,7 @@
  * failed may try — so the owner, from a fresh address, still signs in. Default tiers, both
  * databases.
  */
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../src/index';
 import { createCallerFactory, createContext, createRateLimits } from '../src/server';

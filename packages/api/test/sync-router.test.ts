@@ -1,5 +1,7 @@
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { waitFor } from '@goated/testing';
+import { testBackends } from '@goated/testing/db';
+import { upstreamRecord } from '@goated/testing/upstream';
 import { asc, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/server';
@@ -7,7 +9,6 @@ import { MAX_INGEST_RECORDS } from '../src/services/sync/pipeline';
 import { SyncService } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
 import { createTestApi, insertUser, type TestApi } from './fixtures';
-import { upstreamRecord } from './support/fake-upstream';
 
 const T1 = '2026-01-01T10:00:00Z';
 const ingestKey: ApiKeyIdentity = { id: 1, name: 'affiliate-push', scopes: ['ingest'], ownerId: null };
@@ -119,12 +120,14 @@ describe.each(testBackends())('sync router on %s', (kind) => {
 
     t.deps.sync?.start();
     // The first scheduled run starts at once; the next one is due an interval after it ends.
-    const deadline = Date.now() + 20_000;
     let scheduled = await api.sync.status();
-    while (!(scheduled.nextRunAt && scheduled.lastRuns.length === 4) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      scheduled = await api.sync.status();
-    }
+    await waitFor(
+      async () => {
+        scheduled = await api.sync.status();
+        return scheduled.nextRunAt !== null && scheduled.lastRuns.length === 4;
+      },
+      { label: 'the first scheduled run', timeoutMs: 20_000, intervalMs: 25 },
+    );
     expect(scheduled).toMatchObject({ scheduled: true, intervalMs: 60_000 });
     expect(scheduled.nextRunAt?.getTime()).toBeGreaterThan(Date.now() + 50_000);
   });

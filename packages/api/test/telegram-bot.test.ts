@@ -4,14 +4,14 @@
  */
 import type { AppEvents } from '@goated/api/server';
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { fullHealth } from '@goated/testing';
+import { testBackends } from '@goated/testing/db';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/server';
 import { addDays, startOfUtcDay, utcDay } from '../src/services/dates';
 import { telegramNotifications } from '../src/services/notifications/telegram-delivery';
 import { finishedRaces } from '../src/services/telegram/race-feeds';
-import { fullHealth } from '../src/testing';
 import { type Caller, insertWagerDays, type TestApi } from './fixtures';
 import { telegramSuite } from './support/telegram-suite';
 

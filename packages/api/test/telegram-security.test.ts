@@ -4,7 +4,7 @@
  * dashboard; the owner is told and can remove it; and what the bot asks for one Telegram user is
  * counted against that user, not against the bot's key that everyone shares.
  */
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../src/index';
 import {

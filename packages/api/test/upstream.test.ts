@@ -1,13 +1,13 @@
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { fullHealth } from '@goated/testing';
+import { testBackends } from '@goated/testing/db';
+import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '@goated/testing/upstream';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppEvents, SimulatedUpstream, SyncService } from '../src/server';
 import { watchUpstreamAuth } from '../src/services/upstream/alerts';
 import { ConfiguredUpstream } from '../src/services/upstream/source';
-import { fullHealth } from '../src/testing';
 import { createTestApi, insertUser, type TestApi } from './fixtures';
-import { type FakeUpstream, startFakeUpstream, upstreamRecord } from './support/fake-upstream';
 
 const { auditLog } = schema;
 const http = { timeoutMs: 2000, retries: 0, retryBaseMs: 1, maxPages: 10 };

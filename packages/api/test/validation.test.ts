@@ -1,4 +1,4 @@
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuesOf } from '../src/trpc';
 import { fieldLabel, humanMessage } from '../src/validation';

@@ -1,12 +1,12 @@
 import { schema } from '@goated/db';
-import { testBackends } from '@goated/db/testing';
+import { testBackends } from '@goated/testing/db';
+import { upstreamRecord } from '@goated/testing/upstream';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/server';
 import { SyncService } from '../src/services/sync/service';
 import { buildLadder, DEFAULT_TIERS, tierOf, tierProgress } from '../src/services/vip';
 import { createTestApi, insertPlayers, insertUser, refusal, type TestApi } from './fixtures';
-import { upstreamRecord } from './support/fake-upstream';
 
 const ingestKey: ApiKeyIdentity = { id: 1, name: 'affiliate-push', scopes: ['ingest'], ownerId: null };
 

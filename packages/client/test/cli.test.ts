@@ -4,10 +4,10 @@
  * errors that say what to do, and `watch` following a live stream until SIGINT ends it cleanly.
  */
 import { type Client, createClient } from '@goated/client';
-import { testBackends } from '@goated/db/testing';
+import { freePort } from '@goated/testing';
+import { testBackends } from '@goated/testing/db';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TEST_ADMIN, type TestServer } from '../../../apps/server/test/harness';
-import { freePort } from '../../../apps/server/test/support/server-process';
 import { runCli, startCli } from './support/cli';
 
 function record(uid: string, name: string, month: number) {

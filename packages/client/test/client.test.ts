@@ -4,14 +4,14 @@
  * from anonymous callers).
  */
 import type { AddressInfo } from 'node:net';
+import { freePort } from '@goated/testing';
+import { startTestServer, type TestServer } from '@goated/testing/server';
 import { initTRPC } from '@trpc/server';
 import { createHTTPServer } from '@trpc/server/adapters/standalone';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import serverPackage from '../../../apps/server/package.json' with { type: 'json' };
-import { startTestServer, type TestServer } from '../../../apps/server/test/harness';
-import { freePort } from '../../../apps/server/test/support/server-process';
 import { clientVersion, createClient, errorCode, serverUnreachable } from '../src/index';
 
 /** A server answering the two procedures used here, reporting `version`; counts health checks. */

@@ -12,8 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createClient } from '@goated/client';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TEST_ADMIN, type TestServer } from '../../../apps/server/test/harness';
 import { CliProcess } from './support/cli';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));

@@ -6,6 +6,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
+import { createTestDatabaseUrl, createTestDb, testBackends } from '@goated/testing/db';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
@@ -23,7 +24,6 @@ import {
 import { createDb, type Db, type DbHandle, type DbKind, migrationsFolder } from '../src/client';
 import { schema } from '../src/index';
 import { seedDemoData } from '../src/seed';
-import { createTestDatabaseUrl, createTestDb, testBackends } from '../src/testing';
 
 const exec = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, '../../..');

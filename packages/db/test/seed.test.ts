@@ -1,8 +1,8 @@
+import { createTestDatabaseUrl, createTestDb, testBackends } from '@goated/testing/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type DbHandle, queryRows } from '../src/client';
 import { seedDemoData, seedDemoDataIfEmpty } from '../src/seed';
-import { createTestDatabaseUrl, createTestDb, testBackends } from '../src/testing';
 
 const counts = (handle: DbHandle) =>
   queryRows<{ players: number; days: number; races: number }>(

@@ -1,16 +1,16 @@
 /**
- * The real bot, a real server (apps/server's test harness: Fastify, the router, a fresh
+ * The real bot, a real server (the kit's startTestServer: Fastify, the router, a fresh
  * database) and a fake Telegram Bot API, wired together as in production: the bot reaches the
  * server only through its typed client with a bot-scoped key.
  */
 import { createClient } from '@goated/client';
 import type { DbKind } from '@goated/db';
+import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
+import { type FakeTelegram, startFakeTelegram, TOKEN } from '@goated/testing/telegram';
 import type { Update } from 'node-telegram-bot-api';
-import { startTestServer, TEST_ADMIN, type TestServer } from '../../../server/test/harness';
 import { createBot, type GoatedBot } from '../../src/bot';
 import type { Logger } from '../../src/log';
 import { type Notifications, startNotifications } from '../../src/notifications';
-import { type FakeTelegram, startFakeTelegram, TOKEN } from '../fake-telegram';
 
 export type Client = ReturnType<typeof createClient>;
 export type Sender = { id: number; first_name: string; username?: string };
@@ -80,7 +80,7 @@ export async function startBotWorld(kind: DbKind, env: Record<string, string> = 
     logger,
     telegram: { rateLimit: null, retryBackoffMs: 1 },
     delivery: { retryDelaysMs: [20] },
-    // The throttle on guessing codes is tested in bot.test.ts.
+    // The throttle on guessing codes is tested in commands.test.ts.
     verifyAttempts: { max: 100, windowMs: 60_000 },
   });
   const notifications = startNotifications({

@@ -3,11 +3,12 @@
  * the same outcomes — values, errors, every kind of producer, a refused connection, resuming
  * after a reconnect notice or a cut connection, and keep-alive.
  */
+
+import { waitFor } from '@goated/testing';
 import { createTRPCClient, createWSClient, TRPCClientError, wsLink } from '@trpc/client';
 import superjson from 'superjson';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { waitFor } from '../realtime-helpers';
 import { startTcpProxy } from '../tcp-proxy';
 import { deviation } from './deviations';
 import { type Peer, type PeerName, type PeerOptions, peerNames, startPeer } from './peers';
@@ -124,9 +125,9 @@ describe.each(peerNames)('the official client against %s', (name) => {
     const seen: number[] = [];
     const subscription = api.shared.subscribe(undefined, { onData: (event) => seen.push(event.data.n) });
     try {
-      await waitFor(() => seen.length === 1, 'the current value');
+      await waitFor(() => seen.length === 1, { label: 'the current value' });
       ticker.bump();
-      await waitFor(() => seen.length === 2, 'the update');
+      await waitFor(() => seen.length === 2, { label: 'the update' });
       expect(seen[1]).toBe((seen[0] ?? 0) + 1);
     } finally {
       subscription.unsubscribe();
@@ -152,7 +153,7 @@ describe.each(peerNames)('the official client against %s', (name) => {
     // Sent in one tick: one batch, after the connectionParams.
     const query = api.whoami.query().catch(failure);
     const subscription = collect<{ n: number }>((h) => api.forever.subscribe(undefined, h));
-    await waitFor(() => peer.messagesIn() >= before + 2, 'the params and the batch to reach the server');
+    await waitFor(() => peer.messagesIn() >= before + 2, { label: 'the params and the batch to reach the server' });
     openGate(gate);
     expect(await query).toEqual({ message: 'Bad token', code: 'UNAUTHORIZED' });
     const { values, error } = await subscription;
@@ -176,15 +177,17 @@ describe.each(peerNames)('the official client against %s', (name) => {
         },
       });
       try {
-        await waitFor(() => peer.messagesIn() >= before + 2, 'the params and the subscription to reach the server');
+        await waitFor(() => peer.messagesIn() >= before + 2, {
+          label: 'the params and the subscription to reach the server',
+        });
         openGate(token);
-        await waitFor(() => (unavailable.refusals.get(token) ?? 0) >= 1, 'a refusal');
+        await waitFor(() => (unavailable.refusals.get(token) ?? 0) >= 1, { label: 'a refusal' });
         unavailable.tokens.delete(token); // the database is back
         if (name === 'stock') {
-          await waitFor(() => failed !== undefined, 'the subscription to fail');
+          await waitFor(() => failed !== undefined, { label: 'the subscription to fail' });
           expect(failure(failed)).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
         } else {
-          await waitFor(() => events.length === 1, 'the subscription to start after a reconnect');
+          await waitFor(() => events.length === 1, { label: 'the subscription to start after a reconnect' });
           expect(failed).toBeUndefined();
         }
       } finally {
@@ -214,12 +217,12 @@ describe.each(peerNames)('the official client against %s', (name) => {
       );
       eventLog.append(`${name} one`);
       eventLog.append(`${name} two`);
-      await waitFor(() => received.length === 2, 'the first two entries');
+      await waitFor(() => received.length === 2, { label: 'the first two entries' });
       proxy.retarget(new URL(second.wsUrl.replace(/^ws/, 'http')));
       first.goAway();
-      await waitFor(() => second.connections() === 1, 'the client on the second instance');
+      await waitFor(() => second.connections() === 1, { label: 'the client on the second instance' });
       eventLog.append(`${name} three`);
-      await waitFor(() => received.length === 3, 'the entry after the move');
+      await waitFor(() => received.length === 3, { label: 'the entry after the move' });
       expect(received).toEqual([`${name} one`, `${name} two`, `${name} three`]);
       expect(seen.sockets).toBe(2);
       subscription.unsubscribe();
@@ -240,14 +243,14 @@ describe.each(peerNames)('the official client against %s', (name) => {
         },
       );
       eventLog.append('before');
-      await waitFor(() => received.length === 1, 'the first entry');
+      await waitFor(() => received.length === 1, { label: 'the first entry' });
       proxy.refuse(true);
       proxy.sever();
       eventLog.append('while away');
       proxy.refuse(false);
-      await waitFor(() => received.length === 2, 'the entry written while away');
+      await waitFor(() => received.length === 2, { label: 'the entry written while away' });
       eventLog.append('after');
-      await waitFor(() => received.length === 3, 'a live entry');
+      await waitFor(() => received.length === 3, { label: 'a live entry' });
       expect(received).toEqual(['before', 'while away', 'after']);
       subscription.unsubscribe();
     } finally {
@@ -261,8 +264,8 @@ describe.each(peerNames)('the official client against %s', (name) => {
     const events: number[] = [];
     const subscription = api.forever.subscribe(undefined, { onData: (event) => events.push(event.n) });
     try {
-      await waitFor(() => events.length === 1, 'the first event');
-      await waitFor(() => seen.pings >= 5, 'five pings');
+      await waitFor(() => events.length === 1, { label: 'the first event' });
+      await waitFor(() => seen.pings >= 5, { label: 'five pings' });
       expect(seen.sockets).toBe(1);
       expect(quick.connections()).toBe(1);
       expect(await api.barrier.query()).toBe('ok');

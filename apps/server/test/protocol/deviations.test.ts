@@ -3,8 +3,8 @@
  * does instead. And the list is the one docs/SCALING.md gives.
  */
 import { readFileSync } from 'node:fs';
+import { waitFor } from '@goated/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../realtime-helpers';
 import { deviation, deviations } from './deviations';
 import { has, mutation, query, subscription } from './messages';
 import { messagesOf, openSession, type Peer, type PeerName, type PeerOptions, startPeer } from './peers';
@@ -118,7 +118,7 @@ describe('documented deviations from tRPC’s adapter', () => {
       await stock.until(() => stock.frames.includes('PING'), 'a text PING');
       expect((await stock.closed).code).toBe(1006);
       // Ours sends protocol pings, which every WebSocket stack answers by itself.
-      await waitFor(() => oursPings >= 4, 'four protocol pings');
+      await waitFor(() => oursPings >= 4, { label: 'four protocol pings' });
       expect(ours.isClosed()).toBe(false);
       expect(ours.frames).toEqual([]);
     },

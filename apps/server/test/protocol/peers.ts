@@ -3,11 +3,12 @@
  * server, and our transport behind @fastify/websocket as in the app — and a raw client that
  * records every frame either one sends, byte for byte.
  */
+
+import { waitFor } from '@goated/testing';
 import { decode } from '@msgpack/msgpack';
 import { applyWSSHandler, type Encoder } from '@trpc/server/adapters/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { KeepAliveOptions } from '../../src/realtime/limits';
-import { waitFor } from '../realtime-helpers';
 import { startTransportServer } from '../transport-harness';
 import { createProtocolContext, protocolRouter } from './router';
 
@@ -153,7 +154,7 @@ export function openSession(url: string, options: WebSocket.ClientOptions = {}):
     isClosed: () => closed,
     send: (message) =>
       socket.send(typeof message === 'string' || message instanceof Uint8Array ? message : JSON.stringify(message)),
-    until: (check, label, timeoutMs) => waitFor(() => check(messages()), label, timeoutMs),
+    until: (check, label, timeoutMs) => waitFor(() => check(messages()), { label, timeoutMs }),
     async barrier() {
       session.send({ id: 'barrier', method: 'query', params: { path: 'barrier', input: { json: null } } });
       await session.until((m) => m.some((x) => x.id === 'barrier'), 'the barrier query');

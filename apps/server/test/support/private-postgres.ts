@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '@goated/testing';
 
 /**
  * A throw-away PostgreSQL server of our own, for fault tests that stop and restart the
@@ -24,18 +24,6 @@ function binDir(): string | null {
 
 export function privatePostgresAvailable(): boolean {
   return binDir() !== null && spawnSync('id', ['postgres']).status === 0;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {

@@ -3,9 +3,9 @@
  * 127.0.0.1 and a free port, for tests that signal or kill the process itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@goated/testing';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const main = path.join(root, 'apps/server/src/main.ts');
@@ -19,18 +19,6 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGKILL if still running (for `afterEach`). */
   kill(): void;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /**

@@ -1,28 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabaseUrl } from '@goated/db/testing';
+import { freePort } from '@goated/testing';
+import { createTestDatabaseUrl } from '@goated/testing/db';
 import { webDist } from './build';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const serverMain = path.join(repoRoot, 'apps/server/src/main.ts');
 
 export const ADMIN = { username: 'admin', password: 'e2e admin password' } as const;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ServerProcess {
   url: string;
@@ -37,12 +25,12 @@ export interface ServerProcess {
 /**
  * The real server as `pnpm start` runs it — its own process, the built dashboard on the same
  * origin as /trpc — on a fixed port (so a restart is found again by the browser) and a
- * database of its own: a fresh PostgreSQL database when DATABASE_URL is set, else PGlite files
- * in a temporary folder.
+ * database of its own: a fresh PostgreSQL database (a copy of the migrated template) when
+ * DATABASE_URL is set, else PGlite files in a temporary folder.
  */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const database = process.env.DATABASE_URL ? await createTestDatabaseUrl() : null;
+  const database = process.env.DATABASE_URL ? await createTestDatabaseUrl({ migrated: true }) : null;
   const dataDir = database ? null : mkdtempSync(path.join(tmpdir(), 'goated-e2e-'));
   const { DATABASE_URL: _db, PORT: _port, DATA_DIR: _dir, REDIS_URL: _redis, ...inherited } = process.env;
   const childEnv: NodeJS.ProcessEnv = {

@@ -3,10 +3,10 @@
  * crash test SIGKILLs it in the middle of its transaction.
  */
 import { createDb } from '@goated/db';
+import { upstreamRecord } from '@goated/testing/upstream';
 import { createInProcessBus } from '../../src/events/in-process';
 import { SYNC_RUN_LOCK } from '../../src/services/sync/locks';
 import { SyncService } from '../../src/services/sync/service';
-import { upstreamRecord } from './fake-upstream';
 
 const url = process.env.CHILD_DATABASE_URL;
 if (!url) throw new Error('CHILD_DATABASE_URL is required');

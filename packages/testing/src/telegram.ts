@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitFor } from './wait';
 
 export const TOKEN = '123456:TEST-token';
 
@@ -115,13 +116,8 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       failures.clear();
       blocked.clear();
     },
-    async waitFor(predicate, timeoutMs = 5_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`fake Telegram: condition not met within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    },
+    waitFor: (predicate, timeoutMs = 5_000) =>
+      waitFor(predicate, { label: 'a condition on the fake Telegram', timeoutMs, intervalMs: 10 }),
     async close() {
       server.closeAllConnections();
       server.close();

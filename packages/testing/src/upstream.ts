@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { UpstreamSource } from '@goated/api/server';
 
 /** What the fake feed answers to one request. */
 export type FakeReply =
@@ -95,5 +96,17 @@ export function upstreamRecord(uid: string, amount: number | string, updatedAt: 
     name,
     wagered: { today: amount, this_week: amount, this_month: amount, all_time: amount },
     updated_at: updatedAt,
+  };
+}
+
+/**
+ * An in-process upstream that returns whatever the test gives it: uid → the total for every
+ * period, all stamped `at`.
+ */
+export function feed(totals: Record<string, number | string>, at: Date | string, name = 'test-feed'): UpstreamSource {
+  const updatedAt = typeof at === 'string' ? at : at.toISOString();
+  return {
+    name,
+    fetchRecords: async () => Object.entries(totals).map(([uid, amount]) => upstreamRecord(uid, amount, updatedAt)),
   };
 }

@@ -5,7 +5,7 @@
  * one, which others use).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
+import { freePort } from './ports';
 
 /**
  * REDIS_URL, or undefined when it is unset (those tests are skipped). Under CI the Redis run is
@@ -35,15 +35,6 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port. */
   start(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export async function startRedisServer(): Promise<RedisServer> {
@@ -89,10 +80,4 @@ export async function startRedisServer(): Promise<RedisServer> {
   // Never leave a private server behind, whatever happens to the test.
   process.once('exit', () => child?.kill('SIGKILL'));
   return { url: `redis://127.0.0.1:${port}`, kill, start };
-}
-
-/** `health.status` as an admin sees it; throws on the public view (tests asking for details). */
-export function fullHealth<T extends { detail: 'public' | 'full' }>(health: T): Extract<T, { detail: 'full' }> {
-  if (health.detail !== 'full') throw new Error('expected the admin view of health.status');
-  return health as Extract<T, { detail: 'full' }>;
 }

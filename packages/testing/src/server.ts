@@ -1,8 +1,9 @@
+/** The server in-process on a free port, as most server, bot, client and web tests use it. */
 import { createClient } from '@goated/client';
 import type { DbHandle, DbKind } from '@goated/db';
-import { createTestDb } from '@goated/db/testing';
-import { createServer, type Server, type ServerOverrides } from '../src/app';
-import { loadConfig } from '../src/config';
+import { createServer, type Server, type ServerOverrides } from '@goated/server/app';
+import { loadConfig } from '@goated/server/config';
+import { createTestDb } from './db';
 
 export interface TestServer {
   server: Server;
