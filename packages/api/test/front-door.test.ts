@@ -2,8 +2,8 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { live, mvpUpdates } from '../src/live/live';
 import { createInProcessBus, type SessionUser } from '../src/server';
-import { live, mvpUpdates } from '../src/services/live';
 import { createTestApi, insertPlayers, insertUser, type TestApi } from './fixtures';
 import { consume } from './streams';
 

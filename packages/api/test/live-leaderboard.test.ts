@@ -1,7 +1,7 @@
 import { testBackends } from '@goated/db/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { leaderboardUpdates, live } from '../src/live/live';
 import { type AppDeps, runSync } from '../src/server';
-import { leaderboardUpdates, live } from '../src/services/live';
 import { createTestApi, type TestApi } from './fixtures';
 import { consume, countingBus, feed, sleep } from './streams';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { QueryCache } from '../src/events/query-cache';
-import { SharedStream, type SharedStreamOptions } from '../src/events/shared-stream';
+import { QueryCache } from '../src/live/query-cache';
+import { SharedStream, type SharedStreamOptions } from '../src/live/shared-stream';
 import { consume, sleep } from './streams';
 
 function deferred<T>() {

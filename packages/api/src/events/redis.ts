@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { DepsLogger } from '../context';
+import type { DepsLogger } from '../deps';
 import type { AppEvents, BusHealth, EventBus, EventHandler, EventTopic } from './bus';
 import { createInProcessBus } from './in-process';
 
