@@ -6,6 +6,8 @@
  */
 export type { ApiKeyIdentity, AppDeps, Context, CookieSink, DepsLogger, ProcedureCall, SessionUser } from './context';
 export { createContext } from './context';
+export type { FailureCode } from './errors';
+export { DomainError, NotFoundError } from './errors';
 export type { AppEvents, BusHealth, EventBus, EventTopic } from './events/bus';
 export { createInProcessBus } from './events/in-process';
 export type { RedisBusOptions } from './events/redis';
@@ -16,7 +18,9 @@ export type { LiveOptions } from './live/live';
 export { cachedMvps, cachedRaceStandings, leaderboardUpdates, raceUpdates } from './live/live';
 export type { SharedSubscription, StreamSink } from './live/shared-stream';
 export { isSharedSubscription, SharedStream, SharedStreamRegistry, subscribeDirect } from './live/shared-stream';
+export { toTRPCError, trpcErrorOf } from './middleware/map-domain-errors';
 export { buildOpenApiDocument, problemContentType, REST_BASE_PATH } from './rest/document';
+export { retryTransientRead, retryWhileTransient } from './retry';
 export type { Overview } from './services/analytics';
 export { computeOverview, recordConnectionSample } from './services/analytics';
 export { actorOf, recordAudit } from './services/audit';

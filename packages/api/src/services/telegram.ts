@@ -9,7 +9,7 @@ import { TRPCError, tracked } from '@trpc/server';
 import { and, asc, eq, gt, inArray, isNotNull, isNull, max, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps } from '../context';
-import { notFound } from '../errors';
+import { NotFoundError, notFound } from '../errors';
 import { busEvents } from '../events/iterate';
 import { type AuditActor, recordAudit } from './audit';
 import { normalizeUsername } from './auth/credentials';
@@ -74,7 +74,7 @@ async function playerOf(db: Db, playerUid: string | null): Promise<PlayerProfile
     return await getPlayer(db, playerUid, await loadLadder(db));
   } catch (err) {
     // Deleted between the two reads: the account simply has no player now.
-    if (err instanceof TRPCError && err.code === 'NOT_FOUND') return null;
+    if (err instanceof NotFoundError) return null;
     throw err;
   }
 }
