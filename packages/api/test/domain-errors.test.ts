@@ -1,8 +1,8 @@
 import { testBackends } from '@goated/db/testing';
 import { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { FieldError, InvalidInputError, notFound } from '../src/errors';
 import { SharedStream, type StreamSink, subscribeDirect } from '../src/live/shared-stream';
 import { retryTransientRead } from '../src/retry';
@@ -54,8 +54,9 @@ async function wireError(t: TestApi, path: string, method: 'GET' | 'POST' = 'GET
     router,
     createContext: () => createContext(t.deps, { requestId: 'test' }),
   });
-  const body: unknown = superjson.deserialize(Reflect.get(await response.json(), 'error'));
-  return { status: response.status, body };
+  // An error holds no dates: superjson's envelope is `{ json }` with the plain value inside.
+  const { error } = z.object({ error: z.object({ json: z.unknown() }) }).parse(await response.json());
+  return { status: response.status, body: error.json };
 }
 
 describe('domain errors, mapped once for every procedure', () => {
