@@ -158,10 +158,7 @@ export async function createDeps(config: Config, given: GivenDeps, log: FastifyB
         'procedure',
       );
     },
-    live: {
-      pushIntervalMs: config.live.pushIntervalMs,
-      onError: (err, where) => log.error({ err, where }, 'live stream recomputation failed'),
-    },
+    live: { pushIntervalMs: config.live.pushIntervalMs },
     log,
     realtime: stats,
     staleAfterSeconds: config.sync.staleAfterSeconds,

@@ -1,62 +1,8 @@
-import type { ApiKeyScope, Db, DbKind } from '@goated/db';
-import type { EventBus } from './events/bus';
-import type { Logger } from './logger';
+import type { ApiKeyScope } from '@goated/db';
+import type { AppDeps } from './deps';
 import { Credential } from './services/auth/credential';
-import type { SessionOptions } from './services/auth/lucia';
-import type { LiveOptions } from './services/live';
-import type { RateLimits } from './services/rate-limit';
-import type { SiteInfo } from './services/site';
-import type { RealtimeStatsSource } from './services/stats';
-import type { SyncService } from './services/sync/service';
-import type { UpstreamDefault } from './services/upstream/settings';
-import type { HttpTuning } from './services/upstream/source';
 
-/** What the server process hands the router: long-lived dependencies, built once. */
-export interface AppDeps {
-  db: Db;
-  dbKind: DbKind;
-  pingDb(): Promise<void>;
-  bus: EventBus;
-  version: string;
-  /** Tiered request limits. Absent only for server-side callers in tests. */
-  rateLimits?: RateLimits;
-  /** Session cookie policy (Secure flag, lifetime). */
-  sessions?: SessionOptions;
-  /** Told about every procedure call (logs, metrics). */
-  observe?: (call: ProcedureCall) => void;
-  /** The data pipeline (`sync.*` procedures); absent where nothing runs it. */
-  sync?: SyncService | undefined;
-  /** Read caches and live streams (push interval…); defaults apply when absent. */
-  live?: LiveOptions;
-  /** The server's logger, for background work that has no request to report to. */
-  log?: Logger;
-  /** Player data older than this (since the last successful sync) is reported stale. Default 300. */
-  staleAfterSeconds?: number;
-  /** Connection and message counters of the transport (the server owns the transport). */
-  realtime?: RealtimeStatsSource;
-  /**
-   * How often the credentials of open connections (WebSockets, subscriptions, SSE streams) are
-   * re-checked against the database, besides the revocation events. Default 30 s.
-   */
-  credentialRecheckMs?: number;
-  /** The environment's feed (the default admins can override) and how to reach any feed. */
-  upstream?: { fallback: UpstreamDefault | null; http: HttpTuning };
-  /** The public front door's settings (referral code, currency, footer links); defaults apply when absent. */
-  site?: SiteInfo;
-}
-
-/** One finished procedure call, for logs and metrics. */
-export interface ProcedureCall {
-  path: string;
-  type: 'query' | 'mutation' | 'subscription';
-  /** For a subscription: the time to start it. */
-  durationMs: number;
-  /** null on success, else the tRPC error code. */
-  errorCode: string | null;
-  requestId: string;
-  userId: string | null;
-  apiKeyId: number | null;
-}
+export type { AppDeps, ProcedureCall } from './deps';
 
 /** The signed-in identity behind a request. */
 export interface SessionUser {

@@ -1,43 +1,102 @@
-import { TRPCError } from '@trpc/server';
-import { ZodRealError } from 'zod';
-
-/** Domain services throw these; the router's error formatter shapes them for clients. */
-export function notFound(what: string): TRPCError {
-  return new TRPCError({ code: 'NOT_FOUND', message: `${what} not found` });
-}
-
-/** A failure tied to one input field; clients show it next to that field like a zod issue. */
-export class FieldError extends Error {
-  constructor(
-    readonly path: (string | number)[],
-    readonly reason: string,
-  ) {
-    super(`${path.join('.')}: ${reason}`);
-    this.name = 'FieldError';
-  }
-}
-
-export function fieldError(code: TRPCError['code'], path: (string | number)[], reason: string): TRPCError {
-  const cause = new FieldError(path, reason);
-  return new TRPCError({ code, message: cause.message, cause });
-}
-
 /**
- * A rejected input found by a service (a rule that needs the database or the clock): shaped
- * like a zod failure, so clients get `BAD_REQUEST` with `zodIssues` naming each field.
+ * What a service throws when it refuses: one class per kind of failure, free of any transport.
+ * The router turns them into tRPC errors in one place (`mapDomainErrors`,
+ * middleware/map-domain-errors.ts), which REST then answers with the matching HTTP status. Each
+ * kind carries the code clients see, so a service's caller reads `err.code` as before.
  */
-export function invalidInput(issues: { path: (string | number)[]; message: string }[]): TRPCError {
-  const cause = new ZodRealError(
-    issues.map((i) => ({ code: 'custom' as const, path: i.path, message: i.message, input: undefined })),
-  );
-  return new TRPCError({
-    code: 'BAD_REQUEST',
-    message: issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-    cause,
-  });
+
+/** The codes services refuse with, as clients see them (a subset of tRPC's error codes). */
+export type FailureCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PRECONDITION_FAILED'
+  | 'TOO_MANY_REQUESTS'
+  | 'SERVICE_UNAVAILABLE';
+
+export abstract class DomainError extends Error {
+  abstract readonly code: FailureCode;
+}
+
+/** The thing asked for does not exist (or is not the caller's to see). */
+export class NotFoundError extends DomainError {
+  readonly code = 'NOT_FOUND';
+  override readonly name = 'NotFoundError';
 }
 
 /** The request is valid but the target's state forbids it (e.g. editing a finished race). */
-export function conflict(message: string): TRPCError {
-  return new TRPCError({ code: 'CONFLICT', message });
+export class ConflictError extends DomainError {
+  readonly code = 'CONFLICT';
+  override readonly name = 'ConflictError';
+}
+
+/** The caller is known but may not do this (banned, not an admin of the right kind). */
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN';
+  override readonly name = 'ForbiddenError';
+}
+
+/** No usable identity: wrong password, unknown or ended credential. */
+export class UnauthorizedError extends DomainError {
+  readonly code = 'UNAUTHORIZED';
+  override readonly name = 'UnauthorizedError';
+}
+
+/** The call needs something this server does not have (a pipeline that is not running here). */
+export class PreconditionFailedError extends DomainError {
+  readonly code = 'PRECONDITION_FAILED';
+  override readonly name = 'PreconditionFailedError';
+}
+
+/** A dependency (the database) is down for a moment: the caller should retry shortly. */
+export class UnavailableError extends DomainError {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  override readonly name = 'UnavailableError';
+}
+
+/** A request the caller should not have sent as it is (not tied to one field). */
+export class BadRequestError extends DomainError {
+  readonly code = 'BAD_REQUEST';
+  override readonly name = 'BadRequestError';
+}
+
+/** A failure tied to one input field; clients show it next to that field like a zod issue. */
+export class FieldError extends DomainError {
+  override readonly name = 'FieldError';
+  constructor(
+    readonly path: (string | number)[],
+    readonly reason: string,
+    readonly code: 'BAD_REQUEST' | 'CONFLICT' | 'NOT_FOUND' = 'BAD_REQUEST',
+  ) {
+    super(`${path.join('.')}: ${reason}`);
+  }
+}
+
+/** One rejected field, as a service words it (a predicate: "must be in the future"). */
+export interface InputProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * A rejected input found by a service (a rule that needs the database or the clock): clients
+ * get `BAD_REQUEST` with `zodIssues` naming each field, as for a schema's own failure.
+ */
+export class InvalidInputError extends DomainError {
+  readonly code = 'BAD_REQUEST';
+  override readonly name = 'InvalidInputError';
+  constructor(readonly issues: InputProblem[]) {
+    super(issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+}
+
+/** "Race not found". */
+export function notFound(what: string): NotFoundError {
+  return new NotFoundError(`${what} not found`);
+}
+
+export function fieldError(code: FieldError['code'], path: (string | number)[], reason: string): FieldError {
+  return new FieldError(path, reason, code);
 }

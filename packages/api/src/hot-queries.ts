@@ -1,8 +1,8 @@
 import superjson from 'superjson';
 import type { z } from 'zod';
-import type { AppDeps } from './context';
+import type { AppDeps } from './deps';
+import { cachedLeaderboardPosition, cachedLeaderboardTop, cachedRaceStandings, type Live, live } from './live/live';
 import { leaderboardPositionInput, leaderboardTopInput } from './services/leaderboard';
-import { cachedLeaderboardPosition, cachedLeaderboardTop, cachedRaceStandings, type Live, live } from './services/live';
 import { raceStandingsInput } from './services/races';
 
 type HotDeps = Pick<AppDeps, 'db' | 'bus' | 'live'>;

@@ -6,16 +6,22 @@
  */
 export type { ApiKeyIdentity, AppDeps, Context, CookieSink, ProcedureCall, SessionUser } from './context';
 export { createContext } from './context';
+export type { FailureCode } from './errors';
+export { DomainError, NotFoundError } from './errors';
 export type { AppEvents, BusHealth, EventBus, EventTopic } from './events/bus';
 export { createInProcessBus } from './events/in-process';
 export type { RedisBusOptions } from './events/redis';
 export { createRedisBus } from './events/redis';
-export type { SharedSubscription, StreamSink } from './events/shared-stream';
-export { isSharedSubscription, SharedStream, SharedStreamRegistry, subscribeDirect } from './events/shared-stream';
 export type { HotQuery } from './hot-queries';
 export { cacheGeneration, cacheStats, deserializeInput, hotQueries, toWireJson } from './hot-queries';
+export type { LiveOptions } from './live/live';
+export { cachedMvps, cachedRaceStandings, leaderboardUpdates, raceUpdates } from './live/live';
+export type { SharedSubscription, StreamSink } from './live/shared-stream';
+export { isSharedSubscription, SharedStream, SharedStreamRegistry, subscribeDirect } from './live/shared-stream';
 export type { Logger } from './logger';
+export { toTRPCError, trpcErrorOf } from './middleware/map-domain-errors';
 export { buildOpenApiDocument, problemContentType, REST_BASE_PATH } from './rest/document';
+export { retryTransientRead, retryWhileTransient } from './retry';
 export type { Overview } from './services/analytics';
 export { computeOverview, recordConnectionSample } from './services/analytics';
 export { actorOf, recordAudit } from './services/audit';
@@ -35,8 +41,6 @@ export type { Freshness, HealthStatus, HealthView, PublicHealth } from './servic
 export { getFreshness, getHealth, readinessOf } from './services/health';
 export type { LeaderboardPage, LeaderboardPosition } from './services/leaderboard';
 export { leaderboardPosition, leaderboardTop } from './services/leaderboard';
-export type { LiveOptions } from './services/live';
-export { cachedMvps, cachedRaceStandings, leaderboardUpdates, raceUpdates } from './services/live';
 export type { LogEntry, LogType } from './services/logs';
 export type { Mvp, Mvps } from './services/mvps';
 export { pruneNotifications } from './services/notifications/inbox';

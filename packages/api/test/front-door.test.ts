@@ -3,8 +3,8 @@ import { consume } from '@goated/testing';
 import { testBackends } from '@goated/testing/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { live, mvpUpdates } from '../src/live/live';
 import { createInProcessBus, type SessionUser } from '../src/server';
-import { live, mvpUpdates } from '../src/services/live';
 import { createTestApi, insertPlayers, insertUser, type TestApi } from './fixtures';
 
 const copper = { rank: 1, name: 'Copper', colour: '#c46a3c' };

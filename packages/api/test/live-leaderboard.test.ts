@@ -3,8 +3,8 @@ import { countingBus } from '@goated/testing/bus';
 import { testBackends } from '@goated/testing/db';
 import { feed } from '@goated/testing/upstream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { leaderboardUpdates, live } from '../src/live/live';
 import { type AppDeps, runSync } from '../src/server';
-import { leaderboardUpdates, live } from '../src/services/live';
 import { createTestApi, type TestApi } from './fixtures';
 
 const INTERVAL_MS = 300;

@@ -1,7 +1,7 @@
 import { consume, deferred, sleep, waitFor } from '@goated/testing';
 import { describe, expect, it } from 'vitest';
-import { QueryCache } from '../src/events/query-cache';
-import { SharedStream, type SharedStreamOptions } from '../src/events/shared-stream';
+import { QueryCache } from '../src/live/query-cache';
+import { SharedStream, type SharedStreamOptions } from '../src/live/shared-stream';
 
 describe('QueryCache', () => {
   it('shares one load between concurrent misses and serves hits from memory', async () => {

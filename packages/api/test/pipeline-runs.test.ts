@@ -4,6 +4,7 @@
  */
 import { createDb, type DbHandle, type DbKind, schema } from '@goated/db';
 import { createTestDatabaseUrl, createTestDb, testBackends } from '@goated/testing/db';
+import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '@goated/testing/upstream';
 import { asc, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppEvents } from '../src/events/bus';
@@ -12,7 +13,6 @@ import { HttpUpstream } from '../src/services/sync/http-source';
 import { SYNC_RUN_LOCK } from '../src/services/sync/locks';
 import { SyncService } from '../src/services/sync/service';
 import type { UpstreamSource } from '../src/services/sync/source';
-import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '@goated/testing/upstream';
 import { fixed, gatedSource, pipelineSuite, T1, T2 } from './support/pipeline-suite';
 
 const { players, syncRuns, transformationLogs, races } = schema;

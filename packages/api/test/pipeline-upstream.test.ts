@@ -4,9 +4,9 @@
  */
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/testing/db';
+import { upstreamRecord } from '@goated/testing/upstream';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { upstreamRecord } from '@goated/testing/upstream';
 import { fixed, pipelineSuite, T1, T2 } from './support/pipeline-suite';
 
 const { syncRuns } = schema;

@@ -4,9 +4,9 @@ import { testBackends } from '@goated/testing/db';
 import { feed } from '@goated/testing/upstream';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { live, raceUpdates } from '../src/live/live';
 import { type AppDeps, type AppEvents, createInProcessBus, runSync } from '../src/server';
 import { utcDay } from '../src/services/dates';
-import { live, raceUpdates } from '../src/services/live';
 import { type RaceScheduler, scheduleRaces } from '../src/services/race-scheduler';
 import { createTestApi, insertPlayers, insertUser, insertWagerDays, type TestApi } from './fixtures';
 

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@goated/testing';
 import { redisTestUrl } from '@goated/testing/redis';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvents, EventBus } from '../src/events/bus';
 import { createRedisBus } from '../src/events/redis';
+import { checkEvent, isEventTopic } from '../src/events/schemas';
 
 const url = redisTestUrl();
 const event: AppEvents['leaderboard.changed'] = { changedPlayers: 3, at: '2026-01-01T00:00:00.000Z' };
@@ -64,5 +66,71 @@ describe.skipIf(!url)('redis event bus', () => {
     expect(onB.length).toBeLessThanOrEqual(published);
     expect(onB[0]).toEqual(event);
     expect(onStranger).toEqual([]);
+  });
+});
+
+describe('events read from another process', () => {
+  it('are checked against their topic’s schema: the payload, or what is wrong with it', () => {
+    expect(checkEvent('leaderboard.changed', event)).toEqual({ ok: true, payload: event });
+    const wrong = checkEvent('leaderboard.changed', { changedPlayers: 'three' });
+    expect(wrong.ok).toBe(false);
+    expect(wrong.ok ? [] : wrong.problems.join(' ')).toMatch(/changedPlayers.*at/);
+    expect(isEventTopic('leaderboard.changed')).toBe(true);
+    expect(isEventTopic('toString')).toBe(false);
+  });
+});
+
+describe.skipIf(!url)('redis event bus given garbage', () => {
+  const redisUrl = url ?? '';
+
+  it('drops and logs what is not a valid event, and goes on delivering good ones', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const warnings: string[] = [];
+    const log = {
+      info: () => {},
+      warn: (_obj: object, msg: string) => {
+        warnings.push(msg);
+        // A logger that fails must not take the subscriber down with it.
+        throw new Error('the log is broken');
+      },
+      error: () => {},
+    };
+    const receiver = await bus({ url: redisUrl, prefix, log });
+    const sender = await bus({ url: redisUrl, prefix });
+    const received: unknown[] = [];
+    receiver.subscribe('leaderboard.changed', (p) => received.push(p));
+    await waitFor(() => receiver.health().connected && sender.health().connected, {
+      label: 'the buses to connect',
+      timeoutMs: 5_000,
+    });
+    await waitFor(
+      () => {
+        if (received.length === 0) void sender.publish('leaderboard.changed', event);
+        return received.length > 0;
+      },
+      { label: 'cross-instance delivery', timeoutMs: 5_000 },
+    );
+    received.length = 0;
+
+    const raw = new Redis(redisUrl);
+    try {
+      const channel = `${prefix}leaderboard.changed`;
+      const from = 'another-instance';
+      await raw.publish(channel, 'not json');
+      await raw.publish(channel, JSON.stringify({ payload: event }));
+      await raw.publish(channel, JSON.stringify({ from, payload: { changedPlayers: 'many', at: 1 } }));
+      await raw.publish(channel, JSON.stringify({ from, payload: null }));
+      await raw.publish(`${prefix}no.such.topic`, JSON.stringify({ from, payload: event }));
+      await raw.publish(channel, JSON.stringify({ from, payload: { ...event, changedPlayers: 7 } }));
+    } finally {
+      raw.disconnect();
+    }
+    await waitFor(() => received.length > 0, { label: 'the good event after the garbage', timeoutMs: 5_000 });
+    expect(received).toEqual([{ ...event, changedPlayers: 7 }]);
+    expect(warnings).toHaveLength(5);
+
+    await sender.publish('leaderboard.changed', event);
+    await waitFor(() => received.length > 1, { label: 'delivery after the garbage', timeoutMs: 5_000 });
+    expect(received[1]).toEqual(event);
   });
 });

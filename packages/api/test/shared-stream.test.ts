@@ -2,9 +2,9 @@ import { waitFor } from '@goated/testing';
 import { testBackends } from '@goated/testing/db';
 import type { TrackedEnvelope } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SharedStream, type StreamSink, subscribeDirect } from '../src/events/shared-stream';
+import { leaderboardUpdates, live } from '../src/live/live';
+import { SharedStream, type StreamSink, subscribeDirect } from '../src/live/shared-stream';
 import type { LeaderboardPage } from '../src/services/leaderboard';
-import { leaderboardUpdates, live } from '../src/services/live';
 import { createTestApi, insertPlayers, type TestApi } from './fixtures';
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));

@@ -5,10 +5,10 @@ import {
   createRequestContext,
   type ExportSource,
   exportKinds,
+  NotFoundError,
   openExport,
   recordAudit,
 } from '@goated/api/server';
-import { TRPCError } from '@trpc/server';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
@@ -73,7 +73,7 @@ export const exportsPlugin: FastifyPluginAsync<{ deps: AppDeps }> = async (app, 
       try {
         first = await source.batches.next();
       } catch (err) {
-        if (err instanceof TRPCError && err.code === 'NOT_FOUND') return reply.code(404).send({ error: err.message });
+        if (err instanceof NotFoundError) return reply.code(404).send({ error: err.message });
         throw err;
       }
       await recordAudit(deps.db, actorOf(who.ctx), {

@@ -7,8 +7,9 @@ import {
   type CookieSink,
   createRequestContext,
   credentialMonitor,
-  isTransientDbError,
   RateLimitedError,
+  retryTransientRead,
+  trpcErrorOf,
 } from '@goated/api/server';
 import { TRPCError } from '@trpc/server';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
@@ -136,24 +137,16 @@ function releaseUpgrade(socket: WebSocket, raw: IncomingMessage, response: Serve
 
 /**
  * Resolving who is calling reads the database (session, API key). Like any read it is retried
- * with a short backoff when the connection fails transiently (~1 s in all, as for queries);
- * past that the caller gets SERVICE_UNAVAILABLE rather than an internal error.
+ * through a transient connection failure (`retryTransientRead`, the policy queries use); past
+ * that the caller gets SERVICE_UNAVAILABLE rather than an internal error. The resolver refuses
+ * with domain errors; this runs before any procedure (and its error mapping), so they are made
+ * tRPC errors here.
  */
-async function retryTransient<T>(read: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await read();
-    } catch (err) {
-      if (!isTransientDbError(err)) throw err;
-      if (attempt >= 3) {
-        throw new TRPCError({
-          code: 'SERVICE_UNAVAILABLE',
-          message: 'The database is unavailable; retry shortly',
-          cause: err,
-        });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 150 * 2 ** attempt));
-    }
+async function resolveContext(resolve: () => Promise<Context>): Promise<Context> {
+  try {
+    return await retryTransientRead(resolve);
+  } catch (err) {
+    throw trpcErrorOf(err);
   }
 }
 
@@ -199,7 +192,7 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
         }
         const token = info.connectionParams?.token;
         const requestId = fastifyReq?.id ?? flatString(randomUUID());
-        return retryTransient(() =>
+        return resolveContext(() =>
           createRequestContext(deps, {
             requestId,
             ip: fastifyReq?.ip ?? upgrade?.ip ?? raw.socket.remoteAddress ?? null,

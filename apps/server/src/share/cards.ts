@@ -9,10 +9,10 @@ import {
   cachedRaceStandings,
   getPlayer,
   getRace,
+  NotFoundError,
   type SiteInfo,
   vipLadder,
 } from '@goated/api/server';
-import { TRPCError } from '@trpc/server';
 
 export type SharePage = { kind: 'home' } | { kind: 'race'; raceId: number } | { kind: 'player'; uid: string };
 
@@ -48,7 +48,7 @@ export function formatMoney(amount: string, currency: string): string {
 }
 
 function isNotFound(err: unknown): boolean {
-  return err instanceof TRPCError && err.code === 'NOT_FOUND';
+  return err instanceof NotFoundError;
 }
 
 async function homeCard(deps: CardDeps, site: SiteInfo): Promise<ShareCard> {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { AppEvents, BusHealth, EventBus, EventHandler, EventTopic } from './bus';
 import { createInProcessBus } from './in-process';
+import { checkEvent, isEventTopic } from './schemas';
 
 export interface RedisBusOptions {
   /** `redis://[:password@]host:port[/db]` */
@@ -15,13 +17,24 @@ export interface RedisBusOptions {
 }
 
 /** What travels on a channel: the sending instance (to skip its own echo) and the payload. */
-interface Envelope {
-  from: string;
-  payload: unknown;
-}
+const envelopeSchema = z.object({ from: z.string(), payload: z.unknown() });
+type Envelope = z.infer<typeof envelopeSchema>;
 
-function isEnvelope(value: unknown): value is Envelope {
-  return typeof value === 'object' && value !== null && 'from' in value && typeof value.from === 'string';
+/** Unknown topics reported so far (once each: a newer instance may publish topics this one lacks). */
+const MAX_REPORTED_TOPICS = 100;
+
+/** A logger that throws (a broken stream, a serializer tripping on a payload) must not stop delivery. */
+function safeLog(log: Logger | undefined): Logger {
+  const guarded =
+    (level: keyof Logger) =>
+    (obj: object, msg: string): void => {
+      try {
+        log?.[level](obj, msg);
+      } catch {
+        // Nothing left to report it to; the event is handled (or dropped) all the same.
+      }
+    };
+  return { info: guarded('info'), warn: guarded('warn'), error: guarded('error') };
 }
 
 /** QUIT politely when connected (bounded), otherwise just stop reconnecting. */
@@ -50,7 +63,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<EventBus
   // Loaded only when Redis is configured: the embedded default never pays for the client.
   const { Redis } = await import('ioredis');
   const prefix = options.prefix ?? 'goated:';
-  const log = options.log;
+  const log = safeLog(options.log);
   const instanceId = randomUUID();
   const local = createInProcessBus();
   const maxDelay = options.maxReconnectDelayMs ?? 2000;
@@ -85,9 +98,9 @@ export async function createRedisBus(options: RedisBusOptions): Promise<EventBus
     if (publisher.status !== 'ready' || subscriber.status !== 'ready') return;
     const wasDown = downLogged;
     if (downLogged) {
-      log?.info({ droppedWhileDown }, 'redis event bus reconnected; cross-instance delivery resumed');
+      log.info({ droppedWhileDown }, 'redis event bus reconnected; cross-instance delivery resumed');
     } else if (!connectedLogged) {
-      log?.info({ prefix }, 'redis event bus connected');
+      log.info({ prefix }, 'redis event bus connected');
     }
     connectedLogged = true;
     downLogged = false;
@@ -97,7 +110,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<EventBus
   const onDown = (err?: Error) => {
     if (closed || downLogged) return;
     downLogged = true;
-    log?.warn(
+    log.warn(
       { err: err?.message },
       'redis event bus unavailable; serving local subscribers only, reconnecting in the background',
     );
@@ -109,21 +122,38 @@ export async function createRedisBus(options: RedisBusOptions): Promise<EventBus
   }
 
   subscriber.psubscribe(pattern).catch((err: unknown) => {
-    if (!closed) log?.error({ err, pattern }, 'could not subscribe to the redis event channels');
+    if (!closed) log.error({ err, pattern }, 'could not subscribe to the redis event channels');
   });
+  const unknownTopics = new Set<string>();
   subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
-    const topic = channel.slice(prefix.length) as EventTopic;
-    let envelope: unknown;
+    const topic = channel.slice(prefix.length);
+    let parsed: unknown;
     try {
-      envelope = JSON.parse(message);
+      parsed = JSON.parse(message);
     } catch (err) {
-      log?.warn({ err, channel }, 'ignored a malformed event from redis');
+      log.warn({ err, channel }, 'ignored a malformed event from redis');
       return;
     }
-    if (!isEnvelope(envelope) || envelope.from === instanceId) return;
-    // Topic and payload come from this same code base on another instance, typed at its
-    // `publish`; an unknown topic simply has no local handlers.
-    void local.publish(topic, envelope.payload as AppEvents[typeof topic]);
+    const envelope = envelopeSchema.safeParse(parsed);
+    if (!envelope.success) {
+      log.warn({ channel }, 'ignored a malformed event from redis: not an event envelope');
+      return;
+    }
+    if (envelope.data.from === instanceId) return;
+    if (!isEventTopic(topic)) {
+      if (!unknownTopics.has(topic) && unknownTopics.size < MAX_REPORTED_TOPICS) {
+        unknownTopics.add(topic);
+        log.warn({ channel }, 'ignored events of a topic this instance does not know');
+      }
+      return;
+    }
+    // Another process sent it: what its `publish` was typed with is no guarantee here.
+    const checked = checkEvent(topic, envelope.data.payload);
+    if (!checked.ok) {
+      log.warn({ channel, problems: checked.problems }, 'ignored a malformed event from redis');
+      return;
+    }
+    void local.publish(topic, checked.payload);
   });
 
   return {
@@ -136,7 +166,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<EventBus
       const envelope: Envelope = { from: instanceId, payload };
       publisher.publish(channelOf(topic), JSON.stringify(envelope)).catch((err: unknown) => {
         droppedWhileDown++;
-        log?.warn({ err, topic }, 'could not publish an event to redis; other instances miss it');
+        log.warn({ err, topic }, 'could not publish an event to redis; other instances miss it');
       });
     },
     subscribe<T extends EventTopic>(topic: T, handler: EventHandler<T>) {

@@ -1,5 +1,6 @@
-import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import type { TRPCRouterRecord } from '@trpc/server';
 import type { Context } from '../context';
+import { BadRequestError } from '../errors';
 import { actorOf, recordAudit } from '../services/audit';
 import {
   effectiveUpstream,
@@ -24,7 +25,7 @@ export const upstreamRouter = {
   test: adminProcedure.input(upstreamTestInput).mutation(async ({ ctx, input }) => {
     const current = await effectiveUpstream(ctx.db, fallbackOf(ctx));
     const url = input.url ?? (current.kind === 'http' ? current.url : null);
-    if (!url) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Give a feed URL to test: none is set' });
+    if (!url) throw new BadRequestError('Give a feed URL to test: none is set');
     const token = input.token ?? (current.kind === 'http' ? current.token : undefined);
     const result = await testUpstreamConnection({ url, token }, { ...ctx.upstream?.http });
     await recordAudit(ctx.db, actorOf(ctx), {

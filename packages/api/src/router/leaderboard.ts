@@ -1,15 +1,15 @@
 import { periodSchema } from '@goated/validators';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { leaderboardPageOutput, leaderboardPositionOutput, mvpsOutput } from '../rest/outputs';
-import { leaderboardPositionInput, leaderboardTopInput } from '../services/leaderboard';
 import {
   cachedLeaderboardPosition,
   cachedLeaderboardTop,
   cachedMvps,
   leaderboardUpdates,
   mvpUpdates,
-} from '../services/live';
+} from '../live/live';
+import { leaderboardPageOutput, leaderboardPositionOutput, mvpsOutput } from '../rest/outputs';
+import { leaderboardPositionInput, leaderboardTopInput } from '../services/leaderboard';
 import { publicProcedure } from '../trpc';
 
 const onUpdateInput = z.object({

@@ -1,8 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { cachedRaceStandings, raceUpdates } from '../live/live';
 import { racePageOutput, raceStandingsOutput, raceSummaryOutput } from '../rest/outputs';
 import { actorOf } from '../services/audit';
-import { cachedRaceStandings, raceUpdates } from '../services/live';
 import {
   cancelRace,
   createRace,

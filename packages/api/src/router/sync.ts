@@ -1,6 +1,7 @@
-import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from '../context';
+import { PreconditionFailedError } from '../errors';
 import { syncRunResultOutput, syncStatusOutput } from '../rest/outputs';
 import { syncIngestInput } from '../services/sync/pipeline';
 import { syncStatusInput } from '../services/sync/runs';
@@ -8,7 +9,7 @@ import type { SyncService } from '../services/sync/service';
 import { adminProcedure, scopedProcedure } from '../trpc';
 
 function pipeline(ctx: Context): SyncService {
-  if (!ctx.sync) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'The sync pipeline is not running here' });
+  if (!ctx.sync) throw new PreconditionFailedError('The sync pipeline is not running here');
   return ctx.sync;
 }
 

@@ -11,7 +11,7 @@ import { centsToDecimal, toCents } from '@goated/validators';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps } from '../context';
-import { QueryCache } from '../events/query-cache';
+import { QueryCache } from '../live/query-cache';
 
 const { connectionSamples } = schema;
 const DAY_MS = 86_400_000;

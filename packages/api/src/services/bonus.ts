@@ -1,10 +1,9 @@
 import { type Db, schema } from '@goated/db';
 import { atLeast, positiveDecimal } from '@goated/validators';
-import { TRPCError } from '@trpc/server';
 import { and, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Context, SessionUser } from '../context';
-import { fieldError, notFound } from '../errors';
+import { ConflictError, fieldError, NotFoundError, notFound } from '../errors';
 import { actorOf, recordAudit } from './audit';
 import { isUniqueViolation } from './db-errors';
 
@@ -248,8 +247,8 @@ export async function listBonusClaims(db: Db, input: z.output<typeof bonusClaims
 export const CANNOT_CLAIM =
   'This code cannot be claimed: it may be unknown or expired, have no claims left, or need more wagering this month from your linked player';
 
-function cannotClaim(): TRPCError {
-  return new TRPCError({ code: 'NOT_FOUND', message: CANNOT_CLAIM });
+function cannotClaim(): NotFoundError {
+  return new NotFoundError(CANNOT_CLAIM);
 }
 
 class ClaimRefused extends Error {}
@@ -267,7 +266,7 @@ export async function claimBonusCode(ctx: Context, user: SessionUser, rawCode: s
     .select({ id: bonusClaims.id })
     .from(bonusClaims)
     .where(and(eq(bonusClaims.codeId, row.id), eq(bonusClaims.userId, user.id)));
-  if (mine) throw new TRPCError({ code: 'CONFLICT', message: 'You already claimed this code' });
+  if (mine) throw new ConflictError('You already claimed this code');
   const now = new Date();
   if (row.disabled || (row.expiresAt && row.expiresAt <= now)) throw cannotClaim();
   if (row.minMonthlyWager) {
@@ -298,7 +297,7 @@ export async function claimBonusCode(ctx: Context, user: SessionUser, rawCode: s
     });
   } catch (err) {
     if (err instanceof ClaimRefused) throw cannotClaim();
-    if (isUniqueViolation(err)) throw new TRPCError({ code: 'CONFLICT', message: 'You already claimed this code' });
+    if (isUniqueViolation(err)) throw new ConflictError('You already claimed this code');
     throw err;
   }
 }

@@ -6,11 +6,10 @@
  */
 import { type Db, schema } from '@goated/db';
 import { atLeast, positiveDecimal } from '@goated/validators';
-import { TRPCError } from '@trpc/server';
 import { and, count, desc, eq, inArray, lt, max, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Context, SessionUser } from '../context';
-import { fieldError, notFound } from '../errors';
+import { ConflictError, fieldError, notFound } from '../errors';
 import { actorOf, recordAudit } from './audit';
 import { stateOf } from './challenges';
 import { isUniqueViolation } from './db-errors';
@@ -59,12 +58,10 @@ export async function submitEntry(db: Db, user: SessionUser, input: z.output<typ
         .from(challengeEntries)
         .where(and(eq(challengeEntries.challengeId, row.id), eq(challengeEntries.status, 'approved')));
       const state = stateOf(row, winners, now);
-      if (state === 'closed') throw new TRPCError({ code: 'CONFLICT', message: 'This challenge is closed' });
-      if (state === 'upcoming')
-        throw new TRPCError({ code: 'CONFLICT', message: 'This challenge has not started yet' });
-      if (state === 'ended') throw new TRPCError({ code: 'CONFLICT', message: 'This challenge has ended' });
-      if (state === 'full')
-        throw new TRPCError({ code: 'CONFLICT', message: 'All winners of this challenge are already chosen' });
+      if (state === 'closed') throw new ConflictError('This challenge is closed');
+      if (state === 'upcoming') throw new ConflictError('This challenge has not started yet');
+      if (state === 'ended') throw new ConflictError('This challenge has ended');
+      if (state === 'full') throw new ConflictError('All winners of this challenge are already chosen');
       if (!atLeast(input.multiplier, row.minMultiplier)) {
         throw fieldError('BAD_REQUEST', ['multiplier'], `must be at least ${row.minMultiplier}x`);
       }
@@ -82,13 +79,11 @@ export async function submitEntry(db: Db, user: SessionUser, input: z.output<typ
           ),
         );
       if (inPlay >= row.maxEntriesPerUser) {
-        throw new TRPCError({
-          code: 'CONFLICT',
-          message:
-            row.maxEntriesPerUser === 1
-              ? 'You already have an entry in this challenge'
-              : `You already have ${inPlay} entries in this challenge, the most it allows`,
-        });
+        throw new ConflictError(
+          row.maxEntriesPerUser === 1
+            ? 'You already have an entry in this challenge'
+            : `You already have ${inPlay} entries in this challenge, the most it allows`,
+        );
       }
       const [entry] = await tx
         .insert(challengeEntries)
@@ -172,7 +167,7 @@ export async function reviewEntry(ctx: Context, input: z.output<typeof challenge
     // Re-read under the lock: another admin may have decided meanwhile.
     const [current] = await tx.select().from(challengeEntries).where(eq(challengeEntries.id, input.entryId));
     if (current?.status !== 'pending') {
-      throw new TRPCError({ code: 'CONFLICT', message: `This entry was already ${current?.status ?? 'removed'}` });
+      throw new ConflictError(`This entry was already ${current?.status ?? 'removed'}`);
     }
     if (input.decision === 'approve') {
       const [{ winners } = { winners: 0 }] = await tx
@@ -180,7 +175,7 @@ export async function reviewEntry(ctx: Context, input: z.output<typeof challenge
         .from(challengeEntries)
         .where(and(eq(challengeEntries.challengeId, challenge.id), eq(challengeEntries.status, 'approved')));
       if (winners >= challenge.maxWinners) {
-        throw new TRPCError({ code: 'CONFLICT', message: 'All winners of this challenge are already chosen' });
+        throw new ConflictError('All winners of this challenge are already chosen');
       }
       const [rival] = await tx
         .select({ id: challengeEntries.id })
@@ -193,7 +188,7 @@ export async function reviewEntry(ctx: Context, input: z.output<typeof challenge
           ),
         );
       if (rival) {
-        throw new TRPCError({ code: 'CONFLICT', message: 'This bet was already approved for another user' });
+        throw new ConflictError('This bet was already approved for another user');
       }
     }
     const [updated] = await tx

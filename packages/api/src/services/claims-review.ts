@@ -7,7 +7,7 @@
 import { schema, type Tx } from '@goated/db';
 import { and, eq, ne } from 'drizzle-orm';
 import { z } from 'zod';
-import { conflict, fieldError, notFound } from '../errors';
+import { ConflictError, fieldError, notFound } from '../errors';
 import { type AuditActor, recordAudit } from './audit';
 import { type ClaimView, claimById, holderOf, lockPlayerLinks, playerUidSchema } from './claims';
 import { isUniqueViolation } from './db-errors';
@@ -97,7 +97,7 @@ async function withLinkConflicts<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (err) {
     // The users.player_uid unique index: a link made outside the lock (it should never happen).
-    if (isUniqueViolation(err)) throw conflict('This player is already linked to another account');
+    if (isUniqueViolation(err)) throw new ConflictError('This player is already linked to another account');
     throw err;
   }
 }
@@ -120,16 +120,16 @@ export async function approveClaim(
       await lockPlayerLinks(tx, head.uid);
       const [claim] = await tx.select().from(playerClaims).where(eq(playerClaims.id, claimId)).for('update');
       if (!claim) throw notFound('Claim');
-      if (claim.status !== 'pending') throw conflict(`This claim was already ${claim.status}`);
+      if (claim.status !== 'pending') throw new ConflictError(`This claim was already ${claim.status}`);
       const holder = await holderOf(tx, claim.playerUid);
       if (holder && holder.id !== claim.userId) {
-        throw conflict(`This player is already linked to ${holder.username}`);
+        throw new ConflictError(`This player is already linked to ${holder.username}`);
       }
       const [user] = await tx.select().from(users).where(eq(users.id, claim.userId)).for('update');
       if (!user) throw notFound('User');
-      if (user.banned) throw conflict(`${user.displayName} is banned: unban the account before approving`);
+      if (user.banned) throw new ConflictError(`${user.displayName} is banned: unban the account before approving`);
       if (user.playerUid && user.playerUid !== claim.playerUid) {
-        throw conflict(`${user.displayName} is already linked to another player: unlink it first`);
+        throw new ConflictError(`${user.displayName} is already linked to another player: unlink it first`);
       }
       await tx.update(users).set({ playerUid: claim.playerUid, updatedAt: now }).where(eq(users.id, user.id));
       await tx
@@ -170,7 +170,7 @@ export async function rejectClaim(
   const userId = await deps.db.transaction(async (tx) => {
     const [claim] = await tx.select().from(playerClaims).where(eq(playerClaims.id, input.id)).for('update');
     if (!claim) throw notFound('Claim');
-    if (claim.status !== 'pending') throw conflict(`This claim was already ${claim.status}`);
+    if (claim.status !== 'pending') throw new ConflictError(`This claim was already ${claim.status}`);
     await tx
       .update(playerClaims)
       .set({ status: 'rejected', reason: input.reason, reviewedBy: actor.userId, reviewedAt: now, updatedAt: now })
@@ -220,8 +220,9 @@ export async function linkPlayer(
       if (!user) throw notFound('User');
       const holder = await holderOf(tx, player.uid);
       if (holder?.id === user.id) return { user, changed: false, closed: [] };
-      if (holder) throw conflict(`This player is already linked to ${holder.username}`);
-      if (user.playerUid) throw conflict(`${user.displayName} is already linked to another player: unlink it first`);
+      if (holder) throw new ConflictError(`This player is already linked to ${holder.username}`);
+      if (user.playerUid)
+        throw new ConflictError(`${user.displayName} is already linked to another player: unlink it first`);
       await tx.update(users).set({ playerUid: player.uid, updatedAt: now }).where(eq(users.id, user.id));
       // The user's own pending claim is settled by this link.
       const own = await tx
@@ -273,7 +274,7 @@ export async function unlinkPlayer(
   const outcome = await deps.db.transaction(async (tx) => {
     const [user] = await tx.select().from(users).where(eq(users.id, input.userId)).for('update');
     if (!user) throw notFound('User');
-    if (!user.playerUid) throw conflict(`${user.displayName} is not linked to a casino player`);
+    if (!user.playerUid) throw new ConflictError(`${user.displayName} is not linked to a casino player`);
     const [player] = await tx.select({ name: players.name }).from(players).where(eq(players.uid, user.playerUid));
     await tx.update(users).set({ playerUid: null, updatedAt: now }).where(eq(users.id, user.id));
     await recordAudit(tx, actor, {

@@ -5,10 +5,9 @@
  * most one pending claim, a claim of a linked player is a CONFLICT.
  */
 import { type Db, schema, type Tx } from '@goated/db';
-import { TRPCError } from '@trpc/server';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { conflict, fieldError, notFound } from '../errors';
+import { ConflictError, ForbiddenError, fieldError, NotFoundError, notFound } from '../errors';
 import { type AuditActor, recordAudit } from './audit';
 import { isUniqueViolation } from './db-errors';
 import { type NotifyDeps, notify } from './notifications/notify';
@@ -144,8 +143,8 @@ async function findPlayer(db: Db, input: ClaimPlayerInput): Promise<{ uid: strin
   return row;
 }
 
-function pendingConflict(name: string): TRPCError {
-  return conflict(`You already have a claim pending for “${name}”: cancel it before claiming another player`);
+function pendingConflict(name: string): ConflictError {
+  return new ConflictError(`You already have a claim pending for “${name}”: cancel it before claiming another player`);
 }
 
 /** Files a claim for `userId` (from the dashboard or `/claim` on Telegram). */
@@ -166,12 +165,12 @@ export async function claimPlayer(
         .from(users)
         .where(eq(users.id, userId));
       if (!user) throw notFound('User');
-      if (user.banned) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
+      if (user.banned) throw new ForbiddenError('This account is banned');
       const holder = await holderOf(tx, player.uid);
-      if (holder?.id === userId) throw conflict(`“${player.name}” is already linked to your account`);
-      if (holder) throw conflict(`“${player.name}” is already linked to another account`);
+      if (holder?.id === userId) throw new ConflictError(`“${player.name}” is already linked to your account`);
+      if (holder) throw new ConflictError(`“${player.name}” is already linked to another account`);
       if (user.playerUid) {
-        throw conflict('Your account is already linked to a casino player; ask an admin to unlink it first');
+        throw new ConflictError('Your account is already linked to a casino player; ask an admin to unlink it first');
       }
       const [pending] = await tx
         .select({ name: players.name })
@@ -246,7 +245,7 @@ export async function cancelClaim(deps: NotifyDeps, actor: AuditActor, userId: s
       .set({ status: 'cancelled', reason: 'Cancelled by you', updatedAt: new Date() })
       .where(and(eq(playerClaims.userId, userId), eq(playerClaims.status, 'pending')))
       .returning({ id: playerClaims.id, playerUid: playerClaims.playerUid });
-    if (!cancelled) throw new TRPCError({ code: 'NOT_FOUND', message: 'You have no pending claim to cancel' });
+    if (!cancelled) throw new NotFoundError('You have no pending claim to cancel');
     await recordAudit(
       tx,
       { ...actor, userId: actor.userId ?? userId },

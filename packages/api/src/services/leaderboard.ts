@@ -2,7 +2,7 @@ import { type Db, queryRows } from '@goated/db';
 import { type Period, periodSchema } from '@goated/validators';
 import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { invalidInput, notFound } from '../errors';
+import { InvalidInputError, notFound } from '../errors';
 import { periodColumn } from './periods';
 import { type Ladder, type TierBadge, tierOf } from './vip';
 
@@ -66,9 +66,11 @@ function decodeCursor(text: string, period: Period): Cursor {
     parsed = undefined;
   }
   const cursor = cursorSchema.safeParse(parsed);
-  if (!cursor.success) throw invalidInput([{ path: ['cursor'], message: 'is not a leaderboard cursor' }]);
+  if (!cursor.success) throw new InvalidInputError([{ path: ['cursor'], message: 'is not a leaderboard cursor' }]);
   if (cursor.data.p !== period) {
-    throw invalidInput([{ path: ['cursor'], message: `belongs to the ${cursor.data.p} leaderboard, not ${period}` }]);
+    throw new InvalidInputError([
+      { path: ['cursor'], message: `belongs to the ${cursor.data.p} leaderboard, not ${period}` },
+    ]);
   }
   return cursor.data;
 }

@@ -2,7 +2,7 @@ import { type Db, schema, type Tx } from '@goated/db';
 import { centsToDecimal, toCents } from '@goated/validators';
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { conflict, invalidInput, notFound } from '../errors';
+import { ConflictError, InvalidInputError, notFound } from '../errors';
 import type { EventBus } from '../events/bus';
 import { type AuditActor, recordAudit } from './audit';
 import { notifyRaceWinners } from './notifications/race-results';
@@ -205,8 +205,9 @@ export async function updateRace(
   const row = await deps.db.transaction(async (tx) => {
     const race = await lockRace(tx, raceId);
     const status = effectiveStatus(race, now);
-    if (status === 'completed' || status === 'cancelled') throw conflict(`The race is ${status}: it cannot be edited`);
-    if (race.endsAt <= now) throw conflict('The race has ended: its results are being frozen');
+    if (status === 'completed' || status === 'cancelled')
+      throw new ConflictError(`The race is ${status}: it cannot be edited`);
+    if (race.endsAt <= now) throw new ConflictError('The race has ended: its results are being frozen');
 
     const next = {
       name: changes.name ?? race.name,
@@ -237,7 +238,7 @@ export async function updateRace(
     if (changes.endsAt !== undefined && next.endsAt <= now)
       issues.push({ path: ['endsAt'], message: 'must be in the future' });
     issues.push(...raceRuleIssues(next));
-    if (issues.length > 0) throw invalidInput(issues);
+    if (issues.length > 0) throw new InvalidInputError(issues);
 
     const [updated] = await tx
       .update(races)
@@ -266,7 +267,7 @@ export async function cancelRace(deps: RaceAdminDeps, actor: Actor, raceId: numb
   const { row, changed } = await deps.db.transaction(async (tx) => {
     const race = await lockRace(tx, raceId);
     if (race.status === 'cancelled') return { row: race, changed: false };
-    if (race.status === 'completed') throw conflict('The race is completed: its results are final');
+    if (race.status === 'completed') throw new ConflictError('The race is completed: its results are final');
     const [cancelled] = await tx
       .update(races)
       .set({ status: 'cancelled', updatedAt: now })
@@ -309,8 +310,9 @@ export async function finalizeRace(
     if (race.status === 'completed') {
       return { row: race, results: await raceResultsOf(tx, raceId, RACE_RESULTS_KEPT), finalizedNow: false };
     }
-    if (race.status === 'cancelled') throw conflict('The race was cancelled: it has no results');
-    if (now < race.endsAt) throw conflict(`The race ends at ${race.endsAt.toISOString()}: finalize it after that`);
+    if (race.status === 'cancelled') throw new ConflictError('The race was cancelled: it has no results');
+    if (now < race.endsAt)
+      throw new ConflictError(`The race ends at ${race.endsAt.toISOString()}: finalize it after that`);
 
     const results = await rankRace(tx, race, RACE_RESULTS_KEPT);
     const participants = await countRaceParticipants(tx, race);
@@ -332,7 +334,7 @@ export async function finalizeRace(
       .set({ status: 'completed', finalizedAt: now, updatedAt: now, participants })
       .where(and(eq(races.id, raceId), inArray(races.status, ['upcoming', 'live'])))
       .returning();
-    if (!completed) throw conflict('The race was finalized concurrently');
+    if (!completed) throw new ConflictError('The race was finalized concurrently');
     if (actor) await audit(tx, actor, 'race.finalize', raceId, { results: results.length });
     return { row: completed, results, finalizedNow: true };
   });

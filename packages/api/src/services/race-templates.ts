@@ -11,7 +11,7 @@ import { type Db, schema } from '@goated/db';
 import { and, asc, desc, eq, max } from 'drizzle-orm';
 import { DateTime, IANAZone, type WeekdayNumbers } from 'luxon';
 import { z } from 'zod';
-import { invalidInput, notFound } from '../errors';
+import { InvalidInputError, notFound } from '../errors';
 import type { EventBus } from '../events/bus';
 import { type AuditActor, recordAudit } from './audit';
 import { prizeIssues, raceFields } from './race-admin';
@@ -254,7 +254,7 @@ export async function updateTemplate(
       prizes: prizes ?? current.prizeSplit,
     };
     const issues = templateIssues(next);
-    if (issues.length > 0) throw invalidInput(issues);
+    if (issues.length > 0) throw new InvalidInputError(issues);
     const [updated] = await tx
       .update(raceTemplates)
       .set({ ...changes, ...(prizes ? { prizeSplit: prizes } : {}), updatedAt: now })

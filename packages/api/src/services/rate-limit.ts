@@ -1,6 +1,6 @@
-import { TRPCError } from '@trpc/server';
 import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { DomainError } from '../errors';
 
 /**
  * Request tiers:
@@ -39,25 +39,25 @@ export const defaultTiers: Record<RateTier, TierLimit> = {
   query: { points: 600, durationSeconds: 60 },
 };
 
-/** Carried as the cause of TOO_MANY_REQUESTS so the transport can send `Retry-After`. */
-export class RateLimitedError extends Error {
+/**
+ * TOO_MANY_REQUESTS with a retry hint: it stays the cause of the tRPC error clients get, so the
+ * transport can send `Retry-After` and the error's data carries `retryAfterSeconds`.
+ */
+export class RateLimitedError extends DomainError {
+  readonly code = 'TOO_MANY_REQUESTS';
+  override readonly name = 'RateLimitedError';
   constructor(
     readonly tier: RateTier,
     readonly retryAfterMs: number,
+    message = `Too many requests; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
   ) {
-    super(`rate limited (${tier})`);
-    this.name = 'RateLimitedError';
+    super(message);
   }
 }
 
-/** TOO_MANY_REQUESTS with a retry hint (also for callers refusing on a `spent` answer). */
-export function tooManyRequests(tier: RateTier, retryAfterMs: number, message?: string): TRPCError {
-  const wait = Math.max(1000, retryAfterMs);
-  return new TRPCError({
-    code: 'TOO_MANY_REQUESTS',
-    message: message ?? `Too many requests; retry in ${Math.ceil(wait / 1000)} s`,
-    cause: new RateLimitedError(tier, wait),
-  });
+/** A refusal with a retry hint of at least a second (also for callers refusing on a `spent` answer). */
+export function tooManyRequests(tier: RateTier, retryAfterMs: number, message?: string): RateLimitedError {
+  return new RateLimitedError(tier, Math.max(1000, retryAfterMs), message);
 }
 
 export interface RateLimits {

@@ -9,7 +9,7 @@ import { type Db, queryRows } from '@goated/db';
 import { centsToDecimal, toCents } from '@goated/validators';
 import { sql } from 'drizzle-orm';
 import type { AppDeps } from '../context';
-import { cachedRaceStandings } from './live';
+import { cachedRaceStandings } from '../live/live';
 import { type PlayerPeriods, type ProfileRow, periodColumnsSql, toPlayerPeriods } from './players';
 import { playerLiveRaces, type RaceStanding } from './races';
 import { type TierBadge, type TierProgress, tierOf, tierProgress, vipLadder } from './vip';

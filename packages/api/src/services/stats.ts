@@ -1,32 +1,6 @@
-import type { AppDeps } from '../context';
+import type { AppDeps, RealtimeStats } from '../deps';
 
-/** What the transport counts since the process started (the server implements the source). */
-export interface RealtimeStats {
-  connections: {
-    /** WebSocket connections accepted since start. */
-    total: number;
-    active: number;
-    /** Highest `active` seen since start. */
-    peak: number;
-  };
-  subscriptions: { total: number; active: number };
-  /** Server-Sent-Events streams (the fallback transport). */
-  sse: { total: number; active: number };
-  /** WebSocket frames received and sent (pings excluded). */
-  messages: { in: number; out: number };
-  /** Requests and connections refused as UNAUTHORIZED or FORBIDDEN. */
-  authFailures: number;
-  /** Connections closed because they stopped answering pings. */
-  keepAliveTimeouts: number;
-  /** Connections closed for reading too slowly (their send buffer passed the limit). */
-  slowConsumersDropped: number;
-  /** Connections closed for breaking a limit, by limit. */
-  limitViolations: { messageTooLarge: number; messageRate: number; subscriptions: number };
-}
-
-export interface RealtimeStatsSource {
-  snapshot(): RealtimeStats;
-}
+export type { RealtimeStats, RealtimeStatsSource } from '../deps';
 
 export interface AdminStats {
   realtime: RealtimeStats | null;

@@ -5,6 +5,7 @@
  */
 import { type DbHandle, type DbKind, schema } from '@goated/db';
 import { createTestDb } from '@goated/testing/db';
+import { type FakeUpstream, startFakeUpstream } from '@goated/testing/upstream';
 import { asc, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createInProcessBus } from '../../src/events/in-process';
@@ -12,7 +13,6 @@ import { HttpUpstream } from '../../src/services/sync/http-source';
 import { SYNC_RUN_LOCK } from '../../src/services/sync/locks';
 import { SyncService, type SyncServiceOptions } from '../../src/services/sync/service';
 import type { UpstreamSource } from '../../src/services/sync/source';
-import { type FakeUpstream, startFakeUpstream } from '@goated/testing/upstream';
 
 const { players, transformationLogs } = schema;
 

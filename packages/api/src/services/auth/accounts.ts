@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type Db, schema, type Tx } from '@goated/db';
 import { passwordSchema, usernameSchema } from '@goated/validators';
-import { TRPCError } from '@trpc/server';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps, Context } from '../../context';
-import { fieldError, notFound } from '../../errors';
+import { BadRequestError, ForbiddenError, fieldError, notFound, UnauthorizedError } from '../../errors';
 import { type AuditActor, recordAudit } from '../audit';
 import { isUniqueViolation } from '../db-errors';
 import { notify } from '../notifications/notify';
@@ -95,7 +94,7 @@ function toMe(row: UserRow): Me {
 
 async function startSession(ctx: Context, row: UserRow, mode: 'cookie' | 'token'): Promise<SessionResult> {
   if (mode === 'cookie' && !ctx.cookies) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: 'Cookie sessions need an HTTP request; use mode "token"' });
+    throw new BadRequestError('Cookie sessions need an HTTP request; use mode "token"');
   }
   const lucia = luciaFor(ctx.db, ctx.sessions);
   const token = generateSecret('', 24);
@@ -141,9 +140,9 @@ export async function signIn(ctx: Context, input: z.output<typeof signInInput>):
   const valid = await verifyPassword(row?.passwordHash ?? (await dummyPasswordHash()), input.password);
   if (!row || !valid) {
     await throttle?.failed();
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_CREDENTIALS });
+    throw new UnauthorizedError(INVALID_CREDENTIALS);
   }
-  if (row.banned) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
+  if (row.banned) throw new ForbiddenError('This account is banned');
   await throttle?.succeeded();
   return startSession(ctx, row, input.mode);
 }

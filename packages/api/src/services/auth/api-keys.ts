@@ -1,9 +1,8 @@
 import { type ApiKeyScope, type Db, schema, type Tx } from '@goated/db';
-import { TRPCError } from '@trpc/server';
 import { desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps, Context } from '../../context';
-import { notFound } from '../../errors';
+import { ConflictError, notFound } from '../../errors';
 import { type AuditActor, actorOf, recordAudit } from '../audit';
 import { type ApiKeyRow, type ApiKeyStatus, type KeyOwner, keyStatus } from './api-key-standing';
 import { generateSecret, sha256 } from './credentials';
@@ -212,7 +211,7 @@ export async function rotateApiKey(
     if (!old) throw notFound('API key');
     const status = keyStatus(old, await standingOf(tx, old.createdBy), new Date());
     if (status !== 'active') {
-      throw new TRPCError({ code: 'CONFLICT', message: `Only an active key can be rotated; this one is ${status}` });
+      throw new ConflictError(`Only an active key can be rotated; this one is ${status}`);
     }
     const { key, row } = await insertKey(tx, {
       name: old.name,

@@ -1,4 +1,4 @@
-import { TRPCError } from '@trpc/server';
+import { ForbiddenError, UnauthorizedError } from '../../errors';
 
 /** Why a credential stopped holding. */
 export type EndReason =
@@ -80,8 +80,11 @@ const keyMessages: Partial<Record<EndReason, string>> = {
 };
 
 /** The error a call or subscription gets once its credential has ended. */
-export function endedError(reason: EndReason, kind: CredentialSource['kind'] = 'session'): TRPCError {
-  if (reason === 'banned') return new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
+export function endedError(
+  reason: EndReason,
+  kind: CredentialSource['kind'] = 'session',
+): ForbiddenError | UnauthorizedError {
+  if (reason === 'banned') return new ForbiddenError('This account is banned');
   const keyMessage = kind === 'apiKey' ? keyMessages[reason] : undefined;
-  return new TRPCError({ code: 'UNAUTHORIZED', message: keyMessage ?? 'Your session has ended; sign in again' });
+  return new UnauthorizedError(keyMessage ?? 'Your session has ended; sign in again');
 }

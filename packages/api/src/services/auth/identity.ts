@@ -1,5 +1,5 @@
-import { TRPCError } from '@trpc/server';
 import { type AppDeps, type Context, type CookieSink, createContext } from '../../context';
+import { ForbiddenError, UnauthorizedError } from '../../errors';
 import { tooManyRequests } from '../rate-limit';
 import { verifyApiKey } from './api-key-standing';
 import { API_KEY_PREFIX } from './api-keys';
@@ -43,7 +43,7 @@ async function refuseWhileFailing(deps: AppDeps, address: string): Promise<void>
   }
 }
 
-async function refused(deps: AppDeps, address: string, error: TRPCError): Promise<never> {
+async function refused(deps: AppDeps, address: string, error: UnauthorizedError): Promise<never> {
   await deps.rateLimits?.penalize('credentialFailure', address);
   throw error;
 }
@@ -66,10 +66,7 @@ export async function createRequestContext(deps: AppDeps, raw: RawCredentials): 
       return refused(
         deps,
         address,
-        new TRPCError({
-          code: 'UNAUTHORIZED',
-          message: check.reason === 'unknown' ? 'Unknown API key' : `This API key is ${check.reason}`,
-        }),
+        new UnauthorizedError(check.reason === 'unknown' ? 'Unknown API key' : `This API key is ${check.reason}`),
       );
     }
     const { identity } = check;
@@ -88,7 +85,7 @@ export async function createRequestContext(deps: AppDeps, raw: RawCredentials): 
   const { session, user } = await lucia.validateSession(sha256(sessionToken));
   if (!session) {
     if (token) {
-      return refused(deps, address, new TRPCError({ code: 'UNAUTHORIZED', message: 'Session expired or signed out' }));
+      return refused(deps, address, new UnauthorizedError('Session expired or signed out'));
     }
     raw.cookies?.set(lucia.createBlankSessionCookie().serialize());
     return createContext(deps, base);
@@ -96,7 +93,7 @@ export async function createRequestContext(deps: AppDeps, raw: RawCredentials): 
   if (user.banned) {
     await lucia.invalidateUserSessions(user.id);
     raw.cookies?.set(lucia.createBlankSessionCookie().serialize());
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
+    throw new ForbiddenError('This account is banned');
   }
   // Sliding expiry: lucia extended the session; refresh the browser's cookie to match.
   if (session.fresh && fromCookie) raw.cookies?.set(lucia.createSessionCookie(fromCookie).serialize());

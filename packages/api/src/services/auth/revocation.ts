@@ -3,7 +3,7 @@ import {
   type SharedSubscription,
   type StreamSink,
   subscribeDirect,
-} from '../../events/shared-stream';
+} from '../../live/shared-stream';
 import { type Credential, endedError } from './credential';
 import type { CredentialMonitor } from './credential-monitor';
 

@@ -2,7 +2,7 @@
 import { type Db, schema } from '@goated/db';
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { invalidInput } from '../../errors';
+import { InvalidInputError } from '../../errors';
 import { kindReaches, type NotificationKind, notificationKindNames, notificationKinds } from './kinds';
 
 const { notificationPreferences, users } = schema;
@@ -89,7 +89,7 @@ export async function setPreferences(
         ]
       : [];
   });
-  if (issues.length > 0) throw invalidInput(issues);
+  if (issues.length > 0) throw new InvalidInputError(issues);
   const merged = new Map<NotificationKind, { web: boolean; telegram: boolean }>();
   for (const p of input.preferences) {
     const base = merged.get(p.kind) ?? byKind.get(p.kind) ?? { web: true, telegram: true };

@@ -6,6 +6,7 @@
 import { type Db, schema } from '@goated/db';
 import { and, gt, inArray, lt, lte } from 'drizzle-orm';
 import type { EventBus } from '../../events/bus';
+import type { Logger } from '../../logger';
 import { addDays } from '../dates';
 import { type LogEntry, type NewLogEntry, publishLog, writeLog } from '../logs';
 import { type Ladder, vipLadder } from '../vip';
@@ -16,9 +17,8 @@ import { announceTierUps } from './tier-ups';
 
 const { races } = schema;
 
-export interface SyncLogger {
-  warn(details: Record<string, unknown>, message: string): void;
-}
+/** Where the pipeline reports what it could not write to its own log: the server's logger. */
+export type SyncLogger = Pick<Logger, 'warn'>;
 
 export interface AnnouncerOptions {
   db: Db;
@@ -83,7 +83,7 @@ export class SyncAnnouncer {
 
   /** An operational problem with no better place (a failed publish, a lock not released). */
   warn(err: unknown, message: string, details: Record<string, unknown> = {}): void {
-    this.options.logger?.warn({ err: messageOf(err), ...details }, message);
+    this.options.logger?.warn({ err, ...details }, message);
   }
 
   /** The log entry, the leaderboards, and each live race whose days moved. */

@@ -1,6 +1,6 @@
 import type { Db } from '@goated/db';
-import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
+import { ConflictError } from '../../errors';
 import type { EventBus } from '../../events/bus';
 import { SyncAnnouncer, type SyncLogger } from './announce';
 import { localLock, type TryRunLock } from './locks';
@@ -113,7 +113,7 @@ export class SyncService {
   async runNow(): Promise<SyncRunResult> {
     const result = await this.runOnce('manual');
     if (result.status === 'skipped') {
-      throw new TRPCError({ code: 'CONFLICT', message: 'A sync run is already running; try again when it finishes' });
+      throw new ConflictError('A sync run is already running; try again when it finishes');
     }
     return result;
   }

@@ -4,10 +4,11 @@
  * it — a callback from anyone but a linked admin is FORBIDDEN.
  */
 import { type Db, schema } from '@goated/db';
-import { TRPCError, tracked } from '@trpc/server';
+import { tracked } from '@trpc/server';
 import { and, asc, eq, gt, isNotNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps } from '../../context';
+import { NotFoundError } from '../../errors';
 import { busEvents } from '../../events/iterate';
 import type { AuditActor } from '../audit';
 import type { ClaimView } from '../claims';
@@ -72,7 +73,7 @@ async function pendingForAdmins(db: Db, id: number): Promise<ClaimForAdmins | nu
     const claim = await claimForReview(db, id);
     return claim.status === 'pending' ? { claim, adminTelegramIds: await adminTelegramIds(db) } : null;
   } catch (err) {
-    if (err instanceof TRPCError && err.code === 'NOT_FOUND') return null;
+    if (err instanceof NotFoundError) return null;
     throw err;
   }
 }

@@ -3,8 +3,8 @@
  * about what that person may do starts here, from the account linked to the id.
  */
 import { type Db, schema } from '@goated/db';
-import { TRPCError } from '@trpc/server';
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { ForbiddenError, NotFoundError } from '../../errors';
 import { getPlayer, type PlayerProfile } from '../players';
 import { loadLadder } from '../vip';
 
@@ -44,14 +44,14 @@ export async function findLinkedAccount(db: Db, telegramId: number): Promise<Lin
 
 /** FORBIDDEN for a banned account: nothing is done on its behalf. */
 export function notBanned(account: LinkedAccount): LinkedAccount {
-  if (account.banned) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
+  if (account.banned) throw new ForbiddenError('This account is banned');
   return account;
 }
 
 /** The account linked to this Telegram user: NOT_FOUND when none, FORBIDDEN when banned. */
 export async function requireLinkedAccount(db: Db, telegramId: number): Promise<LinkedAccount> {
   const account = await findLinkedAccount(db, telegramId);
-  if (!account) throw new TRPCError({ code: 'NOT_FOUND', message: 'No account is linked to this Telegram user' });
+  if (!account) throw new NotFoundError('No account is linked to this Telegram user');
   return notBanned(account);
 }
 
@@ -62,9 +62,9 @@ export async function requireLinkedAccount(db: Db, telegramId: number): Promise<
 export async function requireLinkedAdmin(db: Db, telegramId: number): Promise<{ id: string }> {
   const row = await findLinkedAccount(db, telegramId);
   if (row?.role !== 'admin' || row.banned) {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a linked admin account may do this' });
+    throw new ForbiddenError('Only a linked admin account may do this');
   }
-  if (!row.confirmedAt) throw new TRPCError({ code: 'FORBIDDEN', message: CONFIRM_LINK_FIRST });
+  if (!row.confirmedAt) throw new ForbiddenError(CONFIRM_LINK_FIRST);
   return { id: row.id };
 }
 
@@ -94,7 +94,7 @@ export async function playerOf(db: Db, playerUid: string | null): Promise<Player
     return await getPlayer(db, playerUid, await loadLadder(db));
   } catch (err) {
     // Deleted between the two reads: the account simply has no player now.
-    if (err instanceof TRPCError && err.code === 'NOT_FOUND') return null;
+    if (err instanceof NotFoundError) return null;
     throw err;
   }
 }

@@ -8,11 +8,17 @@
  * account (`user.notification`) and audited.
  */
 import { type Db, schema } from '@goated/db';
-import { TRPCError } from '@trpc/server';
 import { and, eq, gt, isNotNull, isNull, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps } from '../../context';
-import { fieldError, notFound } from '../../errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  fieldError,
+  NotFoundError,
+  notFound,
+  PreconditionFailedError,
+} from '../../errors';
 import { type AuditActor, recordAudit } from '../audit';
 import { issueResetToken, type ResetToken } from '../auth/accounts';
 import { generateCode, sha256 } from '../auth/credentials';
@@ -128,21 +134,17 @@ export async function verifyLink(
         .where(eq(telegramLinkCodes.code, input.code))
         .for('update');
       if (!code) {
-        throw new TRPCError({
-          code: 'NOT_FOUND',
-          message: 'This link code does not exist; check it, or create a new one on the dashboard',
-        });
+        throw new NotFoundError('This link code does not exist; check it, or create a new one on the dashboard');
       }
-      if (code.usedAt) throw new TRPCError({ code: 'CONFLICT', message: 'This link code was already used' });
+      if (code.usedAt) throw new ConflictError('This link code was already used');
       if (code.expiresAt <= now) {
-        throw new TRPCError({
-          code: 'PRECONDITION_FAILED',
-          message: 'This link code has expired or was replaced by a newer one; create a new one on the dashboard',
-        });
+        throw new PreconditionFailedError(
+          'This link code has expired or was replaced by a newer one; create a new one on the dashboard',
+        );
       }
       const [user] = await tx.select().from(users).where(eq(users.id, code.userId)).for('update');
       if (!user) throw notFound('User');
-      if (user.banned) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is banned' });
+      if (user.banned) throw new ForbiddenError('This account is banned');
 
       const moved = await tx
         .update(users)
@@ -181,7 +183,7 @@ export async function verifyLink(
   } catch (err) {
     // Two different codes linking one Telegram account at the same instant: one wins.
     if (isUniqueViolation(err)) {
-      throw new TRPCError({ code: 'CONFLICT', message: 'This Telegram account is being linked right now; try again' });
+      throw new ConflictError('This Telegram account is being linked right now; try again');
     }
     throw err;
   }
@@ -243,9 +245,9 @@ export async function confirmLink(
       .from(users)
       .where(eq(users.id, userId));
     if (user?.telegramId == null) {
-      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'No Telegram account is linked to confirm' });
+      throw new PreconditionFailedError('No Telegram account is linked to confirm');
     }
-    if (user.confirmedAt) throw new TRPCError({ code: 'CONFLICT', message: 'This Telegram link is already confirmed' });
+    if (user.confirmedAt) throw new ConflictError('This Telegram link is already confirmed');
     throw fieldError('BAD_REQUEST', ['code'], 'is not the code the bot sent for this link');
   }
   return { confirmed: true };
@@ -297,11 +299,10 @@ export async function issueResetTokenFor(
   await deps.rateLimits?.consume('telegramReset', `tg:${telegramId}`);
   const user = await requireLinkedAccount(deps.db, telegramId);
   if (user.role === 'admin') {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: 'Admins cannot reset their password through Telegram; another admin can issue a reset token',
-    });
+    throw new ForbiddenError(
+      'Admins cannot reset their password through Telegram; another admin can issue a reset token',
+    );
   }
-  if (!user.confirmedAt) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: CONFIRM_LINK_FIRST });
+  if (!user.confirmedAt) throw new PreconditionFailedError(CONFIRM_LINK_FIRST);
   return issueResetToken(deps, actor, user.id, 'through Telegram');
 }

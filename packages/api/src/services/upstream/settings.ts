@@ -7,15 +7,12 @@
 import { type Db, schema, type Tx } from '@goated/db';
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import type { UpstreamDefault } from '../../deps';
 import { type AuditActor, recordAudit } from '../audit';
 
-const { upstreamSettings, users } = schema;
+export type { UpstreamDefault } from '../../deps';
 
-/** The feed the server was started with (the environment), null for the simulator. */
-export interface UpstreamDefault {
-  url: string;
-  token: string | undefined;
-}
+const { upstreamSettings, users } = schema;
 
 /** What a run pulls from: a feed URL (and token), or the simulator. */
 export type EffectiveUpstream =

@@ -3,11 +3,12 @@
  * change made on any instance reaches every instance's next run, with no restart.
  */
 import type { Db } from '@goated/db';
-import { HttpUpstream, type HttpUpstreamOptions } from '../sync/http-source';
+import type { HttpTuning } from '../../deps';
+import { HttpUpstream } from '../sync/http-source';
 import type { UpstreamSource } from '../sync/source';
 import { effectiveUpstream, type UpstreamDefault } from './settings';
 
-export type HttpTuning = Omit<HttpUpstreamOptions, 'url' | 'token'>;
+export type { HttpTuning } from '../../deps';
 
 export interface ConfiguredUpstreamOptions {
   db: Db;

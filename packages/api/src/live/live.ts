@@ -1,10 +1,8 @@
 import type { Period } from '@goated/validators';
 import type { TrackedEnvelope } from '@trpc/server';
 import type { z } from 'zod';
-import type { AppDeps } from '../context';
+import type { AppDeps, LiveOptions } from '../deps';
 import type { EventBus } from '../events/bus';
-import { QueryCache } from '../events/query-cache';
-import { SharedStream, SharedStreamRegistry, type SharedSubscription } from '../events/shared-stream';
 import {
   type LeaderboardPage,
   type LeaderboardPosition,
@@ -12,20 +10,14 @@ import {
   type leaderboardPositionInput,
   leaderboardTop,
   type leaderboardTopInput,
-} from './leaderboard';
-import { type Mvps, mvpOf, mvpPeriods } from './mvps';
-import { getRaceStandings, type RaceStandings, type raceStandingsInput } from './races';
-import { vipLadder, watchLadder } from './vip';
+} from '../services/leaderboard';
+import { type Mvps, mvpOf, mvpPeriods } from '../services/mvps';
+import { getRaceStandings, type RaceStandings, type raceStandingsInput } from '../services/races';
+import { vipLadder, watchLadder } from '../services/vip';
+import { QueryCache } from './query-cache';
+import { SharedStream, SharedStreamRegistry, type SharedSubscription } from './shared-stream';
 
-/** Tuning of the read caches and live streams; the server sets it from its configuration. */
-export interface LiveOptions {
-  /** A stream recomputes — and pushes — at most once per interval (LEADERBOARD_PUSH_INTERVAL_MS). */
-  pushIntervalMs: number;
-  /** Cached query results per kind (LRU). */
-  cacheEntries?: number;
-  /** Where a failed background recomputation is reported (default: console.error). */
-  onError?: (error: unknown, where: string) => void;
-}
+export type { LiveOptions } from '../deps';
 
 export const defaultLiveOptions: LiveOptions = { pushIntervalMs: 1000 };
 
@@ -53,13 +45,15 @@ export interface Live {
 
 const liveByBus = new WeakMap<EventBus, Live>();
 
-export function live(deps: Pick<AppDeps, 'bus' | 'live'>): Live {
+export function live(deps: Pick<AppDeps, 'bus' | 'live' | 'log'>): Live {
   const existing = liveByBus.get(deps.bus);
   if (existing) return existing;
   const options = { ...defaultLiveOptions, ...deps.live };
-  const onError =
-    options.onError ??
-    ((error: unknown, where: string) => console.error(`live stream ${where}: recomputation failed`, error));
+  const log = deps.log;
+  const onError = (err: unknown, where: string) => {
+    if (log) log.error({ err, where }, 'live stream recomputation failed');
+    else console.error(`live stream ${where}: recomputation failed`, err);
+  };
   const cache = { maxEntries: options.cacheEntries ?? 500, maxAgeMs: CACHE_MAX_AGE_MS };
   const created: Live = {
     generation: 0,
