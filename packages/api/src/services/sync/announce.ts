@@ -11,7 +11,7 @@ import { addDays } from '../dates';
 import { type LogEntry, type NewLogEntry, publishLog, writeLog } from '../logs';
 import { type Ladder, vipLadder } from '../vip';
 import type { ApplyResult } from './apply';
-import { fmt, messageOf, type SyncRunResult } from './results';
+import { fmt, type SyncRunResult } from './results';
 import type { RetriedFailure, UpstreamSource } from './source';
 import { announceTierUps } from './tier-ups';
 
