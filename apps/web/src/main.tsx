@@ -5,10 +5,16 @@ import { BrowserRouter } from 'react-router';
 import { App } from './App';
 import { createQueryClient } from './queryClient';
 import { trpc, trpcClient } from './trpc';
-import './styles.css';
-import './vip.css';
-import './tiers.css';
-import './home.css';
+// In this order: later sheets refine earlier ones (the cascade of the one stylesheet they were).
+import './styles/base.css';
+import './styles/layout.css';
+import './styles/lists.css';
+import './styles/players.css';
+import './styles/console.css';
+import './styles/vip.css';
+import './styles/tiers.css';
+import './styles/home.css';
+import './styles/home-offers.css';
 
 const queryClient = createQueryClient();
 
