@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import type { SiteInfo } from '@goated/api/server';
 import { passwordSchema, usernameSchema } from '@goated/validators';
 import { z } from 'zod';
+import type { KeepAliveOptions, TransportLimits } from './realtime/limits';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -239,27 +241,12 @@ export interface Config {
   /** Unset url → events fan out in-process only. */
   redis: { url: string | undefined; prefix: string };
   /** The public front door: joining through the affiliate, the currency, the footer's links. */
-  site: {
-    referralCode: string | null;
-    signUpUrl: string | null;
-    currency: string;
-    termsUrl: string | null;
-    responsibleGamblingUrl: string;
-    adultsOnly: boolean;
-  };
-  realtime: {
-    pingMs: number;
-    pongWaitMs: number;
-    maxMessageBytes: number;
-    messagesPerSecond: number;
-    messageBurst: number;
-    /** Most calls in one batched message (more → each refused with BAD_REQUEST). */
-    maxBatchSize: number;
-    maxSubscriptions: number;
-    maxBufferedBytes: number;
-    /** permessage-deflate (off by default: see docs/SCALING.md for the measurement). */
-    compression: boolean;
-  };
+  site: SiteInfo;
+  realtime: TransportLimits &
+    KeepAliveOptions & {
+      /** permessage-deflate (off by default: see docs/SCALING.md for the measurement). */
+      compression: boolean;
+    };
 }
 
 export interface UpstreamConfig {

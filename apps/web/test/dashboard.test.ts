@@ -126,7 +126,9 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
     await signInAs(page, username, password);
     await page.waitForURL((url) => url.pathname === '/profile', WAIT);
     await page.getByRole('heading', { name: username }).waitFor(WAIT);
-  });
+    // Four password hashes and five page changes: beside the rest of the suite on 2 cores this
+    // once passed 30 s. With a minute, a step that really hangs fails on its own 15 s wait, by name.
+  }, 60_000);
 
   it('lets an admin create a race, showing the server’s error for a bad prize split next to the field', async () => {
     const page = await adminPage('/admin/races');
