@@ -135,14 +135,7 @@ async function podiumsOf(db: Db, raceIds: number[]): Promise<Map<number, RaceWin
   const byRace = new Map<number, RaceWinner[]>();
   if (raceIds.length === 0) return byRace;
   const rows = await db
-    .select({
-      raceId: raceResults.raceId,
-      rank: raceResults.rank,
-      uid: raceResults.playerUid,
-      name: raceResults.playerName,
-      wagered: raceResults.wagered,
-      prize: raceResults.prize,
-    })
+    .select({ raceId: raceResults.raceId, ...resultColumns })
     .from(raceResults)
     .where(and(inArray(raceResults.raceId, raceIds), lte(raceResults.rank, RACE_LIST_WINNERS)))
     .orderBy(asc(raceResults.raceId), asc(raceResults.rank));
@@ -237,15 +230,18 @@ export async function countRaceParticipants(
 }
 
 /** A finished race's frozen results, best first. */
+/** A result row as every reader shows it: place, player, wager, prize. */
+const resultColumns = {
+  rank: raceResults.rank,
+  uid: raceResults.playerUid,
+  name: raceResults.playerName,
+  wagered: raceResults.wagered,
+  prize: raceResults.prize,
+};
+
 export async function raceResultsOf(db: Db | Tx, raceId: number, limit: number): Promise<RaceResult[]> {
   return db
-    .select({
-      rank: raceResults.rank,
-      uid: raceResults.playerUid,
-      name: raceResults.playerName,
-      wagered: raceResults.wagered,
-      prize: raceResults.prize,
-    })
+    .select(resultColumns)
     .from(raceResults)
     .where(eq(raceResults.raceId, raceId))
     .orderBy(asc(raceResults.rank))

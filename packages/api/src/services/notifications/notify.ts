@@ -103,25 +103,16 @@ export async function notify(
       })
       .returning();
     if (!row) return null;
+    const shown = { id: row.id, kind: row.kind, type: row.type, title: row.title, body: row.body, link: row.link };
     await deps.bus.publish('user.notification', {
       userId,
-      id: row.id,
-      kind: row.kind,
-      type: row.type,
-      title: row.title,
-      body: row.body,
-      link: row.link,
+      ...shown,
       web: row.web,
       telegram: row.telegram,
       at: row.createdAt.toISOString(),
     });
     return {
-      id: row.id,
-      kind: row.kind,
-      type: row.type,
-      title: row.title,
-      body: row.body,
-      link: row.link,
+      ...shown,
       createdAt: row.createdAt,
       readAt: row.readAt,
     };
