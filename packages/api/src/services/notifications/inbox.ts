@@ -39,16 +39,17 @@ export interface NotificationPage {
 
 const inboxOf = (userId: string) => and(eq(notifications.userId, userId), eq(notifications.web, true));
 
-const columns = {
+/** What a person is shown of a notification, wherever it is read (inbox, Telegram catch-up). */
+export const shownColumns = {
   id: notifications.id,
   kind: notifications.kind,
   type: notifications.type,
   title: notifications.title,
   body: notifications.body,
   link: notifications.link,
-  createdAt: notifications.createdAt,
-  readAt: notifications.readAt,
 };
+
+const columns = { ...shownColumns, createdAt: notifications.createdAt, readAt: notifications.readAt };
 
 export async function unreadCount(db: Db, userId: string): Promise<number> {
   const [row] = await db

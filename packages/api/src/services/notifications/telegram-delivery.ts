@@ -9,6 +9,7 @@ import { and, asc, eq, gt, isNotNull } from 'drizzle-orm';
 import type { AppDeps } from '../../context';
 import type { AppEvents } from '../../events/bus';
 import { busEvents } from '../../events/iterate';
+import { shownColumns } from './inbox';
 
 const { users, notifications } = schema;
 
@@ -69,16 +70,7 @@ export async function* telegramNotifications(
   try {
     if (last > 0) {
       const missed = await deps.db
-        .select({
-          id: notifications.id,
-          telegramId: users.telegramId,
-          kind: notifications.kind,
-          type: notifications.type,
-          title: notifications.title,
-          body: notifications.body,
-          link: notifications.link,
-          createdAt: notifications.createdAt,
-        })
+        .select({ ...shownColumns, telegramId: users.telegramId, createdAt: notifications.createdAt })
         .from(notifications)
         .innerJoin(users, eq(users.id, notifications.userId))
         .where(
