@@ -20,47 +20,37 @@ export abstract class DomainError extends Error {
   abstract readonly code: FailureCode;
 }
 
-/** The thing asked for does not exist (or is not the caller's to see). */
-export class NotFoundError extends DomainError {
-  readonly code = 'NOT_FOUND';
-  override readonly name = 'NotFoundError';
+/**
+ * The base of one kind of failure: a class of its own (so `instanceof` and the stack name it),
+ * its client-facing code fixed.
+ */
+function failureKind<C extends FailureCode>(code: C, name: string) {
+  return class extends DomainError {
+    readonly code: C = code;
+    override readonly name: string = name;
+  };
 }
+
+/** The thing asked for does not exist (or is not the caller's to see). */
+export class NotFoundError extends failureKind('NOT_FOUND', 'NotFoundError') {}
 
 /** The request is valid but the target's state forbids it (e.g. editing a finished race). */
-export class ConflictError extends DomainError {
-  readonly code = 'CONFLICT';
-  override readonly name = 'ConflictError';
-}
+export class ConflictError extends failureKind('CONFLICT', 'ConflictError') {}
 
 /** The caller is known but may not do this (banned, not an admin of the right kind). */
-export class ForbiddenError extends DomainError {
-  readonly code = 'FORBIDDEN';
-  override readonly name = 'ForbiddenError';
-}
+export class ForbiddenError extends failureKind('FORBIDDEN', 'ForbiddenError') {}
 
 /** No usable identity: wrong password, unknown or ended credential. */
-export class UnauthorizedError extends DomainError {
-  readonly code = 'UNAUTHORIZED';
-  override readonly name = 'UnauthorizedError';
-}
+export class UnauthorizedError extends failureKind('UNAUTHORIZED', 'UnauthorizedError') {}
 
 /** The call needs something this server does not have (a pipeline that is not running here). */
-export class PreconditionFailedError extends DomainError {
-  readonly code = 'PRECONDITION_FAILED';
-  override readonly name = 'PreconditionFailedError';
-}
+export class PreconditionFailedError extends failureKind('PRECONDITION_FAILED', 'PreconditionFailedError') {}
 
 /** A dependency (the database) is down for a moment: the caller should retry shortly. */
-export class UnavailableError extends DomainError {
-  readonly code = 'SERVICE_UNAVAILABLE';
-  override readonly name = 'UnavailableError';
-}
+export class UnavailableError extends failureKind('SERVICE_UNAVAILABLE', 'UnavailableError') {}
 
 /** A request the caller should not have sent as it is (not tied to one field). */
-export class BadRequestError extends DomainError {
-  readonly code = 'BAD_REQUEST';
-  override readonly name = 'BadRequestError';
-}
+export class BadRequestError extends failureKind('BAD_REQUEST', 'BadRequestError') {}
 
 /** A failure tied to one input field; clients show it next to that field like a zod issue. */
 export class FieldError extends DomainError {

@@ -1,7 +1,9 @@
 import { type FormEvent, useState } from 'react';
-import { errorFor, fieldErrors, formError } from '../forms';
+import { fieldErrors, formError } from '../forms';
 import { trpc } from '../trpc';
-import { FormError, SubmitButton, TextField } from './Field';
+import { currentPassword, draftFields, FormError, newPassword, SubmitButton } from './Field';
+
+const empty = { currentPassword: '', newPassword: '' };
 
 /** Current and new password; `onChanged` runs after the server accepted the new one. */
 export function ChangePasswordForm({
@@ -11,43 +13,24 @@ export function ChangePasswordForm({
   onChanged?: () => void;
   submitLabel?: string;
 }) {
-  const [currentPassword, setCurrentPassword] = useState('');
-  const [newPassword, setNewPassword] = useState('');
+  const [draft, setDraft] = useState(empty);
   const change = trpc.auth.changePassword.useMutation({
     onSuccess: () => {
-      setCurrentPassword('');
-      setNewPassword('');
+      setDraft(empty);
       onChanged?.();
     },
   });
-  const errors = fieldErrors(change.error);
+  const field = draftFields(draft, setDraft, fieldErrors(change.error));
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    change.mutate({ currentPassword, newPassword });
+    change.mutate(draft);
   };
   return (
     <form className="form" onSubmit={submit} noValidate>
       <FormError message={formError(change.error, ['currentPassword', 'newPassword'])} />
       <div className="row">
-        <TextField
-          label="Current password"
-          error={errorFor(errors, 'currentPassword')}
-          name="currentPassword"
-          type="password"
-          autoComplete="current-password"
-          value={currentPassword}
-          onChange={setCurrentPassword}
-        />
-        <TextField
-          label="New password"
-          error={errorFor(errors, 'newPassword')}
-          hint="At least 10 characters."
-          name="newPassword"
-          type="password"
-          autoComplete="new-password"
-          value={newPassword}
-          onChange={setNewPassword}
-        />
+        {field('currentPassword', 'Current password', currentPassword)}
+        {field('newPassword', 'New password', newPassword)}
       </div>
       {change.isSuccess ? (
         <p className="success" role="status">

@@ -63,24 +63,31 @@ type TextKey<Draft> = {
 }[keyof Draft] &
   string;
 
-/** What `draftFields` returns: `field(name, label, { type, hint })`. */
-export type DraftField<Draft> = (
-  name: TextKey<Draft>,
-  label: string,
-  options?: { type?: string; hint?: string },
-) => ReactNode;
+/** How one draft field's input behaves, beyond its name, label and value. */
+export type FieldOptions = Pick<TextFieldProps, 'type' | 'hint' | 'autoComplete' | 'inputMode' | 'spellCheck'>;
+
+/** A password being chosen: the browser may suggest one, and the rule is said up front. */
+export const newPassword: FieldOptions = {
+  type: 'password',
+  autoComplete: 'new-password',
+  hint: 'At least 10 characters.',
+};
+/** The password the account has now. */
+export const currentPassword: FieldOptions = { type: 'password', autoComplete: 'current-password' };
+
+/** What `draftFields` returns: `field(name, label, { type, hint, autoComplete })`. */
+export type DraftField<Draft> = (name: TextKey<Draft>, label: string, options?: FieldOptions) => ReactNode;
 
 /**
  * One `TextField` per text field of a form's draft: `field('name', 'Name', { hint })` shows the
  * draft's value, writes changes back, and carries the server's message for that field.
  */
 export function draftFields<Draft>(draft: Draft, setDraft: (next: Draft) => void, errors: FieldErrors) {
-  return (name: TextKey<Draft>, label: string, options: { type?: string; hint?: string } = {}) => (
+  return (name: TextKey<Draft>, label: string, options: FieldOptions = {}) => (
     <TextField
+      {...options}
       name={name}
       label={label}
-      type={options.type}
-      hint={options.hint}
       value={String(draft[name])}
       error={errorFor(errors, name)}
       onChange={(value) => setDraft({ ...draft, [name]: value })}
@@ -98,10 +105,62 @@ export function FormError({ message }: { message: string | undefined }) {
 }
 
 /** A form's main button: disabled, and saying so, while the server answers. */
-export function SubmitButton({ pending, children }: { pending: boolean; children: string }) {
+export function SubmitButton({
+  pending,
+  pendingLabel = 'Please wait…',
+  children,
+}: {
+  pending: boolean;
+  /** What it says while the server answers ("Saving…"). */
+  pendingLabel?: string;
+  children: string;
+}) {
   return (
     <button type="submit" className="btn btn-primary" disabled={pending}>
-      {pending ? 'Please wait…' : children}
+      {pending ? pendingLabel : children}
     </button>
+  );
+}
+
+/** A button that starts a server call: disabled while the call is on its way, so one click is one call. */
+export function ActionButton({
+  pending,
+  className = 'btn btn-small',
+  onClick,
+  children,
+}: {
+  pending: boolean;
+  className?: string;
+  onClick: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <button type="button" className={className} disabled={pending} onClick={onClick}>
+      {children}
+    </button>
+  );
+}
+
+/** An edit form's save button (disabled while saving) and the button that closes it. */
+export function FormActions({
+  pending,
+  submitLabel,
+  onClose,
+  small = false,
+}: {
+  pending: boolean;
+  submitLabel: string;
+  onClose: () => void;
+  small?: boolean;
+}) {
+  return (
+    <div className="actions">
+      <button type="submit" className={small ? 'btn btn-primary btn-small' : 'btn btn-primary'} disabled={pending}>
+        {submitLabel}
+      </button>
+      <button type="button" className={small ? 'btn btn-small' : 'btn'} onClick={() => onClose()}>
+        Close
+      </button>
+    </div>
   );
 }

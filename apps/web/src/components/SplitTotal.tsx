@@ -1,5 +1,7 @@
+import type { ReactNode } from 'react';
 import { formatMoney } from '../format';
 import { fromCents, toCents } from '../money';
+import type { FieldOptions } from './Field';
 
 /** Whole cents of what the admin typed ("12.5"; null when it is not an amount), so the total is exact. */
 function cents(text: string): bigint | null {
@@ -40,4 +42,23 @@ export function prizeList(text: string): string[] {
     .split(/[,\s]+/)
     .map((p) => p.trim())
     .filter(Boolean);
+}
+
+/** A race's pool and its split by rank (what a race and a recurring race both ask), with the running total. */
+export function PrizeFields({
+  draft,
+  field,
+}: {
+  draft: { prizePool: string; prizes: string };
+  field: (name: 'prizePool' | 'prizes', label: string, options?: FieldOptions) => ReactNode;
+}) {
+  return (
+    <>
+      <div className="row">
+        {field('prizePool', 'Prize pool', { hint: 'e.g. 1000.00' })}
+        {field('prizes', 'Prize per rank', { hint: 'Rank 1, 2, 3 …, comma-separated; must add up to the pool' })}
+      </div>
+      <SplitTotal pool={draft.prizePool} prizes={prizeList(draft.prizes)} />
+    </>
+  );
 }

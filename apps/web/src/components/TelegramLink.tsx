@@ -1,9 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { formatDateTime } from '../format';
-import { errorFor, fieldErrors, formError } from '../forms';
+import { fieldErrors, formError } from '../forms';
 import type { Me } from '../trpc';
 import { trpc } from '../trpc';
-import { FormError, TextField } from './Field';
+import { ActionButton, draftFields, FormError, SubmitButton } from './Field';
 
 /**
  * Linking Telegram: a one-time code for the bot, then the code the bot sends back, entered here.
@@ -46,14 +46,9 @@ export function TelegramLink({ me }: { me: Me }) {
       ) : null}
       <FormError message={linkCode.error?.message ?? unlink.error?.message} />
       <div className="actions">
-        <button
-          type="button"
-          className="btn btn-primary"
-          disabled={linkCode.isPending}
-          onClick={() => linkCode.mutate()}
-        >
+        <ActionButton className="btn btn-primary" pending={linkCode.isPending} onClick={() => linkCode.mutate()}>
           {linkCode.data ? 'Get a new code' : 'Get a link code'}
-        </button>
+        </ActionButton>
         {me.telegram.linked ? (
           <button type="button" className="btn btn-danger" disabled={unlink.isPending} onClick={() => unlink.mutate()}>
             Remove the link
@@ -65,12 +60,12 @@ export function TelegramLink({ me }: { me: Me }) {
 }
 
 function ConfirmLink({ handle, onConfirmed }: { handle: string; onConfirmed: () => void }) {
-  const [code, setCode] = useState('');
+  const [draft, setDraft] = useState({ code: '' });
   const confirm = trpc.telegram.confirmLink.useMutation({ onSuccess: onConfirmed });
-  const errors = fieldErrors(confirm.error);
+  const field = draftFields(draft, setDraft, fieldErrors(confirm.error));
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    confirm.mutate({ code });
+    confirm.mutate(draft);
   };
   return (
     <div className="callout">
@@ -79,17 +74,8 @@ function ConfirmLink({ handle, onConfirmed }: { handle: string; onConfirmed: () 
         the link is yours. If you did not link {handle}, remove the link below: someone else used your code.
       </p>
       <form className="form form-inline" onSubmit={submit} noValidate>
-        <TextField
-          label="Confirmation code"
-          error={errorFor(errors, 'code')}
-          name="code"
-          autoComplete="one-time-code"
-          value={code}
-          onChange={setCode}
-        />
-        <button type="submit" className="btn btn-primary" disabled={confirm.isPending}>
-          Confirm
-        </button>
+        {field('code', 'Confirmation code', { autoComplete: 'one-time-code' })}
+        <SubmitButton pending={confirm.isPending}>Confirm</SubmitButton>
       </form>
       <FormError message={formError(confirm.error, ['code'])} />
     </div>

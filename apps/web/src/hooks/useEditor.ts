@@ -10,3 +10,5 @@ export function useEditor<Item>() {
   };
   return { editing, edit, done, setDone, finish };
 }
+
+export type Editor<Item> = ReturnType<typeof useEditor<Item>>;

@@ -1,7 +1,7 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
-import { FormError, SubmitButton, TextField } from '../components/Field';
-import { errorFor, fieldErrors, formError } from '../forms';
+import { currentPassword, draftFields, FormError, newPassword, SubmitButton } from '../components/Field';
+import { fieldErrors, formError } from '../forms';
 import { useMe, useSessionChanged } from '../hooks/useSession';
 import { useTitle } from '../hooks/useTitle';
 import { trpc } from '../trpc';
@@ -31,8 +31,7 @@ function AuthForm({ mode }: { mode: 'signIn' | 'signUp' }) {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const sessionChanged = useSessionChanged();
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
+  const [draft, setDraft] = useState({ username: '', password: '' });
   const onSuccess = async () => {
     await sessionChanged();
     navigate(safeNext(params.get('next')));
@@ -40,13 +39,13 @@ function AuthForm({ mode }: { mode: 'signIn' | 'signUp' }) {
   const signIn = trpc.auth.signIn.useMutation({ onSuccess });
   const signUp = trpc.auth.signUp.useMutation({ onSuccess });
   const mutation = mode === 'signIn' ? signIn : signUp;
-  const errors = fieldErrors(mutation.error);
+  const field = draftFields(draft, setDraft, fieldErrors(mutation.error));
   const title = mode === 'signIn' ? 'Sign in' : 'Create an account';
   useTitle(title);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    mutation.mutate({ username, password });
+    mutation.mutate(draft);
   };
 
   return (
@@ -54,28 +53,13 @@ function AuthForm({ mode }: { mode: 'signIn' | 'signUp' }) {
       <h1 id="auth-title">{title}</h1>
       <form className="form" onSubmit={submit} noValidate>
         <FormError message={formError(mutation.error, ['username', 'password'])} />
-        <TextField
-          label="Username"
-          error={errorFor(errors, 'username')}
-          name="username"
-          autoComplete="username"
-          value={username}
-          onChange={setUsername}
-        />
-        <TextField
-          label="Password"
-          error={errorFor(errors, 'password')}
-          hint={
-            mode === 'signUp'
-              ? 'At least 10 characters.'
-              : 'Forgot it? Get a reset token from our Telegram bot (/reset) or an admin.'
-          }
-          name="password"
-          type="password"
-          autoComplete={mode === 'signIn' ? 'current-password' : 'new-password'}
-          value={password}
-          onChange={setPassword}
-        />
+        {field('username', 'Username', { autoComplete: 'username' })}
+        {mode === 'signUp'
+          ? field('password', 'Password', newPassword)
+          : field('password', 'Password', {
+              ...currentPassword,
+              hint: 'Forgot it? Get a reset token from our Telegram bot (/reset) or an admin.',
+            })}
         <SubmitButton pending={mutation.isPending}>{title}</SubmitButton>
       </form>
       <p className="muted small">

@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { LeaderboardTable } from '../components/LeaderboardTable';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
+import { Tabs } from '../components/Tabs';
+import { SearchBox } from '../components/Toolbar';
 import { formatTime } from '../format';
 import { useDebounced } from '../hooks/useDebounced';
 import { useMe } from '../hooks/useSession';
@@ -16,6 +18,7 @@ export const periodTabs = [
   { period: 'month', label: 'Month' },
   { period: 'all', label: 'All time' },
 ] as const satisfies readonly { period: Period; label: string }[];
+const periodOptions = periodTabs.map((tab) => ({ value: tab.period, label: tab.label }));
 
 function parsePeriod(value: string | null): Period {
   return periodTabs.find((tab) => tab.period === value)?.period ?? 'month';
@@ -94,29 +97,14 @@ export function LeaderboardPage({ prizeByUid = null }: { prizeByUid?: ReadonlyMa
         ) : null}
       </div>
       <div className="toolbar">
-        <fieldset className="tabs">
-          <legend className="sr-only">Period</legend>
-          {periodTabs.map((tab) => (
-            <button
-              key={tab.period}
-              type="button"
-              className={tab.period === period ? 'tab tab-active' : 'tab'}
-              aria-pressed={tab.period === period}
-              onClick={() => selectPeriod(tab.period)}
-            >
-              {tab.label}
-            </button>
-          ))}
-        </fieldset>
-        <input
-          type="search"
-          className="input search"
+        <Tabs legend="Period" options={periodOptions} value={period} onChange={selectPeriod} />
+        <SearchBox
+          label="Search players by name"
           placeholder="Search players…"
-          aria-label="Search players by name"
           value={searchText}
-          onChange={(event) => {
+          onChange={(q) => {
             setHistory([]);
-            update({ q: event.target.value, after: null });
+            update({ q, after: null });
           }}
         />
       </div>

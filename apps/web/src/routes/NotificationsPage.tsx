@@ -3,12 +3,13 @@ import { FormError } from '../components/Field';
 import { LoadMore } from '../components/LoadMore';
 import { NotificationItem } from '../components/NotificationItem';
 import { Empty, QueryError, SkeletonRows } from '../components/States';
+import { Tabs } from '../components/Tabs';
 import { useTitle } from '../hooks/useTitle';
 import { trpc } from '../trpc';
 
 const filters = [
-  { unreadOnly: false, label: 'All' },
-  { unreadOnly: true, label: 'Unread' },
+  { value: false, label: 'All' },
+  { value: true, label: 'Unread' },
 ] as const;
 
 /** The whole inbox, newest first, with unread filtering and marking read. */
@@ -38,20 +39,7 @@ export function NotificationsPage() {
         <span className="muted small">{unread === 1 ? '1 unread' : `${unread} unread`}</span>
       </div>
       <div className="toolbar">
-        <fieldset className="tabs">
-          <legend className="sr-only">Show</legend>
-          {filters.map((f) => (
-            <button
-              key={f.label}
-              type="button"
-              aria-pressed={f.unreadOnly === unreadOnly}
-              className={f.unreadOnly === unreadOnly ? 'tab tab-active' : 'tab'}
-              onClick={() => onFilter(f.unreadOnly)}
-            >
-              {f.label}
-            </button>
-          ))}
-        </fieldset>
+        <Tabs legend="Show" options={filters} value={unreadOnly} onChange={onFilter} />
         <button
           type="button"
           className="btn btn-small"

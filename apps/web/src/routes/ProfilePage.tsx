@@ -1,13 +1,13 @@
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { ChangePasswordForm } from '../components/ChangePasswordForm';
-import { Field, FormError, TextField } from '../components/Field';
+import { draftFields, Field, FormError, SubmitButton } from '../components/Field';
 import { NotificationPreferences } from '../components/NotificationPreferences';
 import { QueryBoundary } from '../components/QueryBoundary';
 import { Empty } from '../components/States';
 import { TelegramLink } from '../components/TelegramLink';
 import { formatDateTime, formatMoney } from '../format';
-import { errorFor, fieldErrors, formError } from '../forms';
+import { fieldErrors, formError } from '../forms';
 import { useTitle } from '../hooks/useTitle';
 import type { Me } from '../trpc';
 import { trpc } from '../trpc';
@@ -56,26 +56,24 @@ export function ProfilePage({ me }: { me: Me }) {
 
 function BonusClaims() {
   const utils = trpc.useUtils();
-  const [code, setCode] = useState('');
+  const [draft, setDraft] = useState({ code: '' });
   const claim = trpc.bonus.claim.useMutation({
     onSuccess: () => {
-      setCode('');
+      setDraft({ code: '' });
       void utils.bonus.myClaims.invalidate();
     },
   });
-  const errors = fieldErrors(claim.error);
+  const field = draftFields(draft, setDraft, fieldErrors(claim.error));
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    claim.mutate({ code });
+    claim.mutate(draft);
   };
   return (
     <section className="card" aria-labelledby="bonus-title">
       <h2 id="bonus-title">Bonus codes</h2>
       <form className="form form-inline" onSubmit={submit} noValidate>
-        <TextField label="Code" error={errorFor(errors, 'code')} name="code" value={code} onChange={setCode} />
-        <button type="submit" className="btn btn-primary" disabled={claim.isPending}>
-          Claim
-        </button>
+        {field('code', 'Code')}
+        <SubmitButton pending={claim.isPending}>Claim</SubmitButton>
       </form>
       <FormError message={formError(claim.error, ['code'])} />
       {claim.data ? (
@@ -135,30 +133,28 @@ function MyEntries() {
   );
 }
 
+const emptyEntry = { betReference: '', multiplier: '', betAmount: '' };
+
 /** Enter an open challenge with a bet that met its multiplier. */
 function EntryForm() {
   const utils = trpc.useUtils();
   const [open] = trpc.challenges.list.useSuspenseQuery({ status: 'open', limit: 20 });
   const [challengeId, setChallengeId] = useState<number | null>(null);
-  const [betReference, setBetReference] = useState('');
-  const [multiplier, setMultiplier] = useState('');
-  const [betAmount, setBetAmount] = useState('');
+  const [draft, setDraft] = useState(emptyEntry);
   const submit = trpc.challenges.submit.useMutation({
     onSuccess: () => {
-      setBetReference('');
-      setMultiplier('');
-      setBetAmount('');
+      setDraft(emptyEntry);
       void utils.challenges.myEntries.invalidate();
     },
   });
-  const errors = fieldErrors(submit.error);
+  const field = draftFields(draft, setDraft, fieldErrors(submit.error));
   const openChallenges = open.challenges.filter((c) => c.state === 'open');
   const selected = challengeId ?? openChallenges[0]?.id ?? null;
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     if (selected === null) return;
-    submit.mutate({ challengeId: selected, betReference, multiplier, betAmount });
+    submit.mutate({ challengeId: selected, ...draft });
   };
 
   if (openChallenges.length === 0) return <Empty>No challenge is open right now.</Empty>;
@@ -181,34 +177,12 @@ function EntryForm() {
         )}
       </Field>
       <FormError message={formError(submit.error, ['betReference', 'multiplier', 'betAmount'])} />
-      <TextField
-        label="Bet id or link"
-        error={errorFor(errors, 'betReference')}
-        name="betReference"
-        value={betReference}
-        onChange={setBetReference}
-      />
+      {field('betReference', 'Bet id or link')}
       <div className="row">
-        <TextField
-          label="Multiplier"
-          error={errorFor(errors, 'multiplier')}
-          name="multiplier"
-          inputMode="decimal"
-          value={multiplier}
-          onChange={setMultiplier}
-        />
-        <TextField
-          label="Bet amount"
-          error={errorFor(errors, 'betAmount')}
-          name="betAmount"
-          inputMode="decimal"
-          value={betAmount}
-          onChange={setBetAmount}
-        />
+        {field('multiplier', 'Multiplier', { inputMode: 'decimal' })}
+        {field('betAmount', 'Bet amount', { inputMode: 'decimal' })}
       </div>
-      <button type="submit" className="btn btn-primary" disabled={submit.isPending}>
-        Submit entry
-      </button>
+      <SubmitButton pending={submit.isPending}>Submit entry</SubmitButton>
     </form>
   );
 }

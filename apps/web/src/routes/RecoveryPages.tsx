@@ -1,8 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ChangePasswordForm } from '../components/ChangePasswordForm';
-import { FormError, SubmitButton, TextField } from '../components/Field';
-import { errorFor, fieldErrors, formError } from '../forms';
+import { draftFields, FormError, newPassword, SubmitButton } from '../components/Field';
+import { fieldErrors, formError } from '../forms';
 import { useSessionChanged } from '../hooks/useSession';
 import { useTitle } from '../hooks/useTitle';
 import { trpc } from '../trpc';
@@ -33,13 +33,12 @@ function HowToGetAToken() {
 export function ResetPasswordPage() {
   useTitle('Reset password');
   const [params] = useSearchParams();
-  const [token, setToken] = useState(params.get('token') ?? '');
-  const [password, setPassword] = useState('');
-  const reset = trpc.auth.resetPassword.useMutation({ onSuccess: () => setPassword('') });
-  const errors = fieldErrors(reset.error);
+  const [draft, setDraft] = useState({ token: params.get('token') ?? '', password: '' });
+  const reset = trpc.auth.resetPassword.useMutation({ onSuccess: () => setDraft({ ...draft, password: '' }) });
+  const field = draftFields(draft, setDraft, fieldErrors(reset.error));
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    reset.mutate({ token, password });
+    reset.mutate(draft);
   };
 
   if (reset.isSuccess) {
@@ -62,25 +61,8 @@ export function ResetPasswordPage() {
       <HowToGetAToken />
       <form className="form" onSubmit={submit} noValidate>
         <FormError message={formError(reset.error, ['token', 'password'])} />
-        <TextField
-          label="Reset token"
-          error={errorFor(errors, 'token')}
-          name="token"
-          autoComplete="one-time-code"
-          spellCheck={false}
-          value={token}
-          onChange={setToken}
-        />
-        <TextField
-          label="New password"
-          error={errorFor(errors, 'password')}
-          hint="At least 10 characters."
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          value={password}
-          onChange={setPassword}
-        />
+        {field('token', 'Reset token', { autoComplete: 'one-time-code', spellCheck: false })}
+        {field('password', 'New password', newPassword)}
         <SubmitButton pending={reset.isPending}>Set new password</SubmitButton>
       </form>
       <p className="muted small">

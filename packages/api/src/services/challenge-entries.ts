@@ -104,6 +104,30 @@ export async function submitEntry(db: Db, user: SessionUser, input: z.output<typ
   }
 }
 
+/**
+ * Entries with their challenge's title and the entrant's name, as reviews and exports list them:
+ * the caller adds its own filter, order and limit.
+ */
+export function entriesWithNames(db: Db) {
+  return db
+    .select({
+      id: challengeEntries.id,
+      challengeId: challengeEntries.challengeId,
+      challengeTitle: challenges.title,
+      betReference: challengeEntries.betReference,
+      userId: challengeEntries.userId,
+      username: users.displayName,
+      status: challengeEntries.status,
+      multiplier: challengeEntries.multiplier,
+      betAmount: challengeEntries.betAmount,
+      createdAt: challengeEntries.createdAt,
+    })
+    .from(challengeEntries)
+    .innerJoin(users, eq(users.id, challengeEntries.userId))
+    .innerJoin(challenges, eq(challenges.id, challengeEntries.challengeId))
+    .$dynamic();
+}
+
 export async function myEntries(db: Db, userId: string) {
   return db
     .select({
@@ -259,22 +283,7 @@ export async function listDisputes(db: Db, input: z.output<typeof challengeDispu
     .orderBy(desc(max(challengeEntries.createdAt)))
     .limit(input.limit);
   if (contested.length === 0) return [];
-  const rows = await db
-    .select({
-      id: challengeEntries.id,
-      challengeId: challengeEntries.challengeId,
-      challengeTitle: challenges.title,
-      betReference: challengeEntries.betReference,
-      userId: challengeEntries.userId,
-      username: users.displayName,
-      status: challengeEntries.status,
-      multiplier: challengeEntries.multiplier,
-      betAmount: challengeEntries.betAmount,
-      createdAt: challengeEntries.createdAt,
-    })
-    .from(challengeEntries)
-    .innerJoin(users, eq(users.id, challengeEntries.userId))
-    .innerJoin(challenges, eq(challenges.id, challengeEntries.challengeId))
+  const rows = await entriesWithNames(db)
     .where(
       and(
         inArray(

@@ -188,16 +188,10 @@ export async function claimPlayer(
         })
         .returning({ id: playerClaims.id });
       if (!claim) throw new Error('claim insert returned nothing');
-      await recordAudit(
-        tx,
-        { ...actor, userId: actor.userId ?? userId },
-        {
-          action: 'claim.create',
-          targetType: 'claim',
-          targetId: claim.id,
-          details: { userId, playerUid: player.uid, method: 'uid' in input ? 'uid' : 'name' },
-        },
-      );
+      await auditOwnClaim(tx, actor, userId, 'claim.create', claim.id, {
+        playerUid: player.uid,
+        method: 'uid' in input ? 'uid' : 'name',
+      });
       return claim.id;
     });
   } catch (err) {
@@ -237,6 +231,22 @@ export async function myClaim(db: Db, userId: string): Promise<MyClaim> {
   return toClaimView(row);
 }
 
+/** A user's own step on their claim, in the audit log: the actor is the user unless an API key acted for them. */
+function auditOwnClaim(
+  tx: Tx,
+  actor: AuditActor,
+  userId: string,
+  action: 'claim.create' | 'claim.cancel',
+  claimId: number,
+  details: Record<string, string>,
+) {
+  return recordAudit(
+    tx,
+    { ...actor, userId: actor.userId ?? userId },
+    { action, targetType: 'claim', targetId: claimId, details: { userId, ...details } },
+  );
+}
+
 /** Withdraws the user's pending claim. */
 export async function cancelClaim(deps: NotifyDeps, actor: AuditActor, userId: string): Promise<ClaimView> {
   const cancelledId = await deps.db.transaction(async (tx) => {
@@ -246,16 +256,7 @@ export async function cancelClaim(deps: NotifyDeps, actor: AuditActor, userId: s
       .where(and(eq(playerClaims.userId, userId), eq(playerClaims.status, 'pending')))
       .returning({ id: playerClaims.id, playerUid: playerClaims.playerUid });
     if (!cancelled) throw new NotFoundError('You have no pending claim to cancel');
-    await recordAudit(
-      tx,
-      { ...actor, userId: actor.userId ?? userId },
-      {
-        action: 'claim.cancel',
-        targetType: 'claim',
-        targetId: cancelled.id,
-        details: { userId, playerUid: cancelled.playerUid },
-      },
-    );
+    await auditOwnClaim(tx, actor, userId, 'claim.cancel', cancelled.id, { playerUid: cancelled.playerUid });
     return cancelled.id;
   });
   const view = await claimById(deps.db, cancelledId);

@@ -11,6 +11,7 @@ import { and, asc, desc, eq, gt, lt, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { notFound } from '../errors';
 import { auditFilterInput, auditFilters } from './audit';
+import { entriesWithNames } from './challenge-entries';
 import { logFilters, logTypes } from './logs';
 import { RACE_RESULTS_KEPT, raceResultsOf, rankRace } from './races';
 
@@ -223,20 +224,7 @@ export function openExport(db: Db, kind: ExportKind, query: Record<string, unkno
         batches: keyset(
           size,
           (after: number | null) =>
-            db
-              .select({
-                id: challengeEntries.id,
-                challenge: challenges.title,
-                username: users.displayName,
-                betReference: challengeEntries.betReference,
-                multiplier: challengeEntries.multiplier,
-                betAmount: challengeEntries.betAmount,
-                status: challengeEntries.status,
-                createdAt: challengeEntries.createdAt,
-              })
-              .from(challengeEntries)
-              .innerJoin(challenges, eq(challenges.id, challengeEntries.challengeId))
-              .innerJoin(users, eq(users.id, challengeEntries.userId))
+            entriesWithNames(db)
               .where(
                 and(
                   challengeId ? eq(challengeEntries.challengeId, challengeId) : undefined,
@@ -246,7 +234,16 @@ export function openExport(db: Db, kind: ExportKind, query: Record<string, unkno
               .orderBy(desc(challengeEntries.id))
               .limit(size),
           (row) => row.id,
-          (e) => [e.id, e.challenge, e.username, e.betReference, e.multiplier, e.betAmount, e.status, iso(e.createdAt)],
+          (e) => [
+            e.id,
+            e.challengeTitle,
+            e.username,
+            e.betReference,
+            e.multiplier,
+            e.betAmount,
+            e.status,
+            iso(e.createdAt),
+          ],
         ),
       };
     }

@@ -1,13 +1,13 @@
 import { bigserial, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { createdAt } from './columns';
-import { apiKeys, users } from './users';
+import { apiKeys, userRef } from './users';
 
 /** Every admin action: who, what, on which target, when and from where. */
 export const auditLog = pgTable(
   'audit_log',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    actorUserId: text('actor_user_id').references(() => users.id, { onDelete: 'set null' }),
+    actorUserId: userRef('actor_user_id'),
     actorApiKeyId: integer('actor_api_key_id').references(() => apiKeys.id, { onDelete: 'set null' }),
     action: text('action').notNull(),
     targetType: text('target_type'),

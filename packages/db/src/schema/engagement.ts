@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, numeric, pgTable, serial, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, money, tstz, updatedAt } from './columns';
 import { challengeStatus, entryStatus } from './enums';
-import { users } from './users';
+import { ownerUserId, userRef, users } from './users';
 
 /** "Hit a 100x on game X with a minimum bet of Y": prize Z for up to N winners. */
 export const challenges = pgTable(
@@ -20,7 +20,7 @@ export const challenges = pgTable(
     startsAt: tstz('starts_at').notNull(),
     endsAt: tstz('ends_at').notNull(),
     status: challengeStatus('status').notNull().default('open'),
-    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdBy: userRef('created_by'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -38,15 +38,13 @@ export const challengeEntries = pgTable(
     challengeId: integer('challenge_id')
       .notNull()
       .references(() => challenges.id, { onDelete: 'cascade' }),
-    userId: text('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerUserId(),
     /** Bet id or link to the bet, as the player submitted it (normalized). */
     betReference: text('bet_reference').notNull(),
     multiplier: numeric('multiplier', { precision: 12, scale: 2 }).notNull(),
     betAmount: money('bet_amount').notNull(),
     status: entryStatus('status').notNull().default('pending'),
-    reviewedBy: text('reviewed_by').references(() => users.id, { onDelete: 'set null' }),
+    reviewedBy: userRef('reviewed_by'),
     reviewedAt: tstz('reviewed_at'),
     createdAt: createdAt(),
   },
@@ -72,7 +70,7 @@ export const bonusCodes = pgTable(
     minMonthlyWager: money('min_monthly_wager'),
     expiresAt: tstz('expires_at'),
     disabled: boolean('disabled').notNull().default(false),
-    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdBy: userRef('created_by'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -89,9 +87,7 @@ export const bonusClaims = pgTable(
     codeId: integer('code_id')
       .notNull()
       .references(() => bonusCodes.id, { onDelete: 'cascade' }),
-    userId: text('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerUserId(),
     claimedAt: tstz('claimed_at').notNull().defaultNow(),
   },
   (t) => [

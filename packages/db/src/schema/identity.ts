@@ -14,7 +14,7 @@ import {
 import { createdAt, money, tstz, updatedAt } from './columns';
 import { players } from './players';
 import { races } from './races';
-import { users } from './users';
+import { ownerUserId, userRef, users } from './users';
 
 export const claimStatus = pgEnum('claim_status', ['pending', 'approved', 'rejected', 'cancelled']);
 export const claimMethod = pgEnum('claim_method', ['name', 'uid']);
@@ -28,9 +28,7 @@ export const playerClaims = pgTable(
   'player_claims',
   {
     id: serial('id').primaryKey(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerUserId(),
     playerUid: text('player_uid')
       .notNull()
       .references(() => players.uid, { onDelete: 'cascade' }),
@@ -41,7 +39,7 @@ export const playerClaims = pgTable(
     status: claimStatus('status').notNull().default('pending'),
     /** Why it was rejected (shown to the user), or why it was closed without review. */
     reason: text('reason'),
-    reviewedBy: text('reviewed_by').references(() => users.id, { onDelete: 'set null' }),
+    reviewedBy: userRef('reviewed_by'),
     reviewedAt: tstz('reviewed_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -65,9 +63,7 @@ export const notifications = pgTable(
   'notifications',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerUserId(),
     kind: text('kind').notNull(),
     type: text('type').notNull(),
     title: text('title').notNull(),
@@ -93,9 +89,7 @@ export const notifications = pgTable(
 export const notificationPreferences = pgTable(
   'notification_preferences',
   {
-    userId: text('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerUserId(),
     kind: text('kind').notNull(),
     web: boolean('web').notNull(),
     telegram: boolean('telegram').notNull(),

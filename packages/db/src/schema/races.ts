@@ -15,7 +15,7 @@ import {
 import { createdAt, money, tstz, updatedAt } from './columns';
 import { raceCadence, raceStatus } from './enums';
 import { players } from './players';
-import { users } from './users';
+import { userRef } from './users';
 
 /**
  * A recurring race: every week (on `startDay`, 1 = Monday … 7 = Sunday) or every month (on day
@@ -41,7 +41,7 @@ export const raceTemplates = pgTable(
     minWager: money('min_wager').notNull().default('0'),
     leadHours: integer('lead_hours').notNull().default(48),
     active: boolean('active').notNull().default(true),
-    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdBy: userRef('created_by'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -63,7 +63,7 @@ export const races = pgTable(
     prizePool: money('prize_pool').notNull(),
     prizeSplit: jsonb('prize_split').$type<string[]>().notNull(),
     status: raceStatus('status').notNull().default('upcoming'),
-    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdBy: userRef('created_by'),
     /** Players below this total inside the window are not ranked ("0" = anyone who wagered). */
     minWager: money('min_wager').notNull().default('0'),
     /** The template this race was made from; (template, start) is unique: made once. */

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, integer, pgTable, text } from 'drizzle-orm/pg-core';
 import { tstz } from './columns';
-import { users } from './users';
+import { userRef } from './users';
 
 /**
  * The affiliate feed as admins set it at run time (one row, id 1). A null URL falls back to
@@ -15,7 +15,7 @@ export const upstreamSettings = pgTable(
     url: text('url'),
     /** Write-only through the API: never sent back, only its last characters. */
     token: text('token'),
-    updatedBy: text('updated_by').references(() => users.id, { onDelete: 'set null' }),
+    updatedBy: userRef('updated_by'),
     updatedAt: tstz('updated_at'),
     /**
      * Set by the first run the feed answered 401/403 (one conditional UPDATE, so one instance

@@ -53,14 +53,21 @@ export const users = pgTable(
   ],
 );
 
+/** The account a row belongs to (`user_id`): the row goes when the account is deleted. */
+export const ownerUserId = () =>
+  text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' });
+
+/** An account a row names (who made or reviewed it): the row stays, the name becomes null, when it is deleted. */
+export const userRef = (column: string) => text(column).references(() => users.id, { onDelete: 'set null' });
+
 /** lucia v3 sessions: the id is the SHA-256 of the token the browser holds. */
 export const sessions = pgTable(
   'sessions',
   {
     id: text('id').primaryKey(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerUserId(),
     expiresAt: tstz('expires_at').notNull(),
     createdAt: createdAt(),
   },
@@ -109,9 +116,7 @@ export const telegramLinkCodes = pgTable(
   'telegram_link_codes',
   {
     code: text('code').primaryKey(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerUserId(),
     expiresAt: tstz('expires_at').notNull(),
     usedAt: tstz('used_at'),
     createdAt: createdAt(),
@@ -125,9 +130,7 @@ export const passwordResetTokens = pgTable(
   {
     /** SHA-256 of the token; the token itself is shown once. */
     tokenHash: text('token_hash').primaryKey(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownerUserId(),
     expiresAt: tstz('expires_at').notNull(),
     usedAt: tstz('used_at'),
     createdAt: createdAt(),

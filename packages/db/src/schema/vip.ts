@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { money, tstz } from './columns';
-import { users } from './users';
+import { userRef } from './users';
 
 /**
  * The VIP ladder: tiers by all-time wager, lowest first (`position` 1 is the entry tier, with
@@ -18,7 +18,7 @@ export const vipTiers = pgTable(
     threshold: money('threshold').notNull(),
     /** `#rrggbb`. */
     colour: text('colour').notNull(),
-    updatedBy: text('updated_by').references(() => users.id, { onDelete: 'set null' }),
+    updatedBy: userRef('updated_by'),
     updatedAt: tstz('updated_at').notNull().defaultNow(),
   },
   (t) => [

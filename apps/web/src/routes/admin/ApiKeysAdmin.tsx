@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { type Column, DataTable } from '../../components/DataTable';
-import { FormError, TextField } from '../../components/Field';
+import { ActionButton, draftFields, FormError, SubmitButton } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { formatDateTime } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput } from '../../forms';
@@ -140,14 +140,13 @@ function KeyActions({ apiKey, onRotated }: { apiKey: ApiKey; onRotated: (created
             </button>
           ) : null}
           {confirmRevoke ? (
-            <button
-              type="button"
+            <ActionButton
               className="btn btn-small btn-danger"
-              disabled={revoke.isPending}
+              pending={revoke.isPending}
               onClick={() => revoke.mutate({ id: apiKey.id })}
             >
               Confirm revoke
-            </button>
+            </ActionButton>
           ) : (
             <button type="button" className="btn btn-small" onClick={() => setConfirmRevoke(true)}>
               Revoke
@@ -160,23 +159,25 @@ function KeyActions({ apiKey, onRotated }: { apiKey: ApiKey; onRotated: (created
   );
 }
 
+const emptyKey = { name: '', expiresAt: '' };
+
 function CreateKey({ onCreated }: { onCreated: (created: CreatedKey) => void }) {
   const utils = trpc.useUtils();
-  const [name, setName] = useState('');
+  const [draft, setDraft] = useState(emptyKey);
   const [chosen, setChosen] = useState<Set<Scope>>(() => new Set());
-  const [expiresAt, setExpiresAt] = useState('');
   const create = trpc.admin.apiKeys.create.useMutation({
     onSuccess: (created) => {
-      setName('');
+      setDraft(emptyKey);
       setChosen(new Set());
-      setExpiresAt('');
       onCreated(created);
       void utils.admin.apiKeys.list.invalidate();
     },
   });
   const errors = fieldErrors(create.error);
+  const field = draftFields(draft, setDraft, errors);
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    const { name, expiresAt } = draft;
     create.mutate({ name, scopes: [...chosen], expiresAt: expiresAt ? fromLocalInput(expiresAt) : null });
   };
   const toggle = (scope: Scope) => {
@@ -190,7 +191,7 @@ function CreateKey({ onCreated }: { onCreated: (created: CreatedKey) => void }) 
       <h2 id="create-key-title">Create a key</h2>
       <form className="form" onSubmit={submit} noValidate>
         <FormError message={formError(create.error, ['name', 'scopes', 'expiresAt'])} />
-        <TextField label="Name" error={errorFor(errors, 'name')} name="name" value={name} onChange={setName} />
+        {field('name', 'Name')}
         <fieldset className={errorFor(errors, 'scopes') ? 'field field-invalid' : 'field'}>
           <legend>Scopes</legend>
           <div className="checks">
@@ -207,17 +208,8 @@ function CreateKey({ onCreated }: { onCreated: (created: CreatedKey) => void }) 
             </span>
           ) : null}
         </fieldset>
-        <TextField
-          label="Expires (optional)"
-          error={errorFor(errors, 'expiresAt')}
-          name="expiresAt"
-          type="datetime-local"
-          value={expiresAt}
-          onChange={setExpiresAt}
-        />
-        <button type="submit" className="btn btn-primary" disabled={create.isPending}>
-          Create key
-        </button>
+        {field('expiresAt', 'Expires (optional)', { type: 'datetime-local' })}
+        <SubmitButton pending={create.isPending}>Create key</SubmitButton>
       </form>
     </section>
   );

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { type Column, DataTable } from '../../components/DataTable';
 import { LoadMore } from '../../components/LoadMore';
 import { QueryBoundary } from '../../components/QueryBoundary';
+import { SearchBox, TimeBound } from '../../components/Toolbar';
 import { formatDate, formatTime } from '../../format';
 import { fromLocalInput } from '../../forms';
 import { useDebounced } from '../../hooks/useDebounced';
@@ -101,8 +102,7 @@ export function AuditAdmin() {
     since: typed.since ? fromLocalInput(typed.since) : undefined,
     until: typed.until ? fromLocalInput(typed.until) : undefined,
   };
-  const set = (field: keyof typeof text) => (e: { target: { value: string } }) =>
-    setText({ ...text, [field]: e.target.value });
+  const set = (field: keyof typeof text) => (value: string) => setText({ ...text, [field]: value });
 
   return (
     <section className="card" aria-labelledby="audit-title">
@@ -122,24 +122,16 @@ export function AuditAdmin() {
       </div>
       <div className="toolbar toolbar-wrap">
         {searches.map((search) => (
-          <input
+          <SearchBox
             key={search.field}
-            className="input search"
-            type="search"
+            label={search.label}
             placeholder={search.placeholder}
-            aria-label={search.label}
             value={text[search.field]}
             onChange={set(search.field)}
           />
         ))}
-        <label className="small inline-field">
-          From
-          <input type="datetime-local" className="input" value={text.since} onChange={set('since')} />
-        </label>
-        <label className="small inline-field">
-          Until
-          <input type="datetime-local" className="input" value={text.until} onChange={set('until')} />
-        </label>
+        <TimeBound label="From" value={text.since} onChange={set('since')} />
+        <TimeBound label="Until" value={text.until} onChange={set('until')} />
       </div>
       <QueryBoundary
         what="the audit log"

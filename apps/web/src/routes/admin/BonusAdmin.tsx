@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { type Column, DataTable } from '../../components/DataTable';
-import { draftFields, FormError } from '../../components/Field';
+import { ActionButton, draftFields, FormActions, FormError, SubmitButton } from '../../components/Field';
 import { LoadMore } from '../../components/LoadMore';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { Empty } from '../../components/States';
@@ -140,23 +140,13 @@ function CodeActions({
           Edit
         </button>
         {code.disabled ? (
-          <button
-            type="button"
-            className="btn btn-small"
-            disabled={enable.isPending}
-            onClick={() => enable.mutate({ id: code.id })}
-          >
+          <ActionButton pending={enable.isPending} onClick={() => enable.mutate({ id: code.id })}>
             Re-enable
-          </button>
+          </ActionButton>
         ) : (
-          <button
-            type="button"
-            className="btn btn-small"
-            disabled={disable.isPending}
-            onClick={() => disable.mutate({ id: code.id })}
-          >
+          <ActionButton pending={disable.isPending} onClick={() => disable.mutate({ id: code.id })}>
             Disable
-          </button>
+          </ActionButton>
         )}
       </div>
       <FormError message={disable.error?.message ?? enable.error?.message} />
@@ -194,6 +184,16 @@ function Claims({ code }: { code: BonusCode }) {
   );
 }
 
+/** What a code's form says, as the server takes it: a blank optional field is "none". */
+function codeSettings(draft: { description: string; maxClaims: string; minMonthlyWager: string; expiresAt: string }) {
+  return {
+    description: draft.description,
+    maxClaims: Number(draft.maxClaims),
+    minMonthlyWager: draft.minMonthlyWager || null,
+    expiresAt: draft.expiresAt ? fromLocalInput(draft.expiresAt) : null,
+  };
+}
+
 function EditCode({ code, onDone }: { code: BonusCode; onDone: () => void }) {
   const utils = trpc.useUtils();
   const [draft, setDraft] = useState({
@@ -217,13 +217,7 @@ function EditCode({ code, onDone }: { code: BonusCode; onDone: () => void }) {
       noValidate
       onSubmit={(event: FormEvent) => {
         event.preventDefault();
-        update.mutate({
-          id: code.id,
-          description: draft.description,
-          maxClaims: Number(draft.maxClaims),
-          minMonthlyWager: draft.minMonthlyWager || null,
-          expiresAt: draft.expiresAt ? fromLocalInput(draft.expiresAt) : null,
-        });
+        update.mutate({ id: code.id, ...codeSettings(draft) });
       }}
     >
       <FormError message={formError(update.error, ['description', 'maxClaims', 'minMonthlyWager', 'expiresAt'])} />
@@ -235,14 +229,7 @@ function EditCode({ code, onDone }: { code: BonusCode; onDone: () => void }) {
         {field('minMonthlyWager', 'Min monthly wager (optional)')}
         {field('expiresAt', 'Expires (optional)', { type: 'datetime-local' })}
       </div>
-      <div className="actions">
-        <button type="submit" className="btn btn-primary btn-small" disabled={update.isPending}>
-          Save
-        </button>
-        <button type="button" className="btn btn-small" onClick={onDone}>
-          Close
-        </button>
-      </div>
+      <FormActions pending={update.isPending} submitLabel={'Save'} onClose={onDone} small />
     </form>
   );
 }
@@ -260,13 +247,7 @@ function CreateCode() {
   const errors = fieldErrors(create.error);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    create.mutate({
-      code: draft.code,
-      description: draft.description,
-      maxClaims: Number(draft.maxClaims),
-      minMonthlyWager: draft.minMonthlyWager || null,
-      expiresAt: draft.expiresAt ? fromLocalInput(draft.expiresAt) : null,
-    });
+    create.mutate({ code: draft.code, ...codeSettings(draft) });
   };
   const input = draftFields(draft, setDraft, errors);
   return (
@@ -285,9 +266,7 @@ function CreateCode() {
           {input('minMonthlyWager', 'Min monthly wager (optional)')}
           {input('expiresAt', 'Expires (optional)', { type: 'datetime-local' })}
         </div>
-        <button type="submit" className="btn btn-primary" disabled={create.isPending}>
-          Create code
-        </button>
+        <SubmitButton pending={create.isPending}>Create code</SubmitButton>
       </form>
     </section>
   );

@@ -1,6 +1,6 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { type Column, DataTable } from '../../components/DataTable';
-import { draftFields, FormError } from '../../components/Field';
+import { ActionButton, draftFields, FormActions, FormError, SubmitButton } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { Empty } from '../../components/States';
 import { formatDateTime, formatMoney } from '../../format';
@@ -88,14 +88,9 @@ function ChallengeRow({ challenge, open, onToggle }: { challenge: Challenge; ope
           Export entries
         </a>
         {challenge.state !== 'closed' ? (
-          <button
-            type="button"
-            className="btn btn-small"
-            disabled={close.isPending}
-            onClick={() => close.mutate({ id: challenge.id })}
-          >
+          <ActionButton pending={close.isPending} onClick={() => close.mutate({ id: challenge.id })}>
             Close
-          </button>
+          </ActionButton>
         ) : null}
       </div>
       <FormError message={close.error?.message} />
@@ -204,9 +199,7 @@ function CreateChallenge() {
       <form className="form" onSubmit={submit} noValidate>
         <FormError message={formError(create.error, FIELDS)} />
         <ChallengeFields input={input} extra={input('maxEntriesPerUser', 'Entries per user', { type: 'number' })} />
-        <button type="submit" className="btn btn-primary" disabled={create.isPending}>
-          Create challenge
-        </button>
+        <SubmitButton pending={create.isPending}>Create challenge</SubmitButton>
       </form>
     </section>
   );
@@ -288,14 +281,7 @@ function ChallengeForm({ challenge, onDone }: { challenge: Challenge; onDone: ()
     >
       <FormError message={formError(update.error, FIELDS)} />
       <ChallengeFields input={input} />
-      <div className="actions">
-        <button type="submit" className="btn btn-primary btn-small" disabled={update.isPending}>
-          Save changes
-        </button>
-        <button type="button" className="btn btn-small" onClick={onDone}>
-          Close
-        </button>
-      </div>
+      <FormActions pending={update.isPending} submitLabel={'Save changes'} onClose={onDone} small />
     </form>
   );
 }

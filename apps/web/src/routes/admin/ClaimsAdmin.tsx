@@ -5,6 +5,7 @@ import { LoadMore } from '../../components/LoadMore';
 import { PlayerName } from '../../components/PlayerName';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { Empty } from '../../components/States';
+import { Tabs } from '../../components/Tabs';
 import { formatDateTime, formatMoney, playerNameText } from '../../format';
 import { type RouterOutputs, trpc } from '../../trpc';
 import { periodTabs } from '../LeaderboardPage';
@@ -13,11 +14,11 @@ type Claim = RouterOutputs['admin']['claims']['list']['claims'][number];
 type Status = Claim['status'] | undefined;
 
 const filters = [
-  { status: 'pending', label: 'Pending' },
-  { status: 'approved', label: 'Approved' },
-  { status: 'rejected', label: 'Rejected' },
-  { status: undefined, label: 'All' },
-] as const satisfies readonly { status: Status; label: string }[];
+  { value: 'pending', label: 'Pending' },
+  { value: 'approved', label: 'Approved' },
+  { value: 'rejected', label: 'Rejected' },
+  { value: undefined, label: 'All' },
+] as const satisfies readonly { value: Status; label: string }[];
 
 const DAY_MS = 86_400_000;
 
@@ -36,20 +37,7 @@ export function ClaimsAdmin() {
         <h1 id="claims-title">Player claims</h1>
         <span className="muted small">{status === 'pending' ? 'Oldest first' : 'Newest first'}</span>
       </div>
-      <fieldset className="tabs">
-        <legend className="sr-only">Status</legend>
-        {filters.map((f) => (
-          <button
-            key={f.label}
-            type="button"
-            aria-pressed={f.status === status}
-            className={f.status === status ? 'tab tab-active' : 'tab'}
-            onClick={() => setStatus(f.status)}
-          >
-            {f.label}
-          </button>
-        ))}
-      </fieldset>
+      <Tabs legend="Status" options={filters} value={status} onChange={setStatus} />
       <QueryBoundary what="claims" resetKeys={[status]} loading={{ rows: 4, label: 'Loading claims' }}>
         <ClaimList status={status} />
       </QueryBoundary>

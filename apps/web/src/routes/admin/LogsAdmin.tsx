@@ -4,6 +4,8 @@ import { FormError } from '../../components/Field';
 import { LoadMore } from '../../components/LoadMore';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { Empty, QueryError, SkeletonRows } from '../../components/States';
+import { Tabs } from '../../components/Tabs';
+import { SearchBox, TimeBound } from '../../components/Toolbar';
 import { formatDate, formatDateTimeSeconds, formatMs, formatTime } from '../../format';
 import { fromLocalInput } from '../../forms';
 import { useDebounced } from '../../hooks/useDebounced';
@@ -58,47 +60,21 @@ export function LogsAdmin() {
           </a>
         </div>
         <div className="toolbar">
-          <input
-            type="search"
-            className="input search"
+          <SearchBox
+            label="Search messages"
             placeholder="Search messages…"
-            aria-label="Search messages"
             value={searchText}
-            onChange={(e) => setSearchText(e.target.value)}
+            onChange={setSearchText}
           />
-          <label className="small inline-field">
-            From
-            <input
-              type="datetime-local"
-              className="input"
-              value={sinceText}
-              onChange={(e) => setSinceText(e.target.value)}
-            />
-          </label>
-          <label className="small inline-field">
-            Until
-            <input
-              type="datetime-local"
-              className="input"
-              value={untilText}
-              onChange={(e) => setUntilText(e.target.value)}
-            />
-          </label>
+          <TimeBound label="From" value={sinceText} onChange={setSinceText} />
+          <TimeBound label="Until" value={untilText} onChange={setUntilText} />
         </div>
-        <fieldset className="tabs">
-          <legend className="sr-only">Log type</legend>
-          {[undefined, ...types].map((t) => (
-            <button
-              key={t ?? 'all'}
-              type="button"
-              aria-pressed={t === type}
-              className={t === type ? 'tab tab-active' : 'tab'}
-              onClick={() => setType(t)}
-            >
-              {t ?? 'all'}
-            </button>
-          ))}
-        </fieldset>
+        <Tabs
+          legend="Log type"
+          options={[undefined, ...types].map((t) => ({ value: t, label: t ?? 'all' }))}
+          value={type}
+          onChange={setType}
+        />
         <LogStream key={JSON.stringify(filters)} filters={filters} />
       </section>
     </div>

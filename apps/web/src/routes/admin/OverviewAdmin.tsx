@@ -15,6 +15,7 @@ import {
   YAxis,
 } from 'recharts';
 import { QueryBoundary } from '../../components/QueryBoundary';
+import { Tabs } from '../../components/Tabs';
 import { formatMoney, formatMs } from '../../format';
 import { useReducedMotion } from '../../hooks/useReducedMotion';
 import { type RouterOutputs, trpc } from '../../trpc';
@@ -99,6 +100,36 @@ function ChartCard({
 }
 
 const kpiNumber = (k: Kpi) => whole.format(k.value);
+const margin = { top: 8, right: 8, bottom: 0, left: 0 };
+
+/**
+ * One whole-number figure a day as a line. A chart element, not a component: `ResponsiveContainer`
+ * sizes its direct child, which must be the chart itself.
+ */
+function dailyLineChart(
+  points: readonly (Overview['series'][number] & { label: string })[],
+  line: { dataKey: 'activePlayers' | 'peakConnections'; name: string; stroke: string; sampled?: boolean },
+  animate: boolean,
+) {
+  return (
+    <LineChart data={points} margin={margin}>
+      <CartesianGrid stroke="#262d36" vertical={false} />
+      <XAxis dataKey="label" {...axis} minTickGap={16} />
+      <YAxis {...axis} width={44} allowDecimals={false} />
+      <Tooltip {...tooltip} />
+      <Line
+        type={line.sampled ? 'stepAfter' : 'monotone'}
+        dataKey={line.dataKey}
+        name={line.name}
+        stroke={line.stroke}
+        dot={false}
+        connectNulls={line.sampled ?? false}
+        strokeWidth={2}
+        isAnimationActive={animate}
+      />
+    </LineChart>
+  );
+}
 
 export function OverviewAdmin() {
   const [days, setDays] = useState<(typeof periods)[number]>(30);
@@ -108,20 +139,12 @@ export function OverviewAdmin() {
       <section className="card" aria-labelledby="overview-title">
         <div className="card-head">
           <h1 id="overview-title">Overview</h1>
-          <fieldset className="tabs">
-            <legend className="sr-only">Period</legend>
-            {periods.map((p) => (
-              <button
-                key={p}
-                type="button"
-                aria-pressed={p === days}
-                className={p === days ? 'tab tab-active' : 'tab'}
-                onClick={() => setDays(p)}
-              >
-                {p} days
-              </button>
-            ))}
-          </fieldset>
+          <Tabs
+            legend="Period"
+            options={periods.map((p) => ({ value: p, label: `${p} days` }))}
+            value={days}
+            onChange={setDays}
+          />
         </div>
         <QueryBoundary what="the overview" resetKeys={[days]} loading={{ rows: 4, label: 'Loading the overview' }}>
           <Body days={days} />
@@ -195,7 +218,7 @@ function Body({ days }: { days: (typeof periods)[number] }) {
           title="Wagered per day"
           summary={series.map((d) => `${d.day}: ${formatMoney(d.wagered)}`).join('; ')}
         >
-          <AreaChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <AreaChart data={points} margin={margin}>
             <CartesianGrid stroke="#262d36" vertical={false} />
             <XAxis dataKey="label" {...axis} minTickGap={16} />
             <YAxis {...axis} width={44} tickFormatter={(v: number) => compact.format(v)} />
@@ -217,21 +240,7 @@ function Body({ days }: { days: (typeof periods)[number] }) {
           title="Active players per day"
           summary={series.map((d) => `${d.day}: ${d.activePlayers}`).join('; ')}
         >
-          <LineChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-            <CartesianGrid stroke="#262d36" vertical={false} />
-            <XAxis dataKey="label" {...axis} minTickGap={16} />
-            <YAxis {...axis} width={44} allowDecimals={false} />
-            <Tooltip {...tooltip} />
-            <Line
-              type="monotone"
-              dataKey="activePlayers"
-              name="Active players"
-              stroke="#3fb950"
-              dot={false}
-              strokeWidth={2}
-              isAnimationActive={animate}
-            />
-          </LineChart>
+          {dailyLineChart(points, { dataKey: 'activePlayers', name: 'Active players', stroke: '#3fb950' }, animate)}
         </ChartCard>
         <ChartCard
           title="Sign-ups and claims"
@@ -239,7 +248,7 @@ function Body({ days }: { days: (typeof periods)[number] }) {
             .map((d) => `${d.day}: ${d.signUps} sign-ups, ${d.bonusClaims + d.challengeEntries} claims`)
             .join('; ')}
         >
-          <BarChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <BarChart data={points} margin={margin}>
             <CartesianGrid stroke="#262d36" vertical={false} />
             <XAxis dataKey="label" {...axis} minTickGap={16} />
             <YAxis {...axis} width={44} allowDecimals={false} />
@@ -258,7 +267,7 @@ function Body({ days }: { days: (typeof periods)[number] }) {
               : raceBars.map((r) => `${r.name}: ${r.participants} players`).join('; ')
           }
         >
-          <BarChart data={raceBars} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <BarChart data={raceBars} margin={margin}>
             <CartesianGrid stroke="#262d36" vertical={false} />
             <XAxis dataKey="name" {...axis} minTickGap={8} />
             <YAxis {...axis} width={44} allowDecimals={false} />
@@ -278,7 +287,7 @@ function Body({ days }: { days: (typeof periods)[number] }) {
             .map((d) => `${d.day}: ${d.syncRuns} runs, ${d.syncFailed} failed, mean ${formatMs(d.syncAvgDurationMs)}`)
             .join('; ')}
         >
-          <ComposedChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <ComposedChart data={points} margin={margin}>
             <CartesianGrid stroke="#262d36" vertical={false} />
             <XAxis dataKey="label" {...axis} minTickGap={16} />
             <YAxis yAxisId="runs" {...axis} width={44} allowDecimals={false} />
@@ -306,22 +315,12 @@ function Body({ days }: { days: (typeof periods)[number] }) {
           }
           summary={series.map((d) => `${d.day}: ${d.peakConnections ?? 'no samples'}`).join('; ')}
         >
-          <LineChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-            <CartesianGrid stroke="#262d36" vertical={false} />
-            <XAxis dataKey="label" {...axis} minTickGap={16} />
-            <YAxis {...axis} width={44} allowDecimals={false} />
-            <Tooltip {...tooltip} />
-            <Line
-              type="stepAfter"
-              dataKey="peakConnections"
-              name="Peak connections"
-              stroke="#d29922"
-              dot={false}
-              connectNulls
-              strokeWidth={2}
-              isAnimationActive={animate}
-            />
-          </LineChart>
+          {dailyLineChart(
+            points,
+            // A server records its connections every few minutes: a day without a sample is a gap, bridged.
+            { dataKey: 'peakConnections', name: 'Peak connections', stroke: '#d29922', sampled: true },
+            animate,
+          )}
         </ChartCard>
       </div>
     </>

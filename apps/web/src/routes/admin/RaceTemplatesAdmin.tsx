@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
-import { draftFields, Field, FormError } from '../../components/Field';
+import { EditorSlot } from '../../components/EditorSlot';
+import { ActionButton, draftFields, Field, FormActions, FormError } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
-import { prizeList, SplitTotal } from '../../components/SplitTotal';
-import { DoneNote, Empty } from '../../components/States';
+import { PrizeFields, prizeList } from '../../components/SplitTotal';
+import { Empty } from '../../components/States';
 import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError } from '../../forms';
 import { useEditor } from '../../hooks/useEditor';
@@ -69,12 +70,12 @@ function when(t: Template): string {
 }
 
 export function RaceTemplatesAdmin() {
-  const { editing, edit, done, setDone, finish } = useEditor<Template>();
+  const editor = useEditor<Template>();
   return (
     <section className="card" aria-labelledby="templates-title">
       <div className="card-head">
         <h2 id="templates-title">Recurring races</h2>
-        <button type="button" className="btn" onClick={() => edit('new')}>
+        <button type="button" className="btn" onClick={() => editor.edit('new')}>
           New recurring race
         </button>
       </div>
@@ -82,16 +83,9 @@ export function RaceTemplatesAdmin() {
         Each race is created ahead of its start (the lead time) and announced then. Editing a template changes the races
         created after the edit; one already created keeps its settings (edit it above).
       </p>
-      <DoneNote message={done} />
-      {editing ? (
-        <TemplateForm
-          key={editing === 'new' ? 'new' : editing.id}
-          template={editing === 'new' ? null : editing}
-          onDone={finish}
-        />
-      ) : null}
+      <EditorSlot editor={editor} form={(template, onDone) => <TemplateForm template={template} onDone={onDone} />} />
       <QueryBoundary what="recurring races" loading={{ rows: 2, label: 'Loading recurring races' }}>
-        <TemplateList onEdit={edit} onDeleted={setDone} />
+        <TemplateList onEdit={editor.edit} onDeleted={editor.setDone} />
       </QueryBoundary>
     </section>
   );
@@ -146,14 +140,13 @@ function TemplateRow({
         </button>
         {confirming ? (
           <>
-            <button
-              type="button"
+            <ActionButton
               className="btn btn-small btn-danger"
-              disabled={remove.isPending}
+              pending={remove.isPending}
               onClick={() => remove.mutate({ id: t.id })}
             >
               Confirm delete
-            </button>
+            </ActionButton>
             <button type="button" className="btn btn-small" onClick={() => setConfirming(false)}>
               Keep
             </button>
@@ -267,11 +260,7 @@ function TemplateForm({ template, onDone }: { template: Template | null; onDone:
           </>
         )}
       </Field>
-      <div className="row">
-        {text('prizePool', 'Prize pool')}
-        {text('prizes', 'Prize per rank', { hint: 'Rank 1, 2, 3 …, comma-separated' })}
-      </div>
-      <SplitTotal pool={draft.prizePool} prizes={prizeList(draft.prizes)} />
+      <PrizeFields draft={draft} field={text} />
       <div className="row">
         {text('minWager', 'Minimum wager', { hint: '0 for anyone who wagered' })}
         {text('leadHours', 'Create ahead (hours)', { type: 'number' })}
@@ -284,14 +273,7 @@ function TemplateForm({ template, onDone }: { template: Template | null; onDone:
         />{' '}
         Active (creates races)
       </label>
-      <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={mutation.isPending}>
-          {template ? 'Save changes' : 'Create'}
-        </button>
-        <button type="button" className="btn" onClick={() => onDone()}>
-          Close
-        </button>
-      </div>
+      <FormActions pending={mutation.isPending} submitLabel={template ? 'Save changes' : 'Create'} onClose={onDone} />
     </form>
   );
 }

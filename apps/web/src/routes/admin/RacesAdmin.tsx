@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
-import { draftFields, Field, FormError } from '../../components/Field';
+import { EditorSlot } from '../../components/EditorSlot';
+import { draftFields, Field, FormActions, FormError } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
-import { prizeList, SplitTotal } from '../../components/SplitTotal';
-import { DoneNote, Empty } from '../../components/States';
+import { PrizeFields, prizeList } from '../../components/SplitTotal';
+import { Empty } from '../../components/States';
 import { formatDateTime, formatMoney } from '../../format';
 import { errorFor, fieldErrors, formError, fromLocalInput, toLocalInput } from '../../forms';
 import { useEditor } from '../../hooks/useEditor';
@@ -52,27 +53,20 @@ function draftOf(race: Race): Draft {
 const FIELDS = ['name', 'description', 'startsAt', 'endsAt', 'prizePool', 'prizes', 'minWager'] as const;
 
 export function RacesAdmin() {
-  const { editing, edit, done, finish } = useEditor<Race>();
+  const editor = useEditor<Race>();
 
   return (
     <div className="stack">
       <section className="card" aria-labelledby="races-admin-title">
         <div className="card-head">
           <h1 id="races-admin-title">Races</h1>
-          <button type="button" className="btn btn-primary" onClick={() => edit('new')}>
+          <button type="button" className="btn btn-primary" onClick={() => editor.edit('new')}>
             New race
           </button>
         </div>
-        <DoneNote message={done} />
-        {editing ? (
-          <RaceForm
-            key={editing === 'new' ? 'new' : editing.id}
-            race={editing === 'new' ? null : editing}
-            onDone={finish}
-          />
-        ) : null}
+        <EditorSlot editor={editor} form={(race, onDone) => <RaceForm race={race} onDone={onDone} />} />
         <QueryBoundary what="races" loading={{ rows: 4, label: 'Loading races' }}>
-          <RaceList onEdit={edit} />
+          <RaceList onEdit={editor.edit} />
         </QueryBoundary>
       </section>
       <RaceTemplatesAdmin />
@@ -228,20 +222,9 @@ function RaceForm({ race, onDone }: { race: Race | null; onDone: (message?: stri
         {text('startsAt', 'Starts', { type: 'datetime-local' })}
         {text('endsAt', 'Ends', { type: 'datetime-local' })}
       </div>
-      <div className="row">
-        {text('prizePool', 'Prize pool', { hint: 'e.g. 1000.00' })}
-        {text('prizes', 'Prize per rank', { hint: 'Rank 1, 2, 3 …, comma-separated; must add up to the pool' })}
-      </div>
-      <SplitTotal pool={draft.prizePool} prizes={prizeList(draft.prizes)} />
+      <PrizeFields draft={draft} field={text} />
       {text('minWager', 'Minimum wager', { hint: 'Players below it in the window are not ranked; 0 for anyone' })}
-      <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={mutation.isPending}>
-          {race ? 'Save changes' : 'Create race'}
-        </button>
-        <button type="button" className="btn" onClick={() => onDone()}>
-          Close
-        </button>
-      </div>
+      <FormActions pending={mutation.isPending} submitLabel={race ? 'Save changes' : 'Create race'} onClose={onDone} />
     </form>
   );
 }

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { Field, FormError, TextField } from '../../components/Field';
+import { ActionButton, Field, FormError, SubmitButton, TextField } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { formatDateTimeSeconds, formatMs } from '../../format';
 import { errorFor, fieldErrors, formError } from '../../forms';
@@ -100,26 +100,24 @@ function UpstreamForm() {
           )}
         </Field>
         <div className="actions">
-          <button type="submit" className="btn btn-primary" disabled={save.isPending}>
-            {save.isPending ? 'Saving…' : 'Save'}
-          </button>
-          <button
-            type="button"
+          <SubmitButton pending={save.isPending} pendingLabel="Saving…">
+            Save
+          </SubmitButton>
+          <ActionButton
             className="btn"
-            disabled={test.isPending}
+            pending={test.isPending}
             onClick={() => test.mutate({ ...(url.trim() ? { url: url.trim() } : {}), ...(token ? { token } : {}) })}
           >
             {test.isPending ? 'Testing…' : 'Test connection'}
-          </button>
+          </ActionButton>
           {settings.token.set ? (
-            <button
-              type="button"
+            <ActionButton
               className="btn"
-              disabled={save.isPending}
+              pending={save.isPending}
               onClick={() => save.mutate({ url: settings.storedUrl, token: null })}
             >
               Forget stored token
-            </button>
+            </ActionButton>
           ) : null}
         </div>
         {saved ? (

@@ -1,8 +1,8 @@
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
-import { FormError, TextField } from '../../components/Field';
+import { ActionButton, draftFields, FormError } from '../../components/Field';
 import { formatDateTime } from '../../format';
-import { errorFor, fieldErrors, formError } from '../../forms';
+import { fieldErrors, formError } from '../../forms';
 import { type RouterOutputs, trpc } from '../../trpc';
 
 type AdminUser = RouterOutputs['admin']['users']['list']['users'][number];
@@ -22,19 +22,19 @@ export function UserTools({ user }: { user: AdminUser }) {
 
 function PlayerLink({ user }: { user: AdminUser }) {
   const utils = trpc.useUtils();
-  const [uid, setUid] = useState('');
+  const [draft, setDraft] = useState({ uid: '' });
   const refresh = () => void utils.admin.users.list.invalidate();
   const link = trpc.admin.users.linkPlayer.useMutation({
     onSuccess: () => {
-      setUid('');
+      setDraft({ uid: '' });
       refresh();
     },
   });
   const unlink = trpc.admin.users.unlinkPlayer.useMutation({ onSuccess: refresh });
-  const errors = fieldErrors(link.error);
+  const field = draftFields(draft, setDraft, fieldErrors(link.error));
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    link.mutate({ userId: user.id, uid });
+    link.mutate({ userId: user.id, ...draft });
   };
 
   if (user.playerUid) {
@@ -44,14 +44,13 @@ function PlayerLink({ user }: { user: AdminUser }) {
           Casino player <Link to={`/players/${encodeURIComponent(user.playerUid)}`}>{user.playerUid}</Link>
         </p>
         <FormError message={unlink.error?.message} />
-        <button
-          type="button"
+        <ActionButton
           className="btn btn-small btn-danger"
-          disabled={unlink.isPending}
+          pending={unlink.isPending}
           onClick={() => unlink.mutate({ userId: user.id })}
         >
           Unlink player
-        </button>
+        </ActionButton>
       </div>
     );
   }
@@ -63,15 +62,7 @@ function PlayerLink({ user }: { user: AdminUser }) {
       aria-label={`Link a player to ${user.username}`}
     >
       <FormError message={formError(link.error, ['uid'])} />
-      <TextField
-        label="Player id"
-        error={errorFor(errors, 'uid')}
-        hint="Links at once, without a claim."
-        name="uid"
-        spellCheck={false}
-        value={uid}
-        onChange={setUid}
-      />
+      {field('uid', 'Player id', { hint: 'Links at once, without a claim.', spellCheck: false })}
       <button type="submit" className="btn btn-small" disabled={link.isPending}>
         Link player
       </button>
@@ -103,14 +94,9 @@ function ResetToken({ user }: { user: AdminUser }) {
           </button>
         </div>
       ) : (
-        <button
-          type="button"
-          className="btn btn-small"
-          disabled={issue.isPending}
-          onClick={() => issue.mutate({ userId: user.id })}
-        >
+        <ActionButton pending={issue.isPending} onClick={() => issue.mutate({ userId: user.id })}>
           Issue reset token
-        </button>
+        </ActionButton>
       )}
     </div>
   );

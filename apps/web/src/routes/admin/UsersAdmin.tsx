@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { type Column, DataTable } from '../../components/DataTable';
-import { FormError } from '../../components/Field';
+import { ActionButton, FormError } from '../../components/Field';
 import { LoadMore } from '../../components/LoadMore';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { DoneNote } from '../../components/States';
+import { SearchBox } from '../../components/Toolbar';
 import { formatDateTime } from '../../format';
 import { useDebounced } from '../../hooks/useDebounced';
 import { useMe } from '../../hooks/useSession';
@@ -83,13 +84,11 @@ export function UsersAdmin() {
         <h1 id="users-title">Users</h1>
       </div>
       <div className="toolbar">
-        <input
-          type="search"
-          className="input search"
+        <SearchBox
+          label="Search usernames"
           placeholder="Search usernames…"
-          aria-label="Search usernames"
           value={searchText}
-          onChange={(e) => setSearchText(e.target.value)}
+          onChange={setSearchText}
         />
         <select
           className="input"
@@ -111,14 +110,13 @@ export function UsersAdmin() {
             <span className="small" role="alert">
               {confirming.label} {selected.size} {selected.size === 1 ? 'user' : 'users'}?
             </span>
-            <button
-              type="button"
+            <ActionButton
               className="btn btn-small btn-danger"
-              disabled={bulk.isPending}
+              pending={bulk.isPending}
               onClick={() => bulk.mutate({ userIds: [...selected], action: confirming.action })}
             >
               {confirming.label} {selected.size}
-            </button>
+            </ActionButton>
             <button type="button" className="btn btn-small" onClick={() => setConfirming(null)}>
               Cancel
             </button>

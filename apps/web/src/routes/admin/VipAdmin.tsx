@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { FormError } from '../../components/Field';
+import { FormError, SubmitButton } from '../../components/Field';
 import { QueryBoundary } from '../../components/QueryBoundary';
 import { TierBadge } from '../../components/Tier';
 import { errorFor, type FieldErrors, fieldErrors, formError } from '../../forms';
@@ -101,9 +101,9 @@ function LadderForm() {
         >
           Add a tier
         </button>
-        <button type="submit" className="btn btn-primary" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save ladder'}
-        </button>
+        <SubmitButton pending={save.isPending} pendingLabel="Saving…">
+          Save ladder
+        </SubmitButton>
       </div>
       {saved ? (
         <p className="small ok-text" role="status">

@@ -1,7 +1,8 @@
 import { type FormEvent, useState } from 'react';
-import { Field, FormError } from '../../components/Field';
+import { Field, FormError, SubmitButton } from '../../components/Field';
 import { PlayerName } from '../../components/PlayerName';
 import { QueryBoundary } from '../../components/QueryBoundary';
+import { Tabs } from '../../components/Tabs';
 import { formatDateTime } from '../../format';
 import { errorFor, fieldErrors, formError } from '../../forms';
 import { trpc } from '../../trpc';
@@ -86,25 +87,15 @@ function ClaimForm() {
   };
   return (
     <form className="form" onSubmit={submit} noValidate aria-label="Claim your casino player">
-      <fieldset className="tabs">
-        <legend className="sr-only">Claim by</legend>
-        {(
-          [
-            ['name', 'By casino username'],
-            ['uid', 'By player id'],
-          ] as const
-        ).map(([option, label]) => (
-          <button
-            key={option}
-            type="button"
-            aria-pressed={by === option}
-            className={by === option ? 'tab tab-active' : 'tab'}
-            onClick={() => setBy(option)}
-          >
-            {label}
-          </button>
-        ))}
-      </fieldset>
+      <Tabs
+        legend="Claim by"
+        options={[
+          { value: 'name', label: 'By casino username' },
+          { value: 'uid', label: 'By player id' },
+        ]}
+        value={by}
+        onChange={setBy}
+      />
       <FormError message={formError(file.error, ['name', 'uid'])} />
       <Field
         label={by === 'name' ? 'Casino username' : 'Player id'}
@@ -128,9 +119,9 @@ function ClaimForm() {
         )}
       </Field>
       <div>
-        <button type="submit" className="btn btn-primary" disabled={file.isPending}>
-          {file.isPending ? 'Sending…' : 'Claim this player'}
-        </button>
+        <SubmitButton pending={file.isPending} pendingLabel="Sending…">
+          Claim this player
+        </SubmitButton>
       </div>
     </form>
   );

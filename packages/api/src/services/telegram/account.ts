@@ -4,20 +4,17 @@
  * the account linked to it.
  */
 import { z } from 'zod';
-import type { AppDeps } from '../../context';
 import type { AuditActor } from '../audit';
 import { type ClaimView, casinoNameSchema, claimPlayer } from '../claims';
 import { type AccountStanding, accountStanding } from '../standing';
-import { findLinkedAccount, notBanned, requireLinkedAccount } from './identity';
+import { findLinkedAccount, notBanned, requireLinkedAccount, type TelegramDeps } from './identity';
 import { telegramIdSchema } from './inputs';
 
 export const telegramClaimInput = z.object({ telegramId: telegramIdSchema, name: casinoNameSchema });
 
-type Deps = Pick<AppDeps, 'db' | 'bus' | 'log' | 'live'>;
-
 /** `/claim NAME`: a claim for the account linked to this Telegram user. */
 export async function claimFromTelegram(
-  deps: Deps,
+  deps: TelegramDeps,
   actor: AuditActor,
   input: z.output<typeof telegramClaimInput>,
 ): Promise<ClaimView> {
@@ -32,7 +29,7 @@ export interface TelegramStanding {
 }
 
 /** `/stats` and `/race`: the linked user's standing, or null when this Telegram user is not linked. */
-export async function standingByTelegramId(deps: Deps, telegramId: number): Promise<TelegramStanding | null> {
+export async function standingByTelegramId(deps: TelegramDeps, telegramId: number): Promise<TelegramStanding | null> {
   const linked = await findLinkedAccount(deps.db, telegramId);
   if (!linked) return null;
   const user = notBanned(linked);

@@ -14,7 +14,7 @@ import type { AuditActor } from '../audit';
 import type { ClaimView } from '../claims';
 import { type ClaimQueueItem, claimForReview } from '../claims-queue';
 import { approveClaim, rejectClaim, rejectReasonSchema } from '../claims-review';
-import { requireLinkedAdmin } from './identity';
+import { requireLinkedAdmin, type TelegramDeps } from './identity';
 import { requester } from './inputs';
 
 const { users, playerClaims } = schema;
@@ -28,11 +28,9 @@ export const telegramReviewInput = z.discriminatedUnion('decision', [
 
 export const telegramClaimLookupInput = z.object({ ...requester, claimId });
 
-type Deps = Pick<AppDeps, 'db' | 'bus' | 'log' | 'live'>;
-
 /** An inline button under a claim: approve, or reject with the reason the admin typed. */
 export async function reviewClaimFromTelegram(
-  deps: Deps,
+  deps: TelegramDeps,
   actor: AuditActor,
   input: z.output<typeof telegramReviewInput>,
 ): Promise<ClaimView> {

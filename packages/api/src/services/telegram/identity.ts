@@ -4,6 +4,7 @@
  */
 import { type Db, schema } from '@goated/db';
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import type { AppDeps } from '../../context';
 import { ForbiddenError, NotFoundError } from '../../errors';
 import { getPlayer, type PlayerProfile } from '../players';
 import { loadLadder } from '../vip';
@@ -11,6 +12,9 @@ import { loadLadder } from '../vip';
 const { users } = schema;
 
 /** Why a link made with the first code alone does not count yet. */
+/** What the bot's account and claim procedures use: they notify, publish and read live standings. */
+export type TelegramDeps = Pick<AppDeps, 'db' | 'bus' | 'log' | 'live'>;
+
 export const CONFIRM_LINK_FIRST =
   'Confirm this Telegram link on your profile first, with the code the bot sent when you linked';
 
