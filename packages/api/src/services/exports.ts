@@ -15,8 +15,7 @@ import { entriesWithNames } from './challenge-entries';
 import { logFilters, logTypes } from './logs';
 import { RACE_RESULTS_KEPT, raceResultsOf, rankRace } from './races';
 
-const { players, users, bonusClaims, bonusCodes, challengeEntries, challenges, auditLog, transformationLogs, races } =
-  schema;
+const { players, users, bonusClaims, bonusCodes, challengeEntries, auditLog, transformationLogs, races } = schema;
 
 /** Rows per query: large enough that round trips do not dominate, small enough to hold. */
 export const BATCH = 5000;

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, numeric, pgTable, serial, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, money, tstz, updatedAt } from './columns';
 import { challengeStatus, entryStatus } from './enums';
-import { ownerUserId, userRef, users } from './users';
+import { ownerUserId, userRef } from './users';
 
 /** "Hit a 100x on game X with a minimum bet of Y": prize Z for up to N winners. */
 export const challenges = pgTable(

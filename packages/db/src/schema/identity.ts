@@ -14,7 +14,7 @@ import {
 import { createdAt, money, tstz, updatedAt } from './columns';
 import { players } from './players';
 import { races } from './races';
-import { ownerUserId, userRef, users } from './users';
+import { ownerUserId, userRef } from './users';
 
 export const claimStatus = pgEnum('claim_status', ['pending', 'approved', 'rejected', 'cancelled']);
 export const claimMethod = pgEnum('claim_method', ['name', 'uid']);
