@@ -35,20 +35,20 @@ export function createMetrics() {
   const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
   const registers = [registry];
 
-  const http = new Histogram({
-    name: 'goated_http_request_duration_seconds',
-    help: 'HTTP request latency by route and status',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets,
-    registers,
-  });
-  const procedure = new Histogram({
-    name: 'goated_trpc_procedure_duration_seconds',
-    help: 'tRPC procedure latency (for subscriptions: time to start)',
-    labelNames: ['procedure', 'type', 'outcome'] as const,
-    buckets,
-    registers,
-  });
+  /** A request latency histogram, in seconds, on the shared buckets. */
+  const latency = <Label extends string>(name: string, help: string, labelNames: readonly Label[]) =>
+    new Histogram<Label>({ name, help, labelNames, buckets, registers });
+
+  const http = latency('goated_http_request_duration_seconds', 'HTTP request latency by route and status', [
+    'method',
+    'route',
+    'status_code',
+  ]);
+  const procedure = latency(
+    'goated_trpc_procedure_duration_seconds',
+    'tRPC procedure latency (for subscriptions: time to start)',
+    ['procedure', 'type', 'outcome'],
+  );
   const errors = new Counter({
     name: 'goated_trpc_errors_total',
     help: 'tRPC procedure errors by code',

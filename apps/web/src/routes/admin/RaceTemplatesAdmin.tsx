@@ -175,7 +175,6 @@ function TemplateForm({ template, onDone }: { template: Template | null; onDone:
   });
   const mutation = template ? update : create;
   const errors = fieldErrors(mutation.error);
-  const set = (field: keyof Draft) => (value: string) => setDraft({ ...draft, [field]: value });
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const fields = {
@@ -228,7 +227,7 @@ function TemplateForm({ template, onDone }: { template: Template | null; onDone:
               {...props}
               className="input"
               value={draft.startDay}
-              onChange={(e) => set('startDay')(e.target.value)}
+              onChange={(e) => setDraft({ ...draft, startDay: e.target.value })}
             >
               {(draft.cadence === 'weekly' ? weekdays : Array.from({ length: 28 }, (_, i) => String(i + 1))).map(
                 (label, i) => (
@@ -250,7 +249,7 @@ function TemplateForm({ template, onDone }: { template: Template | null; onDone:
               list="time-zones"
               className="input"
               value={draft.timeZone}
-              onChange={(e) => set('timeZone')(e.target.value)}
+              onChange={(e) => setDraft({ ...draft, timeZone: e.target.value })}
             />
             <datalist id="time-zones">
               {zones.map((z) => (

@@ -168,7 +168,6 @@ function RaceForm({ race, onDone }: { race: Race | null; onDone: (message?: stri
   });
   const mutation = race ? update : create;
   const errors = fieldErrors(mutation.error);
-  const set = (field: keyof Draft) => (value: string) => setDraft({ ...draft, [field]: value });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -214,7 +213,7 @@ function RaceForm({ race, onDone }: { race: Race | null; onDone: (message?: stri
             className="input"
             rows={2}
             value={draft.description}
-            onChange={(e) => set('description')(e.target.value)}
+            onChange={(e) => setDraft({ ...draft, description: e.target.value })}
           />
         )}
       </Field>
