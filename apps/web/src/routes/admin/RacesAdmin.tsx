@@ -151,6 +151,19 @@ function RaceRow({ race, onEdit }: { race: Race; onEdit: () => void }) {
   );
 }
 
+/** A race as the server takes it, from what the form holds. */
+function raceFields(draft: Draft) {
+  return {
+    name: draft.name,
+    description: draft.description,
+    startsAt: fromLocalInput(draft.startsAt),
+    endsAt: fromLocalInput(draft.endsAt),
+    prizePool: draft.prizePool,
+    prizes: prizeList(draft.prizes),
+    minWager: draft.minWager.trim() || '0',
+  };
+}
+
 function RaceForm({ race, onDone }: { race: Race | null; onDone: (message?: string) => void }) {
   const utils = trpc.useUtils();
   const [draft, setDraft] = useState<Draft>(() => (race ? draftOf(race) : emptyDraft()));
@@ -171,15 +184,7 @@ function RaceForm({ race, onDone }: { race: Race | null; onDone: (message?: stri
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const fields = {
-      name: draft.name,
-      description: draft.description,
-      startsAt: fromLocalInput(draft.startsAt),
-      endsAt: fromLocalInput(draft.endsAt),
-      prizePool: draft.prizePool,
-      prizes: prizeList(draft.prizes),
-      minWager: draft.minWager.trim() || '0',
-    };
+    const fields = raceFields(draft);
     if (race) {
       // Only what changed: a live race refuses edits to its start and prizes.
       const original = draftOf(race);
