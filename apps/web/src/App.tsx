@@ -97,9 +97,11 @@ function Header({ me }: { me: Me | null }) {
   const navigate = useNavigate();
   const sessionChanged = useSessionChanged();
   const signOut = trpc.auth.signOut.useMutation({
+    // Home first, then the refetch: a page left behind while every query is fetched again must not
+    // send someone who has already moved on (to the sign-in page, say) back home.
     onSuccess: async () => {
-      await sessionChanged();
       navigate('/');
+      await sessionChanged();
     },
   });
   return (
