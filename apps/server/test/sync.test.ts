@@ -18,25 +18,13 @@ import type { DbHandle } from '@goated/db';
 import { waitFor } from '@goated/testing';
 import { createTestDb, testBackends } from '@goated/testing/db';
 import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
-import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '@goated/testing/upstream';
+import { type FakeUpstream, movingFeed, startFakeUpstream, upstreamRecord } from '@goated/testing/upstream';
 import { createTRPCClient, createWSClient, TRPCClientError, wsLink } from '@trpc/client';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import superjson from 'superjson';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
-
-/** A feed whose figures move on every fetch, so every run writes one `info` entry. */
-function movingFeed() {
-  let n = 0;
-  return {
-    name: 'moving',
-    fetchRecords: async () => {
-      n++;
-      return [upstreamRecord('a', n, new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString())];
-    },
-  };
-}
 
 describe.each(testBackends())('the server pulling from an HTTP feed on %s', (kind) => {
   let feed: FakeUpstream;

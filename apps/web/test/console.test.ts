@@ -5,46 +5,34 @@
  * with a refused token raising exactly one notification.
  */
 import { readFileSync } from 'node:fs';
-import { type Client, createClient } from '@goated/client';
+import type { Client } from '@goated/client';
 import { type FakeUpstream, startFakeUpstream, upstreamRecord } from '@goated/testing/upstream';
 import { parse } from 'csv-parse/sync';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from './support/browser';
-import { buildDashboard } from './support/build';
-import { ADMIN, type ServerProcess, startServerProcess } from './support/server-process';
+import { chromiumAvailable } from './support/browser';
+import { type BrowserHarness, signIn, startHarness } from './support/harness';
+import { ADMIN } from './support/server-process';
 
 const WAIT = { timeout: 15_000 } as const;
 const runBrowserTests = chromiumAvailable() || process.env.CI === 'true';
 
 describe.runIf(runBrowserTests)('the operator’s console in a real browser', () => {
-  let server: ServerProcess;
-  let browser: Browser;
+  let h: BrowserHarness;
   let admin: Client;
   let feed: FakeUpstream;
-  const contexts: BrowserContext[] = [];
 
   async function adminPage(path: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/signin?next=${encodeURIComponent(path)}`);
-    await page.getByLabel('Username').fill(ADMIN.username);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const page = await h.open(`/signin?next=${encodeURIComponent(path)}`, { acceptDownloads: true });
+    await signIn(page, ADMIN.username, ADMIN.password);
     await page.waitForURL((url) => url.pathname === path, WAIT);
     return page;
   }
 
   beforeAll(async () => {
-    buildDashboard();
-    browser = await launchChromium();
-    server = await startServerProcess();
+    h = await startHarness();
+    ({ admin } = h);
     feed = await startFakeUpstream();
-    const anonymous = createClient({ url: server.url });
-    const session = await anonymous.api.auth.signIn.mutate({ ...ADMIN, mode: 'token' });
-    await anonymous.close();
-    admin = createClient({ url: server.url, token: session.token ?? '' });
     const now = new Date().toISOString();
     await admin.api.sync.ingest.mutate({
       records: [
@@ -56,11 +44,8 @@ describe.runIf(runBrowserTests)('the operator’s console in a real browser', ()
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await admin?.close();
+    await h?.close();
     await feed?.close();
-    await server?.close();
   }, 60_000);
 
   it('draws the overview from real data: KPIs and the daily charts', async () => {

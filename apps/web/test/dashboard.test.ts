@@ -5,10 +5,10 @@
  * own browser context (its own cookies).
  */
 import { type Client, createClient } from '@goated/client';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from './support/browser';
-import { buildDashboard } from './support/build';
+import { chromiumAvailable } from './support/browser';
+import { type BrowserHarness, signIn, startHarness } from './support/harness';
 import { type PlayerRecord, record, unique } from './support/records';
 import { ADMIN, type ServerProcess, startServerProcess } from './support/server-process';
 
@@ -16,24 +16,11 @@ const WAIT = { timeout: 15_000 } as const;
 const runBrowserTests = chromiumAvailable() || process.env.CI === 'true';
 
 describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
+  let h: BrowserHarness;
   let server: ServerProcess;
-  let browser: Browser;
   let admin: Client;
-  const contexts: BrowserContext[] = [];
-
-  async function openPage(path: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}${path}`);
-    return page;
-  }
-
-  async function signInAs(page: Page, username: string, password: string): Promise<void> {
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
+  const openPage = (path: string) => h.open(path);
+  const signInAs = signIn;
 
   async function adminPage(path: string): Promise<Page> {
     const page = await openPage(`/signin?next=${encodeURIComponent(path)}`);
@@ -42,33 +29,17 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
     return page;
   }
 
-  async function adminClient(): Promise<Client> {
-    const anonymous = createClient({ url: server.url });
-    const session = await anonymous.api.auth.signIn.mutate({ ...ADMIN, mode: 'token' });
-    await anonymous.close();
-    if (!session.token) throw new Error('token-mode sign-in returned no token');
-    return createClient({ url: server.url, token: session.token });
-  }
-
   function ingest(records: PlayerRecord[]) {
     return admin.api.sync.ingest.mutate({ records });
   }
 
   beforeAll(async () => {
-    buildDashboard();
-    // The browser first: without it (a failure under CI) no server process is left behind.
-    browser = await launchChromium();
-    server = await startServerProcess();
-    admin = await adminClient();
+    h = await startHarness();
+    ({ server, admin } = h);
     await ingest(Array.from({ length: 30 }, (_, i) => record(`p${i}`, `Player ${i}`, 1000 + i * 10)));
   }, 120_000);
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await admin?.close();
-    await server?.close();
-  }, 60_000);
+  afterAll(() => h?.close(), 60_000);
 
   it('shows a visitor the leaderboard change after an ingest, without reloading', async () => {
     const page = await openPage('/?period=month');
@@ -88,12 +59,12 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
   });
 
   it('stays live over Server-Sent Events where WebSockets are unavailable', async () => {
-    const context = await browser.newContext({ viewport: { width: 375, height: 812 } });
-    contexts.push(context);
-    const page = await context.newPage();
     // As behind a proxy that blocks WebSockets: the page has none.
-    await page.addInitScript(() => Reflect.deleteProperty(window, 'WebSocket'));
-    await page.goto(`${server.url}/?period=week`);
+    const page = await h.open('/?period=week', {
+      width: 375,
+      height: 812,
+      script: () => Reflect.deleteProperty(window, 'WebSocket'),
+    });
     await page.locator('[data-state="live"]', { hasText: 'SSE' }).waitFor(WAIT);
     await page.locator('tbody tr').first().waitFor(WAIT);
 
@@ -175,10 +146,7 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
   });
 
   it('fits a 375 px wide screen without sideways scrolling', async () => {
-    const context = await browser.newContext({ viewport: { width: 375, height: 812 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/signin?next=/profile`);
+    const page = await h.open('/signin?next=/profile', { width: 375, height: 812 });
     await signInAs(page, ADMIN.username, ADMIN.password);
     await page.waitForURL((url) => url.pathname === '/profile', WAIT);
     for (const path of ['/', '/races', '/players/p29', '/profile', '/admin/users', '/admin/races', '/admin/logs']) {
@@ -280,10 +248,7 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
       DATA_STALE_AFTER_SECONDS: '10',
     });
     try {
-      const context = await browser.newContext({ viewport: { width: 375, height: 812 } });
-      contexts.push(context);
-      const page = await context.newPage();
-      await page.goto(`${failing.url}/`);
+      const page = await h.open('/', { width: 375, height: 812, origin: failing.url });
       await page.locator('tbody tr, .empty').first().waitFor(WAIT);
       expect(await page.locator('.stale-notice').count()).toBe(0);
       // The notice appears once the server reports the data stale (the page checks every minute;
@@ -311,8 +276,7 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
     await page.locator('[data-state="reconnecting"]').waitFor(WAIT);
 
     await server.restart();
-    await admin.close();
-    admin = await adminClient();
+    admin = await h.renewAdmin();
     await ingest([record('comeback', 'Comeback Kid', 9_000_000)]);
 
     // The browser retries with growing delays (up to ~16 s apart by now), so allow for one more.

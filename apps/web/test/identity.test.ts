@@ -7,12 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { type Client, createClient } from '@goated/client';
 import { waitFor } from '@goated/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from './support/browser';
-import { buildDashboard } from './support/build';
+import { chromiumAvailable } from './support/browser';
+import { type BrowserHarness, signIn, startHarness } from './support/harness';
 import { record } from './support/records';
-import { ADMIN, type ServerProcess, startServerProcess } from './support/server-process';
+import { ADMIN, type ServerProcess } from './support/server-process';
 
 const WAIT = { timeout: 15_000 } as const;
 const runBrowserTests = chromiumAvailable() || process.env.CI === 'true';
@@ -20,34 +19,15 @@ const PASSWORD = 'correct horse battery';
 
 describe.runIf(runBrowserTests)('a player claims themselves, in a real browser', () => {
   let server: ServerProcess;
-  let browser: Browser;
+  let h: BrowserHarness;
   let admin: Client;
   let raceId = 0;
   const raceName = `Sprint ${randomBytes(2).toString('hex')}`;
-  const contexts: BrowserContext[] = [];
-
-  async function newPage(path: string, width = 1280): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}${path}`);
-    return page;
-  }
-
-  async function signIn(page: Page, username: string, password: string): Promise<void> {
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
+  const newPage = (path: string, width = 1280) => h.open(path, { width });
 
   beforeAll(async () => {
-    buildDashboard();
-    browser = await launchChromium();
-    server = await startServerProcess();
-    const anonymous = createClient({ url: server.url });
-    const session = await anonymous.api.auth.signIn.mutate({ ...ADMIN, mode: 'token' });
-    await anonymous.close();
-    admin = createClient({ url: server.url, token: session.token ?? '' });
+    h = await startHarness();
+    ({ server, admin } = h);
     // Thirty players; Player 0 has the least of all (month 1,000, #30).
     await admin.api.sync.ingest.mutate({
       records: Array.from({ length: 30 }, (_, i) => record(`p${i}`, `Player ${i}`, 1000 + i * 10)),
@@ -68,12 +48,7 @@ describe.runIf(runBrowserTests)('a player claims themselves, in a real browser',
     });
   }, 120_000);
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await admin?.close();
-    await server?.close();
-  }, 60_000);
+  afterAll(() => h?.close(), 60_000);
 
   it('signs up, claims, is approved, and sees themselves everywhere, live', async () => {
     const username = `punter_${randomBytes(3).toString('hex')}`;

@@ -8,12 +8,11 @@
 import { createRequire } from 'node:module';
 import { type Client, createClient } from '@goated/client';
 import { sleep, waitFor } from '@goated/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from './support/browser';
-import { buildDashboard } from './support/build';
+import { chromiumAvailable } from './support/browser';
+import { type BrowserHarness, signIn, startHarness } from './support/harness';
 import { type PlayerRecord, record, unique } from './support/records';
-import { ADMIN, type ServerProcess, startServerProcess } from './support/server-process';
+import { ADMIN, type ServerProcess } from './support/server-process';
 
 const WAIT = { timeout: 20_000 } as const;
 // Generous: under CI several browser files share two cores with the servers they drive.
@@ -28,18 +27,10 @@ declare const axe: typeof import('axe-core');
 
 describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
   let server: ServerProcess;
-  let browser: Browser;
+  let h: BrowserHarness;
   let admin: Client;
   let liveRaceId = 0;
-  const contexts: BrowserContext[] = [];
-
-  async function openPage(path: string, width = 1280): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}${path}`);
-    return page;
-  }
+  const openPage = (path: string, width = 1280) => h.open(path, { width });
 
   function ingest(records: PlayerRecord[]) {
     return admin.api.sync.ingest.mutate({ records });
@@ -65,27 +56,17 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
   }
 
   beforeAll(async () => {
-    buildDashboard();
-    browser = await launchChromium();
-    server = await startServerProcess({
+    h = await startHarness({
       AFFILIATE_REFERRAL_CODE: 'GOATED',
       AFFILIATE_SIGNUP_URL: 'https://casino.example/r/GOATED',
     });
-    const anonymous = createClient({ url: server.url });
-    const session = await anonymous.api.auth.signIn.mutate({ ...ADMIN, mode: 'token' });
-    await anonymous.close();
-    admin = createClient({ url: server.url, token: session.token ?? '' });
+    ({ server, admin } = h);
     await ingest(Array.from({ length: 30 }, (_, i) => record(`p${i}`, `Player ${i}`, 1000 + i * 10)));
     const live = await createRace('Grand Monthly Race', 3_600_000, ['5000', '2500', '1000', '500', '250']);
     liveRaceId = live.id;
   }, 120_000);
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await admin?.close();
-    await server?.close();
-  }, 60_000);
+  afterAll(() => h?.close(), 60_000);
 
   it('shows tier badges on the board and the way to the next tier on a player page', async () => {
     const page = await openPage('/?period=month');
@@ -270,8 +251,7 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     await admin.api.admin.users.linkPlayer.mutate({ userId: user.id, uid: 'p29' });
 
     // Playwright injects axe as an inline script, which the site's CSP (rightly) refuses.
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
-    contexts.push(context);
+    const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
     const page = await context.newPage();
     const pages = [
       '/',
@@ -298,9 +278,7 @@ describe.runIf(runBrowserTests)('the VIP site in a real browser', () => {
     for (const path of pages) await check(path);
 
     await page.goto(`${server.url}/signin?next=/profile`);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, username, password);
     await page.waitForURL((url) => url.pathname === '/profile', WAIT);
     await page.getByTestId('tier-progress').waitFor(WAIT);
     await check('/profile');

@@ -2,7 +2,7 @@ import { schema } from '@goated/db';
 import { testBackends } from '@goated/testing/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRateLimits, createRequestContext, type SessionUser } from '../src/server';
+import { createRateLimits, type SessionUser } from '../src/server';
 import { type Caller, createTestApi, insertUser, type TestApi } from './fixtures';
 
 const GOOD_PASSWORD = 'correct horse battery';
@@ -12,15 +12,7 @@ describe.each(testBackends())('API keys, admin users and bans on %s', (kind) => 
   let admin: SessionUser;
   let adminCaller: Caller;
 
-  const contextFor = (token: string) =>
-    createRequestContext(t.deps, {
-      requestId: 'test',
-      ip: '198.51.100.7',
-      cookieHeader: null,
-      authorization: `Bearer ${token}`,
-      connectionToken: null,
-      cookies: null,
-    });
+  const contextFor = (token: string) => t.bearerContext(token);
 
   beforeAll(async () => {
     t = await createTestApi(kind);

@@ -9,14 +9,7 @@ import { migrationsFolder, schema } from '@goated/db';
 import { testBackends } from '@goated/testing/db';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  type Context,
-  CredentialMonitor,
-  createInProcessBus,
-  createRequestContext,
-  type EventBus,
-  type SessionUser,
-} from '../src/server';
+import { CredentialMonitor, createInProcessBus, type EventBus, type SessionUser } from '../src/server';
 import { type Caller, createTestApi, insertUser, type TestApi } from './fixtures';
 
 /** An in-process bus that can pretend to come back from an outage. */
@@ -43,15 +36,7 @@ describe.each(testBackends())('credentials on %s', (kind) => {
   let admin: SessionUser;
   let adminCaller: Caller;
 
-  const contextFor = (token: string): Promise<Context> =>
-    createRequestContext(t.deps, {
-      requestId: 'test',
-      ip: '198.51.100.7',
-      cookieHeader: null,
-      authorization: `Bearer ${token}`,
-      connectionToken: null,
-      cookies: null,
-    });
+  const contextFor = (token: string) => t.bearerContext(token);
 
   beforeAll(async () => {
     t = await createTestApi(kind);

@@ -11,6 +11,7 @@ import {
   createCallerFactory,
   createContext,
   createInProcessBus,
+  createRequestContext,
   type SessionUser,
 } from '../src/server';
 
@@ -24,6 +25,8 @@ export interface TestApi {
   caller: Caller;
   /** A caller acting as this identity (a user, an API key, or both). */
   callerAs(identity: { user?: SessionUser | null; apiKey?: ApiKeyIdentity | null; ip?: string | null }): Caller;
+  /** The context an HTTP request with `Authorization: Bearer <token>` gets (from 198.51.100.7). */
+  bearerContext(token: string): ReturnType<typeof createRequestContext>;
   close(): Promise<void>;
 }
 
@@ -34,7 +37,16 @@ export async function createTestApi(kind: DbKind, options: Pick<AppDeps, 'live'>
   const deps: AppDeps = { db: handle.db, dbKind: handle.kind, pingDb: handle.ping, bus, version: 'test', ...options };
   const callerAs = (identity: { user?: SessionUser | null; apiKey?: ApiKeyIdentity | null; ip?: string | null }) =>
     createCaller(createContext(deps, { requestId: 'test', ...identity }));
-  return { deps, handle, caller: callerAs({}), callerAs, close: () => handle.close() };
+  const bearerContext = (token: string) =>
+    createRequestContext(deps, {
+      requestId: 'test',
+      ip: '198.51.100.7',
+      cookieHeader: null,
+      authorization: `Bearer ${token}`,
+      connectionToken: null,
+      cookies: null,
+    });
+  return { deps, handle, caller: callerAs({}), callerAs, bearerContext, close: () => handle.close() };
 }
 
 /** A stored user (password hash is a placeholder: these users never sign in). */

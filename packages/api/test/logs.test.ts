@@ -1,24 +1,11 @@
 import { schema } from '@goated/db';
 import { testBackends } from '@goated/testing/db';
-import { upstreamRecord } from '@goated/testing/upstream';
+import { failingFeed, movingFeed } from '@goated/testing/upstream';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LogEntry, SessionUser } from '../src/server';
 import { SyncService } from '../src/services/sync/service';
-import type { UpstreamSource } from '../src/services/sync/source';
 import { createTestApi, insertUser, type TestApi } from './fixtures';
-
-/** A feed whose figures move on every fetch, so every run writes one `info` entry. */
-function movingFeed(): UpstreamSource {
-  let n = 0;
-  return {
-    name: 'moving',
-    fetchRecords: async () => {
-      n++;
-      return [upstreamRecord('a', n, new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString())];
-    },
-  };
-}
 
 type Tracked = { id: string; data: LogEntry };
 
@@ -143,12 +130,7 @@ describe.each(testBackends())('transformation logs on %s', (kind) => {
     const failing = new SyncService({
       db: t.deps.db,
       bus: t.deps.bus,
-      source: {
-        name: 'broken',
-        fetchRecords: async () => {
-          throw new Error('upstream said no');
-        },
-      },
+      source: failingFeed('upstream said no'),
     });
     await failing.runOnce();
     await sync.runOnce();

@@ -1,7 +1,7 @@
 import { schema } from '@goated/db';
 import { waitFor } from '@goated/testing';
 import { testBackends } from '@goated/testing/db';
-import { upstreamRecord } from '@goated/testing/upstream';
+import { failingFeed, upstreamRecord } from '@goated/testing/upstream';
 import { asc, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKeyIdentity, SessionUser } from '../src/server';
@@ -99,12 +99,7 @@ describe.each(testBackends())('sync router on %s', (kind) => {
     const failing = new SyncService({
       db: t.deps.db,
       bus: t.deps.bus,
-      source: {
-        name: 'broken',
-        fetchRecords: async () => {
-          throw new Error('upstream answered 500');
-        },
-      },
+      source: failingFeed('upstream answered 500'),
     });
     await failing.runOnce();
     source.hold();

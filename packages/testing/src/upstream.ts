@@ -110,3 +110,25 @@ export function feed(totals: Record<string, number | string>, at: Date | string,
     fetchRecords: async () => Object.entries(totals).map(([uid, amount]) => upstreamRecord(uid, amount, updatedAt)),
   };
 }
+
+/** A feed whose figures move on every fetch (player `a`), so every run writes something. */
+export function movingFeed(): UpstreamSource {
+  let n = 0;
+  return {
+    name: 'moving',
+    fetchRecords: async () => {
+      n++;
+      return [upstreamRecord('a', n, new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString())];
+    },
+  };
+}
+
+/** A feed that fails every fetch with `message`, as an upstream that is down. */
+export function failingFeed(message: string): UpstreamSource {
+  return {
+    name: 'broken',
+    fetchRecords: async () => {
+      throw new Error(message);
+    },
+  };
+}
