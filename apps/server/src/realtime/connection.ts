@@ -75,6 +75,9 @@ export class Connection<TRouter extends AnyTRPCRouter> {
       this.heard = true;
     });
     socket.on('error', (err: Error & { code?: string }) => this.onSocketError(err));
+    // `on`, not `once`: ws emits `close` once, and `once` adds a wrapper, its state and a bound
+    // function (~0.25 KB) to every connection.
+    socket.on('close', () => this.transport.connectionClosed(this));
   }
 
   /** Starts serving: the context now, or — `?connectionParams=1`, as tRPC's convention — from the first message. */

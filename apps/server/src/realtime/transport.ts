@@ -91,13 +91,15 @@ export class RealtimeTransport<TRouter extends AnyTRPCRouter> {
     const connection = new Connection(this, socket, req);
     this.connections.add(connection);
     this.stats.connectionOpened();
-    socket.once('close', () => {
-      this.connections.delete(connection);
-      this.stats.connectionClosed();
-      connection.closed();
-    });
     if (this.shuttingDown) connection.goAway();
     else connection.open();
+  }
+
+  /** The socket of `connection` closed (its `close` listener: once per socket). */
+  connectionClosed(connection: Connection<TRouter>): void {
+    if (!this.connections.delete(connection)) return;
+    this.stats.connectionClosed();
+    connection.closed();
   }
 
   /** Open connections right now. */
