@@ -12,7 +12,7 @@ import { isObservable } from '@trpc/server/observable';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { RawData, WebSocket } from 'ws';
 import type { Frame } from './frames';
-import { closeCodes, MessageBudget } from './limits';
+import { closeCodes, MessageBudget, nowMs } from './limits';
 import {
   connectionLevel,
   type ErrorTarget,
@@ -22,7 +22,7 @@ import {
   payloadOf,
   type RequestId,
 } from './protocol';
-import { isAsyncIterable, Subscription } from './subscription';
+import { isAsyncIterable, Subscription, SubscriptionTable } from './subscription';
 import type { RealtimeTransport } from './transport';
 
 type ContextResult<TCtx> = { ok: true; ctx: TCtx } | { ok: false; error: TRPCError };
@@ -46,8 +46,9 @@ export class Connection<TRouter extends AnyTRPCRouter> {
   pingSentAt = 0;
   readonly openedAt: number;
   awaitingParams = false;
-  readonly subscriptions = new Map<RequestId, Subscription<TRouter>>();
+  readonly subscriptions = new SubscriptionTable<Subscription<TRouter>>();
   private ctx: inferRouterContext<TRouter> | undefined;
+  /** While the context is being made; afterwards `ctx` or `refusal` says how it went. */
   private ctxReady: Promise<ContextResult<inferRouterContext<TRouter>>> | undefined;
   /** Why the context was refused: every call on this connection is answered with it. */
   private refusal: TRPCError | undefined;
@@ -66,24 +67,18 @@ export class Connection<TRouter extends AnyTRPCRouter> {
     req: IncomingMessage,
   ) {
     this.req = req;
-    const now = performance.now();
+    const now = nowMs();
     this.openedAt = now;
     this.quietSince = now;
     this.budget = new MessageBudget(transport.options.limits);
-    socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    socket.on('pong', () => {
-      this.heard = true;
-    });
-    socket.on('error', (err: Error & { code?: string }) => this.onSocketError(err));
-    // `on`, not `once`: ws emits `close` once, and `once` adds a wrapper, its state and a bound
-    // function (~0.25 KB) to every connection.
-    socket.on('close', () => this.transport.connectionClosed(this));
+    // The socket's listeners are the transport's (shared by every connection): they call
+    // `onMessage`, `onSocketError` and `closed`, and set `heard` on a pong.
   }
 
   /** Starts serving: the context now, or — `?connectionParams=1`, as tRPC's convention — from the first message. */
   open(): void {
     this.awaitingParams = /[?&]connectionParams=1(?:&|$)/.test(this.req?.url ?? '');
-    if (!this.awaitingParams) this.ctxReady = this.createContext(() => null);
+    if (!this.awaitingParams) this.startContext(() => null);
   }
 
   get requestId(): string | undefined {
@@ -140,7 +135,7 @@ export class Connection<TRouter extends AnyTRPCRouter> {
     for (const subscription of this.subscriptions.values()) subscription.stop(false);
   }
 
-  private onSocketError(err: Error & { code?: string }): void {
+  onSocketError(err: Error & { code?: string }): void {
     const { stats, log } = this.transport.options;
     if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
       // `ws` has already closed the connection with 1009.
@@ -160,7 +155,7 @@ export class Connection<TRouter extends AnyTRPCRouter> {
     return true;
   }
 
-  private onMessage(data: RawData, isBinary: boolean): void {
+  onMessage(data: RawData, isBinary: boolean): void {
     this.heard = true;
     if (this.closing) return;
     this.transport.options.stats.messagesIn++;
@@ -176,7 +171,7 @@ export class Connection<TRouter extends AnyTRPCRouter> {
     const { codec } = this.transport;
     if (this.awaitingParams) {
       this.awaitingParams = false;
-      this.ctxReady = this.createContext(() => parseConnectionParams(codec, payload));
+      this.startContext(() => parseConnectionParams(codec, payload));
       return;
     }
     let decoded: unknown;
@@ -227,7 +222,7 @@ export class Connection<TRouter extends AnyTRPCRouter> {
       return;
     }
     const subscription = new Subscription(this, id, jsonrpc, path, input);
-    this.subscriptions.set(id, subscription);
+    this.subscriptions.set(subscription);
     stats.subscriptionStarted();
     void subscription.start(batchIndex);
   }
@@ -268,10 +263,19 @@ export class Connection<TRouter extends AnyTRPCRouter> {
   }
 
   context(): Promise<ContextResult<inferRouterContext<TRouter>>> {
-    return (
-      this.ctxReady ??
-      Promise.resolve({ ok: false, error: new TRPCError({ code: 'BAD_REQUEST', message: 'No connection context' }) })
-    );
+    if (this.ctxReady) return this.ctxReady;
+    if (this.ctx !== undefined) return Promise.resolve({ ok: true, ctx: this.ctx });
+    const error = this.refusal ?? new TRPCError({ code: 'BAD_REQUEST', message: 'No connection context' });
+    return Promise.resolve({ ok: false, error });
+  }
+
+  /** Makes the context; the promise is let go once settled (memory: `ctx` or `refusal` stays). */
+  private startContext(connectionParams: () => TRPCRequestInfo['connectionParams']): void {
+    const ready = this.createContext(connectionParams);
+    this.ctxReady = ready;
+    void ready.then(() => {
+      if (this.ctxReady === ready) this.ctxReady = undefined;
+    });
   }
 
   private async createContext(

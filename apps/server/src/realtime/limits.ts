@@ -38,6 +38,15 @@ export interface KeepAliveOptions {
   pongWaitMs: number;
 }
 
+/**
+ * The monotonic clock in whole milliseconds. Per-connection times are kept as small integers,
+ * which V8 stores in the object itself: a fractional `performance.now()` is a 16-byte number
+ * object of its own per field (thousands of connections; issue #22).
+ */
+export function nowMs(): number {
+  return Math.floor(performance.now());
+}
+
 /** Token bucket: `messagesPerSecond` sustained, `messageBurst` at once. One per connection. */
 export class MessageBudget {
   private tokens: number;
@@ -45,13 +54,13 @@ export class MessageBudget {
 
   constructor(private readonly limits: Pick<TransportLimits, 'messagesPerSecond' | 'messageBurst'>) {
     this.tokens = limits.messageBurst;
-    this.refilledAt = performance.now();
+    this.refilledAt = nowMs();
   }
 
   /** Takes `count` tokens; false once the budget is overdrawn. */
   spend(count: number): boolean {
     const { messagesPerSecond, messageBurst } = this.limits;
-    const now = performance.now();
+    const now = nowMs();
     this.tokens = Math.min(messageBurst, this.tokens + ((now - this.refilledAt) * messagesPerSecond) / 1000);
     this.refilledAt = now;
     this.tokens -= count;

@@ -200,3 +200,53 @@ export class Subscription<TRouter extends AnyTRPCRouter> implements StreamSink<u
 export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
+
+/**
+ * A connection's subscriptions by id. Nearly every connection holds one: it has a slot of its
+ * own, and a Map is made only for a second one (a Map's table alone is ~0.15 KB; issue #22).
+ */
+export class SubscriptionTable<T extends { readonly id: RequestId }> {
+  private one: T | undefined;
+  private many: Map<RequestId, T> | undefined;
+
+  get size(): number {
+    if (this.many) return this.many.size;
+    return this.one ? 1 : 0;
+  }
+
+  get(id: RequestId): T | undefined {
+    if (this.many) return this.many.get(id);
+    return this.one?.id === id ? this.one : undefined;
+  }
+
+  has(id: RequestId): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  set(item: T): void {
+    if (this.many) {
+      this.many.set(item.id, item);
+    } else if (!this.one || this.one.id === item.id) {
+      this.one = item;
+    } else {
+      this.many = new Map([
+        [this.one.id, this.one],
+        [item.id, item],
+      ]);
+      this.one = undefined;
+    }
+  }
+
+  delete(id: RequestId): boolean {
+    if (this.many) return this.many.delete(id);
+    if (this.one?.id !== id) return false;
+    this.one = undefined;
+    return true;
+  }
+
+  /** A copy, in the order they were added: stopping one takes it out of the table. */
+  values(): T[] {
+    if (this.many) return [...this.many.values()];
+    return this.one ? [this.one] : [];
+  }
+}
