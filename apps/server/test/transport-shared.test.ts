@@ -4,7 +4,8 @@
  * stream shared (meta `sharedStream`) is called without one and ended by its detach function;
  * every other subscription still gets its signal, aborted when it stops. No database.
  */
-import { SharedStream } from '@goated/api/server';
+import { appRouter } from '@goated/api';
+import { declaresSharedStream, SharedStream } from '@goated/api/server';
 import { waitFor } from '@goated/testing';
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
@@ -136,5 +137,14 @@ describe('realtime transport: shared streams', () => {
     expect(server.stats.subscriptionsActive).toBe(0);
     expect(raw.socket.readyState).toBe(WebSocket.OPEN);
     raw.socket.close();
+  });
+
+  it("the app's shared streams declare it, and only they", () => {
+    for (const path of ['leaderboard.onUpdate', 'leaderboard.onMvps', 'races.onUpdate']) {
+      expect(declaresSharedStream(appRouter, path), path).toBe(true);
+    }
+    for (const path of ['notifications.onNotify', 'logs.onLog', 'leaderboard.top', 'nope']) {
+      expect(declaresSharedStream(appRouter, path), path).toBe(false);
+    }
   });
 });

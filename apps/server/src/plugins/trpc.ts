@@ -191,6 +191,9 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
         const raw = isFastifyRequest(req) ? req.raw : req;
         const cookieHeader = typeof raw.headers.cookie === 'string' ? raw.headers.cookie : null;
         const upgrade = upgrades.get(raw);
+        // Read once per connection. Deleted, not left to the GC: a WeakMap's table shrinks only
+        // on delete, and a burst of connections would keep it sized for all of them (issue #22).
+        if (upgrade) upgrades.delete(raw);
         const ownOrigin = fastifyReq ? `${fastifyReq.protocol}://${fastifyReq.host}` : (upgrade?.origin ?? null);
         const origin = cookieHeader ? cookieFromAllowedOrigin(raw, ownOrigin, allowed) : 'allowed';
         if (origin === 'foreign' && !proxyHintGiven && onlySchemeDiffers(raw, ownOrigin)) {
@@ -295,7 +298,9 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
       upgrades.set(req.raw, { ip: req.ip, origin: `${req.protocol}://${req.host}` });
       const upgradeErrorListeners = socket.listeners('error');
       transport.accept(socket, req.raw);
-      releaseUpgrade(socket, req.raw, upgradeResponses.get(req.raw), upgradeErrorListeners);
+      const response = upgradeResponses.get(req.raw);
+      upgradeResponses.delete(req.raw);
+      releaseUpgrade(socket, req.raw, response, upgradeErrorListeners);
     },
   );
   // Deploys and restarts: every client gets the reconnect notice, then a 1001 close.
