@@ -12,7 +12,7 @@ import { isObservable } from '@trpc/server/observable';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { RawData, WebSocket } from 'ws';
 import type { Frame } from './frames';
-import { closeCodes, MessageBudget, nowMs } from './limits';
+import { closeCodes, type MessageBudget, nowMs, spendBudget } from './limits';
 import {
   connectionLevel,
   type ErrorTarget,
@@ -39,7 +39,7 @@ const OPEN = 1;
 const noCall: CallInfo = { path: undefined, type: 'unknown', input: undefined };
 
 /** The per-connection state: kept deliberately small (thousands of these per instance). */
-export class Connection<TRouter extends AnyTRPCRouter> {
+export class Connection<TRouter extends AnyTRPCRouter> implements MessageBudget {
   /** Keep-alive slots, read by the transport's sweep. */
   heard = false;
   quietSince: number;
@@ -52,7 +52,9 @@ export class Connection<TRouter extends AnyTRPCRouter> {
   private ctxReady: Promise<ContextResult<inferRouterContext<TRouter>>> | undefined;
   /** Why the context was refused: every call on this connection is answered with it. */
   private refusal: TRPCError | undefined;
-  private readonly budget: MessageBudget;
+  /** Its message budget (a token bucket: `spendBudget`), in fields of its own. */
+  tokens: number;
+  refilledAt: number;
   private closing = false;
   private abortController: AbortController | undefined;
   /**
@@ -70,7 +72,8 @@ export class Connection<TRouter extends AnyTRPCRouter> {
     const now = nowMs();
     this.openedAt = now;
     this.quietSince = now;
-    this.budget = new MessageBudget(transport.options.limits);
+    this.tokens = transport.options.limits.messageBurst;
+    this.refilledAt = now;
     // The socket's listeners are the transport's (shared by every connection): they call
     // `onMessage`, `onSocketError` and `closed`, and set `heard` on a pong.
   }
@@ -147,8 +150,8 @@ export class Connection<TRouter extends AnyTRPCRouter> {
   }
 
   private overBudget(count: number): boolean {
-    if (this.budget.spend(count)) return false;
     const { stats, limits, log } = this.transport.options;
+    if (spendBudget(this, limits, count)) return false;
     stats.messageRate++;
     log.info({ requestId: this.requestId }, 'websocket over its message rate; closed');
     this.cutOff(closeCodes.rateLimited, `too many messages (limit ${limits.messagesPerSecond}/s)`);
@@ -221,7 +224,7 @@ export class Connection<TRouter extends AnyTRPCRouter> {
       this.cutOff(closeCodes.tooManySubscriptions, reason);
       return;
     }
-    const subscription = new Subscription(this, id, jsonrpc, path, input);
+    const subscription = new Subscription(this, id, jsonrpc, this.transport.canonicalPath(path), input);
     this.subscriptions.set(subscription);
     stats.subscriptionStarted();
     void subscription.start(batchIndex);

@@ -82,6 +82,7 @@ export class RealtimeTransport<TRouter extends AnyTRPCRouter> {
   };
   private readonly sweep: NodeJS.Timeout;
   private shuttingDown = false;
+  private readonly paths = new Map<string, string>();
 
   constructor(readonly options: TransportOptions<TRouter>) {
     this.codec = options.encoder ?? jsonEncoder;
@@ -113,6 +114,17 @@ export class RealtimeTransport<TRouter extends AnyTRPCRouter> {
         connection.closed();
       },
     };
+  }
+
+  /**
+   * A procedure's path as one string for every subscription to it (each keeps its path for its
+   * life; parsed from each message, it would be a copy of its own). Only the router's paths.
+   */
+  canonicalPath(path: string): string {
+    const known = this.paths.get(path);
+    if (known !== undefined) return known;
+    if (Object.hasOwn(this.options.router._def.procedures, path)) this.paths.set(path, path);
+    return path;
   }
 
   get stats(): RealtimeCounters {
