@@ -38,7 +38,11 @@ export interface CallInfo {
 const OPEN = 1;
 const noCall: CallInfo = { path: undefined, type: 'unknown', input: undefined };
 
-/** The per-connection state: kept deliberately small (thousands of these per instance). */
+/**
+ * The per-connection state: kept deliberately small (thousands of these per instance). The
+ * socket's listeners are the transport's, shared: they call `onMessage`, `onSocketError`,
+ * `closed`, and set `heard` on a pong.
+ */
 export class Connection<TRouter extends AnyTRPCRouter> implements MessageBudget {
   /** Keep-alive slots, read by the transport's sweep. */
   heard = false;
@@ -74,8 +78,6 @@ export class Connection<TRouter extends AnyTRPCRouter> implements MessageBudget 
     this.quietSince = now;
     this.tokens = transport.options.limits.messageBurst;
     this.refilledAt = now;
-    // The socket's listeners are the transport's (shared by every connection): they call
-    // `onMessage`, `onSocketError` and `closed`, and set `heard` on a pong.
   }
 
   /** Starts serving: the context now, or — `?connectionParams=1`, as tRPC's convention — from the first message. */
