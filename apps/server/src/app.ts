@@ -84,6 +84,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   await app.register(websocket, {
     options: {
       maxPayload: realtime.maxMessageBytes,
+      // The realtime transport keeps its own list of connections: ws's (`wss.clients`) would
+      // add a Set entry, a `close` listener and its scope to every socket (~0.2 KB; issue #22).
+      clientTracking: false,
       // Off unless asked: deflate cannot share one encoding across subscribers (see docs/SCALING.md).
       perMessageDeflate: realtime.compression
         ? { threshold: 1024, serverNoContextTakeover: true, clientNoContextTakeover: true }

@@ -44,6 +44,13 @@ export interface ProcedureMeta extends OpenApiMeta {
    * bad record and applies the rest), instead of the whole call being refused (see `storableText`).
    */
   textCheckedByService?: boolean;
+  /**
+   * A subscription whose stream is shared (`SharedSubscription`, live/shared-stream.ts) and whose
+   * push path ends with the detach function it returns: a transport that takes that path (our
+   * WebSocket) calls it without an abort signal, which costs ~0.9 KB per subscription in Node
+   * (issue #22). Every other consumer passes its signal as usual.
+   */
+  sharedStream?: true;
 }
 
 export const t = initTRPC

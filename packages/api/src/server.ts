@@ -17,7 +17,13 @@ export { cacheGeneration, cacheStats, deserializeInput, hotQueries, toWireJson }
 export type { LiveOptions } from './live/live';
 export { cachedMvps, cachedRaceStandings, leaderboardUpdates, raceUpdates } from './live/live';
 export type { SharedSubscription, StreamSink } from './live/shared-stream';
-export { isSharedSubscription, SharedStream, SharedStreamRegistry, subscribeDirect } from './live/shared-stream';
+export {
+  declaresSharedStream,
+  isSharedSubscription,
+  SharedStream,
+  SharedStreamRegistry,
+  subscribeDirect,
+} from './live/shared-stream';
 export type { Logger } from './logger';
 export { toTRPCError, trpcErrorOf } from './middleware/map-domain-errors';
 export { buildOpenApiDocument, problemContentType, REST_BASE_PATH } from './rest/document';

@@ -99,7 +99,7 @@ function tieSocketToCredential(ctx: Context, socket: WebSocket): void {
   const credential = ctx.credential;
   if (!credential) return;
   const release = credentialMonitor(ctx).watch(credential);
-  socket.once('close', release);
+  socket.on('close', release);
   if (socket.readyState === socket.CLOSING || socket.readyState === socket.CLOSED) release();
   const close = () => {
     setTimeout(() => {
@@ -121,6 +121,10 @@ function flatString(text: string): string {
   return Buffer.from(text, 'latin1').toString('latin1');
 }
 
+function isListener(value: unknown): value is (...args: unknown[]) => void {
+  return typeof value === 'function';
+}
+
 /**
  * `@fastify/websocket` keeps the upgrade's Fastify request and reply alive for as long as the
  * socket lives: its `error` listener closes over both, and the (never sent) HTTP response stays
@@ -130,8 +134,17 @@ function flatString(text: string): string {
  * so both are let go here; the transport keeps the raw request only until the connection's
  * context is made.
  */
-function releaseUpgrade(socket: WebSocket, raw: IncomingMessage, response: ServerResponse | undefined): void {
-  socket.removeAllListeners('error');
+function releaseUpgrade(
+  socket: WebSocket,
+  raw: IncomingMessage,
+  response: ServerResponse | undefined,
+  upgradeErrorListeners: ReturnType<WebSocket['listeners']>,
+): void {
+  // One by one, after the transport added its own: removing the last listener of an event
+  // `delete`s its key, which turns the socket's listener table into a slow dictionary (~0.25 KB).
+  for (const listener of upgradeErrorListeners) {
+    if (isListener(listener)) socket.removeListener('error', listener);
+  }
   if (response && raw.socket && response.socket === raw.socket) response.detachSocket(raw.socket);
 }
 
@@ -178,6 +191,9 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
         const raw = isFastifyRequest(req) ? req.raw : req;
         const cookieHeader = typeof raw.headers.cookie === 'string' ? raw.headers.cookie : null;
         const upgrade = upgrades.get(raw);
+        // Read once per connection. Deleted, not left to the GC: a WeakMap's table shrinks only
+        // on delete, and a burst of connections would keep it sized for all of them (issue #22).
+        if (upgrade) upgrades.delete(raw);
         const ownOrigin = fastifyReq ? `${fastifyReq.protocol}://${fastifyReq.host}` : (upgrade?.origin ?? null);
         const origin = cookieHeader ? cookieFromAllowedOrigin(raw, ownOrigin, allowed) : 'allowed';
         if (origin === 'foreign' && !proxyHintGiven && onlySchemeDiffers(raw, ownOrigin)) {
@@ -280,8 +296,11 @@ export const trpcPlugin: FastifyPluginAsync<TrpcPluginOptions> = async (app, { d
     },
     (socket, req) => {
       upgrades.set(req.raw, { ip: req.ip, origin: `${req.protocol}://${req.host}` });
-      releaseUpgrade(socket, req.raw, upgradeResponses.get(req.raw));
+      const upgradeErrorListeners = socket.listeners('error');
       transport.accept(socket, req.raw);
+      const response = upgradeResponses.get(req.raw);
+      upgradeResponses.delete(req.raw);
+      releaseUpgrade(socket, req.raw, response, upgradeErrorListeners);
     },
   );
   // Deploys and restarts: every client gets the reconnect notice, then a 1001 close.

@@ -12,7 +12,7 @@ import { isObservable } from '@trpc/server/observable';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
 import type { RawData, WebSocket } from 'ws';
 import type { Frame } from './frames';
-import { closeCodes, MessageBudget } from './limits';
+import { closeCodes, type MessageBudget, nowMs, spendBudget } from './limits';
 import {
   connectionLevel,
   type ErrorTarget,
@@ -22,7 +22,7 @@ import {
   payloadOf,
   type RequestId,
 } from './protocol';
-import { isAsyncIterable, Subscription } from './subscription';
+import { isAsyncIterable, Subscription, SubscriptionTable } from './subscription';
 import type { RealtimeTransport } from './transport';
 
 type ContextResult<TCtx> = { ok: true; ctx: TCtx } | { ok: false; error: TRPCError };
@@ -38,20 +38,27 @@ export interface CallInfo {
 const OPEN = 1;
 const noCall: CallInfo = { path: undefined, type: 'unknown', input: undefined };
 
-/** The per-connection state: kept deliberately small (thousands of these per instance). */
-export class Connection<TRouter extends AnyTRPCRouter> {
+/**
+ * The per-connection state: kept deliberately small (thousands of these per instance). The
+ * socket's listeners are the transport's, shared: they call `onMessage`, `onSocketError`,
+ * `closed`, and set `heard` on a pong.
+ */
+export class Connection<TRouter extends AnyTRPCRouter> implements MessageBudget {
   /** Keep-alive slots, read by the transport's sweep. */
   heard = false;
   quietSince: number;
   pingSentAt = 0;
   readonly openedAt: number;
   awaitingParams = false;
-  readonly subscriptions = new Map<RequestId, Subscription<TRouter>>();
+  readonly subscriptions = new SubscriptionTable<Subscription<TRouter>>();
   private ctx: inferRouterContext<TRouter> | undefined;
+  /** While the context is being made; afterwards `ctx` or `refusal` says how it went. */
   private ctxReady: Promise<ContextResult<inferRouterContext<TRouter>>> | undefined;
   /** Why the context was refused: every call on this connection is answered with it. */
   private refusal: TRPCError | undefined;
-  private readonly budget: MessageBudget;
+  /** Its message budget (a token bucket: `spendBudget`), in fields of its own. */
+  tokens: number;
+  refilledAt: number;
   private closing = false;
   private abortController: AbortController | undefined;
   /**
@@ -66,21 +73,17 @@ export class Connection<TRouter extends AnyTRPCRouter> {
     req: IncomingMessage,
   ) {
     this.req = req;
-    const now = performance.now();
+    const now = nowMs();
     this.openedAt = now;
     this.quietSince = now;
-    this.budget = new MessageBudget(transport.options.limits);
-    socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    socket.on('pong', () => {
-      this.heard = true;
-    });
-    socket.on('error', (err: Error & { code?: string }) => this.onSocketError(err));
+    this.tokens = transport.options.limits.messageBurst;
+    this.refilledAt = now;
   }
 
   /** Starts serving: the context now, or — `?connectionParams=1`, as tRPC's convention — from the first message. */
   open(): void {
     this.awaitingParams = /[?&]connectionParams=1(?:&|$)/.test(this.req?.url ?? '');
-    if (!this.awaitingParams) this.ctxReady = this.createContext(() => null);
+    if (!this.awaitingParams) this.startContext(() => null);
   }
 
   get requestId(): string | undefined {
@@ -137,7 +140,7 @@ export class Connection<TRouter extends AnyTRPCRouter> {
     for (const subscription of this.subscriptions.values()) subscription.stop(false);
   }
 
-  private onSocketError(err: Error & { code?: string }): void {
+  onSocketError(err: Error & { code?: string }): void {
     const { stats, log } = this.transport.options;
     if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
       // `ws` has already closed the connection with 1009.
@@ -149,15 +152,15 @@ export class Connection<TRouter extends AnyTRPCRouter> {
   }
 
   private overBudget(count: number): boolean {
-    if (this.budget.spend(count)) return false;
     const { stats, limits, log } = this.transport.options;
+    if (spendBudget(this, limits, count)) return false;
     stats.messageRate++;
     log.info({ requestId: this.requestId }, 'websocket over its message rate; closed');
     this.cutOff(closeCodes.rateLimited, `too many messages (limit ${limits.messagesPerSecond}/s)`);
     return true;
   }
 
-  private onMessage(data: RawData, isBinary: boolean): void {
+  onMessage(data: RawData, isBinary: boolean): void {
     this.heard = true;
     if (this.closing) return;
     this.transport.options.stats.messagesIn++;
@@ -173,7 +176,7 @@ export class Connection<TRouter extends AnyTRPCRouter> {
     const { codec } = this.transport;
     if (this.awaitingParams) {
       this.awaitingParams = false;
-      this.ctxReady = this.createContext(() => parseConnectionParams(codec, payload));
+      this.startContext(() => parseConnectionParams(codec, payload));
       return;
     }
     let decoded: unknown;
@@ -223,8 +226,8 @@ export class Connection<TRouter extends AnyTRPCRouter> {
       this.cutOff(closeCodes.tooManySubscriptions, reason);
       return;
     }
-    const subscription = new Subscription(this, id, jsonrpc, path, input);
-    this.subscriptions.set(id, subscription);
+    const subscription = new Subscription(this, id, jsonrpc, this.transport.canonicalPath(path), input);
+    this.subscriptions.set(subscription);
     stats.subscriptionStarted();
     void subscription.start(batchIndex);
   }
@@ -265,10 +268,19 @@ export class Connection<TRouter extends AnyTRPCRouter> {
   }
 
   context(): Promise<ContextResult<inferRouterContext<TRouter>>> {
-    return (
-      this.ctxReady ??
-      Promise.resolve({ ok: false, error: new TRPCError({ code: 'BAD_REQUEST', message: 'No connection context' }) })
-    );
+    if (this.ctxReady) return this.ctxReady;
+    if (this.ctx !== undefined) return Promise.resolve({ ok: true, ctx: this.ctx });
+    const error = this.refusal ?? new TRPCError({ code: 'BAD_REQUEST', message: 'No connection context' });
+    return Promise.resolve({ ok: false, error });
+  }
+
+  /** Makes the context; the promise is let go once settled (memory: `ctx` or `refusal` stays). */
+  private startContext(connectionParams: () => TRPCRequestInfo['connectionParams']): void {
+    const ready = this.createContext(connectionParams);
+    this.ctxReady = ready;
+    void ready.then(() => {
+      if (this.ctxReady === ready) this.ctxReady = undefined;
+    });
   }
 
   private async createContext(

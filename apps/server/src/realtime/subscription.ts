@@ -1,4 +1,4 @@
-import { isSharedSubscription, subscribeDirect } from '@goated/api/server';
+import { declaresSharedStream, isSharedSubscription, type StreamSink, subscribeDirect } from '@goated/api/server';
 import { type AnyTRPCRouter, callTRPCProcedure, TRPCError } from '@trpc/server';
 import { isObservable } from '@trpc/server/observable';
 import type { Connection } from './connection';
@@ -11,11 +11,17 @@ import { isRetryable, type RequestId } from './protocol';
  * A subscription refused before it started (unknown path, bad input, refused context, not a
  * stream) gets its error alone — except on a context refused for a reason a retry can mend
  * (SERVICE_UNAVAILABLE…), where it gets nothing and the client's reconnect sends it again.
+ *
+ * Memory (thousands per instance, issue #22): a procedure that declares a shared stream (meta
+ * `sharedStream`) is called without an abort signal — its detach function ends it, and a Node
+ * `AbortSignal` costs ~0.9 KB with its listener — and the subscription is that stream's sink
+ * itself (`next`/`error`), not an object of arrow functions (each ~0.3 KB under tsx).
  */
-export class Subscription<TRouter extends AnyTRPCRouter> {
+export class Subscription<TRouter extends AnyTRPCRouter> implements StreamSink<unknown> {
   private started = false;
   private ended = false;
-  private readonly abort = new AbortController();
+  /** Made only for procedures that may read their signal (every one but shared streams). */
+  private abort: AbortController | undefined;
   private detach: (() => void) | undefined;
   private iterator: AsyncIterator<unknown> | undefined;
 
@@ -38,15 +44,18 @@ export class Subscription<TRouter extends AnyTRPCRouter> {
       else this.fail(context.error);
       return;
     }
+    const { router } = this.connection.transport.options;
+    const shared = declaresSharedStream(router, this.path);
+    if (!shared) this.abort = new AbortController();
     let source: unknown;
     try {
       source = await callTRPCProcedure({
-        router: this.connection.transport.options.router,
+        router,
         path: this.path,
         getRawInput: async () => this.input,
         ctx: context.ctx,
         type: 'subscription',
-        signal: this.abort.signal,
+        signal: this.abort?.signal,
         batchIndex,
       });
     } catch (cause) {
@@ -56,6 +65,17 @@ export class Subscription<TRouter extends AnyTRPCRouter> {
     if (this.ended) {
       // Stopped while the procedure was being called: release what it returned.
       if (isAsyncIterable(source)) void source[Symbol.asyncIterator]().return?.();
+      return;
+    }
+    if (shared && !isSharedSubscription(source)) {
+      // Declared shared but not: without a signal it could not be ended. A bug in the procedure.
+      if (isAsyncIterable(source)) void source[Symbol.asyncIterator]().return?.();
+      this.fail(
+        new TRPCError({
+          code: 'INTERNAL_SERVER_ERROR',
+          message: `Subscription ${this.path} is declared a shared stream but did not return one`,
+        }),
+      );
       return;
     }
     if (!isSharedSubscription(source) && !isObservable(source) && !isAsyncIterable(source)) {
@@ -70,15 +90,13 @@ export class Subscription<TRouter extends AnyTRPCRouter> {
     this.started = true;
     this.connection.respond({ id: this.id, jsonrpc: this.jsonrpc, result: { type: 'started' } });
 
-    const fail = (cause: unknown) => this.fail(cause);
     if (isSharedSubscription(source)) {
-      // A shared stream's events are frozen envelopes, one per event, never changed: they may
-      // be encoded once for all subscribers.
-      this.attach(source[subscribeDirect]({ next: (value) => this.push(value, true), error: fail }));
+      // This subscription is the sink (`next`, `error` below).
+      this.attach(source[subscribeDirect](this));
     } else if (isObservable(source)) {
       const subscription = source.subscribe({
         next: (value) => this.push(value, false),
-        error: fail,
+        error: (cause) => this.fail(cause),
         complete: () => this.complete(),
       });
       this.attach(() => subscription.unsubscribe());
@@ -86,6 +104,19 @@ export class Subscription<TRouter extends AnyTRPCRouter> {
       this.iterator = source[Symbol.asyncIterator]();
       this.pump();
     }
+  }
+
+  /**
+   * The shared stream's push path: its events are frozen envelopes, one per event, never
+   * changed, so they may be encoded once for all subscribers.
+   */
+  next(value: unknown): void {
+    this.push(value, true);
+  }
+
+  /** The shared stream failed (or this subscription's delivery did). */
+  error(cause: unknown): void {
+    this.fail(cause);
   }
 
   /** Keeps `detach` for later, or calls it at once if the stream already ended while attaching. */
@@ -153,7 +184,7 @@ export class Subscription<TRouter extends AnyTRPCRouter> {
     this.ended = true;
     this.connection.subscriptions.delete(this.id);
     this.connection.transport.stats.subscriptionEnded();
-    this.abort.abort();
+    this.abort?.abort();
     this.detach?.();
     this.detach = undefined;
     const iterator = this.iterator;
@@ -168,4 +199,54 @@ export class Subscription<TRouter extends AnyTRPCRouter> {
 
 export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/**
+ * A connection's subscriptions by id. Nearly every connection holds one: it has a slot of its
+ * own, and a Map is made only for a second one (a Map's table alone is ~0.15 KB; issue #22).
+ */
+export class SubscriptionTable<T extends { readonly id: RequestId }> {
+  private one: T | undefined;
+  private many: Map<RequestId, T> | undefined;
+
+  get size(): number {
+    if (this.many) return this.many.size;
+    return this.one ? 1 : 0;
+  }
+
+  get(id: RequestId): T | undefined {
+    if (this.many) return this.many.get(id);
+    return this.one?.id === id ? this.one : undefined;
+  }
+
+  has(id: RequestId): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  set(item: T): void {
+    if (this.many) {
+      this.many.set(item.id, item);
+    } else if (!this.one || this.one.id === item.id) {
+      this.one = item;
+    } else {
+      this.many = new Map([
+        [this.one.id, this.one],
+        [item.id, item],
+      ]);
+      this.one = undefined;
+    }
+  }
+
+  delete(id: RequestId): boolean {
+    if (this.many) return this.many.delete(id);
+    if (this.one?.id !== id) return false;
+    this.one = undefined;
+    return true;
+  }
+
+  /** A copy, in the order they were added: stopping one takes it out of the table. */
+  values(): T[] {
+    if (this.many) return [...this.many.values()];
+    return this.one ? [this.one] : [];
+  }
 }

@@ -3,10 +3,10 @@ import type { AnyTRPCRouter, inferRouterContext } from '@trpc/server';
 import { type CreateWSSContextFnOptions, type Encoder, jsonEncoder } from '@trpc/server/adapters/ws';
 import type { BaseHandlerOptions } from '@trpc/server/http';
 import type { FastifyBaseLogger } from 'fastify';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { Connection } from './connection';
 import { type Frame, FrameEncoder } from './frames';
-import { closeCodes, type KeepAliveOptions, type TransportLimits } from './limits';
+import { closeCodes, type KeepAliveOptions, nowMs, type TransportLimits } from './limits';
 import { reconnectNotice } from './protocol';
 import type { RealtimeCounters } from './stats';
 
@@ -68,9 +68,21 @@ export class RealtimeTransport<TRouter extends AnyTRPCRouter> {
   readonly codec: Encoder;
   /** The reconnect notice, encoded once. */
   readonly reconnectFrame: Frame;
-  private readonly connections = new Set<Connection<TRouter>>();
+  /** By socket: the socket listeners below are shared by every connection and find theirs here. */
+  private readonly connections = new Map<WebSocket, Connection<TRouter>>();
+  /**
+   * One set of socket listeners for all connections (`this` is the socket), not four closures
+   * and their scope per connection (~0.3 KB each connection, issue #22).
+   */
+  private readonly listeners: {
+    message(this: WebSocket, data: RawData, isBinary: boolean): void;
+    pong(this: WebSocket): void;
+    error(this: WebSocket, err: Error & { code?: string }): void;
+    close(this: WebSocket): void;
+  };
   private readonly sweep: NodeJS.Timeout;
   private shuttingDown = false;
+  private readonly paths = new Map<string, string>();
 
   constructor(readonly options: TransportOptions<TRouter>) {
     this.codec = options.encoder ?? jsonEncoder;
@@ -80,6 +92,39 @@ export class RealtimeTransport<TRouter extends AnyTRPCRouter> {
     const tick = Math.max(25, Math.min(pingMs, pongWaitMs) / 4);
     this.sweep = setInterval(() => this.checkLiveness(), tick);
     this.sweep.unref();
+    const connections = this.connections;
+    const transport = this;
+    this.listeners = {
+      message(data, isBinary) {
+        connections.get(this)?.onMessage(data, isBinary);
+      },
+      pong() {
+        const connection = connections.get(this);
+        if (connection) connection.heard = true;
+      },
+      error(err) {
+        connections.get(this)?.onSocketError(err);
+      },
+      // ws emits `close` once (`on`: `once` would add a wrapper per connection).
+      close() {
+        const connection = connections.get(this);
+        if (!connection) return;
+        connections.delete(this);
+        transport.stats.connectionClosed();
+        connection.closed();
+      },
+    };
+  }
+
+  /**
+   * A procedure's path as one string for every subscription to it (each keeps its path for its
+   * life; parsed from each message, it would be a copy of its own). Only the router's paths.
+   */
+  canonicalPath(path: string): string {
+    const known = this.paths.get(path);
+    if (known !== undefined) return known;
+    if (Object.hasOwn(this.options.router._def.procedures, path)) this.paths.set(path, path);
+    return path;
   }
 
   get stats(): RealtimeCounters {
@@ -89,13 +134,13 @@ export class RealtimeTransport<TRouter extends AnyTRPCRouter> {
   /** Serves one upgraded socket. */
   accept(socket: WebSocket, req: IncomingMessage): void {
     const connection = new Connection(this, socket, req);
-    this.connections.add(connection);
+    this.connections.set(socket, connection);
     this.stats.connectionOpened();
-    socket.once('close', () => {
-      this.connections.delete(connection);
-      this.stats.connectionClosed();
-      connection.closed();
-    });
+    const { message, pong, error, close } = this.listeners;
+    socket.on('message', message);
+    socket.on('pong', pong);
+    socket.on('error', error);
+    socket.on('close', close);
     if (this.shuttingDown) connection.goAway();
     else connection.open();
   }
@@ -113,14 +158,14 @@ export class RealtimeTransport<TRouter extends AnyTRPCRouter> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     clearInterval(this.sweep);
-    for (const connection of this.connections) connection.goAway();
+    for (const connection of this.connections.values()) connection.goAway();
   }
 
   private checkLiveness(): void {
-    const now = performance.now();
+    const now = nowMs();
     const { pingMs, pongWaitMs } = this.options.keepAlive;
     const paramsTimeout = this.options.connectionParamsTimeoutMs ?? 10_000;
-    for (const connection of this.connections) {
+    for (const connection of this.connections.values()) {
       if (connection.heard) {
         connection.heard = false;
         connection.quietSince = now;

@@ -1,4 +1,4 @@
-import { type TrackedEnvelope, tracked } from '@trpc/server';
+import { type AnyTRPCRouter, type TrackedEnvelope, tracked } from '@trpc/server';
 
 /**
  * The push path of a shared stream. A transport that knows this symbol (our WebSocket handler)
@@ -20,6 +20,19 @@ export interface SharedSubscription<T> extends AsyncIterable<T> {
 
 export function isSharedSubscription(value: unknown): value is SharedSubscription<unknown> {
   return typeof value === 'object' && value !== null && subscribeDirect in value;
+}
+
+/**
+ * Whether the procedure at `path` declares (meta `sharedStream`) that it returns a shared
+ * stream: its push path needs no abort signal, the detach function ends it.
+ */
+export function declaresSharedStream(router: AnyTRPCRouter, path: string): boolean {
+  const procedure: unknown = router._def.procedures[path];
+  if (typeof procedure !== 'function' || !('_def' in procedure)) return false;
+  const def: unknown = procedure._def;
+  if (typeof def !== 'object' || def === null || !('meta' in def)) return false;
+  const meta: unknown = def.meta;
+  return typeof meta === 'object' && meta !== null && 'sharedStream' in meta && meta.sharedStream === true;
 }
 
 export interface SharedStreamOptions<T> {
@@ -75,15 +88,25 @@ export class SharedStream<T> {
   private attach(sink: StreamSink<TrackedEnvelope<T>>, signal: AbortSignal | undefined): () => void {
     if (signal?.aborted) return () => {};
     this.sinks.add(sink);
-    const detach = () => {
-      signal?.removeEventListener('abort', detach);
-      if (!this.sinks.delete(sink)) return;
-      if (this.sinks.size === 0) this.stop();
-    };
-    signal?.addEventListener('abort', detach, { once: true });
+    let detach: () => void;
+    if (signal) {
+      detach = () => {
+        signal.removeEventListener('abort', detach);
+        this.release(sink);
+      };
+      signal.addEventListener('abort', detach, { once: true });
+    } else {
+      // Without a signal (the push path, ended by this function alone): no listener to remove.
+      detach = this.release.bind(this, sink);
+    }
     if (this.current) deliver(sink, this.current);
     if (!this.unwatch) this.start();
     return detach;
+  }
+
+  private release(sink: StreamSink<TrackedEnvelope<T>>): void {
+    if (!this.sinks.delete(sink)) return;
+    if (this.sinks.size === 0) this.stop();
   }
 
   private start(): void {

@@ -65,11 +65,13 @@ export const leaderboardRouter = {
 
   /** The MVPs now, then again whenever one of them changes (coalesced, shared by every subscriber). */
   onMvps: publicProcedure
+    .meta({ sharedStream: true })
     .input(z.object({ lastEventId: z.string().nullish() }).optional())
     .subscription(({ ctx, signal }) => mvpUpdates(ctx, signal)),
 
   /** The current top N first, then again whenever it changes (coalesced, shared per period and N). */
   onUpdate: publicProcedure
+    .meta({ sharedStream: true })
     .input(onUpdateInput)
     .subscription(({ ctx, input, signal }) => leaderboardUpdates(ctx, input, signal)),
 } satisfies TRPCRouterRecord;

@@ -56,6 +56,7 @@ export const racesRouter = {
 
   /** The standings now, then again whenever they change (coalesced like the leaderboard). */
   onUpdate: publicProcedure
+    .meta({ sharedStream: true })
     .input(onUpdateInput)
     .subscription(({ ctx, input, signal }) => raceUpdates(ctx, input, signal)),
 
