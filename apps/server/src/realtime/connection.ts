@@ -3,19 +3,19 @@ import {
   type AnyTRPCRouter,
   callTRPCProcedure,
   getTRPCErrorFromUnknown,
-  getTRPCErrorShape,
   type inferRouterContext,
   TRPCError,
 } from '@trpc/server';
 import type { TRPCRequestInfo } from '@trpc/server/http';
 import { isObservable } from '@trpc/server/observable';
-import { TRPC_ERROR_CODES_BY_KEY, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from '@trpc/server/rpc';
+import type { TRPCClientOutgoingMessage, TRPCResponseMessage } from '@trpc/server/rpc';
 import type { RawData, WebSocket } from 'ws';
 import type { Frame } from './frames';
 import { closeCodes, type MessageBudget, nowMs, spendBudget } from './limits';
 import {
   connectionLevel,
   type ErrorTarget,
+  errorShape,
   inputWithLastEventId,
   parseCalls,
   parseConnectionParams,
@@ -395,17 +395,6 @@ export class Connection<TRouter extends AnyTRPCRouter> implements MessageBudget 
     } catch (err) {
       log.error({ err }, 'onError threw');
     }
-    let shape: ReturnType<typeof getTRPCErrorShape>;
-    try {
-      shape = getTRPCErrorShape({ config: router._def._config, ...info });
-    } catch (err) {
-      log.error({ err }, 'errorFormatter threw');
-      shape = {
-        code: TRPC_ERROR_CODES_BY_KEY.INTERNAL_SERVER_ERROR,
-        message: 'Internal server error',
-        data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 },
-      };
-    }
-    this.respond({ ...to, error: shape });
+    this.respond({ ...to, error: errorShape(router, info, log) });
   }
 }

@@ -2,10 +2,10 @@
  * Reading what a client sends, the way tRPC's WebSocket adapter reads it: the same checks and
  * the same error messages, so a client sees the same answers from either server.
  */
-import { TRPCError } from '@trpc/server';
+import { type AnyTRPCRouter, getTRPCErrorShape, TRPCError } from '@trpc/server';
 import type { Encoder } from '@trpc/server/adapters/ws';
 import { parseConnectionParamsFromUnknown, type TRPCRequestInfo } from '@trpc/server/http';
-import { parseTRPCMessage, type TRPCClientOutgoingMessage } from '@trpc/server/rpc';
+import { parseTRPCMessage, TRPC_ERROR_CODES_BY_KEY, type TRPCClientOutgoingMessage } from '@trpc/server/rpc';
 import type { RawData } from 'ws';
 
 export type RequestId = number | string;
@@ -97,4 +97,25 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function isRequestId(value: unknown): value is RequestId {
   return typeof value === 'number' || typeof value === 'string';
+}
+
+/**
+ * An error as the router's error formatter shapes it; a formatter that throws is logged and the
+ * client gets a plain internal error instead.
+ */
+export function errorShape(
+  router: AnyTRPCRouter,
+  info: Omit<Parameters<typeof getTRPCErrorShape>[0], 'config'>,
+  log: { error(fields: { err: unknown }, message: string): void },
+): ReturnType<typeof getTRPCErrorShape> {
+  try {
+    return getTRPCErrorShape({ config: router._def._config, ...info });
+  } catch (err) {
+    log.error({ err }, 'errorFormatter threw');
+    return {
+      code: TRPC_ERROR_CODES_BY_KEY.INTERNAL_SERVER_ERROR,
+      message: 'Internal server error',
+      data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500 },
+    };
+  }
 }
