@@ -47,7 +47,12 @@ async function main(): Promise<void> {
     );
   }
 
-  const db = await createDb({ databaseUrl: config.db.url, dataDir: config.db.dataDir, poolMax: 2 });
+  const db = await createDb({
+    databaseUrl: config.db.url,
+    dataDir: config.db.dataDir,
+    pgliteSharedBuffers: config.db.pgliteSharedBuffers,
+    poolMax: 2,
+  });
   try {
     const reset = await resetPasswordAsOperator(db.db, username);
     // Running instances end the account's open connections at once (with Redis, all of them).

@@ -96,6 +96,10 @@ const envSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: whole(100, 120_000).default(5000),
   DB_STATEMENT_TIMEOUT_MS: whole(100, 3_600_000).default(15_000),
   DATA_DIR: z.string().min(1).default(`${repoRoot}.data`),
+  PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^[1-9]\d{0,5}(kB|MB|GB)$/, 'must be a size such as 16MB')
+    .default('16MB'),
   SYNC_ENABLED: bool.default(true),
   SYNC_INTERVAL_MS: z.coerce
     .number({ message: 'must be a number' })
@@ -193,6 +197,8 @@ export interface Config {
     url: string | undefined;
     poolMax: number;
     dataDir: string;
+    /** PGlite's `shared_buffers` (embedded mode only). */
+    pgliteSharedBuffers: string;
     /** Opening a connection; one statement (the server's `statement_timeout`). */
     connectTimeoutMs: number;
     statementTimeoutMs: number;
@@ -295,6 +301,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       url: e.DATABASE_URL,
       poolMax: e.DB_POOL_MAX,
       dataDir: `${e.DATA_DIR}/pglite`,
+      pgliteSharedBuffers: e.PGLITE_SHARED_BUFFERS,
       connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     },

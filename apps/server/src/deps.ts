@@ -56,6 +56,7 @@ function openDb(config: Config): Promise<DbHandle> {
   return createDb({
     databaseUrl: config.db.url,
     dataDir: config.db.dataDir,
+    pgliteSharedBuffers: config.db.pgliteSharedBuffers,
     poolMax: config.db.poolMax,
     timeouts: {
       connectMs: config.db.connectTimeoutMs,

@@ -31,6 +31,14 @@ describe('configuration', () => {
     expect(problems[2]).toMatch(/DATABASE_URL: must be a postgres:\/\/ URL/);
   });
 
+  it('gives the embedded database a 16 MB buffer pool unless told otherwise, and refuses a size it cannot read', () => {
+    expect(loadConfig({}).db.pgliteSharedBuffers).toBe('16MB');
+    expect(loadConfig({ PGLITE_SHARED_BUFFERS: '64MB' }).db.pgliteSharedBuffers).toBe('64MB');
+    expect(() => loadConfig({ PGLITE_SHARED_BUFFERS: 'lots' })).toThrow(
+      /PGLITE_SHARED_BUFFERS: must be a size such as 16MB/,
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(5000);
   });

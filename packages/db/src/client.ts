@@ -35,6 +35,12 @@ export interface DbConfig {
   migrate?: boolean | undefined;
   /** An existing PGlite instance to wrap (tests clone a migrated template). */
   pglite?: PGlite | undefined;
+  /**
+   * PGlite's `shared_buffers` ("16MB"); absent → PGlite's own (128 MB). Its WebAssembly memory
+   * holds the whole buffer pool once touched and never shrinks, so this is most of what an
+   * embedded server's memory can give back.
+   */
+  pgliteSharedBuffers?: string | undefined;
 }
 
 /**
@@ -166,7 +172,10 @@ export async function createDb(config: DbConfig = {}): Promise<DbHandle> {
   let pg = config.pglite;
   if (!pg) {
     if (config.dataDir) mkdirSync(path.dirname(path.resolve(config.dataDir)), { recursive: true });
-    pg = config.dataDir ? new PGlite(path.resolve(config.dataDir)) : new PGlite();
+    const settings = config.pgliteSharedBuffers
+      ? { postgresqlconf: [`shared_buffers = ${config.pgliteSharedBuffers}`] }
+      : {};
+    pg = config.dataDir ? new PGlite(path.resolve(config.dataDir), settings) : new PGlite(settings);
   }
   const pglite = pg;
   const db = drizzlePglite(pglite, { schema });
