@@ -9,6 +9,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
+import { processCpuMs } from './backend-cpu';
 
 interface FeedRecord {
   uid: string;
@@ -28,8 +29,14 @@ function* lines(records: FeedRecord[], row: (r: FeedRecord) => string): Generato
   }
 }
 
-/** Milliseconds to COPY the feed's rows into fresh copies of the sync's two tables. */
-export async function copyReferenceMs(databaseUrl: string, feedBody: string): Promise<number> {
+/**
+ * Milliseconds to COPY the feed's rows into fresh copies of the sync's two tables, and the CPU
+ * its database backend spent on it (null where /proc does not show it).
+ */
+export async function copyReference(
+  databaseUrl: string,
+  feedBody: string,
+): Promise<{ ms: number; cpuMs: number | null }> {
   const { data: records }: { data: FeedRecord[] } = JSON.parse(feedBody);
   const day = new Date().toISOString().slice(0, 10);
   // Text rows built before the clock starts: the reference is the database's work.
@@ -46,6 +53,8 @@ export async function copyReferenceMs(databaseUrl: string, feedBody: string): Pr
     await sql.unsafe(`drop table if exists bench_copy_players, bench_copy_days;
       create table bench_copy_players (like players including all);
       create table bench_copy_days (like player_wager_days including all);`);
+    const [backend] = await sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    const cpuBefore = backend ? processCpuMs(backend.pid) : null;
     const started = performance.now();
     await sql.begin(async (tx) => {
       await pipeline(
@@ -58,8 +67,9 @@ export async function copyReferenceMs(databaseUrl: string, feedBody: string): Pr
       );
     });
     const ms = performance.now() - started;
+    const cpuAfter = backend ? processCpuMs(backend.pid) : null;
     await sql.unsafe('drop table bench_copy_players, bench_copy_days');
-    return ms;
+    return { ms, cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -17,14 +17,17 @@
  * `BENCH_SYNC_PGLITE=false` to skip PGlite.
  */
 import { createInProcessBus, HttpUpstream, SYNC_RUN_LOCK, type SyncRunResult, SyncService } from '@goated/api/server';
-import { createDb, type DbHandle, OPERATOR_DB_TIMEOUTS } from '@goated/db';
+import { createDb, type DbHandle, OPERATOR_DB_TIMEOUTS, queryRows } from '@goated/db';
 import { createTestDatabaseUrl, createTestDb } from '@goated/testing/db';
-import { copyReferenceMs } from './copy-reference';
+import { sql } from 'drizzle-orm';
+import { backendsCpuMs } from './backend-cpu';
+import { copyReference } from './copy-reference';
 import { createFeed, serveFeed } from './feed';
 import type { BenchRow } from './run';
 
 const PLAYERS = Number(process.env.BENCH_SYNC_PLAYERS ?? 100_000);
 const TARGET_MS = 5000;
+const POOL_MAX = 4;
 /** COPY references are taken for these scenarios (issue #22: the sync ≤ 2× COPY). */
 const REFERENCED = new Set(['first load (all new)', 'every player moved']);
 
@@ -67,20 +70,31 @@ async function measure(
   for (const scenario of scenarios) {
     const body = nextFeed(scenario.movedShare);
     feed.set(body);
+    let copyCpuMs: number | null = null;
     if (copy.url && REFERENCED.has(scenario.label)) {
-      const ms = await copyReferenceMs(copy.url, body);
-      copy.ms.set(scenario.label, ms);
-      console.log(`  reference · COPY of the same rows into tables with the same indexes: ${Math.round(ms)} ms`);
+      const reference = await copyReference(copy.url, body);
+      copy.ms.set(scenario.label, reference.ms);
+      copyCpuMs = reference.cpuMs;
+      console.log(
+        `  reference · COPY of the same rows into tables with the same indexes: ${Math.round(reference.ms)} ms` +
+          (copyCpuMs === null ? '' : ` (database CPU ${Math.round(copyCpuMs)} ms)`),
+      );
     }
     if (scenario.cold) sync = instance();
+    const pids = engine === 'postgres' ? await backendPids(handle) : [];
+    const cpuBefore = backendsCpuMs(pids);
     const started = performance.now();
     const result: SyncRunResult = await sync.runOnce('manual');
     const ms = performance.now() - started;
+    const cpuAfter = backendsCpuMs(pids);
+    const cpuMs = cpuBefore === null || cpuAfter === null || pids.length === 0 ? null : cpuAfter - cpuBefore;
     if (result.status !== 'succeeded') throw new Error(`${engine} ${scenario.label}: ${result.error ?? result.status}`);
     const p = result.phases;
     console.log(
       `  ${engine} · ${scenario.label}: ${Math.round(ms)} ms, ${result.changedPlayers} players changed, ${result.knownUnchanged} known unchanged` +
-        (p ? ` (fetch ${p.fetchMs} ms, validate ${p.validateMs} ms, apply ${p.applyMs} ms)` : ''),
+        (p ? ` (fetch ${p.fetchMs} ms, validate ${p.validateMs} ms, apply ${p.applyMs} ms)` : '') +
+        (cpuMs === null ? '' : `; database CPU ${Math.round(cpuMs)} ms`) +
+        (cpuMs !== null && copyCpuMs ? ` (${(cpuMs / copyCpuMs).toFixed(2)}x the COPY's)` : ''),
     );
     const reference = copy.ms.get(scenario.label);
     rows.push({
@@ -99,6 +113,19 @@ async function measure(
   return rows;
 }
 
+/**
+ * The database backends of the pool, all opened (a run uses any of them). Their CPU time is a
+ * figure a neighbour's load moves far less than the wall clock: printed beside the COPY's.
+ */
+async function backendPids(handle: DbHandle): Promise<number[]> {
+  await Promise.all(Array.from({ length: POOL_MAX }, () => handle.db.execute(sql`select pg_sleep(0.01)`)));
+  const rows = await queryRows<{ pid: number }>(
+    handle.db,
+    sql`select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`,
+  );
+  return rows.map((r) => Number(r.pid));
+}
+
 export default async function syncBench(): Promise<BenchRow[]> {
   const feed = await serveFeed();
   const rows: BenchRow[] = [];
@@ -106,7 +133,7 @@ export default async function syncBench(): Promise<BenchRow[]> {
   try {
     if (process.env.DATABASE_URL) {
       const database = await createTestDatabaseUrl();
-      const handle = await createDb({ databaseUrl: database.url, poolMax: 4, timeouts: OPERATOR_DB_TIMEOUTS });
+      const handle = await createDb({ databaseUrl: database.url, poolMax: POOL_MAX, timeouts: OPERATOR_DB_TIMEOUTS });
       try {
         rows.push(...(await measure('postgres', handle, feed, { url: database.url, ms: copyMs })));
       } finally {

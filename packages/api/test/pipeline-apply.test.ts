@@ -7,6 +7,7 @@ import { testBackends } from '@goated/testing/db';
 import { upstreamRecord } from '@goated/testing/upstream';
 import { asc, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { type ParsedRecords, parseRecordsInParts } from '../src/services/sync/records';
 import { fixed, pipelineSuite, T1, T2 } from './support/pipeline-suite';
 
 const { players, playerWagerDays } = schema;
@@ -118,6 +119,13 @@ describe.each(testBackends())('sync pipeline on %s: applying feeds', (kind) => {
     expect(await t.handle.db.select().from(playerWagerDays)).toEqual(before.days);
     const entries = await logs();
     expect(entries.at(-1)).toMatchObject({ type: 'error', runId: result.runId });
+
+    // What the failed run noted as written while it went (a and b, before the fault) is not
+    // trusted afterwards: the same figures are sent again, and stored.
+    await t.handle.db.execute(sql`drop trigger fail_on_boom on players`);
+    const retried = await service.runOnce('schedule', fixed(['a', 'b', 'c'].map((uid) => upstreamRecord(uid, 20, T2))));
+    expect(retried).toMatchObject({ status: 'succeeded', changedPlayers: 3, knownUnchanged: 0 });
+    expect(await totals()).toEqual({ a: '20.00', b: '20.00', c: '20.00' });
   });
 
   it('writes a feed in parts: rejections keep their feed positions, a repeated uid keeps its latest record', async () => {
@@ -143,5 +151,22 @@ describe.each(testBackends())('sync pipeline on %s: applying feeds', (kind) => {
     const again = await service.runOnce('schedule', fixed(repeated));
     expect(again).toMatchObject({ status: 'succeeded', changedPlayers: 2, staleRecords: 0 });
     expect(await totals()).toEqual({ a: '50.00', b: '5.00', c: '3.00', d: '4.00' });
+  });
+});
+
+describe('validating a feed in parts', () => {
+  const records = (n: number) => Array.from({ length: n }, (_, i) => upstreamRecord(`p${i}`, i + 1, T1));
+  const sizes = async (parts: AsyncGenerator<ParsedRecords>) => {
+    const out: number[] = [];
+    for await (const part of parts) out.push(part.snapshots.length + part.rejected.length);
+    return out;
+  };
+
+  it('can make the first part smaller, so the database gets work sooner', async () => {
+    const fetchedAt = new Date(T1);
+    expect(await sizes(parseRecordsInParts(records(9), fetchedAt, 3))).toEqual([3, 3, 3]);
+    expect(await sizes(parseRecordsInParts(records(9), fetchedAt, 3, 2, 2))).toEqual([2, 3, 3, 1]);
+    expect(await sizes(parseRecordsInParts(records(2), fetchedAt, 3, 2, 5))).toEqual([2]);
+    expect(await sizes(parseRecordsInParts(records(0), fetchedAt, 3, 2, 2))).toEqual([]);
   });
 });

@@ -34,32 +34,50 @@ export class AppliedState {
     return row?.id === this.asOfRunId;
   }
 
-  /** True when the stored figures and this day's history already equal the snapshot's. */
-  unchanged(snapshot: PlayerSnapshot): boolean {
-    return this.byUid.get(snapshot.uid) === keyOf(snapshot);
+  /**
+   * Inside the apply transaction, after `isCurrent`: from now until `committed`, the entries are
+   * not trusted (a failed run calls `invalidate`). `wasCurrent` false means earlier entries are
+   * unreliable: they are dropped.
+   */
+  begin(wasCurrent: boolean): void {
+    if (!wasCurrent) this.byUid.clear();
+    this.asOfRunId = null;
   }
 
   /**
-   * After a commit: the tables now hold each snapshot's figures, except for stale ones (a newer
-   * value we have not seen is stored). `wasCurrent` false means earlier entries are unreliable.
+   * The snapshots of one part of the run (one per uid, uids not seen in an earlier part), split
+   * into those to send and the number this process knows are stored unchanged (only with
+   * `trusted`: the state was current at `begin`). The ones to send are entered as what the
+   * tables will hold, so the bookkeeping is done while the database writes the previous part
+   * rather than after the commit. Yields to the event loop as it goes.
    */
-  async record(
-    runId: number,
+  async stage(
     snapshots: readonly PlayerSnapshot[],
-    staleUids: ReadonlySet<string>,
-    wasCurrent: boolean,
-  ): Promise<void> {
-    if (!wasCurrent) this.byUid.clear();
-    // Not trusted until complete; filled in slices, so a 100,000-player feed does not hold
-    // the event loop (the caller's run lock keeps other runs out meanwhile).
-    this.asOfRunId = null;
+    trusted: boolean,
+  ): Promise<{ toSend: PlayerSnapshot[]; known: number }> {
+    const toSend: PlayerSnapshot[] = [];
+    let known = 0;
     for (let i = 0; i < snapshots.length; i++) {
       if (i > 0 && i % RECORDS_PER_TURN === 0) await nextTurn();
       const snapshot = snapshots[i];
       if (!snapshot) continue;
-      if (staleUids.has(snapshot.uid)) this.byUid.delete(snapshot.uid);
-      else this.byUid.set(snapshot.uid, keyOf(snapshot));
+      const key = keyOf(snapshot);
+      if (trusted && this.byUid.get(snapshot.uid) === key) {
+        known++;
+        continue;
+      }
+      this.byUid.set(snapshot.uid, key);
+      toSend.push(snapshot);
     }
+    return { toSend, known };
+  }
+
+  /**
+   * After the commit of `runId`: the tables hold every staged snapshot's figures, except for
+   * stale ones (a newer value we have not seen is stored), which are forgotten.
+   */
+  committed(runId: number, staleUids: readonly string[]): void {
+    for (const uid of staleUids) this.byUid.delete(uid);
     this.asOfRunId = runId;
   }
 

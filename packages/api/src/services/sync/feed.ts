@@ -13,6 +13,12 @@ import {
 import { hasRepeatedUids, type PlayerSnapshot, parseRecordsInParts, type RejectedRecord } from './records';
 import { elapsed, type SyncPhases } from './results';
 
+/**
+ * The first part is smaller: the database has nothing to do until it is validated (~10 ms per
+ * 1,000 records), and while it writes this one the next, full-size part is validated.
+ */
+const FIRST_PART_SIZE = 5000;
+
 export interface FeedOptions {
   fetchedAt: Date;
   /** What this process knows was applied last; only trusted when `stateWasCurrent`. */
@@ -37,15 +43,14 @@ export async function applyFeed(tx: Tx, raw: unknown[], options: FeedOptions, ph
     recordsOut: 0,
     knownUnchanged: 0,
     rejected: [] as RejectedRecord[],
-    latest: [] as PlayerSnapshot[],
     applied: emptyApplyResult(),
   };
+  options.appliedState.begin(options.stateWasCurrent);
   let writing: Promise<unknown> = Promise.resolve(null);
   /** Everything but the database's part: done while the previous part is being written. */
-  const prepare = (latest: PlayerSnapshot[]) => {
-    for (const snapshot of latest) feed.latest.push(snapshot);
-    const toSend = options.stateWasCurrent ? latest.filter((s) => !options.appliedState.unchanged(s)) : latest;
-    feed.knownUnchanged += latest.length - toSend.length;
+  const prepare = async (latest: PlayerSnapshot[]) => {
+    const { toSend, known } = await options.appliedState.stage(latest, options.stateWasCurrent);
+    feed.knownUnchanged += known;
     return prepareUpserts(byUid(toSend), partSize, options.tierThresholds);
   };
   const write = (statements: SQL[]) =>
@@ -60,6 +65,7 @@ export async function applyFeed(tx: Tx, raw: unknown[], options: FeedOptions, ph
     options.fetchedAt,
     repeated ? Math.max(raw.length, 1) : partSize,
     options.recordsPerTurn,
+    repeated ? Math.max(raw.length, 1) : Math.min(partSize, FIRST_PART_SIZE),
   );
   for (;;) {
     const validateStarted = performance.now();

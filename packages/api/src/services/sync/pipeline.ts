@@ -147,7 +147,7 @@ export class SyncPipeline {
       await retryLogs;
       base.recordsIn = raw.length;
       const ladder = await announce.ladder();
-      const { result, log, applied, latest, stateWasCurrent } = await db.transaction(async (tx) => {
+      const { result, log, applied } = await db.transaction(async (tx) => {
         await takeApplyLock(tx, { largeParts: true });
         const stateWasCurrent = await this.appliedState.isCurrent(tx, runId);
         const feed = await applyFeed(
@@ -175,11 +175,9 @@ export class SyncPipeline {
           result: { ...outcome.result, runId },
           log: entry,
           applied: feed.applied,
-          latest: feed.latest,
-          stateWasCurrent,
         };
       });
-      await this.appliedState.record(runId, latest, new Set(applied.staleUids), stateWasCurrent);
+      this.appliedState.committed(runId, applied.staleUids);
       await announce.applied(log, result, applied, ladder);
       return { ...result, durationMs: elapsed(started) };
     } catch (err) {

@@ -153,21 +153,24 @@ export const RECORDS_PER_TURN = 1000;
  * `recordsPerTurn` records, so a 100,000-record feed never holds the loop for long (WebSocket
  * pings, requests and pushes keep flowing during a big sync) and the caller can hand one part
  * to the database while the next is validated. Rejections carry indexes into `input`.
+ * `firstPartSize` (at least 1) can make the first part smaller, so the database starts sooner.
  */
 export async function* parseRecordsInParts(
   input: unknown[],
   fetchedAt: Date,
   partSize: number,
   recordsPerTurn = RECORDS_PER_TURN,
+  firstPartSize = partSize,
 ): AsyncGenerator<ParsedRecords> {
-  for (let start = 0; start < input.length; start += partSize) {
-    const end = Math.min(start + partSize, input.length);
+  for (let start = 0; start < input.length; ) {
+    const end = Math.min(start + Math.max(1, start === 0 ? firstPartSize : partSize), input.length);
     const out: ParsedRecords = { snapshots: [], rejected: [] };
     for (let from = start; from < end; from += recordsPerTurn) {
       if (from > start) await nextTurn();
       parseRange(input, from, Math.min(from + recordsPerTurn, end), fetchedAt, out);
     }
     yield out;
+    start = end;
   }
 }
 
