@@ -219,6 +219,48 @@ function searchInput(i: number, random: () => number) {
 }
 
 /**
+ * `count` name searches timed as `timed()` does, with the p99 also by the prefix's number of
+ * digits (1, 2, 3: ~1 %, 9 %, 90 % of the calls): where a search's tail comes from.
+ */
+async function timedSearches(
+  count: number,
+  call: (input: ReturnType<typeof searchInput>) => Promise<unknown>,
+  random: () => number,
+): Promise<{ p99: number; byDigits: { digits: number; calls: number; p50: number; p99: number }[] }> {
+  for (let i = 0; i < Math.min(200, count); i++) await call(searchInput(i, random)); // warm-up
+  const all: number[] = [];
+  const byDigits = new Map<number, number[]>();
+  for (let i = 0; i < count; i++) {
+    const input = searchInput(i, random);
+    const started = performance.now();
+    await call(input);
+    const elapsed = performance.now() - started;
+    all.push(elapsed);
+    const digits = input.search.length - 'player '.length;
+    const samples = byDigits.get(digits) ?? [];
+    samples.push(elapsed);
+    byDigits.set(digits, samples);
+  }
+  all.sort((a, b) => a - b);
+  return {
+    p99: percentile(all, 99),
+    byDigits: [...byDigits.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([digits, samples]) => {
+        samples.sort((a, b) => a - b);
+        return { digits, calls: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99) };
+      }),
+  };
+}
+
+function searchRows(prefix: string, byDigits: Awaited<ReturnType<typeof timedSearches>>['byDigits']): BenchRow[] {
+  return byDigits.flatMap(({ digits, calls, p50, p99 }) => [
+    { metric: `${prefix}search, "player " + ${digits} digit(s) (${calls} calls), p50`, ours: p50, unit: 'ms' },
+    { metric: `${prefix}search, "player " + ${digits} digit(s) (${calls} calls), p99`, ours: p99, unit: 'ms' },
+  ]);
+}
+
+/**
  * The same three figures on PGlite (in memory, the embedded default) with the same players:
  * the primary-key reference, `leaderboard.position` and the name search.
  */
@@ -246,13 +288,14 @@ async function pgliteRows(): Promise<BenchRow[]> {
       reference: floor.p99,
       unit: 'ms',
     });
-    const search = await timed(N, (i) => leaderboardTop(handle.db, searchInput(i, random), ladder));
+    const search = await timedSearches(N, (input) => leaderboardTop(handle.db, input, ladder), random);
     rows.push({
       metric: 'PGlite: leaderboard.top with search (name prefix), top 10, p99 (reference: the same)',
       ours: search.p99,
       reference: floor.p99,
       unit: 'ms',
     });
+    rows.push(...searchRows('PGlite: ', search.byDigits));
   } finally {
     await handle.close();
   }
@@ -328,7 +371,7 @@ async function databaseRows(): Promise<BenchRow[]> {
       unit: 'ms',
     });
 
-    const search = await timed(N, (i) => leaderboardTop(handle.db, searchInput(i, random), ladder));
+    const search = await timedSearches(N, (input) => leaderboardTop(handle.db, input, ladder), random);
     rows.push({
       metric: 'leaderboard.top with search (name prefix), top 10, p99 (reference: one player by primary key)',
       ours: search.p99,
@@ -336,6 +379,7 @@ async function databaseRows(): Promise<BenchRow[]> {
       unit: 'ms',
       target: '<= 3x',
     });
+    rows.push(...searchRows('', search.byDigits));
 
     rows.push(...(await standingRows(handle.db, { players: PLAYERS, timed, random, floorP99: floor.p99 })));
   } finally {

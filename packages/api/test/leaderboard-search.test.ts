@@ -1,0 +1,91 @@
+import { testBackends } from '@goated/testing/db';
+import { type Period, periods } from '@goated/validators';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leaderboardTop, SEARCH_PLAN, type SearchPlan } from '../src/services/leaderboard';
+import { loadLadder } from '../src/services/vip';
+import { createTestApi, insertPlayers, type TestApi } from './fixtures';
+
+/** Amounts with ties, zeros (unranked) and values across the rank buckets. */
+const AMOUNTS = ['0', '0.57', '9.99', '10.00', '100.00', '100.00', '109.89', '12300.00', '0', '500.00', '1000000.00'];
+
+/**
+ * Name search finds its page one of three ways (issue #22): all matches from the name index when
+ * there are few, a walk down the rank index when there are many, and the name index again when
+ * the walk finds less than a page within its bound. Each way must give the same page: the
+ * matches in board order, with their overall ranks, paged by the cursor without repeats or gaps.
+ */
+const PLANS: [string, SearchPlan][] = [
+  ['the default (few matches here: the name index)', SEARCH_PLAN],
+  ['a walk of the rank index', { fewMatches: 3, walkRows: 1000 }],
+  ['a walk that gives way to the name index', { fewMatches: 3, walkRows: 4 }],
+  ['a walk whose bound ends mid-page', { fewMatches: 1, walkRows: 9 }],
+];
+
+const SEARCHES = ['pat', 'PAT 1', 'pam', 'p', 'pat_', '%', 'nobody'];
+
+function cents(amount: string): bigint {
+  return BigInt(amount.replace('.', ''));
+}
+
+describe.each(testBackends())('leaderboard name search on %s', (kind) => {
+  let t: TestApi;
+  const fixtures = [
+    ...Array.from({ length: 40 }, (_, i) => ({
+      uid: `a${String(i).padStart(3, '0')}`,
+      name: `Pat ${i}`,
+      today: AMOUNTS[i % AMOUNTS.length],
+      week: AMOUNTS[(i * 3) % AMOUNTS.length],
+      month: AMOUNTS[(i * 7) % AMOUNTS.length],
+      all: AMOUNTS[(i * 5 + 1) % AMOUNTS.length],
+    })),
+    ...Array.from({ length: 8 }, (_, i) => ({
+      uid: `b${i}`,
+      name: i % 2 ? `pam ${i}` : `Pat_${i}`,
+      today: '2000.00',
+      week: AMOUNTS[(i + 4) % AMOUNTS.length],
+      month: '100.00',
+      all: '1.00',
+    })),
+    { uid: 'c0', name: 'Zed', today: '9999.00', week: '9999.00', month: '9999.00', all: '9999.00' },
+  ];
+
+  beforeAll(async () => {
+    t = await createTestApi(kind);
+    await insertPlayers(t.deps.db, fixtures);
+  });
+  afterAll(() => t.close());
+
+  /** The matches of `search` in `period` with their overall ranks, the slow obvious way. */
+  function expected(period: Period, search: string): [string, number][] {
+    const ranked = fixtures
+      .map((f) => ({ uid: f.uid, name: f.name, wager: f[period] ?? '0' }))
+      .filter((f) => cents(f.wager) > 0n)
+      .sort((a, b) => {
+        const d = cents(b.wager) - cents(a.wager);
+        return d === 0n ? (a.uid < b.uid ? -1 : 1) : d > 0n ? 1 : -1;
+      });
+    return ranked
+      .map((f, i) => ({ ...f, rank: i + 1 }))
+      .filter((f) => f.name.toLowerCase().startsWith(search.toLowerCase()))
+      .map((f) => [f.uid, f.rank]);
+  }
+
+  it.each(PLANS)('gives the same pages by %s', async (_, plan) => {
+    const ladder = await loadLadder(t.deps.db);
+    for (const period of periods) {
+      for (const search of SEARCHES) {
+        for (const limit of [2, 5]) {
+          const seen: [string, number][] = [];
+          let cursor: string | null = null;
+          do {
+            const page = await leaderboardTop(t.deps.db, { period, limit, cursor, search }, ladder, plan);
+            expect(page.entries.length).toBeLessThanOrEqual(limit);
+            seen.push(...page.entries.map((e): [string, number] => [e.uid, e.rank]));
+            cursor = page.nextCursor;
+          } while (cursor && seen.length <= fixtures.length);
+          expect({ period, search, limit, seen }).toEqual({ period, search, limit, seen: expected(period, search) });
+        }
+      }
+    }
+  });
+});
