@@ -234,6 +234,8 @@ describe('a backup from an older schema version', () => {
 });
 
 describe.runIf(testBackends().includes('postgres'))('moving from PGlite to PostgreSQL', () => {
+  // Two CLI runs as child processes (pnpm, tsx, a database each): beside the whole suite on
+  // 2 cores they have taken 30 s.
   it('pnpm backup of an embedded data folder, pnpm restore into PostgreSQL: every row arrives', async () => {
     const dataDir = path.join(work, 'embedded');
     const embedded = await createDb({ dataDir: path.join(dataDir, 'pglite') });
@@ -265,7 +267,7 @@ describe.runIf(testBackends().includes('postgres'))('moving from PGlite to Postg
       await target?.close();
       await pg.drop();
     }
-  });
+  }, 90_000);
 
   it('pnpm backup --pg-dump and pnpm restore of that dump keep every row', async () => {
     const source = await createTestDatabaseUrl();
@@ -293,7 +295,7 @@ describe.runIf(testBackends().includes('postgres'))('moving from PGlite to Postg
       await source.drop();
       await copy.drop();
     }
-  });
+  }, 90_000);
 });
 
 describe('the backup command line', () => {
