@@ -104,24 +104,25 @@ export async function submitEntry(db: Db, user: SessionUser, input: z.output<typ
   }
 }
 
+/** An entry with its challenge's title, as every list of entries shows it. */
+const entryColumns = {
+  id: challengeEntries.id,
+  challengeId: challengeEntries.challengeId,
+  challengeTitle: challenges.title,
+  betReference: challengeEntries.betReference,
+  multiplier: challengeEntries.multiplier,
+  betAmount: challengeEntries.betAmount,
+  status: challengeEntries.status,
+  createdAt: challengeEntries.createdAt,
+};
+
 /**
  * Entries with their challenge's title and the entrant's name, as reviews and exports list them:
  * the caller adds its own filter, order and limit.
  */
 export function entriesWithNames(db: Db) {
   return db
-    .select({
-      id: challengeEntries.id,
-      challengeId: challengeEntries.challengeId,
-      challengeTitle: challenges.title,
-      betReference: challengeEntries.betReference,
-      userId: challengeEntries.userId,
-      username: users.displayName,
-      status: challengeEntries.status,
-      multiplier: challengeEntries.multiplier,
-      betAmount: challengeEntries.betAmount,
-      createdAt: challengeEntries.createdAt,
-    })
+    .select({ ...entryColumns, userId: challengeEntries.userId, username: users.displayName })
     .from(challengeEntries)
     .innerJoin(users, eq(users.id, challengeEntries.userId))
     .innerJoin(challenges, eq(challenges.id, challengeEntries.challengeId))
@@ -130,17 +131,7 @@ export function entriesWithNames(db: Db) {
 
 export async function myEntries(db: Db, userId: string) {
   return db
-    .select({
-      id: challengeEntries.id,
-      challengeId: challengeEntries.challengeId,
-      challengeTitle: challenges.title,
-      betReference: challengeEntries.betReference,
-      multiplier: challengeEntries.multiplier,
-      betAmount: challengeEntries.betAmount,
-      status: challengeEntries.status,
-      createdAt: challengeEntries.createdAt,
-      reviewedAt: challengeEntries.reviewedAt,
-    })
+    .select({ ...entryColumns, reviewedAt: challengeEntries.reviewedAt })
     .from(challengeEntries)
     .innerJoin(challenges, eq(challenges.id, challengeEntries.challengeId))
     .where(eq(challengeEntries.userId, userId))
