@@ -6,6 +6,7 @@ import { type AnyTRPCRouter, getTRPCErrorShape, TRPCError } from '@trpc/server';
 import type { Encoder } from '@trpc/server/adapters/ws';
 import { parseConnectionParamsFromUnknown, type TRPCRequestInfo } from '@trpc/server/http';
 import { parseTRPCMessage, TRPC_ERROR_CODES_BY_KEY, type TRPCClientOutgoingMessage } from '@trpc/server/rpc';
+import type { FastifyBaseLogger } from 'fastify';
 import type { RawData } from 'ws';
 
 export type RequestId = number | string;
@@ -106,7 +107,7 @@ function isRequestId(value: unknown): value is RequestId {
 export function errorShape(
   router: AnyTRPCRouter,
   info: Omit<Parameters<typeof getTRPCErrorShape>[0], 'config'>,
-  log: { error(fields: { err: unknown }, message: string): void },
+  log: FastifyBaseLogger,
 ): ReturnType<typeof getTRPCErrorShape> {
   try {
     return getTRPCErrorShape({ config: router._def._config, ...info });
