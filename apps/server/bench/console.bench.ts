@@ -27,6 +27,7 @@ import postgres from 'postgres';
 import { createServer } from '../src/app';
 import { loadConfig } from '../src/config';
 import type { BenchRow } from './run';
+import { timed } from './timing';
 
 const run = promisify(execFile);
 const PLAYERS = Number(process.env.BENCH_PLAYERS ?? 1_000_000);
@@ -34,22 +35,6 @@ const ACTIVE_PER_DAY = Number(process.env.BENCH_ACTIVE_PER_DAY ?? 50_000);
 const USERS = 100_000;
 const DAYS = 90;
 const CALLS = 200;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
-async function timed(count: number, call: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < 20; i++) await call();
-  const samples: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    await call();
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
-}
 
 /** A full, synchronous GC without starting node with --expose-gc. */
 function fullGc(): () => void {
@@ -131,7 +116,7 @@ export default async function consoleBench(): Promise<BenchRow[]> {
         `  ${kind}: ${PLAYERS.toLocaleString('en')} players, ${Number(counts?.days).toLocaleString('en')} per-day rows, ${Number(counts?.claims).toLocaleString('en')} bonus claims (${counts?.rollup} activity rollup rows), filled in ${((performance.now() - filling) / 1000).toFixed(1)} s`,
       );
       for (const days of [7, 30, 90]) {
-        const t = await timed(CALLS, () => computeOverview(handle.db, days));
+        const t = await timed(CALLS, () => computeOverview(handle.db, days), 20);
         rows.push({
           metric: `admin.analytics.overview uncached on ${kind}, ${days} days, p99 (p50 ${t.p50.toFixed(2)} ms, ${CALLS} calls)`,
           ours: t.p99,

@@ -21,6 +21,7 @@ import { createTestDatabaseUrl } from '@goated/testing/db';
 import { createServer } from '../src/app';
 import { loadConfig } from '../src/config';
 import type { BenchRow } from './run';
+import { percentile } from './timing';
 
 const PLAYERS = Number(process.env.BENCH_SYNC_PLAYERS ?? 100_000);
 const SUBSCRIBERS = Number(process.env.BENCH_EVENTLOOP_SUBSCRIBERS ?? 1000);
@@ -47,10 +48,6 @@ function ask<T>(child: ChildProcess, command: object, reply: string): Promise<T>
     child.on('message', onMessage);
     child.send(command);
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
 interface Variant {

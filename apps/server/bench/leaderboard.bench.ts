@@ -24,6 +24,7 @@ import { createServer } from '../src/app';
 import { loadConfig } from '../src/config';
 import type { BenchRow } from './run';
 import { standingRows } from './standing';
+import { type Beside, timed, timedBeside } from './timing';
 
 const run = promisify(execFile);
 const autocannon = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
@@ -156,26 +157,6 @@ async function httpRows(): Promise<BenchRow[]> {
   return rows;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
-/**
- * p50/p99 of `count` sequential calls, after a warm-up long enough for steady state: every
- * statement prepared and planned on its connection, the hot pages cached.
- */
-async function timed(count: number, call: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < Math.min(200, count); i++) await call(i); // warm-up
-  const samples: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    await call(i);
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
-}
-
 async function fill(db: Db, count: number): Promise<void> {
   // Index builds beat a million random index insertions: drop the players' secondary
   // indexes, insert in one statement, and recreate them from their own definitions.
@@ -218,46 +199,46 @@ function searchInput(i: number, random: () => number) {
   };
 }
 
-/**
- * `count` name searches timed as `timed()` does, with the p99 also by the prefix's number of
- * digits (1, 2, 3: ~1 %, 9 %, 90 % of the calls): where a search's tail comes from.
- */
-async function timedSearches(
-  count: number,
-  call: (input: ReturnType<typeof searchInput>) => Promise<unknown>,
-  random: () => number,
-): Promise<{ p99: number; byDigits: { digits: number; calls: number; p50: number; p99: number }[] }> {
-  for (let i = 0; i < Math.min(200, count); i++) await call(searchInput(i, random)); // warm-up
-  const all: number[] = [];
-  const byDigits = new Map<number, number[]>();
-  for (let i = 0; i < count; i++) {
-    const input = searchInput(i, random);
-    const started = performance.now();
-    await call(input);
-    const elapsed = performance.now() - started;
-    all.push(elapsed);
-    const digits = input.search.length - 'player '.length;
-    const samples = byDigits.get(digits) ?? [];
-    samples.push(elapsed);
-    byDigits.set(digits, samples);
-  }
-  all.sort((a, b) => a - b);
-  return {
-    p99: percentile(all, 99),
-    byDigits: [...byDigits.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([digits, samples]) => {
-        samples.sort((a, b) => a - b);
-        return { digits, calls: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99) };
-      }),
-  };
-}
-
-function searchRows(prefix: string, byDigits: Awaited<ReturnType<typeof timedSearches>>['byDigits']): BenchRow[] {
-  return byDigits.flatMap(({ digits, calls, p50, p99 }) => [
+/** A search's p50/p99 by the prefix's number of digits (1, 2, 3: ~1 %, 9 %, 90 % of the calls): where its tail comes from. */
+function searchRows(prefix: string, byDigits: Beside['byGroup']): BenchRow[] {
+  return byDigits.flatMap(({ group: digits, calls, p50, p99 }) => [
     { metric: `${prefix}search, "player " + ${digits} digit(s) (${calls} calls), p50`, ours: p50, unit: 'ms' },
     { metric: `${prefix}search, "player " + ${digits} digit(s) (${calls} calls), p99`, ours: p99, unit: 'ms' },
   ]);
+}
+
+/** The in-run reference: the cheapest query there is on this table and stack, one random player by primary key. */
+function primaryKeyRead(db: Db, random: () => number): () => Promise<unknown> {
+  return () => queryRows(db, sql`select uid, name from players where uid = ${randomUid(random)}`);
+}
+
+function randomUid(random: () => number): string {
+  return `p${String(1 + Math.floor(random() * PLAYERS)).padStart(7, '0')}`;
+}
+
+/**
+ * `leaderboard.position` (a random player, a period in turn) and the name search, each timed
+ * beside the primary-key read, call by call (`timedBeside`): the two ratios of issue #22.
+ */
+async function positionAndSearch(
+  db: Db,
+  ladder: Awaited<ReturnType<typeof loadLadder>>,
+  random: () => number,
+): Promise<{ position: Beside; search: Beside }> {
+  const N = 1000;
+  const reference = primaryKeyRead(db, random);
+  const position = await timedBeside(N, {
+    input: (i): Period => periods[i % periods.length] ?? 'month',
+    reference,
+    subject: (period) => leaderboardPosition(db, { period, uid: randomUid(random), neighbours: 2 }, ladder),
+  });
+  const search = await timedBeside(N, {
+    input: (i) => searchInput(i, random),
+    reference,
+    subject: (input) => leaderboardTop(db, input, ladder),
+    group: (input) => String(input.search.length - 'player '.length),
+  });
+  return { position, search };
 }
 
 /**
@@ -274,28 +255,21 @@ async function pgliteRows(): Promise<BenchRow[]> {
       `  (PGlite: ${PLAYERS.toLocaleString('en')} players inserted and indexed in ${((performance.now() - filling) / 1000).toFixed(1)} s)`,
     );
     const random = prng(11);
-    const period = (i: number): Period => periods[i % periods.length] ?? 'month';
-    const uid = () => `p${String(1 + Math.floor(random() * PLAYERS)).padStart(7, '0')}`;
-    const N = 1000;
     const ladder = await loadLadder(handle.db);
-    const floor = await timed(N, () => queryRows(handle.db, sql`select uid, name from players where uid = ${uid()}`));
-    const position = await timed(N, (i) =>
-      leaderboardPosition(handle.db, { period: period(i), uid: uid(), neighbours: 2 }, ladder),
-    );
+    const { position, search } = await positionAndSearch(handle.db, ladder, random);
     rows.push({
       metric: 'PGlite: leaderboard.position, random player of 1M, p99 (reference: one player by primary key, PGlite)',
-      ours: position.p99,
-      reference: floor.p99,
+      ours: position.subject.p99,
+      reference: position.reference.p99,
       unit: 'ms',
     });
-    const search = await timedSearches(N, (input) => leaderboardTop(handle.db, input, ladder), random);
     rows.push({
       metric: 'PGlite: leaderboard.top with search (name prefix), top 10, p99 (reference: the same)',
-      ours: search.p99,
-      reference: floor.p99,
+      ours: search.subject.p99,
+      reference: search.reference.p99,
       unit: 'ms',
     });
-    rows.push(...searchRows('PGlite: ', search.byDigits));
+    rows.push(...searchRows('PGlite: ', search.byGroup));
   } finally {
     await handle.close();
   }
@@ -314,7 +288,7 @@ async function databaseRows(): Promise<BenchRow[]> {
     );
     const random = prng(7);
     const period = (i: number): Period => periods[i % periods.length] ?? 'month';
-    const uid = () => `p${String(1 + Math.floor(random() * PLAYERS)).padStart(7, '0')}`;
+    const uid = () => randomUid(random);
     const N = 1000;
     // The ladder as the server holds it: in memory, each row's tier a binary search.
     const ladder = await loadLadder(handle.db);
@@ -349,17 +323,17 @@ async function databaseRows(): Promise<BenchRow[]> {
       target: '< 20 ms',
     });
 
-    // The reference: the cheapest query there is on this table and stack — one player by
-    // primary key — timed the same way. Its tail is this machine's noise floor.
-    const floor = await timed(N, () => queryRows(handle.db, sql`select uid, name from players where uid = ${uid()}`));
-    const position = await timed(N, (i) =>
-      leaderboardPosition(handle.db, { period: period(i), uid: uid(), neighbours: 2 }, ladder),
-    );
-    rows.push({ metric: 'leaderboard.position uncached, random player of 1M, p50', ours: position.p50, unit: 'ms' });
+    const { position, search } = await positionAndSearch(handle.db, ladder, random);
+    rows.push({
+      metric: 'leaderboard.position uncached, random player of 1M, p50',
+      ours: position.subject.p50,
+      reference: position.reference.p50,
+      unit: 'ms',
+    });
     rows.push({
       metric: 'leaderboard.position uncached, random player of 1M, p99 (reference: one player by primary key)',
-      ours: position.p99,
-      reference: floor.p99,
+      ours: position.subject.p99,
+      reference: position.reference.p99,
       unit: 'ms',
       target: '<= 2x',
     });
@@ -371,17 +345,24 @@ async function databaseRows(): Promise<BenchRow[]> {
       unit: 'ms',
     });
 
-    const search = await timedSearches(N, (input) => leaderboardTop(handle.db, input, ladder), random);
+    rows.push({
+      metric: 'leaderboard.top with search (name prefix), top 10, p50',
+      ours: search.subject.p50,
+      reference: search.reference.p50,
+      unit: 'ms',
+    });
     rows.push({
       metric: 'leaderboard.top with search (name prefix), top 10, p99 (reference: one player by primary key)',
-      ours: search.p99,
-      reference: floor.p99,
+      ours: search.subject.p99,
+      reference: search.reference.p99,
       unit: 'ms',
       target: '<= 3x',
     });
-    rows.push(...searchRows('', search.byDigits));
+    rows.push(...searchRows('', search.byGroup));
 
-    rows.push(...(await standingRows(handle.db, { players: PLAYERS, timed, random, floorP99: floor.p99 })));
+    rows.push(
+      ...(await standingRows(handle.db, { players: PLAYERS, random, reference: primaryKeyRead(handle.db, random) })),
+    );
   } finally {
     await handle.close();
   }
