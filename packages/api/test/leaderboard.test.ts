@@ -278,6 +278,34 @@ describe.each(testBackends())('leaderboard ranks under change on %s', (kind) => 
     await t.deps.db.update(players).set({ wagerMonth: '99.99' }).where(eq(players.uid, 'r010'));
     await expectRanksExact();
   });
+
+  it('ranks exactly in crowded fine buckets, counted from either end (migration 0018)', async () => {
+    // Fine buckets of more than 64 players are counted from their nearer end: 150 ties at 2.00
+    // (a fine bucket of one amount, uids from both ends of the uid space), and 120 players in
+    // [123.00, 124.00), 40 of them tied at 123.45.
+    const tied = Array.from({ length: 150 }, (_, i) => ({
+      uid: `${i % 2 ? 'a' : 'z'}${String(i).padStart(3, '0')}`,
+      month: '2.00',
+    }));
+    const spread = Array.from({ length: 120 }, (_, i) => ({
+      uid: `s${String(i).padStart(3, '0')}`,
+      month: i < 40 ? '123.45' : `123.${String(i - 40).padStart(2, '0')}`,
+    }));
+    await insertPlayers(t.deps.db, [...tied, ...spread]);
+    await expectRanksExact();
+
+    // Out of and into the crowded buckets: the fine counts follow, and so do the ranks.
+    await t.deps.db
+      .update(players)
+      .set({ wagerMonth: '2.00' })
+      .where(inArray(players.uid, ['s050', 's051']));
+    await t.deps.db
+      .update(players)
+      .set({ wagerMonth: '123.99' })
+      .where(inArray(players.uid, ['a001', 'z148']));
+    await t.deps.db.delete(players).where(inArray(players.uid, ['z000', 's000', 's100']));
+    await expectRanksExact();
+  });
 });
 
 describe.each(testBackends())('leaderboard pagination while the board moves on %s', (kind) => {
