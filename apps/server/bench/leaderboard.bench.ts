@@ -6,8 +6,9 @@
  *    Load comes from autocannon in a child process, to 127.0.0.1 only.
  * 2. With DATABASE_URL: uncached `leaderboard.top` (top 100, and pages deep in the board),
  *    `leaderboard.position` and `account.standing` (bench/standing.ts) latency with 1,000,000
- *    players on the real PostgreSQL, in a database this bench creates and drops; position and
- *    search beside the in-run reference, one player read by primary key, timed the same way.
+ *    players on the real PostgreSQL, in a database this bench creates and drops; position,
+ *    search and standing each timed call by call beside the in-run reference, one player read by
+ *    primary key (bench/timing.ts `timedBeside`).
  * 3. The same position and search figures on PGlite, in memory, with its own primary-key
  *    reference (`BENCH_LEADERBOARD_PGLITE=false` to skip).
  */
