@@ -21,7 +21,32 @@ const PLANS: [string, SearchPlan][] = [
   ['a walk whose bound ends mid-page', { fewMatches: 1, walkRows: 9 }],
 ];
 
-const SEARCHES = ['pat', 'PAT 1', 'pam', 'p', 'pat_', '%', 'nobody'];
+/** The highest code point, and the last before the surrogates (which no text holds). */
+const MAX = '\u{10FFFF}';
+const BEFORE_SURROGATES = '\u{D7FF}';
+
+/**
+ * With the edges of the name index's prefix bounds: wildcards and the escape character taken
+ * literally, a prefix ending in the highest code point (its bound raises the character before),
+ * one of nothing else (no upper bound), one whose next code point would be a surrogate.
+ */
+const SEARCHES = [
+  'pat',
+  'PAT 1',
+  'pam',
+  'p',
+  'pat_',
+  '%',
+  'nobody',
+  'q',
+  'q\\',
+  'q%',
+  'q_',
+  `q${MAX}`,
+  MAX,
+  `${MAX}${MAX}`,
+  `q${BEFORE_SURROGATES}`,
+];
 
 function cents(amount: string): bigint {
   return BigInt(amount.replace('.', ''));
@@ -47,6 +72,27 @@ describe.each(testBackends())('leaderboard name search on %s', (kind) => {
       all: '1.00',
     })),
     { uid: 'c0', name: 'Zed', today: '9999.00', week: '9999.00', month: '9999.00', all: '9999.00' },
+    // Names at the edges of the prefix bounds, and wagers around one fine bucket (12300-12399.99):
+    // a rank counts from the bucket's nearer end, ties included.
+    ...[
+      'q\\x',
+      'q%1',
+      'q_2',
+      'qa',
+      'q\\',
+      `q${MAX}`,
+      `q${MAX}${MAX}z`,
+      'r',
+      MAX,
+      `${MAX}${MAX}`,
+      `${MAX}a`,
+      `q${BEFORE_SURROGATES}`,
+      `q${BEFORE_SURROGATES}x`,
+      'q\u{E000}',
+    ].map((name, i) => {
+      const wager = ['12301.00', '12399.00', '12350.00', '12350.00', '12349.99', '12300.00', '12350.00'][i % 7];
+      return { uid: `d${String(i).padStart(2, '0')}`, name, today: wager, week: wager, month: '12350.00', all: wager };
+    }),
   ];
 
   beforeAll(async () => {
