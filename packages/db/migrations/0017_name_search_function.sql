@@ -140,6 +140,9 @@ DECLARE
   au text := coalesce(p_after_u, '');
   take integer := p_limit + 1;
   n integer := p_few;
+  floor_w numeric;
+  reach numeric;
+  r record;
   ks text[];
   ns text[];
   ws numeric[];
@@ -208,36 +211,60 @@ BEGIN
     IF n < p_few OR coalesce(cardinality(ks), 0) < take THEN
       -- Way 1: every match, sorted by the period's wager (`+ 0`: so that the plan cannot become
       -- a walk of the rank index). One statement per period, as in the walk: a CASE choosing the
-      -- column cost ~25 % more, evaluated for each of the matches.
-      IF p_period = 'today' THEN
-        SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
-          SELECT p.uid, p.name, p.wager_today AS w, p.wager_all_time AS a FROM players p
-          WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
-            AND p.wager_today > 0 AND p.wager_today <= aw AND (p.wager_today < aw OR p.uid > au)
-          ORDER BY p.wager_today + 0 DESC, p.uid LIMIT take
-        ) t;
-      ELSIF p_period = 'week' THEN
-        SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
-          SELECT p.uid, p.name, p.wager_week AS w, p.wager_all_time AS a FROM players p
-          WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
-            AND p.wager_week > 0 AND p.wager_week <= aw AND (p.wager_week < aw OR p.uid > au)
-          ORDER BY p.wager_week + 0 DESC, p.uid LIMIT take
-        ) t;
-      ELSIF p_period = 'month' THEN
-        SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
-          SELECT p.uid, p.name, p.wager_month AS w, p.wager_all_time AS a FROM players p
-          WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
-            AND p.wager_month > 0 AND p.wager_month <= aw AND (p.wager_month < aw OR p.uid > au)
-          ORDER BY p.wager_month + 0 DESC, p.uid LIMIT take
-        ) t;
-      ELSE
-        SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
-          SELECT p.uid, p.name, p.wager_all_time AS w, p.wager_all_time AS a FROM players p
-          WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
-            AND p.wager_all_time > 0 AND p.wager_all_time <= aw AND (p.wager_all_time < aw OR p.uid > au)
-          ORDER BY p.wager_all_time + 0 DESC, p.uid LIMIT take
-        ) t;
+      -- column cost ~25 % more, evaluated for each of the matches. Sorting is most of the cost
+      -- (each match is copied into the sort), so on a first page only the matches that can be on
+      -- it are sorted: those at or above `floor_w`, the lowest bucket that holds, with the buckets
+      -- above it, 4 x (p_limit + 1) x ranked / n players — where n matches spread like the board
+      -- would put ~4 pages' worth. Too few there (matches crowded at the bottom of the board),
+      -- and the search is run again with no floor.
+      IF p_after_w IS NULL AND n < p_few AND n > 0 THEN
+        -- The buckets from the top, a few at most (read backwards from their index, not all
+        -- sorted: no floor if these are not enough), and the table's size from its statistics
+        -- (an overestimate only lowers the floor).
+        reach := 4 * take * (SELECT c.reltuples FROM pg_class c WHERE c.oid = 'players'::regclass) / n;
+        FOR r IN SELECT lb.bucket, lb.players FROM leaderboard_buckets lb WHERE lb.period = p_period
+            ORDER BY lb.bucket DESC LIMIT 64 LOOP
+          reach := reach - r.players;
+          IF reach <= 0 THEN
+            floor_w := r.bucket;
+            EXIT;
+          END IF;
+        END LOOP;
       END IF;
+      floor_w := coalesce(floor_w, 0);
+      LOOP
+        IF p_period = 'today' THEN
+          SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
+            SELECT p.uid, p.name, p.wager_today AS w, p.wager_all_time AS a FROM players p
+            WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
+              AND p.wager_today >= floor_w AND p.wager_today > 0 AND p.wager_today <= aw AND (p.wager_today < aw OR p.uid > au)
+            ORDER BY p.wager_today + 0 DESC, p.uid LIMIT take
+          ) t;
+        ELSIF p_period = 'week' THEN
+          SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
+            SELECT p.uid, p.name, p.wager_week AS w, p.wager_all_time AS a FROM players p
+            WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
+              AND p.wager_week >= floor_w AND p.wager_week > 0 AND p.wager_week <= aw AND (p.wager_week < aw OR p.uid > au)
+            ORDER BY p.wager_week + 0 DESC, p.uid LIMIT take
+          ) t;
+        ELSIF p_period = 'month' THEN
+          SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
+            SELECT p.uid, p.name, p.wager_month AS w, p.wager_all_time AS a FROM players p
+            WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
+              AND p.wager_month >= floor_w AND p.wager_month > 0 AND p.wager_month <= aw AND (p.wager_month < aw OR p.uid > au)
+            ORDER BY p.wager_month + 0 DESC, p.uid LIMIT take
+          ) t;
+        ELSE
+          SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
+            SELECT p.uid, p.name, p.wager_all_time AS w, p.wager_all_time AS a FROM players p
+            WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
+              AND p.wager_all_time >= floor_w AND p.wager_all_time > 0 AND p.wager_all_time <= aw AND (p.wager_all_time < aw OR p.uid > au)
+            ORDER BY p.wager_all_time + 0 DESC, p.uid LIMIT take
+          ) t;
+        END IF;
+        EXIT WHEN floor_w = 0 OR coalesce(cardinality(ks), 0) >= take;
+        floor_w := 0;
+      END LOOP;
     END IF;
   END IF;
   shown := least(coalesce(cardinality(ks), 0), p_limit);
