@@ -20,9 +20,9 @@ const PLANS: [string, SearchPlan][] = [
   ['a walk of the rank index', { fewMatches: 3, walkRows: 1000 }],
   ['a walk that gives way to the name index', { fewMatches: 3, walkRows: 4 }],
   ['a walk whose bound ends mid-page', { fewMatches: 1, walkRows: 9 }],
-  // A first page reads the matches once, keeping those above a wager floor the bucket counts
-  // give; so low a cap on the matches makes that floor low enough to hold a page here.
-  ['one pass above a wager floor', { fewMatches: 60, walkRows: 1000 }],
+  // A first page sorts only the matches above a wager floor the bucket counts give, and
+  // searches again without it when fewer than a page are there.
+  ['the name index above a wager floor', { fewMatches: 60, walkRows: 1000 }],
 ];
 
 /** The highest code point, and the last before the surrogates (which no text holds). */
@@ -50,6 +50,7 @@ const SEARCHES = [
   MAX,
   `${MAX}${MAX}`,
   `q${BEFORE_SURROGATES}`,
+  'low',
 ];
 
 function cents(amount: string): bigint {
@@ -96,6 +97,18 @@ describe.each(testBackends())('leaderboard name search on %s', (kind) => {
     ].map((name, i) => {
       const wager = ['12301.00', '12399.00', '12350.00', '12350.00', '12349.99', '12300.00', '12350.00'][i % 7];
       return { uid: `d${String(i).padStart(2, '0')}`, name, today: wager, week: wager, month: '12350.00', all: wager };
+    }),
+    // Many matches at the very bottom of the board: above a wager floor taken for so many, none.
+    ...Array.from({ length: 20 }, (_, i) => {
+      const wager = ((i + 1) / 100).toFixed(2);
+      return {
+        uid: `e${String(i).padStart(2, '0')}`,
+        name: `Low ${i}`,
+        today: wager,
+        week: wager,
+        month: wager,
+        all: wager,
+      };
     }),
   ];
 

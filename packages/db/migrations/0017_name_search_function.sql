@@ -126,14 +126,6 @@ $$;
 -- pattern). They select exactly the names with the prefix, whatever its characters: `%`, `_`
 -- and `\` are compared as themselves, so no LIKE and no escaping (a LIKE recheck cost ~10 % of
 -- a three-digit search, on every one of its 1,111 index entries, and could change nothing).
---
--- A first page (no cursor) reads the matches once: the pass that counts them also keeps those at
--- or above a wager floor, and sorts only these (sorting copies each row it is given: sorting
--- all 1,111 matches of a three-digit prefix cost more than reading them). The floor is the
--- lowest bucket that holds, with the buckets above it, 8 x (p_limit + 1) x players / p_few
--- players: p_few matches spread like the board would put 8 pages' worth above it, a three-digit
--- prefix's 1,111 matches ~4.4 (~49 rows). Fewer than a page there (few matches, or crowded at
--- the bottom of the board), and the first way runs as above.
 CREATE FUNCTION leaderboard_search(p_period text, p_search text, p_after_w numeric, p_after_u text,
     p_limit integer, p_few integer, p_walk integer)
   RETURNS TABLE (uid text, name text, wagered text, all_time text, ahead bigint)
@@ -173,65 +165,10 @@ BEGIN
       ORDER BY s.w DESC, s.uid LIMIT take
     ) t;
   ELSE
-    -- The floor: the buckets from the top, a few at most (read backwards from their index, not
-    -- all sorted; no floor if these are not enough), the table's size from its statistics (an
-    -- overestimate only lowers the floor; none before the table's first analyze, at -1).
-    reach := 8 * take * (SELECT c.reltuples FROM pg_class c WHERE c.oid = 'players'::regclass) / p_few;
-    IF p_after_w IS NULL AND reach > 0 THEN
-      FOR r IN SELECT lb.bucket, lb.players FROM leaderboard_buckets lb WHERE lb.period = p_period
-          ORDER BY lb.bucket DESC LIMIT 64 LOOP
-        reach := reach - r.players;
-        IF reach <= 0 THEN
-          floor_w := r.bucket;
-          EXIT;
-        END IF;
-      END LOOP;
-    END IF;
-    IF floor_w IS NULL THEN
-      SELECT count(*) INTO n FROM (
-        SELECT FROM players p WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
-      ) c;
-    ELSE
-      -- One pass: the count, and the matches at or above the floor, unsorted.
-      IF p_period = 'today' THEN
-        SELECT count(*), array_agg(m.uid) FILTER (WHERE m.w >= floor_w), array_agg(m.name) FILTER (WHERE m.w >= floor_w),
-            array_agg(m.w) FILTER (WHERE m.w >= floor_w), array_agg(m.a) FILTER (WHERE m.w >= floor_w)
-          INTO n, ks, ns, ws, als FROM (
-            SELECT p.uid, p.name, p.wager_today AS w, p.wager_all_time AS a FROM players p
-            WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
-          ) m;
-      ELSIF p_period = 'week' THEN
-        SELECT count(*), array_agg(m.uid) FILTER (WHERE m.w >= floor_w), array_agg(m.name) FILTER (WHERE m.w >= floor_w),
-            array_agg(m.w) FILTER (WHERE m.w >= floor_w), array_agg(m.a) FILTER (WHERE m.w >= floor_w)
-          INTO n, ks, ns, ws, als FROM (
-            SELECT p.uid, p.name, p.wager_week AS w, p.wager_all_time AS a FROM players p
-            WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
-          ) m;
-      ELSIF p_period = 'month' THEN
-        SELECT count(*), array_agg(m.uid) FILTER (WHERE m.w >= floor_w), array_agg(m.name) FILTER (WHERE m.w >= floor_w),
-            array_agg(m.w) FILTER (WHERE m.w >= floor_w), array_agg(m.a) FILTER (WHERE m.w >= floor_w)
-          INTO n, ks, ns, ws, als FROM (
-            SELECT p.uid, p.name, p.wager_month AS w, p.wager_all_time AS a FROM players p
-            WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
-          ) m;
-      ELSE
-        SELECT count(*), array_agg(m.uid) FILTER (WHERE m.w >= floor_w), array_agg(m.name) FILTER (WHERE m.w >= floor_w),
-            array_agg(m.w) FILTER (WHERE m.w >= floor_w), array_agg(m.a) FILTER (WHERE m.w >= floor_w)
-          INTO n, ks, ns, ws, als FROM (
-            SELECT p.uid, p.name, p.wager_all_time AS w, p.wager_all_time AS a FROM players p
-            WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
-          ) m;
-      END IF;
-      IF n < p_few AND coalesce(cardinality(ks), 0) >= take THEN
-        SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
-          SELECT k.uid, k.name, k.w, k.a FROM unnest(ks, ns, ws, als) AS k(uid, name, w, a)
-          ORDER BY k.w DESC, k.uid LIMIT take
-        ) t;
-      ELSE
-        ks := NULL;
-      END IF;
-    END IF;
-    IF ks IS NULL AND n >= p_few THEN
+    SELECT count(*) INTO n FROM (
+      SELECT FROM players p WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
+    ) c;
+    IF n >= p_few THEN
       -- Way 2. `w <= aw` as well: a bound the rank index can seek to (the `or` alone it cannot).
       IF p_period = 'today' THEN
         SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
@@ -271,39 +208,64 @@ BEGIN
         ) t;
       END IF;
     END IF;
-    IF ks IS NULL AND n < p_few OR coalesce(cardinality(ks), 0) < take AND n >= p_few THEN
+    IF n < p_few OR coalesce(cardinality(ks), 0) < take THEN
       -- Way 1: every match, sorted by the period's wager (`+ 0`: so that the plan cannot become
       -- a walk of the rank index). One statement per period, as in the walk: a CASE choosing the
-      -- column cost ~25 % more, evaluated for each of the matches.
-      IF p_period = 'today' THEN
-        SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
-          SELECT p.uid, p.name, p.wager_today AS w, p.wager_all_time AS a FROM players p
-          WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
-            AND p.wager_today > 0 AND p.wager_today <= aw AND (p.wager_today < aw OR p.uid > au)
-          ORDER BY p.wager_today + 0 DESC, p.uid LIMIT take
-        ) t;
-      ELSIF p_period = 'week' THEN
-        SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
-          SELECT p.uid, p.name, p.wager_week AS w, p.wager_all_time AS a FROM players p
-          WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
-            AND p.wager_week > 0 AND p.wager_week <= aw AND (p.wager_week < aw OR p.uid > au)
-          ORDER BY p.wager_week + 0 DESC, p.uid LIMIT take
-        ) t;
-      ELSIF p_period = 'month' THEN
-        SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
-          SELECT p.uid, p.name, p.wager_month AS w, p.wager_all_time AS a FROM players p
-          WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
-            AND p.wager_month > 0 AND p.wager_month <= aw AND (p.wager_month < aw OR p.uid > au)
-          ORDER BY p.wager_month + 0 DESC, p.uid LIMIT take
-        ) t;
-      ELSE
-        SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
-          SELECT p.uid, p.name, p.wager_all_time AS w, p.wager_all_time AS a FROM players p
-          WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
-            AND p.wager_all_time > 0 AND p.wager_all_time <= aw AND (p.wager_all_time < aw OR p.uid > au)
-          ORDER BY p.wager_all_time + 0 DESC, p.uid LIMIT take
-        ) t;
+      -- column cost ~25 % more, evaluated for each of the matches. Sorting is most of the cost
+      -- (each match is copied into the sort), so on a first page only the matches that can be on
+      -- it are sorted: those at or above `floor_w`, the lowest bucket that holds, with the buckets
+      -- above it, 4 x (p_limit + 1) x players / n players — where n matches spread like the board
+      -- would put ~4 pages' worth. Too few there (matches crowded at the bottom of the board),
+      -- and the search is run again with no floor.
+      IF p_after_w IS NULL AND n < p_few AND n > 0 THEN
+        -- The buckets from the top, a few at most (read backwards from their index, not all
+        -- sorted: no floor if these are not enough), and the table's size from its statistics
+        -- (an overestimate only lowers the floor; none before the table's first analyze, at -1).
+        reach := 4 * take * (SELECT c.reltuples FROM pg_class c WHERE c.oid = 'players'::regclass) / n;
+        FOR r IN SELECT lb.bucket, lb.players FROM leaderboard_buckets lb WHERE lb.period = p_period
+            ORDER BY lb.bucket DESC LIMIT 64 LOOP
+          EXIT WHEN reach <= 0;
+          reach := reach - r.players;
+          IF reach <= 0 THEN
+            floor_w := r.bucket;
+            EXIT;
+          END IF;
+        END LOOP;
       END IF;
+      floor_w := coalesce(floor_w, 0);
+      LOOP
+        IF p_period = 'today' THEN
+          SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
+            SELECT p.uid, p.name, p.wager_today AS w, p.wager_all_time AS a FROM players p
+            WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
+              AND p.wager_today >= floor_w AND p.wager_today > 0 AND p.wager_today <= aw AND (p.wager_today < aw OR p.uid > au)
+            ORDER BY p.wager_today + 0 DESC, p.uid LIMIT take
+          ) t;
+        ELSIF p_period = 'week' THEN
+          SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
+            SELECT p.uid, p.name, p.wager_week AS w, p.wager_all_time AS a FROM players p
+            WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
+              AND p.wager_week >= floor_w AND p.wager_week > 0 AND p.wager_week <= aw AND (p.wager_week < aw OR p.uid > au)
+            ORDER BY p.wager_week + 0 DESC, p.uid LIMIT take
+          ) t;
+        ELSIF p_period = 'month' THEN
+          SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
+            SELECT p.uid, p.name, p.wager_month AS w, p.wager_all_time AS a FROM players p
+            WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
+              AND p.wager_month >= floor_w AND p.wager_month > 0 AND p.wager_month <= aw AND (p.wager_month < aw OR p.uid > au)
+            ORDER BY p.wager_month + 0 DESC, p.uid LIMIT take
+          ) t;
+        ELSE
+          SELECT array_agg(t.uid), array_agg(t.name), array_agg(t.w), array_agg(t.a) INTO ks, ns, ws, als FROM (
+            SELECT p.uid, p.name, p.wager_all_time AS w, p.wager_all_time AS a FROM players p
+            WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
+              AND p.wager_all_time >= floor_w AND p.wager_all_time > 0 AND p.wager_all_time <= aw AND (p.wager_all_time < aw OR p.uid > au)
+            ORDER BY p.wager_all_time + 0 DESC, p.uid LIMIT take
+          ) t;
+        END IF;
+        EXIT WHEN floor_w = 0 OR coalesce(cardinality(ks), 0) >= take;
+        floor_w := 0;
+      END LOOP;
     END IF;
   END IF;
   shown := least(coalesce(cardinality(ks), 0), p_limit);
