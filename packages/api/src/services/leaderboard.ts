@@ -116,11 +116,14 @@ export const SEARCH_PLAN: SearchPlan = { fewMatches: 2000, walkRows: 20_000 };
 
 /**
  * The search page in one call of `leaderboard_search()` (migration 0017), which takes the ways
- * above and ranks the matches shown with `leaderboard_ahead_each()`: as a function, its plans are
- * kept for the session (planning the statement this was cost ~0.5 ms per search, a fifth of a
- * three-digit search at 1,000,000 players), and it searches the name index by the prefix's
- * bounds rather than a LIKE, so `%`, `_` and `\` in the search are plain characters. Up to
- * `limit` + 1 rows: the last only says whether there is a next page (its `ahead` is null).
+ * above and ranks the matches shown with `leaderboard_ahead_each()`. As a function its plans are
+ * kept for the session: planning the statement this was cost ~0.5 ms per search, a fifth of a
+ * three-digit search at 1,000,000 players. It searches the name index by the prefix's bounds
+ * rather than a LIKE, so `%`, `_` and `\` in the search are plain characters. On a first page
+ * the few-matches way sorts only the matches above a wager floor that the bucket counts give
+ * (sorting all 1,111 of a three-digit prefix cost more than reading them), and searches again
+ * without it in the rare case that fewer than a page are there. Up to `limit` + 1 rows: the last
+ * only says whether there is a next page (its `ahead` is null).
  */
 function searchPageSql(period: Period, search: string, after: Cursor | null, limit: number, plan: SearchPlan): SQL {
   return sql`select uid, name, wagered, all_time, ahead from leaderboard_search(${period}, ${search},
