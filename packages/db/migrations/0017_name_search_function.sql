@@ -1,8 +1,8 @@
--- Name search in one function call (issue #22). The search was one planned statement per call:
--- ~0.5 ms of planning each time, and the few-matches way read a prefix's index entries twice
--- (a capped count to choose the way, then the same entries again for the page). Here the plans
--- are kept for the session (generic, as in leaderboard_ahead()), and one capped read both
--- chooses the way and, when the matches are few, gives the page.
+-- Name search in one function call (issue #22). The search was one statement planned per call
+-- (~0.5 ms each time, a fifth of a three-digit search at 1,000,000 players); here the plans are
+-- kept for the session (generic, as in leaderboard_ahead()). A first page sorts only the matches
+-- that can be on it, and the ranks of the ten shown count from the nearer end of their fine
+-- buckets. Measured per three-digit search at 1,000,000 players (backend CPU): ~2.6 -> ~1.6 ms.
 
 -- The least string above every string that starts with `prefix`, in the byte order of
 -- text_pattern_ops (UTF-8 bytes compare in code point order): the prefix with its last character
