@@ -34,7 +34,8 @@ $$;
 -- middle of the bucket's range stands in for the middle of its players (they are denser at its
 -- lower end, amounts being heavy-tailed, so this errs toward the top). Either way the ties
 -- before the key's uid count as ahead: from above, those with a lower uid; from below, the total
--- less those with a higher or the same uid (the key itself).
+-- less those with a higher or the same uid (the key itself). Each key's bucket, digit and fine
+-- bucket bounds are computed once (`f`, kept whole by OFFSET 0), not again for each bucket row.
 CREATE OR REPLACE FUNCTION leaderboard_ahead_each(p_period text, p_wagers numeric[], p_uids text[]) RETURNS bigint[]
   LANGUAGE plpgsql STABLE
   SET plan_cache_mode = force_generic_plan
@@ -52,12 +53,13 @@ BEGIN
         ORDER BY k.i) INTO result
       FROM unnest(p_wagers, p_uids) WITH ORDINALITY AS k(w, uid, i)
       CROSS JOIN LATERAL (SELECT wager_fine_bucket_next(k.w) AS upper,
-        wager_fine_bucket_next(k.w) - power(10::numeric, length(trunc(k.w)::text) - 3) AS lower) AS f
+        wager_fine_bucket_next(k.w) - power(10::numeric, length(trunc(k.w)::text) - 3) AS lower,
+        wager_bucket(k.w) AS bucket, wager_fine_digit(k.w) AS digit OFFSET 0) AS f
       CROSS JOIN LATERAL (
-        SELECT coalesce(sum(CASE WHEN b.bucket > wager_bucket(k.w) THEN b.players
-            ELSE (SELECT coalesce(sum(x), 0) FROM unnest(b.fine[wager_fine_digit(k.w) + 2:10]) AS x) END), 0) AS higher,
-          coalesce(max(b.fine[wager_fine_digit(k.w) + 1]) FILTER (WHERE b.bucket = wager_bucket(k.w)), 0) AS fine_total
-        FROM leaderboard_buckets b WHERE b.period = p_period AND b.bucket >= wager_bucket(k.w)) AS h;
+        SELECT coalesce(sum(CASE WHEN b.bucket > f.bucket THEN b.players
+            ELSE (SELECT coalesce(sum(x), 0) FROM unnest(b.fine[f.digit + 2:10]) AS x) END), 0) AS higher,
+          coalesce(max(b.fine[f.digit + 1]) FILTER (WHERE b.bucket = f.bucket), 0) AS fine_total
+        FROM leaderboard_buckets b WHERE b.period = p_period AND b.bucket >= f.bucket) AS h;
   ELSIF p_period = 'week' THEN
     SELECT array_agg(h.higher + CASE WHEN k.w * 2 >= f.lower + f.upper
           THEN (SELECT count(*) FROM players p WHERE p.wager_week > k.w AND p.wager_week < f.upper)
@@ -68,12 +70,13 @@ BEGIN
         ORDER BY k.i) INTO result
       FROM unnest(p_wagers, p_uids) WITH ORDINALITY AS k(w, uid, i)
       CROSS JOIN LATERAL (SELECT wager_fine_bucket_next(k.w) AS upper,
-        wager_fine_bucket_next(k.w) - power(10::numeric, length(trunc(k.w)::text) - 3) AS lower) AS f
+        wager_fine_bucket_next(k.w) - power(10::numeric, length(trunc(k.w)::text) - 3) AS lower,
+        wager_bucket(k.w) AS bucket, wager_fine_digit(k.w) AS digit OFFSET 0) AS f
       CROSS JOIN LATERAL (
-        SELECT coalesce(sum(CASE WHEN b.bucket > wager_bucket(k.w) THEN b.players
-            ELSE (SELECT coalesce(sum(x), 0) FROM unnest(b.fine[wager_fine_digit(k.w) + 2:10]) AS x) END), 0) AS higher,
-          coalesce(max(b.fine[wager_fine_digit(k.w) + 1]) FILTER (WHERE b.bucket = wager_bucket(k.w)), 0) AS fine_total
-        FROM leaderboard_buckets b WHERE b.period = p_period AND b.bucket >= wager_bucket(k.w)) AS h;
+        SELECT coalesce(sum(CASE WHEN b.bucket > f.bucket THEN b.players
+            ELSE (SELECT coalesce(sum(x), 0) FROM unnest(b.fine[f.digit + 2:10]) AS x) END), 0) AS higher,
+          coalesce(max(b.fine[f.digit + 1]) FILTER (WHERE b.bucket = f.bucket), 0) AS fine_total
+        FROM leaderboard_buckets b WHERE b.period = p_period AND b.bucket >= f.bucket) AS h;
   ELSIF p_period = 'month' THEN
     SELECT array_agg(h.higher + CASE WHEN k.w * 2 >= f.lower + f.upper
           THEN (SELECT count(*) FROM players p WHERE p.wager_month > k.w AND p.wager_month < f.upper)
@@ -84,12 +87,13 @@ BEGIN
         ORDER BY k.i) INTO result
       FROM unnest(p_wagers, p_uids) WITH ORDINALITY AS k(w, uid, i)
       CROSS JOIN LATERAL (SELECT wager_fine_bucket_next(k.w) AS upper,
-        wager_fine_bucket_next(k.w) - power(10::numeric, length(trunc(k.w)::text) - 3) AS lower) AS f
+        wager_fine_bucket_next(k.w) - power(10::numeric, length(trunc(k.w)::text) - 3) AS lower,
+        wager_bucket(k.w) AS bucket, wager_fine_digit(k.w) AS digit OFFSET 0) AS f
       CROSS JOIN LATERAL (
-        SELECT coalesce(sum(CASE WHEN b.bucket > wager_bucket(k.w) THEN b.players
-            ELSE (SELECT coalesce(sum(x), 0) FROM unnest(b.fine[wager_fine_digit(k.w) + 2:10]) AS x) END), 0) AS higher,
-          coalesce(max(b.fine[wager_fine_digit(k.w) + 1]) FILTER (WHERE b.bucket = wager_bucket(k.w)), 0) AS fine_total
-        FROM leaderboard_buckets b WHERE b.period = p_period AND b.bucket >= wager_bucket(k.w)) AS h;
+        SELECT coalesce(sum(CASE WHEN b.bucket > f.bucket THEN b.players
+            ELSE (SELECT coalesce(sum(x), 0) FROM unnest(b.fine[f.digit + 2:10]) AS x) END), 0) AS higher,
+          coalesce(max(b.fine[f.digit + 1]) FILTER (WHERE b.bucket = f.bucket), 0) AS fine_total
+        FROM leaderboard_buckets b WHERE b.period = p_period AND b.bucket >= f.bucket) AS h;
   ELSIF p_period = 'all' THEN
     SELECT array_agg(h.higher + CASE WHEN k.w * 2 >= f.lower + f.upper
           THEN (SELECT count(*) FROM players p WHERE p.wager_all_time > k.w AND p.wager_all_time < f.upper)
@@ -100,12 +104,13 @@ BEGIN
         ORDER BY k.i) INTO result
       FROM unnest(p_wagers, p_uids) WITH ORDINALITY AS k(w, uid, i)
       CROSS JOIN LATERAL (SELECT wager_fine_bucket_next(k.w) AS upper,
-        wager_fine_bucket_next(k.w) - power(10::numeric, length(trunc(k.w)::text) - 3) AS lower) AS f
+        wager_fine_bucket_next(k.w) - power(10::numeric, length(trunc(k.w)::text) - 3) AS lower,
+        wager_bucket(k.w) AS bucket, wager_fine_digit(k.w) AS digit OFFSET 0) AS f
       CROSS JOIN LATERAL (
-        SELECT coalesce(sum(CASE WHEN b.bucket > wager_bucket(k.w) THEN b.players
-            ELSE (SELECT coalesce(sum(x), 0) FROM unnest(b.fine[wager_fine_digit(k.w) + 2:10]) AS x) END), 0) AS higher,
-          coalesce(max(b.fine[wager_fine_digit(k.w) + 1]) FILTER (WHERE b.bucket = wager_bucket(k.w)), 0) AS fine_total
-        FROM leaderboard_buckets b WHERE b.period = p_period AND b.bucket >= wager_bucket(k.w)) AS h;
+        SELECT coalesce(sum(CASE WHEN b.bucket > f.bucket THEN b.players
+            ELSE (SELECT coalesce(sum(x), 0) FROM unnest(b.fine[f.digit + 2:10]) AS x) END), 0) AS higher,
+          coalesce(max(b.fine[f.digit + 1]) FILTER (WHERE b.bucket = f.bucket), 0) AS fine_total
+        FROM leaderboard_buckets b WHERE b.period = p_period AND b.bucket >= f.bucket) AS h;
   ELSE
     RAISE EXCEPTION 'unknown leaderboard period %', p_period;
   END IF;
