@@ -1,5 +1,6 @@
 import { testBackends } from '@goated/testing/db';
 import { type Period, periods } from '@goated/validators';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leaderboardTop, SEARCH_PLAN, type SearchPlan } from '../src/services/leaderboard';
 import { loadLadder } from '../src/services/vip';
@@ -19,9 +20,38 @@ const PLANS: [string, SearchPlan][] = [
   ['a walk of the rank index', { fewMatches: 3, walkRows: 1000 }],
   ['a walk that gives way to the name index', { fewMatches: 3, walkRows: 4 }],
   ['a walk whose bound ends mid-page', { fewMatches: 1, walkRows: 9 }],
+  // A first page sorts only the matches above a wager floor the bucket counts give, and
+  // searches again without it when fewer than a page are there.
+  ['the name index above a wager floor', { fewMatches: 60, walkRows: 1000 }],
 ];
 
-const SEARCHES = ['pat', 'PAT 1', 'pam', 'p', 'pat_', '%', 'nobody'];
+/** The highest code point, and the last before the surrogates (which no text holds). */
+const MAX = '\u{10FFFF}';
+const BEFORE_SURROGATES = '\u{D7FF}';
+
+/**
+ * With the edges of the name index's prefix bounds: wildcards and the escape character taken
+ * literally, a prefix ending in the highest code point (its bound raises the character before),
+ * one of nothing else (no upper bound), one whose next code point would be a surrogate.
+ */
+const SEARCHES = [
+  'pat',
+  'PAT 1',
+  'pam',
+  'p',
+  'pat_',
+  '%',
+  'nobody',
+  'q',
+  'q\\',
+  'q%',
+  'q_',
+  `q${MAX}`,
+  MAX,
+  `${MAX}${MAX}`,
+  `q${BEFORE_SURROGATES}`,
+  'low',
+];
 
 function cents(amount: string): bigint {
   return BigInt(amount.replace('.', ''));
@@ -47,11 +77,46 @@ describe.each(testBackends())('leaderboard name search on %s', (kind) => {
       all: '1.00',
     })),
     { uid: 'c0', name: 'Zed', today: '9999.00', week: '9999.00', month: '9999.00', all: '9999.00' },
+    // Names at the edges of the prefix bounds, and wagers around one fine bucket (12300-12399.99):
+    // a rank counts from the bucket's nearer end, ties included.
+    ...[
+      'q\\x',
+      'q%1',
+      'q_2',
+      'qa',
+      'q\\',
+      `q${MAX}`,
+      `q${MAX}${MAX}z`,
+      'r',
+      MAX,
+      `${MAX}${MAX}`,
+      `${MAX}a`,
+      `q${BEFORE_SURROGATES}`,
+      `q${BEFORE_SURROGATES}x`,
+      'q\u{E000}',
+    ].map((name, i) => {
+      const wager = ['12301.00', '12399.00', '12350.00', '12350.00', '12349.99', '12300.00', '12350.00'][i % 7];
+      return { uid: `d${String(i).padStart(2, '0')}`, name, today: wager, week: wager, month: '12350.00', all: wager };
+    }),
+    // Many matches at the very bottom of the board: above a wager floor taken for so many, none.
+    ...Array.from({ length: 20 }, (_, i) => {
+      const wager = ((i + 1) / 100).toFixed(2);
+      return {
+        uid: `e${String(i).padStart(2, '0')}`,
+        name: `Low ${i}`,
+        today: wager,
+        week: wager,
+        month: wager,
+        all: wager,
+      };
+    }),
   ];
 
   beforeAll(async () => {
     t = await createTestApi(kind);
     await insertPlayers(t.deps.db, fixtures);
+    // The floor needs the table's size from its statistics (none before the first analyze).
+    await t.deps.db.execute(sql`analyze players`);
   });
   afterAll(() => t.close());
 
