@@ -5,6 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { describeMachine, sampleMachine } from './machine';
 
 export interface BenchRow {
   /** What was measured, e.g. "leaderboard.top (cached), req/s". */
@@ -35,7 +36,9 @@ for (const file of files) {
   const mod: { default: Bench } = await import(`./${file}`);
   console.log(`\n## ${file.replace('.bench.ts', '')}`);
   const started = performance.now();
+  const machineBefore = sampleMachine();
   const rows = await mod.default();
+  const machine = describeMachine(machineBefore, sampleMachine());
   for (const row of rows) {
     const ratio = row.reference
       ? ` | reference ${fmt(row.reference)} ${row.unit} | ratio ${(row.ours / row.reference).toFixed(2)}x`
@@ -43,7 +46,7 @@ for (const file of files) {
     const target = row.target ? ` | target ${row.target}` : '';
     console.log(`- ${row.metric}: ${fmt(row.ours)} ${row.unit}${ratio}${target}`);
   }
-  console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s${machine ? `; ${machine}` : ''})`);
 }
 
 // Every figure is printed: a bench is one run, so a handle some library keeps open (an idle
