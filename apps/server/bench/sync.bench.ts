@@ -9,9 +9,12 @@
  * pipeline knows what it stored and sends nothing), and that again from a new instance (cold:
  * every record compared in the database).
  *
- * The first load and "every player moved" are each set beside an in-run reference: the time
- * PostgreSQL takes to COPY the same rows into empty tables with the same indexes
- * (bench/copy-reference.ts), measured just before the run; PGlite's rows reuse it.
+ * The first load and "every player moved" are each set beside in-run references taken just
+ * before the run (bench/copy-reference.ts); PGlite's rows reuse PostgreSQL's:
+ * - first load: PostgreSQL's COPY of the same rows into empty tables with the same indexes;
+ * - every player moved: COPY of the same rows into tables with the same indexes holding what the
+ *   sync's tables hold (the target's reference: an update's index entries go into indexes of that
+ *   size), beside COPY into empty tables and the floor of changing every row (a bare UPDATE).
  *
  * `BENCH_SYNC_PLAYERS` (100000), `BENCH_SYNC_CHUNK` (players per statement, default 25000),
  * `BENCH_SYNC_PGLITE=false` to skip PGlite.
@@ -21,15 +24,30 @@ import { createDb, type DbHandle, OPERATOR_DB_TIMEOUTS, queryRows } from '@goate
 import { createTestDatabaseUrl, createTestDb } from '@goated/testing/db';
 import { sql } from 'drizzle-orm';
 import { backendsCpuMs } from './backend-cpu';
-import { copyReference } from './copy-reference';
+import { copyIntoEmpty, copyIntoPopulated, type Reference, updateFloor } from './copy-reference';
 import { createFeed, serveFeed } from './feed';
 import type { BenchRow } from './run';
 
 const PLAYERS = Number(process.env.BENCH_SYNC_PLAYERS ?? 100_000);
 const TARGET_MS = 5000;
 const POOL_MAX = 4;
-/** COPY references are taken for these scenarios (issue #22: the sync ≤ 2× COPY). */
-const REFERENCED = new Set(['first load (all new)', 'every player moved']);
+/**
+ * The references taken for a scenario (issue #22: the sync ≤ 2× COPY), the first one the
+ * target's. A first load writes into empty tables; when every player moved, every row's new
+ * version goes into tables (and indexes) of the same size.
+ */
+const REFERENCES: Record<string, { label: string; take: (url: string, body: string) => Promise<Reference> }[]> = {
+  'first load (all new)': [{ label: 'COPY of the same rows into empty tables, same indexes', take: copyIntoEmpty }],
+  'every player moved': [
+    { label: 'COPY of the same rows into tables with the same indexes and contents', take: copyIntoPopulated },
+    { label: 'COPY of the same rows into empty tables, same indexes', take: copyIntoEmpty },
+    { label: 'floor: a bare UPDATE of every row, same tables, no trigger or foreign key', take: updateFloor },
+  ],
+};
+
+interface TakenReference extends Reference {
+  label: string;
+}
 
 interface Scenario {
   label: string;
@@ -53,8 +71,8 @@ async function measure(
   engine: string,
   handle: DbHandle,
   feed: Awaited<ReturnType<typeof serveFeed>>,
-  /** PostgreSQL's COPY time per scenario: measured here (postgres, with its URL) or reused (pglite). */
-  copy: { url?: string; ms: Map<string, number> },
+  /** PostgreSQL's reference times per scenario: measured here (postgres, with its URL) or reused (pglite). */
+  copy: { url?: string; refs: Map<string, TakenReference[]> },
 ): Promise<BenchRow[]> {
   const instance = () =>
     new SyncService({
@@ -70,16 +88,20 @@ async function measure(
   for (const scenario of scenarios) {
     const body = nextFeed(scenario.movedShare);
     feed.set(body);
-    let copyCpuMs: number | null = null;
-    if (copy.url && REFERENCED.has(scenario.label)) {
-      const reference = await copyReference(copy.url, body);
-      copy.ms.set(scenario.label, reference.ms);
-      copyCpuMs = reference.cpuMs;
-      console.log(
-        `  reference · COPY of the same rows into tables with the same indexes: ${Math.round(reference.ms)} ms` +
-          (copyCpuMs === null ? '' : ` (database CPU ${Math.round(copyCpuMs)} ms)`),
-      );
+    if (copy.url && REFERENCES[scenario.label]) {
+      const taken: TakenReference[] = [];
+      for (const { label, take } of REFERENCES[scenario.label] ?? []) {
+        const reference = await take(copy.url, body);
+        taken.push({ label, ...reference });
+        console.log(
+          `  reference · ${label}: ${Math.round(reference.ms)} ms` +
+            (reference.cpuMs === null ? '' : ` (database CPU ${Math.round(reference.cpuMs)} ms)`),
+        );
+      }
+      copy.refs.set(scenario.label, taken);
     }
+    const references = copy.refs.get(scenario.label) ?? [];
+    const copyCpuMs = engine === 'postgres' ? (references[0]?.cpuMs ?? null) : null;
     if (scenario.cold) sync = instance();
     const pids = engine === 'postgres' ? await backendPids(handle) : [];
     const cpuBefore = backendsCpuMs(pids);
@@ -96,18 +118,22 @@ async function measure(
         (cpuMs === null ? '' : `; database CPU ${Math.round(cpuMs)} ms`) +
         (cpuMs !== null && copyCpuMs ? ` (${(cpuMs / copyCpuMs).toFixed(2)}x the COPY's)` : ''),
     );
-    const reference = copy.ms.get(scenario.label);
+    const [reference, ...others] = references;
+    const run = `${engine}: ${scenario.label}, time per ${PLAYERS.toLocaleString('en-US')}-player run`;
     rows.push({
-      metric: `${engine}: ${scenario.label}, time per ${PLAYERS.toLocaleString('en-US')}-player run${reference ? ' (reference: PostgreSQL COPY of the same rows, same indexes, same run)' : ''}`,
+      metric: `${run}${reference ? ` (reference: ${reference.label}, same run)` : ''}`,
       ours: ms,
       unit: 'ms',
-      ...(reference ? { reference } : {}),
+      ...(reference ? { reference: reference.ms } : {}),
       ...(reference && engine === 'postgres'
         ? { target: '<= 2x' }
         : scenario.targeted && engine === 'postgres'
           ? { target: `< ${TARGET_MS} ms` }
           : {}),
     });
+    for (const other of engine === 'postgres' ? others : []) {
+      rows.push({ metric: `${run} (beside: ${other.label})`, ours: ms, unit: 'ms', reference: other.ms });
+    }
     rows.push({ metric: `${engine}: ${scenario.label}, throughput`, ours: (PLAYERS / ms) * 1000, unit: 'records/s' });
   }
   return rows;
@@ -129,13 +155,13 @@ async function backendPids(handle: DbHandle): Promise<number[]> {
 export default async function syncBench(): Promise<BenchRow[]> {
   const feed = await serveFeed();
   const rows: BenchRow[] = [];
-  const copyMs = new Map<string, number>();
+  const refs = new Map<string, TakenReference[]>();
   try {
     if (process.env.DATABASE_URL) {
       const database = await createTestDatabaseUrl();
       const handle = await createDb({ databaseUrl: database.url, poolMax: POOL_MAX, timeouts: OPERATOR_DB_TIMEOUTS });
       try {
-        rows.push(...(await measure('postgres', handle, feed, { url: database.url, ms: copyMs })));
+        rows.push(...(await measure('postgres', handle, feed, { url: database.url, refs })));
       } finally {
         await handle.close();
         await database.drop();
@@ -146,7 +172,7 @@ export default async function syncBench(): Promise<BenchRow[]> {
     if (process.env.BENCH_SYNC_PGLITE !== 'false') {
       const handle = await createTestDb('pglite');
       try {
-        rows.push(...(await measure('pglite', handle, feed, { ms: copyMs })));
+        rows.push(...(await measure('pglite', handle, feed, { refs })));
       } finally {
         await handle.close();
       }
