@@ -10,8 +10,15 @@ import {
   prepareUpserts,
   runUpserts,
 } from './apply';
-import { hasRepeatedUids, type PlayerSnapshot, parseRecordsInParts, type RejectedRecord } from './records';
+import {
+  hasRepeatedUids,
+  type PlayerSnapshot,
+  parseBatchesInParts,
+  parseRecordsInParts,
+  type RejectedRecord,
+} from './records';
 import { elapsed, type SyncPhases } from './results';
+import type { FeedRecords } from './source';
 
 /**
  * The first part is smaller: the database has nothing to do until it is validated (~10 ms per
@@ -31,15 +38,33 @@ export interface FeedOptions {
 }
 
 /**
+ * A feed read as it was parsed turned out to repeat a uid, which the parts already written could
+ * not take into account: only each player's latest record may be written, and counted once. The
+ * transaction is to be rolled back and the feed applied whole (`applyFeed` with its array).
+ */
+export class RepeatedUids extends Error {
+  override readonly name = 'RepeatedUids';
+  constructor(readonly uid: string) {
+    super(`the feed repeats the uid ${JSON.stringify(uid)}: it is applied whole`);
+  }
+}
+
+/**
  * Validates a pulled feed part by part and writes each part while the next one is validated,
  * so the database and this process work at the same time; validation yields to the event
- * loop as it goes. All parts share the caller's transaction. A feed that repeats a uid is
- * validated whole first: only each player's latest record may be written.
+ * loop as it goes. All parts share the caller's transaction.
+ *
+ * `raw` is the whole feed (an array) or its records as they are parsed (`FeedRecords`, a big
+ * page a slice at a time: the first part is written while the rest is still text). Whole, a feed
+ * that repeats a uid is validated whole first: only each player's latest record may be written.
+ * As parsed, the first repeat throws `RepeatedUids`, before the part holding it is written.
  */
-export async function applyFeed(tx: Tx, raw: unknown[], options: FeedOptions, phases: SyncPhases) {
+export async function applyFeed(tx: Tx, raw: unknown[] | FeedRecords, options: FeedOptions, phases: SyncPhases) {
   const applyStarted = performance.now();
   const partSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const feed = {
+    /** Whether the feed (whole) repeats a uid: only each player's latest record was written. */
+    repeatedUids: false,
     recordsOut: 0,
     knownUnchanged: 0,
     rejected: [] as RejectedRecord[],
@@ -59,25 +84,45 @@ export async function applyFeed(tx: Tx, raw: unknown[], options: FeedOptions, ph
       (applied) => mergeApplyResults(feed.applied, applied),
       (err: unknown) => ({ failed: err }),
     );
-  const repeated = hasRepeatedUids(raw);
-  const parts = parseRecordsInParts(
-    raw,
-    options.fetchedAt,
-    repeated ? Math.max(raw.length, 1) : partSize,
-    options.recordsPerTurn,
-    repeated ? Math.max(raw.length, 1) : Math.min(partSize, FIRST_PART_SIZE),
-  );
-  for (;;) {
-    const validateStarted = performance.now();
-    const next = await parts.next();
-    phases.validateMs += elapsed(validateStarted);
-    if (next.done) break;
-    const part = next.value;
-    feed.recordsOut += part.snapshots.length;
-    feed.rejected.push(...part.rejected);
-    const statements = await prepare(repeated ? latestPerUid(part.snapshots) : part.snapshots);
-    throwIfFailed(await writing);
-    writing = write(statements);
+  const whole = Array.isArray(raw);
+  const repeated = whole && hasRepeatedUids(raw);
+  feed.repeatedUids = repeated;
+  const firstPart = Math.min(partSize, FIRST_PART_SIZE);
+  const parts = whole
+    ? parseRecordsInParts(
+        raw,
+        options.fetchedAt,
+        repeated ? Math.max(raw.length, 1) : partSize,
+        options.recordsPerTurn,
+        repeated ? Math.max(raw.length, 1) : firstPart,
+      )
+    : parseBatchesInParts(raw.batches(), options.fetchedAt, partSize, options.recordsPerTurn, firstPart);
+  /** Uids of the parts so far, when the feed is read as parsed (a repeat is not known beforehand). */
+  const seen = whole ? null : new Set<string>();
+  try {
+    for (;;) {
+      const validateStarted = performance.now();
+      const next = await parts.next();
+      phases.validateMs += elapsed(validateStarted);
+      if (next.done) break;
+      const part = next.value;
+      if (seen) {
+        for (const { uid } of part.snapshots) {
+          if (seen.has(uid)) throw new RepeatedUids(uid);
+          seen.add(uid);
+        }
+      }
+      feed.recordsOut += part.snapshots.length;
+      feed.rejected.push(...part.rejected);
+      const statements = await prepare(repeated ? latestPerUid(part.snapshots) : part.snapshots);
+      throwIfFailed(await writing);
+      writing = write(statements);
+    }
+  } catch (err) {
+    // The part being written finishes first (its own failure, if any, matters no more): the
+    // transaction is then rolled back in order.
+    await writing;
+    throw err;
   }
   throwIfFailed(await writing);
   phases.applyMs = elapsed(applyStarted);

@@ -1,6 +1,14 @@
 import { z } from 'zod';
-import { parseJsonYielding } from './json-slices';
-import { type FetchOptions, UpstreamError, type UpstreamSource } from './source';
+import { parseJsonYielding, type SlicedRecords, SliceMisread, sliceRecords } from './json-slices';
+import {
+  concatFeeds,
+  FeedMisread,
+  type FeedRecords,
+  type FetchOptions,
+  feedOf,
+  UpstreamError,
+  type UpstreamSource,
+} from './source';
 
 export interface HttpUpstreamOptions {
   /** The feed's URL (`AFFILIATE_API_URL`). */
@@ -74,7 +82,15 @@ export class HttpUpstream implements UpstreamSource {
   }
 
   async fetchRecords(options: FetchOptions = {}): Promise<unknown[]> {
-    const records: unknown[] = [];
+    return (await this.fetchFeed(options)).all();
+  }
+
+  /**
+   * Every page fetched (with retries) and its shape checked; a big page's records are found by
+   * a scan and parsed a slice at a time as they are read (`FeedRecords`).
+   */
+  async fetchFeed(options: FetchOptions = {}): Promise<FeedRecords> {
+    const pages: FeedRecords[] = [];
     const seen = new Set<string>();
     let cursor: string | null = null;
     for (let page = 1; ; page++) {
@@ -84,8 +100,8 @@ export class HttpUpstream implements UpstreamSource {
       const url = new URL(this.url);
       if (cursor !== null) url.searchParams.set('cursor', cursor);
       const body = await this.fetchPageWithRetries(url, page, options);
-      for (const record of body.records) records.push(record);
-      if (!body.nextCursor) return records;
+      pages.push(body.records);
+      if (!body.nextCursor) return concatFeeds(pages);
       if (seen.has(body.nextCursor)) {
         throw new UpstreamError('schema', `page ${page} repeats the cursor ${JSON.stringify(body.nextCursor)}`, false);
       }
@@ -94,11 +110,7 @@ export class HttpUpstream implements UpstreamSource {
     }
   }
 
-  private async fetchPageWithRetries(
-    url: URL,
-    page: number,
-    options: FetchOptions,
-  ): Promise<{ records: unknown[]; nextCursor: string | null }> {
+  private async fetchPageWithRetries(url: URL, page: number, options: FetchOptions): Promise<Page> {
     const maxAttempts = this.retries + 1;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -119,11 +131,7 @@ export class HttpUpstream implements UpstreamSource {
     return Math.min(this.retryMaxMs, Math.max(jittered, err.detail.retryAfterMs ?? 0));
   }
 
-  private async fetchPage(
-    url: URL,
-    page: number,
-    outer: AbortSignal | undefined,
-  ): Promise<{ records: unknown[]; nextCursor: string | null }> {
+  private async fetchPage(url: URL, page: number, outer: AbortSignal | undefined): Promise<Page> {
     // Messages name the page without its query string: a key in the URL must not reach a log.
     const where = `${url.origin}${url.pathname} (page ${page})`;
     const timeout = AbortSignal.timeout(this.timeoutMs);
@@ -162,25 +170,66 @@ export class HttpUpstream implements UpstreamSource {
       );
     }
 
-    let json: unknown;
-    try {
-      json = await parseJsonYielding(text);
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new UpstreamError('malformed', `${where} sent malformed JSON: ${reason}`, false);
+    const sliced = await sliceRecords(text);
+    if (sliced) {
+      // The shape is checked on the page around its records; they are parsed as they are read.
+      const { nextCursor } = shapeOf(sliced.envelope ? { ...sliced.envelope, data: [] } : [], where);
+      return { records: slicedFeed(text, sliced, where), nextCursor };
     }
-    const parsed = pageSchema.safeParse(json);
-    if (!parsed.success) {
-      throw new UpstreamError(
-        'schema',
-        `${where} sent JSON of the wrong shape: expected an array of records or { "data": [...], "next_cursor": ... }`,
-        false,
-      );
-    }
-    return Array.isArray(parsed.data)
-      ? { records: parsed.data, nextCursor: null }
-      : { records: parsed.data.data, nextCursor: parsed.data.next_cursor ?? null };
+    const { records, nextCursor } = shapeOf(await parseWhole(text, where), where);
+    return { records: feedOf(records), nextCursor };
   }
+}
+
+interface Page {
+  records: FeedRecords;
+  nextCursor: string | null;
+}
+
+/** `JSON.parse` of a page (in slices when big), its failure told as a malformed body. */
+async function parseWhole(text: string, where: string): Promise<unknown> {
+  try {
+    return await parseJsonYielding(text);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new UpstreamError('malformed', `${where} sent malformed JSON: ${reason}`, false);
+  }
+}
+
+/** A page's records and the cursor to the next, or the error for JSON of the wrong shape. */
+function shapeOf(json: unknown, where: string): { records: unknown[]; nextCursor: string | null } {
+  const parsed = pageSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new UpstreamError(
+      'schema',
+      `${where} sent JSON of the wrong shape: expected an array of records or { "data": [...], "next_cursor": ... }`,
+      false,
+    );
+  }
+  return Array.isArray(parsed.data)
+    ? { records: parsed.data, nextCursor: null }
+    : { records: parsed.data.data, nextCursor: parsed.data.next_cursor ?? null };
+}
+
+/**
+ * A big page's records, parsed a slice at a time as they are read. A slice that does not parse
+ * as scanned means a malformed body (told with `JSON.parse`'s own error) or, should the scan have
+ * misread a valid one, `FeedMisread`: the caller then reads the page whole, with `all`.
+ */
+function slicedFeed(text: string, sliced: SlicedRecords, where: string): FeedRecords {
+  return {
+    count: sliced.count,
+    async *batches() {
+      try {
+        yield* sliced.slices();
+      } catch (err) {
+        if (!(err instanceof SliceMisread)) throw err;
+        await parseWhole(text, where);
+        throw new FeedMisread(`${where} is to be read whole: ${err.message}`);
+      }
+    },
+    all: async () => shapeOf(await parseWhole(text, where), where).records,
+  };
 }
 
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;

@@ -105,33 +105,84 @@ async function locateRecords(text: string): Promise<RecordsArray | null> {
   return target;
 }
 
+/**
+ * A big page's records, found by the scan and parsed a slice at a time when asked, so that a
+ * caller can put the first records to work while the rest are still text.
+ */
+export interface SlicedRecords {
+  /** The page with its records array emptied: `null` for a root array, else the object around `data`. */
+  envelope: Record<string, unknown> | null;
+  /** How many records the array holds. */
+  count: number;
+  /**
+   * The records in order, a slice at a time, yielding to the event loop between slices. Throws
+   * `SliceMisread` if a slice is not what the scan made of it: the text is then for `JSON.parse`
+   * (its exact error, or the right result).
+   */
+  slices(): AsyncGenerator<unknown[]>;
+}
+
+/** A slice that did not parse as the scan said it would (malformed JSON, usually). */
+export class SliceMisread extends Error {
+  override readonly name = 'SliceMisread';
+}
+
+/**
+ * The records of `text` as `SlicedRecords`, or null when the text is small (one `JSON.parse` is
+ * a few milliseconds) or not shaped as the scan expects: a root array, or an object whose
+ * `data` is the array, with nothing around it that `JSON.parse` would refuse.
+ */
+export async function sliceRecords(text: string): Promise<SlicedRecords | null> {
+  if (text.length <= SLICE_ABOVE_CHARS) return null;
+  const records = await locateRecords(text);
+  if (!records) return null;
+  let envelope: Record<string, unknown> | null = null;
+  if (records.open === 0 || text.slice(0, records.open).trim() === '') {
+    // The root array: nothing may follow it but whitespace (JSON.parse decides otherwise).
+    if (text.slice(records.close + 1).trim() !== '') return null;
+  } else {
+    try {
+      const around: unknown = JSON.parse(`${text.slice(0, records.open)}[]${text.slice(records.close + 1)}`);
+      if (!around || typeof around !== 'object' || Array.isArray(around) || !('data' in around)) return null;
+      envelope = { ...around };
+    } catch {
+      return null;
+    }
+  }
+  const bounds = [records.open, ...records.commas, records.close];
+  const empty = text.slice(records.open + 1, records.close).trim() === '';
+  return {
+    envelope,
+    count: empty ? 0 : bounds.length - 1,
+    async *slices() {
+      for (let first = 0; !empty && first < bounds.length - 1; first += ELEMENTS_PER_TURN) {
+        if (first > 0) await nextTurn();
+        const last = Math.min(first + ELEMENTS_PER_TURN, bounds.length - 1);
+        let slice: unknown;
+        try {
+          slice = JSON.parse(`[${text.slice((bounds[first] ?? 0) + 1, bounds[last])}]`);
+        } catch {
+          throw new SliceMisread(`records ${first}-${last - 1} did not parse`);
+        }
+        if (!Array.isArray(slice) || slice.length !== last - first) {
+          throw new SliceMisread(`records ${first}-${last - 1} were not ${last - first} values`);
+        }
+        yield slice;
+      }
+    },
+  };
+}
+
 /** `JSON.parse(text)`, for big texts in slices between turns of the event loop. */
 export async function parseJsonYielding(text: string): Promise<unknown> {
-  if (text.length <= SLICE_ABOVE_CHARS) return JSON.parse(text);
-  const records = await locateRecords(text);
-  if (!records) return JSON.parse(text);
+  const sliced = await sliceRecords(text);
+  if (!sliced) return JSON.parse(text);
+  const elements: unknown[] = [];
   try {
-    const bounds = [records.open, ...records.commas, records.close];
-    const slices: unknown[][] = [];
-    const empty = text.slice(records.open + 1, records.close).trim() === '';
-    for (let first = 0; !empty && first < bounds.length - 1; first += ELEMENTS_PER_TURN) {
-      if (first > 0) await nextTurn();
-      const last = Math.min(first + ELEMENTS_PER_TURN, bounds.length - 1);
-      const slice: unknown = JSON.parse(`[${text.slice((bounds[first] ?? 0) + 1, bounds[last])}]`);
-      if (!Array.isArray(slice) || slice.length !== last - first) return JSON.parse(text);
-      slices.push(slice);
-    }
-    const elements = slices.flat();
-    if (records.open === 0 || text.slice(0, records.open).trim() === '') {
-      // The root array: nothing may follow it but whitespace (JSON.parse decides otherwise).
-      if (text.slice(records.close + 1).trim() !== '') return JSON.parse(text);
-      return elements;
-    }
-    const envelope: unknown = JSON.parse(`${text.slice(0, records.open)}[]${text.slice(records.close + 1)}`);
-    if (!envelope || typeof envelope !== 'object' || !('data' in envelope)) return JSON.parse(text);
-    return { ...envelope, data: elements };
+    for await (const slice of sliced.slices()) for (const element of slice) elements.push(element);
   } catch {
     // The exact error (or, should the scan have misread the text, the right result).
     return JSON.parse(text);
   }
+  return sliced.envelope ? { ...sliced.envelope, data: elements } : elements;
 }

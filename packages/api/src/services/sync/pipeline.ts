@@ -10,7 +10,7 @@ import { insertLog } from '../logs';
 import type { SyncAnnouncer } from './announce';
 import { AppliedState } from './applied-state';
 import { applySnapshots } from './apply';
-import { applyFeed } from './feed';
+import { applyFeed, RepeatedUids } from './feed';
 import { type TryRunLock, takeApplyLock } from './locks';
 import { parseRecords, type UpstreamRecord, upstreamRecordJsonSchema } from './records';
 import {
@@ -28,7 +28,7 @@ import {
   skippedResult,
 } from './results';
 import { failInterruptedRuns, recordIngestRun, recordRunFailed, recordRunStart, recordRunSucceeded } from './runs';
-import { type RetriedFailure, UpstreamError, type UpstreamSource } from './source';
+import { FeedMisread, type FeedRecords, type RetriedFailure, UpstreamError, type UpstreamSource } from './source';
 import { thresholdsOf } from './tier-ups';
 
 /** Pushed batches are bounded; larger feeds should be split (the body limit is 1 MB). */
@@ -57,6 +57,8 @@ export interface PipelineOptions {
 
 export class SyncPipeline {
   private readonly appliedState = new AppliedState();
+  /** The last pulled feed repeated a uid: read the next one whole before writing any of it. */
+  private readWhole = false;
 
   constructor(private readonly options: PipelineOptions) {}
 
@@ -142,41 +144,28 @@ export class SyncPipeline {
     try {
       const fetchedAt = this.options.now();
       const fetchStarted = performance.now();
-      const raw = await source.fetchRecords({ signal: this.options.signal, onRetry });
+      const fetchOptions = { signal: this.options.signal, onRetry };
+      // A big feed is parsed as it is written (its first part goes to the database while the rest
+      // is still text), unless the last one repeated a uid: then it is read whole beforehand.
+      const fetched = source.fetchFeed ? await source.fetchFeed(fetchOptions) : await source.fetchRecords(fetchOptions);
+      const raw = Array.isArray(fetched) || !this.readWhole ? fetched : await fetched.all();
       phases.fetchMs = elapsed(fetchStarted);
       await retryLogs;
-      base.recordsIn = raw.length;
+      base.recordsIn = Array.isArray(raw) ? raw.length : raw.count;
       const ladder = await announce.ladder();
-      const { result, log, applied } = await db.transaction(async (tx) => {
-        await takeApplyLock(tx, { largeParts: true });
-        const stateWasCurrent = await this.appliedState.isCurrent(tx, runId);
-        const feed = await applyFeed(
-          tx,
-          raw,
-          {
-            fetchedAt,
-            appliedState: this.appliedState,
-            stateWasCurrent,
-            tierThresholds: thresholdsOf(ladder),
-            chunkSize: this.options.chunkSize,
-            recordsPerTurn: this.options.recordsPerTurn,
-          },
-          phases,
-        );
-        if (raw.length > 0 && feed.recordsOut === 0) throw new AllRejected(raw.length, feed.rejected);
-        const outcome = describeApply(base, feed.recordsOut, feed.rejected, feed.applied, feed.knownUnchanged, started);
-        await recordRunSucceeded(tx, runId, {
-          recordsIn: raw.length,
-          recordsOut: feed.recordsOut,
-          recordsSkipped: feed.rejected.length,
-        });
-        const entry = await insertLog(tx, { ...outcome.log, runId });
-        return {
-          result: { ...outcome.result, runId },
-          log: entry,
-          applied: feed.applied,
-        };
-      });
+      const apply = (records: unknown[] | FeedRecords) =>
+        this.applyPulled({ runId, base, raw: records, fetchedAt, ladder, started });
+      let outcome: Awaited<ReturnType<typeof apply>>;
+      try {
+        outcome = await apply(raw);
+      } catch (err) {
+        if (Array.isArray(fetched) || !(err instanceof RepeatedUids || err instanceof FeedMisread)) throw err;
+        // Rolled back before anything was committed: the feed is applied again, read whole.
+        this.appliedState.invalidate();
+        outcome = await apply(await fetched.all());
+      }
+      const { result, log, applied } = outcome;
+      this.readWhole = outcome.repeatedUids;
       this.appliedState.committed(runId, applied.staleUids);
       await announce.applied(log, result, applied, ladder);
       return { ...result, durationMs: elapsed(started) };
@@ -186,6 +175,57 @@ export class SyncPipeline {
       await retryLogs.catch(() => {});
       return this.failRun(runId, base, err, started);
     }
+  }
+
+  /** A pulled feed's transaction: the apply lock, the parts, the run's row and its log entry. */
+  private async applyPulled(run: {
+    runId: number;
+    base: RunBase & { phases: SyncPhases };
+    raw: unknown[] | FeedRecords;
+    fetchedAt: Date;
+    ladder: Awaited<ReturnType<SyncAnnouncer['ladder']>>;
+    started: number;
+  }) {
+    const { runId, base, raw } = run;
+    const recordsIn = base.recordsIn;
+    return this.options.db.transaction(async (tx) => {
+      await takeApplyLock(tx, { largeParts: true });
+      const stateWasCurrent = await this.appliedState.isCurrent(tx, runId);
+      const feed = await applyFeed(
+        tx,
+        raw,
+        {
+          fetchedAt: run.fetchedAt,
+          appliedState: this.appliedState,
+          stateWasCurrent,
+          tierThresholds: thresholdsOf(run.ladder),
+          chunkSize: this.options.chunkSize,
+          recordsPerTurn: this.options.recordsPerTurn,
+        },
+        base.phases,
+      );
+      if (recordsIn > 0 && feed.recordsOut === 0) throw new AllRejected(recordsIn, feed.rejected);
+      const outcome = describeApply(
+        base,
+        feed.recordsOut,
+        feed.rejected,
+        feed.applied,
+        feed.knownUnchanged,
+        run.started,
+      );
+      await recordRunSucceeded(tx, runId, {
+        recordsIn,
+        recordsOut: feed.recordsOut,
+        recordsSkipped: feed.rejected.length,
+      });
+      const entry = await insertLog(tx, { ...outcome.log, runId });
+      return {
+        result: { ...outcome.result, runId },
+        log: entry,
+        applied: feed.applied,
+        repeatedUids: feed.repeatedUids,
+      };
+    });
   }
 
   private async failRun(runId: number, base: RunBase, err: unknown, started: number): Promise<SyncRunResult> {

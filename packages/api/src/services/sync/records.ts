@@ -155,28 +155,74 @@ export const RECORDS_PER_TURN = 1000;
  * to the database while the next is validated. Rejections carry indexes into `input`.
  * `firstPartSize` (at least 1) can make the first part smaller, so the database starts sooner.
  */
-export async function* parseRecordsInParts(
+export function parseRecordsInParts(
   input: unknown[],
   fetchedAt: Date,
   partSize: number,
   recordsPerTurn = RECORDS_PER_TURN,
   firstPartSize = partSize,
 ): AsyncGenerator<ParsedRecords> {
-  for (let start = 0; start < input.length; ) {
-    const end = Math.min(start + Math.max(1, start === 0 ? firstPartSize : partSize), input.length);
-    const out: ParsedRecords = { snapshots: [], rejected: [] };
-    for (let from = start; from < end; from += recordsPerTurn) {
-      if (from > start) await nextTurn();
-      parseRange(input, from, Math.min(from + recordsPerTurn, end), fetchedAt, out);
-    }
-    yield out;
-    start = end;
-  }
+  return parseBatchesInParts(oneBatch(input), fetchedAt, partSize, recordsPerTurn, firstPartSize);
 }
 
-function parseRange(input: unknown[], from: number, to: number, fetchedAt: Date, out: ParsedRecords): void {
-  for (let index = from; index < to; index++) {
-    const raw = input[index];
+async function* oneBatch(input: unknown[]): AsyncGenerator<unknown[]> {
+  yield input;
+}
+
+/**
+ * `parseRecordsInParts` over records that arrive in batches (as a big feed page is parsed, a
+ * slice at a time): parts are cut from the stream whatever the batches' sizes, and rejections
+ * carry indexes into the whole feed.
+ */
+export async function* parseBatchesInParts(
+  batches: AsyncIterable<readonly unknown[]>,
+  fetchedAt: Date,
+  partSize: number,
+  recordsPerTurn = RECORDS_PER_TURN,
+  firstPartSize = partSize,
+): AsyncGenerator<ParsedRecords> {
+  let out: ParsedRecords = { snapshots: [], rejected: [] };
+  let want = Math.max(1, firstPartSize);
+  let inPart = 0;
+  let sinceTurn = 0;
+  /** The feed index of the batch's first record. */
+  let batchStart = 0;
+  for await (const batch of batches) {
+    for (let from = 0; from < batch.length; ) {
+      if (sinceTurn >= recordsPerTurn) {
+        await nextTurn();
+        sinceTurn = 0;
+      }
+      const to = Math.min(batch.length, from + want - inPart, from + recordsPerTurn - sinceTurn);
+      parseRange(batch, from, to, fetchedAt, out, batchStart);
+      inPart += to - from;
+      sinceTurn += to - from;
+      from = to;
+      if (inPart === want) {
+        yield out;
+        out = { snapshots: [], rejected: [] };
+        want = Math.max(1, partSize);
+        inPart = 0;
+        sinceTurn = 0;
+      }
+    }
+    batchStart += batch.length;
+  }
+  if (inPart > 0) yield out;
+}
+
+function parseRange(
+  input: readonly unknown[],
+  from: number,
+  to: number,
+  fetchedAt: Date,
+  out: ParsedRecords,
+  /** The feed index of `input[0]`. */
+  offset = 0,
+): void {
+  for (let i = from; i < to; i++) {
+    const raw = input[i];
+    const index = offset + i;
     const parsed = upstreamRecordSchema.safeParse(raw);
     if (parsed.success) {
       const at = parsed.data.updated_at;
