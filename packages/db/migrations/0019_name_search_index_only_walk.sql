@@ -139,8 +139,10 @@ $$;
 -- (the last only says there is a next page; its `ahead` is null), each with the number of
 -- players ahead of it. Migration 0017's function; what changed:
 -- - A first page reads the name index once: up to p_few matches (the count that chooses the
---   way, as before) and, in the same statement, those of them at or above a wager floor,
---   sorted. The floor is the one the bucket counts give for p_few matches: were they spread like
+--   way, as before) and, in the same statement, those of them at or above a wager floor (not
+--   sorted there: four ordered aggregates cost more than sorting the few kept afterwards, and a
+--   prefix with p_few matches or more keeps none of them). The floor is the one the bucket
+--   counts give for p_few matches: were they spread like
 --   the board, ~8 pages' worth would be above it (~4 for half as many). Fewer than p_few
 --   matches: all were read, so if a page of them is at or above the floor, the page is the top
 --   of those, with no second read of the name index (a three-digit prefix, 1,111 matches, has
@@ -210,49 +212,43 @@ BEGIN
       guess := floor_w;
     END IF;
     IF floor_w > 0 THEN
-      -- The count and the matches at or above the floor, sorted, in one read (first page).
+      -- The count and the matches at or above the floor in one read (first page).
       IF p_period = 'today' THEN
-        SELECT count(*), array_agg(t.uid ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep),
-            array_agg(t.name ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep),
-            array_agg(t.w ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep),
-            array_agg(t.a ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep)
+        SELECT count(*), array_agg(t.uid) FILTER (WHERE t.keep), array_agg(t.name) FILTER (WHERE t.keep),
+            array_agg(t.w) FILTER (WHERE t.keep), array_agg(t.a) FILTER (WHERE t.keep)
           INTO n, ks, ns, ws, als FROM (
             SELECT p.uid, p.name, p.wager_today AS w, p.wager_all_time AS a, p.wager_today >= floor_w AS keep
             FROM players p WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
           ) t;
       ELSIF p_period = 'week' THEN
-        SELECT count(*), array_agg(t.uid ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep),
-            array_agg(t.name ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep),
-            array_agg(t.w ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep),
-            array_agg(t.a ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep)
+        SELECT count(*), array_agg(t.uid) FILTER (WHERE t.keep), array_agg(t.name) FILTER (WHERE t.keep),
+            array_agg(t.w) FILTER (WHERE t.keep), array_agg(t.a) FILTER (WHERE t.keep)
           INTO n, ks, ns, ws, als FROM (
             SELECT p.uid, p.name, p.wager_week AS w, p.wager_all_time AS a, p.wager_week >= floor_w AS keep
             FROM players p WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
           ) t;
       ELSIF p_period = 'month' THEN
-        SELECT count(*), array_agg(t.uid ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep),
-            array_agg(t.name ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep),
-            array_agg(t.w ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep),
-            array_agg(t.a ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep)
+        SELECT count(*), array_agg(t.uid) FILTER (WHERE t.keep), array_agg(t.name) FILTER (WHERE t.keep),
+            array_agg(t.w) FILTER (WHERE t.keep), array_agg(t.a) FILTER (WHERE t.keep)
           INTO n, ks, ns, ws, als FROM (
             SELECT p.uid, p.name, p.wager_month AS w, p.wager_all_time AS a, p.wager_month >= floor_w AS keep
             FROM players p WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
           ) t;
       ELSE
-        SELECT count(*), array_agg(t.uid ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep),
-            array_agg(t.name ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep),
-            array_agg(t.w ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep),
-            array_agg(t.a ORDER BY t.w DESC, t.uid) FILTER (WHERE t.keep)
+        SELECT count(*), array_agg(t.uid) FILTER (WHERE t.keep), array_agg(t.name) FILTER (WHERE t.keep),
+            array_agg(t.w) FILTER (WHERE t.keep), array_agg(t.a) FILTER (WHERE t.keep)
           INTO n, ks, ns, ws, als FROM (
             SELECT p.uid, p.name, p.wager_all_time AS w, p.wager_all_time AS a, p.wager_all_time >= floor_w AS keep
             FROM players p WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
           ) t;
       END IF;
       IF n < p_few AND coalesce(cardinality(ks), 0) >= take THEN
-        ks := ks[1:take];
-        ns := ns[1:take];
-        ws := ws[1:take];
-        als := als[1:take];
+        -- The page: the top of those, in the board's order.
+        SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
+            array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
+          SELECT k.uid, k.name, k.w, k.a FROM unnest(ks, ns, ws, als) AS k(uid, name, w, a)
+          ORDER BY k.w DESC, k.uid LIMIT take
+        ) t;
       ELSIF n < p_few THEN
         -- Too few at or above the guessed floor: the few-matches way below, with the floor
         -- for the matches counted.
@@ -284,7 +280,7 @@ BEGIN
       IF p_period = 'today' THEN
         SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
             array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
-          SELECT q.uid, q.name, q.w, (SELECT pa.wager_all_time FROM players pa WHERE pa.uid = q.uid) AS a FROM (
+          SELECT q.uid, q.name, q.w, (SELECT r.wager_all_time FROM players r WHERE r.uid = q.uid) AS a FROM (
             SELECT p.uid, p.name, p.wager_today AS w FROM players p
             WHERE p.wager_today > 0 AND p.wager_today <= aw AND (p.wager_today < aw OR p.uid > au)
             ORDER BY p.wager_today DESC, p.uid LIMIT p_walk
@@ -294,7 +290,7 @@ BEGIN
       ELSIF p_period = 'week' THEN
         SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
             array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
-          SELECT q.uid, q.name, q.w, (SELECT pa.wager_all_time FROM players pa WHERE pa.uid = q.uid) AS a FROM (
+          SELECT q.uid, q.name, q.w, (SELECT r.wager_all_time FROM players r WHERE r.uid = q.uid) AS a FROM (
             SELECT p.uid, p.name, p.wager_week AS w FROM players p
             WHERE p.wager_week > 0 AND p.wager_week <= aw AND (p.wager_week < aw OR p.uid > au)
             ORDER BY p.wager_week DESC, p.uid LIMIT p_walk
@@ -304,7 +300,7 @@ BEGIN
       ELSIF p_period = 'month' THEN
         SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
             array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
-          SELECT q.uid, q.name, q.w, (SELECT pa.wager_all_time FROM players pa WHERE pa.uid = q.uid) AS a FROM (
+          SELECT q.uid, q.name, q.w, (SELECT r.wager_all_time FROM players r WHERE r.uid = q.uid) AS a FROM (
             SELECT p.uid, p.name, p.wager_month AS w FROM players p
             WHERE p.wager_month > 0 AND p.wager_month <= aw AND (p.wager_month < aw OR p.uid > au)
             ORDER BY p.wager_month DESC, p.uid LIMIT p_walk
