@@ -103,9 +103,12 @@ export function playersAheadSql(period: Period, wager: SQL, uid: SQL): SQL {
  * - many: walk the period's rank index from the top (or the cursor) and keep the names that
  *   match — cost grows with board size / matches. At most `walkRows` rows; a walk that
  *   finds less than a page there (matches sparse at the top of the board) gives way to the first
- *   way, which is always right.
- * The count that chooses stops at `fewMatches` index entries. The two costs cross near the square
- * root of (page × ranked players): ~2,000-5,000 matches at 1,000,000 players.
+ *   way, which is always right. The rank indexes carry the name (migration 0019), so the walk
+ *   stays in the index.
+ * The count that chooses stops at `fewMatches` index entries; on a first page the same read keeps
+ * the matches above a wager floor, so with few matches the page needs no second read. The two
+ * costs cross near the square root of (page × ranked players): ~2,000-5,000 matches at 1,000,000
+ * players.
  */
 export interface SearchPlan {
   /** Fewer name matches than this: read them all from the name index. */
@@ -116,8 +119,8 @@ export interface SearchPlan {
 export const SEARCH_PLAN: SearchPlan = { fewMatches: 2000, walkRows: 20_000 };
 
 /**
- * The search page in one call of `leaderboard_search()` (migration 0017), which takes the ways
- * above and ranks the matches shown with `leaderboard_ahead_each()`. As a function its plans are
+ * The search page in one call of `leaderboard_search()` (migrations 0017, 0019), which takes the
+ * ways above and ranks the matches shown with `leaderboard_ahead_each()`. As a function its plans are
  * kept for the session: planning the statement this was cost ~0.5 ms per search, a fifth of a
  * three-digit search at 1,000,000 players. It searches the name index by the prefix's bounds
  * rather than a LIKE, so `%`, `_` and `\` in the search are plain characters. On a first page

@@ -22,6 +22,8 @@ export const players = pgTable(
     // (and, scanned backwards, `ORDER BY wager, uid DESC`). NULLS FIRST is what `DESC` means
     // in PostgreSQL: with drizzle's default (NULLS LAST) the planner cannot use the index for
     // that ORDER BY, although the column is NOT NULL, and sorts the whole table instead.
+    // Migration 0019 redefines them with INCLUDE (name), so a name search's walk down a board
+    // checks names in the index alone.
     index('players_rank_today_idx').on(t.wagerToday.desc().nullsFirst(), t.uid),
     index('players_rank_week_idx').on(t.wagerWeek.desc().nullsFirst(), t.uid),
     index('players_rank_month_idx').on(t.wagerMonth.desc().nullsFirst(), t.uid),

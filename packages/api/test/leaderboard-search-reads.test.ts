@@ -1,0 +1,128 @@
+import { type Db, queryRows } from '@goated/db';
+import { testBackends } from '@goated/testing/db';
+import type { Period } from '@goated/validators';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEARCH_PLAN, type SearchPlan } from '../src/services/leaderboard';
+import { createTestApi, insertPlayers, type TestApi } from './fixtures';
+
+/**
+ * What a name search reads (migration 0019), counted by PostgreSQL's own per-transaction
+ * statistics around one call of `leaderboard_search()`: the table's rows visited, and the entries
+ * returned by the name index and by the period's rank index. The pages themselves are checked
+ * against the slow way in leaderboard-search.test.ts; these pin how they are found.
+ */
+interface Reads extends Record<string, unknown> {
+  /** Rows the call returned (up to the page + 1). */
+  rows: number;
+  /** Rows of the players table fetched through an index (an index-only scan fetches none). */
+  heap: number;
+  /** Entries returned by the name index. */
+  names: number;
+  /** Entries returned by the period's rank index. */
+  ranks: number;
+  /** The first row's rank (its players ahead + 1). */
+  first_rank: number | null;
+}
+
+const RANK_INDEX: Record<Period, string> = {
+  today: 'players_rank_today_idx',
+  week: 'players_rank_week_idx',
+  month: 'players_rank_month_idx',
+  all: 'players_rank_all_time_idx',
+};
+
+/**
+ * One search in one statement: the counters before (a materialized CTE, read first), the call
+ * (evaluated for that row), the counters after. Pending statistics are only flushed between
+ * statements, so the difference is this call's.
+ */
+async function reads(db: Db, period: Period, search: string, plan: SearchPlan): Promise<Reads> {
+  const rankIndex = RANK_INDEX[period];
+  const [row] = await queryRows<Reads>(
+    db,
+    sql`with b as materialized (
+        select pg_stat_get_xact_tuples_fetched('players'::regclass) as heap,
+          pg_stat_get_xact_tuples_returned('players_name_search_idx'::regclass) as names,
+          pg_stat_get_xact_tuples_returned(${rankIndex}::regclass) as ranks
+      ), s as materialized (
+        select b.*, (select array_agg(r.ahead) from leaderboard_search(${period}, ${search}, null, null, 10,
+          ${plan.fewMatches}, ${plan.walkRows}) r where b.heap is not null) as aheads from b
+      )
+      select coalesce(cardinality(s.aheads), 0)::int as rows,
+        (pg_stat_get_xact_tuples_fetched('players'::regclass) - s.heap)::int as heap,
+        (pg_stat_get_xact_tuples_returned('players_name_search_idx'::regclass) - s.names)::int as names,
+        (pg_stat_get_xact_tuples_returned(${rankIndex}::regclass) - s.ranks)::int as ranks,
+        (s.aheads[1] + 1)::int as first_rank
+      from s`,
+  );
+  if (!row) throw new Error('no row');
+  return row;
+}
+
+describe.each(testBackends())('what a name search reads, on %s', (kind) => {
+  let t: TestApi;
+
+  beforeAll(async () => {
+    t = await createTestApi(kind);
+    const amount = (n: number) => `${n}.00`;
+    await insertPlayers(t.deps.db, [
+      // The top of every board: 300 names that the searches below do not match.
+      ...Array.from({ length: 300 }, (_, i) => {
+        const w = amount(1000 + i);
+        return { uid: `a${String(i).padStart(3, '0')}`, name: `Top ${i}`, today: w, week: w, month: w, all: w };
+      }),
+      // 30 matches of "walk", all below them.
+      ...Array.from({ length: 30 }, (_, i) => {
+        const w = amount(i + 1);
+        return { uid: `w${String(i).padStart(2, '0')}`, name: `Walk ${i}`, today: w, week: w, month: w, all: w };
+      }),
+      // 200 players tied at 2.00 a month, and one more whose uid sorts second among them.
+      ...Array.from({ length: 200 }, (_, i) => ({
+        uid: `t${String(i).padStart(3, '0')}`,
+        name: `Tie ${i}`,
+        month: '2.00',
+        all: '0',
+      })),
+      { uid: 't0005', name: 'Needle', month: '2.00', all: '0' },
+    ]);
+    // All-visible pages (so that index-only scans stay in the index) and the table's size.
+    await t.deps.db.execute(sql`vacuum analyze players`);
+  });
+  afterAll(() => t.close());
+
+  it('walks the rank index without visiting the table for each row it passes', async () => {
+    const walk: SearchPlan = { fewMatches: 3, walkRows: 1000 };
+    for (const period of ['week', 'all'] as const) {
+      await reads(t.deps.db, period, 'walk', walk); // plans made and kept for the session
+      const r = await reads(t.deps.db, period, 'walk', walk);
+      expect(r.rows).toBe(11);
+      expect(r.first_rank).toBe(301);
+      // Passing the 300 players above the matches cost a visit each before; now only the rows
+      // kept are looked up (for their all-time wager; none for `all`, whose wager it is).
+      expect(r.ranks).toBeGreaterThanOrEqual(311);
+      expect(r.heap).toBeLessThanOrEqual(11);
+    }
+  });
+
+  it('reads the name index once on a first page with fewer matches than the count stops at', async () => {
+    await reads(t.deps.db, 'today', 'top', SEARCH_PLAN);
+    const r = await reads(t.deps.db, 'today', 'top', SEARCH_PLAN);
+    expect(r.rows).toBe(11);
+    expect(r.first_rank).toBe(1);
+    // The 300 matches once: the count that chooses the way and the page are the same read
+    // (before: the count, then the matches again for the page, 600).
+    expect(r.names).toBe(300);
+  });
+
+  it('counts a rank inside a crowded tie from its nearer end', async () => {
+    await reads(t.deps.db, 'month', 'needle', SEARCH_PLAN);
+    const r = await reads(t.deps.db, 'month', 'needle', SEARCH_PLAN);
+    expect(r.rows).toBe(1);
+    // Above it: the 300 at the top, the 28 "walk" matches above 2.00, and t000 in the tie.
+    expect(r.first_rank).toBe(300 + 28 + 1 + 1);
+    // Counted from the tie's upper end: t000 (and the tie's first and last uid for the
+    // estimate); before, from the lower end: the 200 ties at or after its uid.
+    expect(r.ranks).toBeLessThan(20);
+  });
+});
