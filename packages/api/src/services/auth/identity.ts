@@ -1,3 +1,5 @@
+import { type Db, schema } from '@goated/db';
+import { eq } from 'drizzle-orm';
 import { type AppDeps, type Context, type CookieSink, createContext } from '../../context';
 import { ForbiddenError, UnauthorizedError } from '../../errors';
 import { tooManyRequests } from '../rate-limit';
@@ -5,7 +7,7 @@ import { verifyApiKey } from './api-key-standing';
 import { API_KEY_PREFIX } from './api-keys';
 import { Credential } from './credential';
 import { sha256 } from './credentials';
-import { luciaFor } from './lucia';
+import { type AppLucia, luciaFor } from './lucia';
 
 /** Credentials as the transport found them; which ones to trust is decided here. */
 export interface RawCredentials {
@@ -82,7 +84,7 @@ export async function createRequestContext(deps: AppDeps, raw: RawCredentials): 
   const sessionToken = token ?? fromCookie;
   if (!sessionToken) return createContext(deps, base);
 
-  const { session, user } = await lucia.validateSession(sha256(sessionToken));
+  const { session, user } = await validateConfirmed(lucia, deps.db, sha256(sessionToken));
   if (!session) {
     if (token) {
       return refused(deps, address, new UnauthorizedError('Session expired or signed out'));
@@ -107,4 +109,24 @@ export async function createRequestContext(deps: AppDeps, raw: RawCredentials): 
     sessionId: session.id,
     credential,
   });
+}
+
+/**
+ * lucia's session lookup, and, when it finds none, a second read of the session's own row before
+ * the caller is refused or signed out (a cookie is cleared). A stale or made-up token has no row:
+ * one more indexed read, on a path the credential-failure limit already bounds. A session that is
+ * there was misread: seen under load in the database-blip fault test, where a connection cut
+ * mid-query left the driver answering a later lookup wrongly (porsager/postgres#1119's family,
+ * `patches/postgres@3.4.9.patch`); it is looked up again rather than taken for signed out. A
+ * failed read throws, as the first lookup's would: the caller gets "unavailable", not "signed out".
+ */
+export async function validateConfirmed(lucia: Pick<AppLucia, 'validateSession'>, db: Db, sessionId: string) {
+  const first = await lucia.validateSession(sessionId);
+  if (first.session) return first;
+  const [row] = await db
+    .select({ id: schema.sessions.id })
+    .from(schema.sessions)
+    .where(eq(schema.sessions.id, sessionId))
+    .limit(1);
+  return row ? lucia.validateSession(sessionId) : first;
 }
