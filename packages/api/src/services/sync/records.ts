@@ -181,6 +181,7 @@ export async function* parseBatchesInParts(
   recordsPerTurn = RECORDS_PER_TURN,
   firstPartSize = partSize,
 ): AsyncGenerator<ParsedRecords> {
+  const perTurn = Math.max(1, recordsPerTurn);
   let out: ParsedRecords = { snapshots: [], rejected: [] };
   let want = Math.max(1, firstPartSize);
   let inPart = 0;
@@ -189,11 +190,11 @@ export async function* parseBatchesInParts(
   let batchStart = 0;
   for await (const batch of batches) {
     for (let from = 0; from < batch.length; ) {
-      if (sinceTurn >= recordsPerTurn) {
+      if (sinceTurn >= perTurn) {
         await nextTurn();
         sinceTurn = 0;
       }
-      const to = Math.min(batch.length, from + want - inPart, from + recordsPerTurn - sinceTurn);
+      const to = Math.min(batch.length, from + want - inPart, from + perTurn - sinceTurn);
       parseRange(batch, from, to, fetchedAt, out, batchStart);
       inPart += to - from;
       sinceTurn += to - from;
