@@ -151,11 +151,18 @@ describe.runIf(testBackends().includes('postgres'))('a short database blip (post
     let running = true;
     const describe = (err: unknown) =>
       err instanceof TRPCClientError ? `${err.data?.code}:${err.message}` : String(err);
+    // A request that never answers is told as such (and fails the test below) instead of holding
+    // the test until its own timeout says nothing of which request it was.
     const timed = async (call: () => Promise<unknown>) => {
       const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve(`hung: no answer in ${2 * REQUEST_BOUND_MS} ms`), 2 * REQUEST_BOUND_MS);
+      });
       try {
-        return await call().then(() => 'ok', describe);
+        return await Promise.race([call().then(() => 'ok', describe), hung]);
       } finally {
+        clearTimeout(timer);
         slowest = Math.max(slowest, performance.now() - started);
       }
     };
