@@ -3,7 +3,8 @@ import { testBackends } from '@goated/testing/db';
 import type { Period } from '@goated/validators';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEARCH_PLAN, type SearchPlan } from '../src/services/leaderboard';
+import { leaderboardTop, SEARCH_PLAN, type SearchPlan } from '../src/services/leaderboard';
+import { loadLadder } from '../src/services/vip';
 import { createTestApi, insertPlayers, type TestApi } from './fixtures';
 
 /**
@@ -85,6 +86,13 @@ describe.each(testBackends())('what a name search reads, on %s', (kind) => {
         all: '0',
       })),
       { uid: 't0005', name: 'Needle', month: '2.00', all: '0' },
+      // 3,000 matches of "many" at the bottom of the month's board: ~30 of them in the sample.
+      ...Array.from({ length: 3000 }, (_, i) => ({
+        uid: `m${String(i).padStart(4, '0')}`,
+        name: `Many ${i}`,
+        month: '0.50',
+        all: '0',
+      })),
     ]);
     // All-visible pages (so that index-only scans stay in the index) and the table's size.
     await t.deps.db.execute(sql`vacuum analyze players`);
@@ -113,6 +121,40 @@ describe.each(testBackends())('what a name search reads, on %s', (kind) => {
     // The 300 matches once: the count that chooses the way and the page are the same read
     // (before: the count, then the matches again for the page, 600).
     expect(r.names).toBe(300);
+  });
+
+  it('walks without counting the matches when the sample shows many', async () => {
+    const plan: SearchPlan = { fewMatches: 500, walkRows: 20_000 };
+    // The sample's matches (hashtext(uid) % 100 = 0), which these uids decide once and for all:
+    // at least fewMatches / 50 of them, the migration's threshold.
+    const [sample] = await queryRows<{ n: number }>(
+      t.deps.db,
+      sql`select count(*)::int as n from players where lower(name) like 'many%' and hashtext(uid) % 100 = 0`,
+    );
+    expect(sample?.n).toBeGreaterThanOrEqual(plan.fewMatches / 50);
+    await reads(t.deps.db, 'month', 'many', plan);
+    const r = await reads(t.deps.db, 'month', 'many', plan);
+    expect(r.rows).toBe(11);
+    // Above them: the 300 at the top, the 30 "walk" matches and the 201 tied at 2.00.
+    expect(r.first_rank).toBe(300 + 30 + 201 + 1);
+    // No name-index entry read (before: 500, the count up to fewMatches), and the walk.
+    expect(r.names).toBe(0);
+    expect(r.ranks).toBeGreaterThanOrEqual(300 + 30 + 201 + 11);
+    // The pages it gives: the matches in board order (tied at 0.50: by uid) with their ranks.
+    const ladder = await loadLadder(t.deps.db);
+    const first = await leaderboardTop(t.deps.db, { period: 'month', limit: 10, search: 'many' }, ladder, plan);
+    const second = await leaderboardTop(
+      t.deps.db,
+      { period: 'month', limit: 10, search: 'many', cursor: first.nextCursor },
+      ladder,
+      plan,
+    );
+    expect([...first.entries, ...second.entries].map((e) => [e.uid, e.rank])).toEqual(
+      Array.from({ length: 20 }, (_, i) => [`m${String(i).padStart(4, '0')}`, 532 + i]),
+    );
+    // A prefix with few matches is still counted (all 300 of "top"), whatever the sample says.
+    const few = await reads(t.deps.db, 'today', 'top', plan);
+    expect(few.names).toBeGreaterThanOrEqual(300);
   });
 
   it('counts a rank inside a crowded tie from its nearer end', async () => {
