@@ -1,5 +1,5 @@
--- Name search at 1,000,000 players: a prefix with many matches goes straight to the walk
--- (issue #22).
+-- Name search at 1,000,000 players: a prefix with many matches goes straight to the walk, and
+-- the rows kept are one array (issue #22).
 --
 -- leaderboard_search() (migrations 0017, 0019) chooses its way by counting the matches in the
 -- name index up to p_few (2,000): fewer, read them all; more, walk the rank index. A prefix with
@@ -22,8 +22,15 @@
 -- table for each entry (an expression index does not give back the column it is made of).
 CREATE INDEX "players_name_sample_idx" ON "players" USING btree (lower("name") text_pattern_ops) INCLUDE ("name") WHERE hashtext("uid") % 100 = 0;
 --> statement-breakpoint
--- Migration 0019's function with the sample asked first (the block marked "This migration");
--- the rest unchanged.
+-- The rows a search keeps, as one array of this type instead of four arrays (uids, names,
+-- wagers, all-time wagers): the first page's read of up to p_few name-index entries keeps its
+-- matches above the floor with one filtered aggregate instead of four (~0.24 -> ~0.16 ms for a
+-- three-digit prefix's 1,111 entries, measured in the server), and each way's page is one
+-- ordered aggregate, one sort, instead of four.
+CREATE TYPE "leaderboard_search_row" AS (uid text, name text, w numeric, a numeric);
+--> statement-breakpoint
+-- Migration 0019's function with the sample asked first (the block marked "This migration")
+-- and its rows as leaderboard_search_row[]; the ways and their order unchanged.
 CREATE OR REPLACE FUNCTION leaderboard_search(p_period text, p_search text, p_after_w numeric, p_after_u text,
     p_limit integer, p_few integer, p_walk integer)
   RETURNS TABLE (uid text, name text, wagered text, all_time text, ahead bigint)
@@ -44,10 +51,10 @@ DECLARE
   reach numeric;
   floor_w numeric;
   guess numeric;
+  -- The page's rows (up to p_limit + 1), in the board's order.
+  rs leaderboard_search_row[];
   ks text[];
-  ns text[];
   ws numeric[];
-  als numeric[];
   shown integer;
   aheads bigint[];
   -- Matches among the sampled players (about 1 in 100, hashtext(uid) % 100 = 0).
@@ -59,8 +66,7 @@ BEGIN
   IF hi IS NULL THEN
     -- A prefix of only the highest code point: the names from `lo` on are exactly those with
     -- the prefix (nothing sorts above it), and too rare to need more than this one way.
-    SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
-        array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
+    SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
       SELECT s.uid, s.name, s.w, s.a FROM (
         SELECT p.uid, p.name, p.wager_all_time AS a, CASE p_period WHEN 'today' THEN p.wager_today
               WHEN 'week' THEN p.wager_week WHEN 'month' THEN p.wager_month ELSE p.wager_all_time END AS w
@@ -96,45 +102,40 @@ BEGIN
       IF floor_w > 0 THEN
         -- The count and the matches at or above the floor in one read (first page).
         IF p_period = 'today' THEN
-          SELECT count(*), array_agg(t.uid) FILTER (WHERE t.keep), array_agg(t.name) FILTER (WHERE t.keep),
-              array_agg(t.w) FILTER (WHERE t.keep), array_agg(t.a) FILTER (WHERE t.keep)
-            INTO n, ks, ns, ws, als FROM (
+          SELECT count(*), array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row) FILTER (WHERE t.keep)
+            INTO n, rs FROM (
               SELECT p.uid, p.name, p.wager_today AS w, p.wager_all_time AS a, p.wager_today >= floor_w AS keep
               FROM players p WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
             ) t;
         ELSIF p_period = 'week' THEN
-          SELECT count(*), array_agg(t.uid) FILTER (WHERE t.keep), array_agg(t.name) FILTER (WHERE t.keep),
-              array_agg(t.w) FILTER (WHERE t.keep), array_agg(t.a) FILTER (WHERE t.keep)
-            INTO n, ks, ns, ws, als FROM (
+          SELECT count(*), array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row) FILTER (WHERE t.keep)
+            INTO n, rs FROM (
               SELECT p.uid, p.name, p.wager_week AS w, p.wager_all_time AS a, p.wager_week >= floor_w AS keep
               FROM players p WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
             ) t;
         ELSIF p_period = 'month' THEN
-          SELECT count(*), array_agg(t.uid) FILTER (WHERE t.keep), array_agg(t.name) FILTER (WHERE t.keep),
-              array_agg(t.w) FILTER (WHERE t.keep), array_agg(t.a) FILTER (WHERE t.keep)
-            INTO n, ks, ns, ws, als FROM (
+          SELECT count(*), array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row) FILTER (WHERE t.keep)
+            INTO n, rs FROM (
               SELECT p.uid, p.name, p.wager_month AS w, p.wager_all_time AS a, p.wager_month >= floor_w AS keep
               FROM players p WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
             ) t;
         ELSE
-          SELECT count(*), array_agg(t.uid) FILTER (WHERE t.keep), array_agg(t.name) FILTER (WHERE t.keep),
-              array_agg(t.w) FILTER (WHERE t.keep), array_agg(t.a) FILTER (WHERE t.keep)
-            INTO n, ks, ns, ws, als FROM (
+          SELECT count(*), array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row) FILTER (WHERE t.keep)
+            INTO n, rs FROM (
               SELECT p.uid, p.name, p.wager_all_time AS w, p.wager_all_time AS a, p.wager_all_time >= floor_w AS keep
               FROM players p WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi LIMIT p_few
             ) t;
         END IF;
-        IF n < p_few AND coalesce(cardinality(ks), 0) >= take THEN
+        IF n < p_few AND coalesce(cardinality(rs), 0) >= take THEN
           -- The page: the top of those, in the board's order.
-          SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
-              array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
-            SELECT k.uid, k.name, k.w, k.a FROM unnest(ks, ns, ws, als) AS k(uid, name, w, a)
+          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
+            SELECT k.uid, k.name, k.w, k.a FROM unnest(rs) AS k
             ORDER BY k.w DESC, k.uid LIMIT take
           ) t;
         ELSIF n < p_few THEN
           -- Too few at or above the guessed floor: the few-matches way below, with the floor
           -- for the matches counted.
-          ks := NULL;
+          rs := NULL;
           floor_w := NULL;
           IF n > 0 THEN
             reach := 4 * take * size / n;
@@ -161,8 +162,7 @@ BEGIN
       -- (for the tier) is read for the rows kept only. `w <= aw` as well: a bound the rank index
       -- can seek to (the `or` alone it cannot).
       IF p_period = 'today' THEN
-        SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
-            array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
+        SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
           SELECT q.uid, q.name, q.w, (SELECT r.wager_all_time FROM players r WHERE r.uid = q.uid) AS a FROM (
             SELECT p.uid, p.name, p.wager_today AS w FROM players p
             WHERE p.wager_today > 0 AND p.wager_today <= aw AND (p.wager_today < aw OR p.uid > au)
@@ -171,8 +171,7 @@ BEGIN
           ORDER BY q.w DESC, q.uid LIMIT take
         ) t;
       ELSIF p_period = 'week' THEN
-        SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
-            array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
+        SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
           SELECT q.uid, q.name, q.w, (SELECT r.wager_all_time FROM players r WHERE r.uid = q.uid) AS a FROM (
             SELECT p.uid, p.name, p.wager_week AS w FROM players p
             WHERE p.wager_week > 0 AND p.wager_week <= aw AND (p.wager_week < aw OR p.uid > au)
@@ -181,8 +180,7 @@ BEGIN
           ORDER BY q.w DESC, q.uid LIMIT take
         ) t;
       ELSIF p_period = 'month' THEN
-        SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
-            array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
+        SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
           SELECT q.uid, q.name, q.w, (SELECT r.wager_all_time FROM players r WHERE r.uid = q.uid) AS a FROM (
             SELECT p.uid, p.name, p.wager_month AS w FROM players p
             WHERE p.wager_month > 0 AND p.wager_month <= aw AND (p.wager_month < aw OR p.uid > au)
@@ -191,8 +189,7 @@ BEGIN
           ORDER BY q.w DESC, q.uid LIMIT take
         ) t;
       ELSE
-        SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
-            array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
+        SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
           SELECT q.uid, q.name, q.w, q.w AS a FROM (
             SELECT p.uid, p.name, p.wager_all_time AS w FROM players p
             WHERE p.wager_all_time > 0 AND p.wager_all_time <= aw AND (p.wager_all_time < aw OR p.uid > au)
@@ -202,7 +199,7 @@ BEGIN
         ) t;
       END IF;
     END IF;
-    IF ks IS NULL OR (n >= p_few AND cardinality(ks) < take) THEN
+    IF rs IS NULL OR (n >= p_few AND cardinality(rs) < take) THEN
       -- Way 1: every match, sorted by the period's wager, on a first page only those at or above
       -- the floor, then (too few there) all of them. `+ 0` on the wager: so that the plan cannot
       -- become a scan of the rank index (which now carries the name: for `all` it holds every
@@ -210,49 +207,47 @@ BEGIN
       floor_w := coalesce(floor_w, 0);
       LOOP
         IF p_period = 'today' THEN
-          SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
-              array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
+          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
             SELECT p.uid, p.name, p.wager_today AS w, p.wager_all_time AS a FROM players p
             WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
               AND p.wager_today + 0 >= floor_w AND p.wager_today + 0 > 0 AND p.wager_today + 0 <= aw AND (p.wager_today + 0 < aw OR p.uid > au)
             ORDER BY p.wager_today + 0 DESC, p.uid LIMIT take
           ) t;
         ELSIF p_period = 'week' THEN
-          SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
-              array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
+          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
             SELECT p.uid, p.name, p.wager_week AS w, p.wager_all_time AS a FROM players p
             WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
               AND p.wager_week + 0 >= floor_w AND p.wager_week + 0 > 0 AND p.wager_week + 0 <= aw AND (p.wager_week + 0 < aw OR p.uid > au)
             ORDER BY p.wager_week + 0 DESC, p.uid LIMIT take
           ) t;
         ELSIF p_period = 'month' THEN
-          SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
-              array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
+          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
             SELECT p.uid, p.name, p.wager_month AS w, p.wager_all_time AS a FROM players p
             WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
               AND p.wager_month + 0 >= floor_w AND p.wager_month + 0 > 0 AND p.wager_month + 0 <= aw AND (p.wager_month + 0 < aw OR p.uid > au)
             ORDER BY p.wager_month + 0 DESC, p.uid LIMIT take
           ) t;
         ELSE
-          SELECT array_agg(t.uid ORDER BY t.w DESC, t.uid), array_agg(t.name ORDER BY t.w DESC, t.uid),
-              array_agg(t.w ORDER BY t.w DESC, t.uid), array_agg(t.a ORDER BY t.w DESC, t.uid) INTO ks, ns, ws, als FROM (
+          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
             SELECT p.uid, p.name, p.wager_all_time AS w, p.wager_all_time AS a FROM players p
             WHERE lower(p.name) ~>=~ lo AND lower(p.name) ~<~ hi
               AND p.wager_all_time + 0 >= floor_w AND p.wager_all_time + 0 > 0 AND p.wager_all_time + 0 <= aw AND (p.wager_all_time + 0 < aw OR p.uid > au)
             ORDER BY p.wager_all_time + 0 DESC, p.uid LIMIT take
           ) t;
         END IF;
-        EXIT WHEN floor_w = 0 OR coalesce(cardinality(ks), 0) >= take;
+        EXIT WHEN floor_w = 0 OR coalesce(cardinality(rs), 0) >= take;
         floor_w := 0;
       END LOOP;
     END IF;
   END IF;
-  shown := least(coalesce(cardinality(ks), 0), p_limit);
+  shown := least(coalesce(cardinality(rs), 0), p_limit);
   IF shown = 0 THEN
     RETURN;
   END IF;
-  aheads := leaderboard_ahead_each(p_period, ws[1:shown], ks[1:shown]);
+  SELECT array_agg(k.w ORDER BY k.i), array_agg(k.uid ORDER BY k.i) INTO ws, ks
+    FROM unnest(rs[1:shown]) WITH ORDINALITY AS k(uid, name, w, a, i);
+  aheads := leaderboard_ahead_each(p_period, ws, ks);
   RETURN QUERY SELECT k.uid, k.name, k.w::text, k.a::text, aheads[k.i::integer]
-    FROM unnest(ks, ns, ws, als) WITH ORDINALITY AS k(uid, name, w, a, i) ORDER BY k.i;
+    FROM unnest(rs) WITH ORDINALITY AS k(uid, name, w, a, i) ORDER BY k.i;
 END
 $$;
