@@ -106,7 +106,9 @@ export function playersAheadSql(period: Period, wager: SQL, uid: SQL): SQL {
  *   way, which is always right. The rank indexes carry the name (migration 0019), so the walk
  *   stays in the index.
  * The count that chooses stops at `fewMatches` index entries; on a first page the same read keeps
- * the matches above a wager floor, so with few matches the page needs no second read. The two
+ * the matches above a wager floor, so with few matches the page needs no second read. Before it,
+ * a sample of about 1 name in 100 (a partial index, migration 0020) sends a prefix with clearly
+ * many matches (`fewMatches / 50` sampled ones, ~4,000 matches) to the walk without counting. The two
  * costs cross near the square root of (page × ranked players): ~2,000-5,000 matches at 1,000,000
  * players.
  */
@@ -119,7 +121,7 @@ export interface SearchPlan {
 export const SEARCH_PLAN: SearchPlan = { fewMatches: 2000, walkRows: 20_000 };
 
 /**
- * The search page in one call of `leaderboard_search()` (migrations 0017, 0019), which takes the
+ * The search page in one call of `leaderboard_search()` (migrations 0017, 0019, 0020), which takes the
  * ways above and ranks the matches shown with `leaderboard_ahead_each()`. As a function its plans are
  * kept for the session: planning the statement this was cost ~0.5 ms per search, a fifth of a
  * three-digit search at 1,000,000 players. It searches the name index by the prefix's bounds
