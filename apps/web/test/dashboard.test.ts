@@ -238,6 +238,48 @@ describe.runIf(runBrowserTests)('the dashboard in a real browser', () => {
     await banned.close();
   });
 
+  it('keeps the users list on screen while a search loads, and a ban made meanwhile does not stall the search', async () => {
+    const username = unique('slowsearch');
+    const bystander = unique('bystander');
+    for (const name of [username, bystander]) {
+      const visitor = createClient({ url: server.url });
+      await visitor.api.auth.signUp.mutate({ username: name, password: 'a fine password 1', mode: 'token' });
+      await visitor.close();
+    }
+    const page = await adminPage('/admin/users');
+    const row = page.locator(`tr[data-username="${username}"]`);
+    const other = page.locator(`tr[data-username="${bystander}"]`);
+    await row.waitFor(WAIT);
+    await other.waitFor(WAIT);
+
+    // The search's answer is held back until released: the click below lands while it loads.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let held = 0;
+    await page.route(
+      (url) => url.pathname.includes('admin.users.list') && decodeURIComponent(url.search).includes(username),
+      async (route) => {
+        held += 1;
+        await released;
+        await route.continue();
+      },
+    );
+    await page.getByLabel('Search usernames').fill(username);
+    await expect.poll(() => held, WAIT).toBeGreaterThan(0);
+    // Before, the list gave way to the loading rows here, the row hidden: a ban clicked just
+    // before the search applied was then "resolved to hidden" until the search arrived (a CI run
+    // failed so under load).
+    expect(await row.isVisible()).toBe(true);
+    await row.getByRole('button', { name: 'Ban', exact: true }).click();
+    await row.getByText('banned').waitFor(WAIT);
+
+    release();
+    await other.waitFor({ state: 'detached', ...WAIT });
+    await row.getByRole('button', { name: 'Unban' }).waitFor(WAIT);
+  });
+
   it('tells visitors when the figures are stale: the feed has failed for longer than the threshold', async () => {
     // A second server whose upstream refuses every connection; stale 10 s after the first failure.
     const failing = await startServerProcess({

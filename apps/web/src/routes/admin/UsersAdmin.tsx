@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useDeferredValue, useState } from 'react';
 import { Link } from 'react-router';
 import { type Column, DataTable } from '../../components/DataTable';
 import { ActionButton, FormError } from '../../components/Field';
@@ -37,19 +37,25 @@ export function UsersAdmin() {
   const [confirming, setConfirming] = useState<(typeof bulkActions)[number] | null>(null);
   const [bulkDone, setBulkDone] = useState<string | null>(null);
   const myId = useMe().data?.id ?? null;
+  // The list on screen stays (and stays usable) while the next search or filter loads, instead of
+  // giving way to the loading rows at every change: the list renders from deferred values.
+  const shownSearch = useDeferredValue(search);
+  const shownFilter = useDeferredValue(filter);
   const input: ListInput = {
     limit: 50,
-    search: search || undefined,
-    role: filter === 'user' || filter === 'admin' ? filter : undefined,
-    banned: filter === 'banned' ? true : undefined,
+    search: shownSearch || undefined,
+    role: shownFilter === 'user' || shownFilter === 'admin' ? shownFilter : undefined,
+    banned: shownFilter === 'banned' ? true : undefined,
   };
   const utils = trpc.useUtils();
 
-  // Optimistic: the row changes at once and goes back if the server refuses.
+  // Optimistic: the row changes at once and goes back if the server refuses. Only the list the
+  // change is written into is held still (its refetch cancelled), and only once it has loaded:
+  // another list's fetch, such as the search typed just before the click, goes on.
   const update = trpc.admin.users.update.useMutation({
     onMutate: async (change) => {
-      await utils.admin.users.list.cancel();
       const before = utils.admin.users.list.getInfiniteData(input);
+      if (before) await utils.admin.users.list.cancel(input);
       utils.admin.users.list.setInfiniteData(input, (data) =>
         data
           ? {
