@@ -1,8 +1,10 @@
 /**
  * The sync pipeline's apply: idempotence, what it knows to be unchanged, stale and late data, a
- * run that dies inside its transaction, a feed written in parts.
+ * run that dies inside its transaction, a feed written in parts, a new player another writer
+ * inserts while a run writes.
  */
-import { schema } from '@goated/db';
+import { queryRows, schema } from '@goated/db';
+import { deferred, waitFor } from '@goated/testing';
 import { testBackends } from '@goated/testing/db';
 import { upstreamRecord } from '@goated/testing/upstream';
 import { asc, sql } from 'drizzle-orm';
@@ -11,6 +13,11 @@ import { type ParsedRecords, parseRecordsInParts } from '../src/services/sync/re
 import { fixed, pipelineSuite, T1, T2 } from './support/pipeline-suite';
 
 const { players, playerWagerDays } = schema;
+
+/** The same figure in all four periods, as a players row takes it. */
+function wagers(amount: string) {
+  return { wagerToday: amount, wagerWeek: amount, wagerMonth: amount, wagerAllTime: amount };
+}
 
 describe.each(testBackends())('sync pipeline on %s: applying feeds', (kind) => {
   const t = pipelineSuite(kind);
@@ -151,6 +158,71 @@ describe.each(testBackends())('sync pipeline on %s: applying feeds', (kind) => {
     const again = await service.runOnce('schedule', fixed(repeated));
     expect(again).toMatchObject({ status: 'succeeded', changedPlayers: 2, staleRecords: 0 });
     expect(await totals()).toEqual({ a: '50.00', b: '5.00', c: '3.00', d: '4.00' });
+  });
+});
+
+// Two sessions at once: on PostgreSQL only (PGlite is one session).
+describe.each(testBackends().filter((kind) => kind === 'postgres'))('sync pipeline on %s: another writer', (kind) => {
+  const t = pipelineSuite(kind);
+  const { pipeline, totals } = t;
+
+  it('writes a new player that another writer inserts meanwhile as an update would: newer figures win either way', async () => {
+    const { db } = t.handle;
+    const inserted = deferred();
+    const finish = deferred();
+    // A writer outside the sync's lock inserts b (older than the feed) and c (newer), and
+    // keeps its transaction open while the run begins: to the run, b and c are new players.
+    const writer = db.transaction(async (tx) => {
+      await tx.insert(players).values([
+        { uid: 'b', name: 'b', ...wagers('5.00'), upstreamUpdatedAt: new Date(T1) },
+        { uid: 'c', name: 'c', ...wagers('99.00'), upstreamUpdatedAt: new Date('2026-01-01T12:00:00Z') },
+      ]);
+      inserted.resolve();
+      await finish.promise;
+    });
+    await inserted.promise;
+    const service = pipeline(fixed(['a', 'b', 'c'].map((uid) => upstreamRecord(uid, 20, T2))));
+    const run = service.runOnce();
+    try {
+      // The run's plain insert of b waits for the writer's transaction...
+      await waitFor(
+        async () => {
+          const [row] = await queryRows<{ n: number }>(
+            db,
+            sql`select count(*)::int as n from pg_stat_activity
+                where datname = current_database() and wait_event_type = 'Lock'`,
+          );
+          return row?.n === 1;
+        },
+        { label: 'the run to wait for the other writer' },
+      );
+    } finally {
+      // ...which commits: the insert fails on b, and the chunk is written again with ON CONFLICT.
+      finish.resolve();
+      await writer;
+    }
+    expect(await run).toMatchObject({ status: 'succeeded', changedPlayers: 2, staleRecords: 1 });
+    expect(await totals()).toEqual({ a: '20.00', b: '20.00', c: '99.00' });
+    const days = await db.select().from(playerWagerDays).orderBy(asc(playerWagerDays.playerUid));
+    // History is kept per day, apart from the totals: the writer wrote no day for c.
+    expect(days.map((d) => [d.playerUid, d.wagered])).toEqual([
+      ['a', '20.00'],
+      ['b', '20.00'],
+      ['c', '20.00'],
+    ]);
+    // The bucket counts (kept by trigger, through the rolled-back attempt) match the players.
+    const [counts] = await queryRows<{ kept: unknown; actual: unknown }>(
+      db,
+      sql`select
+          (select json_agg(json_build_array(period, bucket::text, players) order by period, bucket)
+            from leaderboard_buckets where players <> 0) as kept,
+          (select json_agg(json_build_array(g.period, g.bucket::text, g.n) order by g.period, g.bucket) from (
+            select v.period, wager_bucket(v.w)::numeric(20, 2) as bucket, count(*)::int as n from players p
+            cross join lateral (values ('today', p.wager_today), ('week', p.wager_week),
+              ('month', p.wager_month), ('all', p.wager_all_time)) as v(period, w)
+            where v.w > 0 group by 1, 2) g) as actual`,
+    );
+    expect(counts?.kept).toEqual(counts?.actual);
   });
 });
 

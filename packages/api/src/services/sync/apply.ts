@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { queryRows, type Tx } from '@goated/db';
 import { type SQL, sql } from 'drizzle-orm';
+import { isUniqueViolation } from '../db-errors';
 import type { PlayerSnapshot } from './records';
 
 /**
@@ -48,8 +49,9 @@ interface ChunkRow extends Record<string, unknown> {
  * snapshot older than what is stored is ignored, so a late batch never moves totals backwards.
  *
  * Unchanged and stale rows are filtered out by a join before the upsert, so they cost a read,
- * not a row lock and a WAL record each; the upsert repeats the same conditions under the row
- * lock, which keeps it correct if another writer got there in between.
+ * not a row lock and a WAL record each. The update repeats the same conditions under the row
+ * lock, and a new row that another writer inserted in between sends its chunk to INSERT … ON
+ * CONFLICT (`runChunk`): correct if another writer got there first.
  */
 export async function applySnapshots(
   tx: Tx,
@@ -79,6 +81,17 @@ export function byUid(rows: PlayerSnapshot[]): PlayerSnapshot[] {
 }
 
 /**
+ * One chunk's statement, in two forms that write the same rows (see `runChunk`): `insertNew`
+ * inserts the rows that were not there when the statement began with a plain INSERT, `upsertNew`
+ * with INSERT … ON CONFLICT, which also copes with another writer inserting one of them
+ * meanwhile.
+ */
+export interface ChunkStatements {
+  insertNew: SQL;
+  upsertNew: SQL;
+}
+
+/**
  * The statements that write `rows` (one per uid, in uid order), `chunkSize` rows each. Built
  * apart from running them, so a caller can build the next part's while the database is busy
  * with the previous one. `tierThresholds` (the VIP ladder's, ascending) make each statement
@@ -89,13 +102,17 @@ export async function prepareUpserts(
   rows: PlayerSnapshot[],
   chunkSize = DEFAULT_CHUNK_SIZE,
   tierThresholds: readonly string[] = [],
-): Promise<SQL[]> {
-  const statements: SQL[] = [];
+): Promise<ChunkStatements[]> {
+  const chunks: ChunkStatements[] = [];
   const thresholds = `{${tierThresholds.join(',')}}`;
   for (let i = 0; i < rows.length; i += chunkSize) {
-    statements.push(upsertChunk(await payloadOf(rows.slice(i, i + chunkSize)), thresholds));
+    const payload = await payloadOf(rows.slice(i, i + chunkSize));
+    chunks.push({
+      insertNew: upsertChunk(payload, thresholds, false),
+      upsertNew: upsertChunk(payload, thresholds, true),
+    });
   }
-  return statements;
+  return chunks;
 }
 
 /** Rows serialized between two turns of the event loop (a few milliseconds of work). */
@@ -126,11 +143,10 @@ async function payloadOf(chunk: PlayerSnapshot[]): Promise<string> {
 }
 
 /** Runs `prepareUpserts`' statements in order inside the caller's transaction. */
-export async function runUpserts(tx: Tx, statements: SQL[]): Promise<ApplyResult> {
+export async function runUpserts(tx: Tx, chunks: ChunkStatements[]): Promise<ApplyResult> {
   const result = emptyApplyResult();
-  for (const statement of statements) {
-    const [row] = await queryRows<ChunkRow>(tx, statement);
-    if (!row) throw new Error('the upsert returned no summary row');
+  for (const chunk of chunks) {
+    const row = await runChunk(tx, chunk);
     const staleUids = Array.isArray(row.stale_uids)
       ? row.stale_uids.filter((uid): uid is string => typeof uid === 'string')
       : [];
@@ -145,6 +161,26 @@ export async function runUpserts(tx: Tx, statements: SQL[]): Promise<ApplyResult
     });
   }
   return result;
+}
+
+/**
+ * A chunk's plain-INSERT form under a savepoint; should another writer have inserted one of its
+ * new rows since the statement began (a unique violation: only a writer outside the apply lock
+ * can), the savepoint is rolled back and the ON CONFLICT form writes the chunk instead.
+ * The plain INSERT skips what ON CONFLICT does for every row (a probe of the unique index before
+ * the insert, a speculative insertion confirmed after it): ~8 % of a first load of 100,000
+ * players (issue #22). The savepoint costs two round trips per chunk.
+ */
+async function runChunk(tx: Tx, chunk: ChunkStatements): Promise<ChunkRow> {
+  let row: ChunkRow | undefined;
+  try {
+    row = await tx.transaction(async (savepoint) => (await queryRows<ChunkRow>(savepoint, chunk.insertNew))[0]);
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    [row] = await queryRows<ChunkRow>(tx, chunk.upsertNew);
+  }
+  if (!row) throw new Error('the upsert returned no summary row');
+  return row;
 }
 
 function isTierUp(value: unknown): value is TierUp {
@@ -178,16 +214,38 @@ export function mergeApplyResults(total: ApplyResult, part: ApplyResult): void {
   total.changedDayRange = { first: first ?? b.first, last: last ?? b.last };
 }
 
-function upsertChunk(payload: string, thresholds: string) {
+/** A new player another writer inserted meanwhile: changed as an update would change it. */
+const newPlayerConflict = sql`on conflict (uid) do update set
+        name = excluded.name,
+        wager_today = excluded.wager_today,
+        wager_week = excluded.wager_week,
+        wager_month = excluded.wager_month,
+        wager_all_time = excluded.wager_all_time,
+        upstream_updated_at = excluded.upstream_updated_at,
+        updated_at = now()
+      where p.upstream_updated_at <= excluded.upstream_updated_at
+        and (p.name, p.wager_today, p.wager_week, p.wager_month, p.wager_all_time)
+          is distinct from (excluded.name, excluded.wager_today, excluded.wager_week, excluded.wager_month, excluded.wager_all_time)`;
+
+/** The same for a new day of history. */
+const newDayConflict = sql`on conflict (player_uid, day) do update set
+        wagered = excluded.wagered,
+        upstream_updated_at = excluded.upstream_updated_at
+      where d.upstream_updated_at <= excluded.upstream_updated_at
+        and d.wagered is distinct from excluded.wagered`;
+
+function upsertChunk(payload: string, thresholds: string, onConflict: boolean) {
   // Positional rows in one jsonb parameter: parsed once, then `->>` is a direct lookup (on
   // `json` every `->>` re-parses the element); measured faster than `json_to_recordset` and
   // than unnest() of per-column arrays, and the payload carries no repeated keys.
   // One statement per chunk. Rows that exist are changed with UPDATE … FROM (measured about a
   // third faster than INSERT … ON CONFLICT DO UPDATE, which probes the unique index, fails,
-  // then updates); only new rows go through the insert. Both repeat the staleness and
-  // change checks under the row lock, so a concurrent writer in between is still handled. The
-  // history writes run after the players writes in the same statement, and foreign keys are
-  // checked at its end, so new players' history rows are valid.
+  // then updates); only new rows go through the insert. The update repeats the staleness and
+  // change checks under the row lock, so a concurrent writer in between is still handled; a
+  // new row another writer inserted meanwhile fails the plain insert, and `onConflict` (the
+  // statement `runChunk` falls back to) handles it the same way. The history writes run after
+  // the players writes in the same statement, and foreign keys are checked at its end, so new
+  // players' history rows are valid.
   return sql`
     with src as materialized (
       -- The day is taken from the parsed timestamp: OFFSET 0 keeps the planner from
@@ -223,17 +281,7 @@ function upsertChunk(payload: string, thresholds: string) {
     new_players as (
       insert into players as p (uid, name, wager_today, wager_week, wager_month, wager_all_time, upstream_updated_at)
       select u, n, t, w, m, a, at from cmp where not known order by u
-      on conflict (uid) do update set
-        name = excluded.name,
-        wager_today = excluded.wager_today,
-        wager_week = excluded.wager_week,
-        wager_month = excluded.wager_month,
-        wager_all_time = excluded.wager_all_time,
-        upstream_updated_at = excluded.upstream_updated_at,
-        updated_at = now()
-      where p.upstream_updated_at <= excluded.upstream_updated_at
-        and (p.name, p.wager_today, p.wager_week, p.wager_month, p.wager_all_time)
-          is distinct from (excluded.name, excluded.wager_today, excluded.wager_week, excluded.wager_month, excluded.wager_all_time)
+      ${onConflict ? newPlayerConflict : sql``}
       returning 1
     ),
     day_cmp as materialized (
@@ -253,11 +301,7 @@ function upsertChunk(payload: string, thresholds: string) {
     new_days as (
       insert into player_wager_days as d (player_uid, day, wagered, upstream_updated_at)
       select u, day, t, at from day_cmp where not known order by u
-      on conflict (player_uid, day) do update set
-        wagered = excluded.wagered,
-        upstream_updated_at = excluded.upstream_updated_at
-      where d.upstream_updated_at <= excluded.upstream_updated_at
-        and d.wagered is distinct from excluded.wagered
+      ${onConflict ? newDayConflict : sql``}
       returning d.day
     ),
     up_days as (select day from changed_days union all select day from new_days)

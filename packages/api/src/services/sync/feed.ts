@@ -1,8 +1,8 @@
 import type { Tx } from '@goated/db';
-import type { SQL } from 'drizzle-orm';
 import type { AppliedState } from './applied-state';
 import {
   byUid,
+  type ChunkStatements,
   DEFAULT_CHUNK_SIZE,
   emptyApplyResult,
   latestPerUid,
@@ -78,7 +78,7 @@ export async function applyFeed(tx: Tx, raw: unknown[] | FeedRecords, options: F
     feed.knownUnchanged += known;
     return prepareUpserts(byUid(toSend), partSize, options.tierThresholds);
   };
-  const write = (statements: SQL[]) =>
+  const write = (statements: ChunkStatements[]) =>
     // Settled at once, so a failure waits for the next await instead of going unhandled.
     runUpserts(tx, statements).then(
       (applied) => mergeApplyResults(feed.applied, applied),
