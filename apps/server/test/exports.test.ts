@@ -87,4 +87,39 @@ describe.each(testBackends())('CSV exports on %s', (kind) => {
     expect(await bad.json()).toEqual({ error: expect.stringContaining('raceId') });
     expect((await get('/admin/export/race-results.csv?raceId=999999', adminToken)).status).toBe(404);
   });
+
+  it('streams a board of several batches whole, and serves on after a download abandoned midway', async () => {
+    // 12,000 more players, ranked all time only (the month's board above stays as it is): three
+    // batches of 5,000, each read while the one before is written.
+    const many = 12_000;
+    await runSync(t.server.deps, {
+      name: 'bulk-board',
+      fetchRecords: async () =>
+        Array.from({ length: many }, (_, i) => ({
+          uid: `m${String(i).padStart(5, '0')}`,
+          name: `Many ${i}`,
+          wagered: { today: 0, this_week: 0, this_month: 0, all_time: 10 + i },
+        })),
+    });
+    const whole = async () => {
+      const rows: string[][] = parse(await (await get('/admin/export/leaderboard.csv?period=all', adminToken)).text());
+      expect(rows.length).toBe(1 + many + tricky.length);
+      expect(rows.slice(1).map((r) => Number(r[0]))).toEqual(Array.from({ length: rows.length - 1 }, (_, i) => i + 1));
+      expect(rows[1]).toEqual(['1', `m${many - 1}`, `Many ${many - 1}`, `${10 + many - 1}.00`]);
+      expect(new Set(rows.slice(1).map((r) => r[1])).size).toBe(rows.length - 1);
+    };
+    await whole();
+
+    const abandoned = new AbortController();
+    const response = await fetch(`${t.url}/admin/export/leaderboard.csv?period=all`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+      signal: abandoned.signal,
+    });
+    const reader = response.body?.getReader();
+    expect((await reader?.read())?.done).toBe(false);
+    abandoned.abort();
+    await reader?.cancel().catch(() => 'aborted already');
+    await whole();
+    expect((await get('/health')).status).toBe(200);
+  });
 });
