@@ -81,10 +81,10 @@ export function byUid(rows: PlayerSnapshot[]): PlayerSnapshot[] {
 }
 
 /**
- * One chunk's statement, in two forms that write the same rows (see `runChunk`): `insertNew`
- * inserts the rows that were not there when the statement began with a plain INSERT, `upsertNew`
- * with INSERT … ON CONFLICT, which also copes with another writer inserting one of them
- * meanwhile.
+ * One chunk's statement in two forms that write the same rows (see `runChunk`). They differ in
+ * how they insert the rows that were not there when the statement began: `insertNew` with a
+ * plain INSERT, `upsertNew` with INSERT … ON CONFLICT, which also copes with another writer
+ * having inserted one of them meanwhile.
  */
 export interface ChunkStatements {
   insertNew: SQL;
