@@ -90,7 +90,7 @@ describe.each(testBackends())('CSV exports on %s', (kind) => {
 
   it('streams a board of several batches whole, and serves on after a download abandoned midway', async () => {
     // 12,000 more players, ranked all time only (the month's board above stays as it is): three
-    // batches of 5,000, each read while the one before is written.
+    // batches of 5,000, so the download crosses batch edges.
     const many = 12_000;
     await runSync(t.server.deps, {
       name: 'bulk-board',
