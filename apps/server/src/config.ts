@@ -95,6 +95,7 @@ const envSchema = z.object({
   DB_POOL_MAX: z.coerce.number({ message: 'must be a number' }).int().min(1).max(200).default(10),
   DB_CONNECT_TIMEOUT_MS: whole(100, 120_000).default(5000),
   DB_STATEMENT_TIMEOUT_MS: whole(100, 3_600_000).default(15_000),
+  DB_PREPARED_STATEMENTS: bool.default(true),
   DATA_DIR: z.string().min(1).default(`${repoRoot}.data`),
   PGLITE_SHARED_BUFFERS: z
     .string()
@@ -202,6 +203,8 @@ export interface Config {
     /** Opening a connection; one statement (the server's `statement_timeout`). */
     connectTimeoutMs: number;
     statementTimeoutMs: number;
+    /** Named prepared statements: one round trip per query (off behind a pooler that cannot keep them). */
+    preparedStatements: boolean;
   };
   sync: {
     enabled: boolean;
@@ -304,6 +307,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pgliteSharedBuffers: e.PGLITE_SHARED_BUFFERS,
       connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      preparedStatements: e.DB_PREPARED_STATEMENTS,
     },
     sync: {
       enabled: e.SYNC_ENABLED,

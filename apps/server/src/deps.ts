@@ -58,6 +58,7 @@ function openDb(config: Config): Promise<DbHandle> {
     dataDir: config.db.dataDir,
     pgliteSharedBuffers: config.db.pgliteSharedBuffers,
     poolMax: config.db.poolMax,
+    preparedStatements: config.db.preparedStatements,
     timeouts: {
       connectMs: config.db.connectTimeoutMs,
       statementMs: config.db.statementTimeoutMs,

@@ -39,6 +39,12 @@ describe('configuration', () => {
     );
   });
 
+  it('prepares statements on PostgreSQL unless DB_PREPARED_STATEMENTS is false', () => {
+    expect(loadConfig({}).db.preparedStatements).toBe(true);
+    expect(loadConfig({ DB_PREPARED_STATEMENTS: 'false' }).db.preparedStatements).toBe(false);
+    expect(() => loadConfig({ DB_PREPARED_STATEMENTS: 'sometimes' })).toThrow(/DB_PREPARED_STATEMENTS/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(5000);
   });

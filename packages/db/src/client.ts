@@ -11,6 +11,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { withPreparedStatements } from './prepared';
 import * as schema from './schema/index';
 
 export type Schema = typeof schema;
@@ -31,6 +32,12 @@ export interface DbConfig {
   poolMax?: number | undefined;
   /** Bounds on every database call (PostgreSQL only; see `DbTimeouts`). */
   timeouts?: Partial<DbTimeouts> | undefined;
+  /**
+   * Named prepared statements (PostgreSQL only; default true): one round trip per query instead
+   * of two (see `withPreparedStatements`). Off for a pooler that cannot keep them (PgBouncer
+   * before 1.21, or without `max_prepared_statements`, in transaction mode).
+   */
+  preparedStatements?: boolean | undefined;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean | undefined;
   /** An existing PGlite instance to wrap (tests clone a migrated template). */
@@ -137,10 +144,14 @@ export async function createDb(config: DbConfig = {}): Promise<DbHandle> {
       // (postgres.js fetches array types on each new connection; a failure there went unhandled
       // and killed the process: patched, see patches/postgres@3.4.9.patch.)
       onnotice: () => {},
+      // postgres.js's own tagged queries (ping, locks, pool usage) follow the same setting.
+      prepare: config.preparedStatements !== false,
       ...(timeouts.unansweredMs > 0 ? { socket: watchedSocket(timeouts.unansweredMs) } : {}),
     };
     const client = postgres(config.databaseUrl, options);
-    const db = drizzlePostgres(client, { schema });
+    const db = drizzlePostgres(config.preparedStatements === false ? client : withPreparedStatements(client), {
+      schema,
+    });
     const handle: DbHandle = {
       db: db as unknown as Db,
       kind: 'postgres',
