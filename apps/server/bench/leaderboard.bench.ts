@@ -9,6 +9,8 @@
  *    players on the real PostgreSQL, in a database this bench creates and drops; position,
  *    search and standing each timed call by call beside the in-run reference, one player read by
  *    primary key (bench/timing.ts `timedBeside`).
+ *    Then the same two as a sync leaves them, 5 % of the players moved, before and after the
+ *    vacuum the server runs after it (bench/after-sync.ts).
  * 3. The same position and search figures on PGlite, in memory, with its own primary-key
  *    reference (`BENCH_LEADERBOARD_PGLITE=false` to skip).
  */
@@ -23,6 +25,7 @@ import { type Period, periods } from '@goated/validators';
 import { sql } from 'drizzle-orm';
 import { createServer } from '../src/app';
 import { loadConfig } from '../src/config';
+import { afterSyncRows } from './after-sync';
 import type { BenchRow } from './run';
 import { standingRows } from './standing';
 import { type Beside, timed, timedBeside } from './timing';
@@ -372,6 +375,7 @@ async function databaseRows(): Promise<BenchRow[]> {
     rows.push(
       ...(await standingRows(handle.db, { players: PLAYERS, random, reference: primaryKeyRead(handle.db, random) })),
     );
+    rows.push(...(await afterSyncRows(handle.db, (calls) => positionAndSearch(handle.db, ladder, random, calls))));
   } finally {
     await handle.close();
   }

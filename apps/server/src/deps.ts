@@ -112,6 +112,8 @@ export async function createDeps(config: Config, given: GivenDeps, log: FastifyB
       resolveSource: () => upstream.resolve(),
       logRetentionDays: config.sync.logRetentionDays,
       logger: log,
+      // Keeps the board's reads index-only after a sync (packages/api/src/services/sync/upkeep.ts).
+      vacuumAfterChanges: true,
       onResult: (result) => {
         if (result.status === 'failed') log.warn({ sync: result }, 'sync run failed');
         else log.debug({ sync: result }, `sync run ${result.status}`);

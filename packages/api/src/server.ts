@@ -78,6 +78,7 @@ export { loadPlayerRecords, runSync } from './services/sync/runner';
 export type { SyncStatus } from './services/sync/runs';
 export type { SyncServiceOptions } from './services/sync/service';
 export { SyncService } from './services/sync/service';
+export { PlayersUpkeep } from './services/sync/upkeep';
 export { SimulatedUpstream } from './services/sync/simulator';
 export type { FetchOptions, UpstreamSource } from './services/sync/source';
 export { UpstreamError } from './services/sync/source';

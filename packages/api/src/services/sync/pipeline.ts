@@ -30,6 +30,7 @@ import {
 import { failInterruptedRuns, recordIngestRun, recordRunFailed, recordRunStart, recordRunSucceeded } from './runs';
 import { FeedMisread, type FeedRecords, type RetriedFailure, UpstreamError, type UpstreamSource } from './source';
 import { thresholdsOf } from './tier-ups';
+import type { PlayersUpkeep } from './upkeep';
 
 /** Pushed batches are bounded; larger feeds should be split (the body limit is 1 MB). */
 export const MAX_INGEST_RECORDS = 5000;
@@ -53,6 +54,8 @@ export interface PipelineOptions {
   signal: AbortSignal;
   chunkSize?: number | undefined;
   recordsPerTurn?: number | undefined;
+  /** Told of each committed write's changed players: vacuums `players` after it (upkeep.ts). */
+  upkeep?: PlayersUpkeep | null | undefined;
 }
 
 export class SyncPipeline {
@@ -109,6 +112,7 @@ export class SyncPipeline {
       });
       // A pushed batch is partial: simplest to forget what this process knew.
       this.appliedState.invalidate();
+      this.options.upkeep?.changed(result.changedPlayers);
       await announce.applied(log, result, applied, ladder);
       return { ...result, durationMs: elapsed(started) };
     } catch (err) {
@@ -167,6 +171,7 @@ export class SyncPipeline {
       const { result, log, applied } = outcome;
       this.readWhole = outcome.repeatedUids;
       this.appliedState.committed(runId, applied.staleUids);
+      this.options.upkeep?.changed(result.changedPlayers);
       await announce.applied(log, result, applied, ladder);
       return { ...result, durationMs: elapsed(started) };
     } catch (err) {

@@ -9,6 +9,7 @@ import { type SyncRunResult, skippedResult } from './results';
 import { readRunHistory, type SyncStatus, type syncStatusInput } from './runs';
 import { SyncScheduler } from './scheduler';
 import type { UpstreamSource } from './source';
+import { PlayersUpkeep } from './upkeep';
 
 export interface SyncServiceOptions {
   db: Db;
@@ -40,6 +41,12 @@ export interface SyncServiceOptions {
    * reaches the next run without a restart. Falls back to `source` if it fails.
    */
   resolveSource?: () => Promise<UpstreamSource>;
+  /**
+   * Vacuum `players` after each write that changed it (upkeep.ts), so the leaderboard's reads
+   * stay index-only. The server turns it on; off by default, so a test or a benchmark that runs
+   * syncs back to back measures the runs alone.
+   */
+  vacuumAfterChanges?: boolean;
 }
 
 /**
@@ -55,12 +62,15 @@ export class SyncService {
   private readonly announce: SyncAnnouncer;
   private readonly pipeline: SyncPipeline;
   private readonly scheduler: SyncScheduler;
+  /** The vacuum after changes (`vacuumAfterChanges`), null when off. */
+  readonly upkeep: PlayersUpkeep | null;
 
   constructor(private readonly options: SyncServiceOptions) {
     const { db, bus } = options;
     const now = options.now ?? (() => new Date());
     this.source = options.source;
     this.announce = new SyncAnnouncer({ db, bus, now, logger: options.logger });
+    this.upkeep = options.vacuumAfterChanges ? new PlayersUpkeep({ db, logger: options.logger }) : null;
     this.pipeline = new SyncPipeline({
       db,
       tryLock: options.tryLock ?? localLock(db),
@@ -69,6 +79,7 @@ export class SyncService {
       signal: this.abort.signal,
       chunkSize: options.chunkSize,
       recordsPerTurn: options.recordsPerTurn,
+      upkeep: this.upkeep,
     });
     this.scheduler = new SyncScheduler({
       db,
@@ -144,12 +155,14 @@ export class SyncService {
 
   /**
    * Stops the schedule and waits for a run in progress. A fetch still under way is aborted
-   * (nothing of it has been written); a transaction under way is allowed to finish.
+   * (nothing of it has been written); a transaction under way is allowed to finish, and so is
+   * a vacuum after one.
    */
   async stop(): Promise<void> {
     this.scheduler.stop();
     this.abort.abort(new Error('the server is shutting down'));
     await this.running?.catch(() => {});
+    await this.upkeep?.stop();
   }
 
   /** Deletes log entries past the retention period (also called by the schedule, hourly). */

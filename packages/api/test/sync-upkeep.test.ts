@@ -1,0 +1,85 @@
+/**
+ * The vacuum after a sync (services/sync/upkeep.ts): a run that changes players leaves the name
+ * search's index readable without visiting the table, on both engines; one at a time, with one
+ * more for changes committed meanwhile; a failure is logged, never thrown.
+ */
+import { type Db, queryRows } from '@goated/db';
+import { createTestDb, testBackends } from '@goated/testing/db';
+import { upstreamRecord } from '@goated/testing/upstream';
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { PlayersUpkeep } from '../src/services/sync/upkeep';
+import { fixed, pipelineSuite, T1, T2 } from './support/pipeline-suite';
+
+const PLAYERS = 2000;
+
+function feed(at: string, bump: number) {
+  return Array.from({ length: PLAYERS }, (_, i) => upstreamRecord(`u${i}`, 100 + i + (i % 10 === 0 ? bump : 0), at));
+}
+
+/**
+ * Table visits of the index-only read a name search makes (its plan forced to the name index):
+ * 0 when every page the matches live on is marked all-visible.
+ */
+async function heapFetches(db: Db): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`set local enable_seqscan = off`);
+    await tx.execute(sql`set local enable_bitmapscan = off`);
+    const plan = await queryRows(
+      tx,
+      sql`explain (analyze, format json)
+        select count(*), sum(wager_month) from players where lower(name) ~>=~ 'player u1' and lower(name) ~<~ 'player u2'`,
+    );
+    const found = JSON.stringify(plan).match(/"Heap Fetches":\s*(\d+)/);
+    if (!found?.[1]) throw new Error('no index-only scan in the plan');
+    return Number(found[1]);
+  });
+}
+
+describe.each(testBackends())('the vacuum after a sync on %s', (kind) => {
+  const t = pipelineSuite(kind);
+
+  it("keeps the name search's reads in the index after a run that changed players", async () => {
+    // Without it, the changed players' pages are read from the table as well.
+    const plain = t.pipeline(fixed(feed(T1, 0)));
+    expect(await plain.runOnce()).toMatchObject({ status: 'succeeded', changedPlayers: PLAYERS });
+    expect(await heapFetches(t.handle.db)).toBeGreaterThan(0);
+
+    const service = t.pipeline(fixed(feed(T2, 7)), { vacuumAfterChanges: true });
+    expect(await service.runOnce()).toMatchObject({ status: 'succeeded', changedPlayers: PLAYERS / 10 });
+    await service.upkeep?.idle();
+    expect(service.upkeep?.completed).toBe(1);
+    expect(await heapFetches(t.handle.db)).toBe(0);
+    await service.stop();
+  });
+
+  it('runs one vacuum at a time, and one more for changes committed while one ran', async () => {
+    const upkeep = new PlayersUpkeep({ db: t.handle.db });
+    upkeep.changed(5);
+    upkeep.changed(3);
+    upkeep.changed(0);
+    await upkeep.idle();
+    expect(upkeep.completed).toBe(2);
+    upkeep.changed(0);
+    await upkeep.idle();
+    expect(upkeep.completed).toBe(2);
+    await upkeep.stop();
+    upkeep.changed(1);
+    await upkeep.idle();
+    expect(upkeep.completed).toBe(2);
+  });
+});
+
+describe('the vacuum after a sync, when the database refuses', () => {
+  it('logs the failure and throws nothing', async () => {
+    const warnings: string[] = [];
+    // A database that has gone away: every statement is refused.
+    const closed = await createTestDb('pglite');
+    await closed.close();
+    const upkeep = new PlayersUpkeep({ db: closed.db, logger: { warn: (_fields, message) => warnings.push(message) } });
+    upkeep.changed(10);
+    await upkeep.idle();
+    expect(upkeep.completed).toBe(0);
+    expect(warnings).toEqual(['the vacuum of players after a sync failed']);
+  });
+});
