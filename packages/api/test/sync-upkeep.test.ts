@@ -54,7 +54,7 @@ describe.each(testBackends())('the vacuum after a sync on %s', (kind) => {
   });
 
   it('runs one vacuum at a time, and one more for changes committed while one ran', async () => {
-    const upkeep = new PlayersUpkeep({ db: t.handle.db });
+    const upkeep = new PlayersUpkeep({ db: t.handle.db, minIntervalMs: 0 });
     upkeep.changed(5);
     upkeep.changed(3);
     upkeep.changed(0);
@@ -67,6 +67,37 @@ describe.each(testBackends())('the vacuum after a sync on %s', (kind) => {
     upkeep.changed(1);
     await upkeep.idle();
     expect(upkeep.completed).toBe(2);
+  });
+});
+
+describe('the vacuum after a sync, spaced', () => {
+  it('starts the next no sooner than the interval after the last, covering every change meanwhile', async () => {
+    const handle = await createTestDb('pglite');
+    const starts: number[] = [];
+    const db = new Proxy(handle.db, {
+      get(target, property, receiver) {
+        if (property === 'execute') starts.push(performance.now());
+        return Reflect.get(target, property, receiver);
+      },
+    });
+    try {
+      const upkeep = new PlayersUpkeep({ db, minIntervalMs: 300 });
+      upkeep.changed(1);
+      await upkeep.idle();
+      upkeep.changed(1);
+      upkeep.changed(2);
+      await upkeep.idle();
+      expect(upkeep.completed).toBe(2);
+      expect(starts).toHaveLength(2);
+      expect((starts[1] ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(290);
+      // Stopped while one waits for its turn: it never starts.
+      upkeep.changed(1);
+      await upkeep.stop();
+      expect(upkeep.completed).toBe(2);
+      expect(starts).toHaveLength(2);
+    } finally {
+      await handle.close();
+    }
   });
 });
 
