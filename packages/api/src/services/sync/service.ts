@@ -42,9 +42,9 @@ export interface SyncServiceOptions {
    */
   resolveSource?: () => Promise<UpstreamSource>;
   /**
-   * Vacuum `players` after each write that changed it (upkeep.ts), so the leaderboard's reads
-   * stay index-only. The server turns it on; off by default, so a test or a benchmark that runs
-   * syncs back to back measures the runs alone.
+   * Vacuum `players` after the writes that change it (at most once per 10 s, upkeep.ts), so the
+   * leaderboard's reads stay index-only. The server turns it on; off by default, so a test or a
+   * benchmark that runs syncs back to back measures the runs alone.
    */
   vacuumAfterChanges?: boolean;
 }

@@ -1,5 +1,5 @@
 /**
- * A vacuum of `players` after each sync that changed it, so the leaderboard's reads stay
+ * A vacuum of `players` after the syncs that change it, so the leaderboard's reads stay
  * index-only.
  *
  * The name search and the rank counts read only indexes (the name index carries every column a
@@ -46,14 +46,10 @@ export class PlayersUpkeep {
     private readonly options: {
       db: Db;
       logger?: SyncLogger | undefined;
+      /** `VACUUM_MIN_INTERVAL_MS` unless given (tests). */
       minIntervalMs?: number | undefined;
-      now?: () => number;
     },
   ) {}
-
-  private now(): number {
-    return (this.options.now ?? performance.now.bind(performance))();
-  }
 
   /** After a committed write that changed `rows` players: a vacuum now, or once the interval has passed. */
   changed(rows: number): void {
@@ -81,7 +77,7 @@ export class PlayersUpkeep {
 
   private schedule(): void {
     if (this.running || this.timer || this.pending === 0 || this.stopped) return;
-    const wait = this.lastStart + (this.options.minIntervalMs ?? VACUUM_MIN_INTERVAL_MS) - this.now();
+    const wait = this.lastStart + (this.options.minIntervalMs ?? VACUUM_MIN_INTERVAL_MS) - performance.now();
     if (wait <= 0) {
       this.vacuum();
       return;
@@ -105,7 +101,7 @@ export class PlayersUpkeep {
       return;
     }
     this.pending = 0;
-    this.lastStart = this.now();
+    this.lastStart = performance.now();
     this.running = this.options.db
       .execute(sql`vacuum (skip_locked, truncate false) players`)
       .then(
