@@ -22,6 +22,7 @@
  * pages back, which would stall the reads for a moment. A failure is logged and forgotten; the
  * next vacuum covers what it missed.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '@goated/db';
 import { sql } from 'drizzle-orm';
 import type { SyncLogger } from './announce';
@@ -30,15 +31,12 @@ import type { SyncLogger } from './announce';
 export const VACUUM_MIN_INTERVAL_MS = 10_000;
 
 export class PlayersUpkeep {
+  /** The wait for the interval to pass, then the vacuum: one at a time. */
   private running: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  /** Waiters for the vacuum the timer will start (`idle`). */
-  private scheduled: Promise<void> | null = null;
-  private startScheduled: () => void = () => {};
+  private readonly stopping = new AbortController();
   private lastStart = Number.NEGATIVE_INFINITY;
   /** Rows changed since the last vacuum started. */
   private pending = 0;
-  private stopped = false;
   /** Vacuums finished (the tests wait on it). */
   completed = 0;
 
@@ -53,69 +51,48 @@ export class PlayersUpkeep {
 
   /** After a committed write that changed `rows` players: a vacuum now, or once the interval has passed. */
   changed(rows: number): void {
-    if (rows <= 0 || this.stopped) return;
+    if (rows <= 0 || this.stopping.signal.aborted) return;
     this.pending += rows;
     this.schedule();
   }
 
   /** Resolves when no vacuum is running or waiting to run. */
   async idle(): Promise<void> {
-    while (this.running || this.scheduled) await (this.running ?? this.scheduled);
+    while (this.running) await this.running;
   }
 
-  /** No new vacuum from now on; waits for the one running. */
+  /** No new vacuum from now on (one waiting for its turn never starts); waits for the one running. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const release = this.startScheduled;
-    this.scheduled = null;
-    this.startScheduled = () => {};
-    release();
+    this.stopping.abort();
     await this.idle();
   }
 
   private schedule(): void {
-    if (this.running || this.timer || this.pending === 0 || this.stopped) return;
+    if (this.running || this.pending === 0 || this.stopping.signal.aborted) return;
     const wait = this.lastStart + (this.options.minIntervalMs ?? VACUUM_MIN_INTERVAL_MS) - performance.now();
-    if (wait <= 0) {
-      this.vacuum();
-      return;
-    }
-    this.scheduled = new Promise<void>((resolve) => {
-      this.startScheduled = resolve;
+    // No wait: the vacuum starts now, so what changes from here on is left for the next one.
+    const turn =
+      wait > 0
+        ? sleep(wait, undefined, { ref: false, signal: this.stopping.signal }).then(
+            () => this.vacuum(),
+            () => {}, // stopped while waiting
+          )
+        : this.vacuum();
+    this.running = turn.finally(() => {
+      this.running = null;
+      this.schedule();
     });
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.vacuum();
-    }, wait);
-    this.timer.unref();
   }
 
-  private vacuum(): void {
-    const started = this.startScheduled;
-    this.scheduled = null;
-    this.startScheduled = () => {};
-    if (this.stopped) {
-      started();
-      return;
-    }
+  private async vacuum(): Promise<void> {
+    if (this.stopping.signal.aborted) return;
     this.pending = 0;
     this.lastStart = performance.now();
-    this.running = this.options.db
-      .execute(sql`vacuum (skip_locked, truncate false) players`)
-      .then(
-        () => {
-          this.completed++;
-        },
-        (err: unknown) => {
-          this.options.logger?.warn({ err }, 'the vacuum of players after a sync failed');
-        },
-      )
-      .finally(() => {
-        this.running = null;
-        this.schedule();
-      });
-    started();
+    try {
+      await this.options.db.execute(sql`vacuum (skip_locked, truncate false) players`);
+      this.completed++;
+    } catch (err) {
+      this.options.logger?.warn({ err }, 'the vacuum of players after a sync failed');
+    }
   }
 }
