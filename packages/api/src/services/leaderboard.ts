@@ -105,12 +105,16 @@ export function playersAheadSql(period: Period, wager: SQL, uid: SQL): SQL {
  *   finds less than a page there (matches sparse at the top of the board) gives way to the first
  *   way, which is always right. The rank indexes carry the name (migration 0019), so the walk
  *   stays in the index.
- * The count that chooses stops at `fewMatches` index entries; on a first page the same read keeps
- * the matches above a wager floor, so with few matches the page needs no second read. Before it,
- * a sample of about 1 name in 100 (a partial index, migration 0020) sends a prefix with clearly
- * many matches (`fewMatches / 50` sampled ones, ~4,000 matches) to the walk without counting. The two
- * costs cross near the square root of (page × ranked players): ~2,000-5,000 matches at 1,000,000
- * players.
+ * The count that chooses stops at `fewMatches` index entries. A sample of about 1 name in 100 (a
+ * partial index, migration 0020) comes first and sends a prefix with clearly many matches
+ * (`fewMatches / 50` sampled ones, ~4,000 matches) to the walk without counting. The two costs
+ * cross near the square root of (page × ranked players): ~2,000-5,000 matches at 1,000,000 players.
+ * A first page needs neither way when enough matches sit near the top of the board (migration
+ * 0022): each period has a name index keyed by the wager's first significant digit (its level)
+ * then the name, and the search reads only the levels at or above a wager floor that the bucket
+ * counts give — the floor reaching ~8 pages' worth of matches, by `fewMatches` or, for a prefix
+ * the sample says has many (fewer than `fewMatches / 5` sampled), by the sample's estimate. A page
+ * or more there is the page; fewer, and the ways above decide.
  */
 export interface SearchPlan {
   /** Fewer name matches than this: read them all from the name index. */
@@ -121,15 +125,14 @@ export interface SearchPlan {
 export const SEARCH_PLAN: SearchPlan = { fewMatches: 2000, walkRows: 20_000 };
 
 /**
- * The search page in one call of `leaderboard_search()` (migrations 0017, 0019, 0020), which takes the
- * ways above and ranks the matches shown with `leaderboard_ahead_each()`. As a function its plans are
+ * The search page in one call of `leaderboard_search()` (migrations 0017, 0019, 0020, 0022), which takes
+ * the ways above and ranks the matches shown with `leaderboard_ahead_each()`. As a function its plans are
  * kept for the session: planning the statement this was cost ~0.5 ms per search, a fifth of a
  * three-digit search at 1,000,000 players. It searches the name index by the prefix's bounds
  * rather than a LIKE, so `%`, `_` and `\` in the search are plain characters. On a first page
- * the few-matches way sorts only the matches above a wager floor that the bucket counts give
- * (sorting all 1,111 of a three-digit prefix cost more than reading them), and searches again
- * without it in the rare case that fewer than a page are there. Up to `limit` + 1 rows: the last
- * only says whether there is a next page (its `ahead` is null).
+ * the few-matches way sorts only the matches above a wager floor (recomputed from the count), and
+ * searches again without it in the rare case that fewer than a page are there. Up to `limit` + 1
+ * rows: the last only says whether there is a next page (its `ahead` is null).
  */
 function searchPageSql(period: Period, search: string, after: Cursor | null, limit: number, plan: SearchPlan): SQL {
   return sql`select uid, name, wagered, all_time, ahead from leaderboard_search(${period}, ${search},

@@ -1,6 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { bigint, date, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, bigint, date, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { createdAt, money, tstz, updatedAt } from './columns';
+
+/**
+ * The name index of one period's ranked players keyed by the wager's level — the wager cut to
+ * its first significant digit (3,456.78 → 3,000; 0 under 1) — then the lowercase name.
+ */
+function nameByLevel(name: string, wager: AnyPgColumn, playerName: AnyPgColumn) {
+  return index(name)
+    .on(sql`trunc(${wager}, 1 - length(trunc(${wager})::text))`, sql`(lower(${playerName}) collate "C")`)
+    .where(sql`${wager} > 0`);
+}
 
 /** A referred player as the affiliate's upstream feed reports them, keyed by upstream uid. */
 export const players = pgTable(
@@ -36,6 +46,13 @@ export const players = pgTable(
     index('players_name_sample_idx')
       .on(sql`lower(${t.name}) text_pattern_ops`)
       .where(sql`hashtext(${t.uid}) % 100 = 0`),
+    // Per period, the ranked players' names by the level of their wager: a name search's first
+    // page reads only the matches in the top levels instead of every match (migration 0022,
+    // which adds INCLUDE).
+    nameByLevel('players_name_today_idx', t.wagerToday, t.name),
+    nameByLevel('players_name_week_idx', t.wagerWeek, t.name),
+    nameByLevel('players_name_month_idx', t.wagerMonth, t.name),
+    nameByLevel('players_name_all_time_idx', t.wagerAllTime, t.name),
   ],
 );
 
