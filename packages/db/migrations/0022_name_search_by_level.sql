@@ -110,42 +110,42 @@ BEGIN
         -- wager level (players_name_<period>_idx), one range of names for each level that the
         -- buckets at or above the floor have; not every match of the name index.
         IF p_period = 'today' THEN
-          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row) INTO rs FROM (
-            SELECT p.uid, p.name, p.wager_today AS w, p.wager_all_time AS a FROM players p
+          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
+            SELECT p.uid, p.name, p.wager_today + 0 AS w, p.wager_all_time AS a FROM players p
             WHERE trunc(p.wager_today, 1 - length(trunc(p.wager_today)::text)) = ANY (levels)
               AND lower(p.name) COLLATE "C" >= lo AND lower(p.name) COLLATE "C" < hi
               AND p.wager_today > 0 AND p.wager_today + 0 >= floor_w
+            ORDER BY p.wager_today + 0 DESC, p.uid LIMIT take
           ) t;
         ELSIF p_period = 'week' THEN
-          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row) INTO rs FROM (
-            SELECT p.uid, p.name, p.wager_week AS w, p.wager_all_time AS a FROM players p
+          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
+            SELECT p.uid, p.name, p.wager_week + 0 AS w, p.wager_all_time AS a FROM players p
             WHERE trunc(p.wager_week, 1 - length(trunc(p.wager_week)::text)) = ANY (levels)
               AND lower(p.name) COLLATE "C" >= lo AND lower(p.name) COLLATE "C" < hi
               AND p.wager_week > 0 AND p.wager_week + 0 >= floor_w
+            ORDER BY p.wager_week + 0 DESC, p.uid LIMIT take
           ) t;
         ELSIF p_period = 'month' THEN
-          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row) INTO rs FROM (
-            SELECT p.uid, p.name, p.wager_month AS w, p.wager_all_time AS a FROM players p
+          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
+            SELECT p.uid, p.name, p.wager_month + 0 AS w, p.wager_all_time AS a FROM players p
             WHERE trunc(p.wager_month, 1 - length(trunc(p.wager_month)::text)) = ANY (levels)
               AND lower(p.name) COLLATE "C" >= lo AND lower(p.name) COLLATE "C" < hi
               AND p.wager_month > 0 AND p.wager_month + 0 >= floor_w
+            ORDER BY p.wager_month + 0 DESC, p.uid LIMIT take
           ) t;
         ELSE
-          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row) INTO rs FROM (
-            SELECT p.uid, p.name, p.wager_all_time AS w, p.wager_all_time AS a FROM players p
+          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
+            SELECT p.uid, p.name, p.wager_all_time + 0 AS w, p.wager_all_time AS a FROM players p
             WHERE trunc(p.wager_all_time, 1 - length(trunc(p.wager_all_time)::text)) = ANY (levels)
               AND lower(p.name) COLLATE "C" >= lo AND lower(p.name) COLLATE "C" < hi
               AND p.wager_all_time > 0 AND p.wager_all_time + 0 >= floor_w
+            ORDER BY p.wager_all_time + 0 DESC, p.uid LIMIT take
           ) t;
         END IF;
         IF coalesce(cardinality(rs), 0) >= take THEN
           -- The page: the top of those, in the board's order. Every match below the floor
           -- ranks below all of them, so the count that chooses a way is not needed.
           n := 0;
-          SELECT array_agg((t.uid, t.name, t.w, t.a)::leaderboard_search_row ORDER BY t.w DESC, t.uid) INTO rs FROM (
-            SELECT k.uid, k.name, k.w, k.a FROM unnest(rs) AS k
-            ORDER BY k.w DESC, k.uid LIMIT take
-          ) t;
         ELSIF many THEN
           -- Too few there for a prefix with many matches: the walk.
           rs := NULL;
