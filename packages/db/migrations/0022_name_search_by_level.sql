@@ -1,24 +1,36 @@
--- Name search at 1,000,000 players: a first page reads the matches in the top orders of
--- magnitude of the period's wagers, not every match (issue #22).
+-- Name search at 1,000,000 players: a first page reads only the matches near the top of the
+-- period's board, not every match (issue #22).
 --
 -- A search's first page needs the top 11 matches. Migration 0020 read every match from the name
 -- index (1,111 entries for a three-digit prefix of the bench's million names, ~0.26 ms of a
--- ~0.7 ms search, measured in the server) to keep the few above a floor that the bucket counts
--- give (the lowest bucket reaching ~8 pages' worth of players; ~50 matches of the 1,111).
+-- ~0.7 ms search, measured in the server) to keep the ~50 at or above a floor that the bucket
+-- counts give (the lowest of the top buckets reaching ~8 pages' worth of players).
 --
--- Each period now has a name index keyed by the wager's level — its digits before the point,
--- length(trunc(w)::text), 1 for under 10 — then the lowercase name, over its ranked players
--- (w > 0), carrying what a page shows. A bucket (two significant digits) has the level of its
--- players, so every match at or above the floor sits in the levels from the floor bucket's to the
--- top bucket's: one range of names per level (= ANY of those levels: one descent each), about a
--- tenth of the matches at the bench's floors. If they are a page or more, they hold the page; else
--- the count and the ways of migration 0020 as before. Measured in the server on the bench's
--- million players, three-digit prefixes, month: 0.26 -> 0.05 ms for the read (70 entries).
+-- Each period now has a name index over its ranked players (w > 0) keyed by the wager's level —
+-- the wager cut to its first significant digit, trunc(w, 1 - length(trunc(w)::text)): 3,456.78 ->
+-- 3,000, 0.57 -> 0 — then the lowercase name, carrying what a page shows. A bucket (two
+-- significant digits) has the level of its players, so every match at or above the floor sits
+-- in the levels of the buckets from the top down to the floor: one range of names per level
+-- (= ANY of them: one descent each). A level spans at most ten buckets, so the read holds the
+-- matches above the floor and at most one level's worth below it: a few dozen of the 1,111 for a
+-- three-digit prefix in `month` (~75). Ten or more of them hold the page; fewer, and the count and
+-- the ways of migration 0020 decide as before.
+-- A prefix the sample says has many matches (p_few / 50 sampled or more, e.g. "player 12":
+-- 11,111) walked the rank index until it found a page (~1,000 entries, each name lowercased).
+-- Now, on a first page, if fewer than p_few / 5 are sampled, the same read comes first with the
+-- floor set for ~100 matches per sampled one; the walk when that finds less than a page.
+-- Measured in the server on the bench's million players (PL/pgSQL loops, 2,000 prefixes each):
+-- three digits 0.55-0.71 -> 0.38-0.41 ms, two digits 0.69-0.75 -> 0.35-0.36 ms, one digit
+-- (still the walk; the sample now counted up to 400) 0.31-0.34 -> 0.32-0.35 ms. The same first
+-- pages as the obvious query (ORDER BY wager DESC, uid over the LIKE matches) for every prefix
+-- "player 1" ... "player 999" in every period.
 -- The name is keyed with COLLATE "C" (byte order, as text_pattern_ops) and searched with
 -- >= / <, which players_name_search_idx (text_pattern_ops: ~>=~ / ~<~) cannot serve, so the
--- planner's choice between the two cannot go the wrong way. The wager filter is `+ 0` so that
--- no plan reads the rank index's whole range above the floor instead.
--- Cost: four indexes of ~60-80 MB at 1,000,000 players, written on every changed row.
+-- planner cannot take one for the other. The wager is `+ 0` in the filter and the order so that
+-- no plan walks the rank index's range above the floor instead.
+-- Cost: four indexes of 54-78 MB at the bench's 1,000,000 players, each written on every
+-- changed row: a sync of 100,000 players, every one moved, 5.3 -> 7.2 s (the COPY reference,
+-- which gets the same indexes, 2.9 -> 4.1 s).
 CREATE INDEX "players_name_today_idx" ON "players" USING btree (trunc("wager_today", 1 - length(trunc("wager_today")::text)),(lower("name") collate "C")) INCLUDE ("uid", "name", "wager_today", "wager_all_time") WHERE "players"."wager_today" > 0;
 --> statement-breakpoint
 CREATE INDEX "players_name_week_idx" ON "players" USING btree (trunc("wager_week", 1 - length(trunc("wager_week")::text)),(lower("name") collate "C")) INCLUDE ("uid", "name", "wager_week", "wager_all_time") WHERE "players"."wager_week" > 0;
