@@ -40,7 +40,9 @@ describe.each(testBackends())('races run by the clock on %s', (kind) => {
 
   it('goes live and completes on time without any call, announcing the winners', async () => {
     const admin = await insertUser(t.deps.db, { role: 'admin' });
-    const startsAt = new Date(Date.now() + 700);
+    // Far enough ahead that the stream's first snapshot is taken before the start on a loaded
+    // machine (700 ms was not, once, with the whole suite on 2 cores).
+    const startsAt = new Date(Date.now() + 2000);
     const endsAt = new Date(startsAt.getTime() + 700);
     const race = await t.callerAs({ user: admin }).races.create({
       name: 'Sprint',
@@ -135,10 +137,11 @@ describe.each(testBackends())('races run by the clock on %s', (kind) => {
     );
     await sleep(200); // let any late duplicate show itself
 
-    expect(finished.sort()).toEqual(ids.sort());
+    // This test's races (one left unfinished by a failed test before it is not this test's concern).
+    expect(finished.filter((id) => ids.includes(id)).sort()).toEqual(ids.sort());
     // Each race was frozen by exactly one of the two instances.
     const [byFirst = [], bySecond = []] = finalizedBy;
-    expect([...byFirst, ...bySecond].sort()).toEqual(ids.sort());
+    expect([...byFirst, ...bySecond].filter((id) => ids.includes(id)).sort()).toEqual(ids.sort());
     for (const id of ids) {
       const results = await t.deps.db.select().from(raceResults).where(eq(raceResults.raceId, id));
       expect(results.map((r) => [r.rank, r.playerUid, r.prize])).toEqual([
