@@ -149,10 +149,12 @@ export const restPlugin: FastifyPluginAsync<RestPluginOptions> = async (app, { d
     v1.addHook('onRequest', async (req, reply) => {
       const path = req.url.split('?')[0] ?? req.url;
       requestPaths.set(req, path);
-      // A NUL character in a path or query value is a bad request, not a database error.
-      if (/%00/.test(req.url)) {
+      // A NUL character in the path is a bad request, not a route that is not found (the
+      // adapter matches no route for it). In a query value it reaches the procedure, whose
+      // check names the field (storable-text middleware).
+      if (path.includes('%00')) {
         return sendProblem(reply, {
-          ...problem(400, 'BAD_REQUEST', 'Text must not contain NUL characters (%00)', path),
+          ...problem(400, 'BAD_REQUEST', 'The address must not contain NUL characters (%00)', path),
           issues: [{ path: [], message: 'must not contain NUL characters' }],
         });
       }
