@@ -157,6 +157,23 @@ describe.each(testBackends())('the goated command (%s)', (kind) => {
     }
   });
 
+  it('stops quietly when its reader goes away, as with `goated watch leaderboard | head -1`', async () => {
+    const watch = startCli(['watch', 'leaderboard', '--period', 'month', '--limit', '3', '--json'], {
+      API_URL: ts.url,
+    });
+    try {
+      await watch.until(() => watch.lines().length >= 1, 'the first snapshot');
+      watch.proc.stdout?.destroy();
+      // The next change is written into the closed pipe.
+      await admin.api.sync.ingest.mutate({ records: [record('c6', 'CliPiped', 20_000_000)] });
+      const result = await watch.done;
+      expect(result).toMatchObject({ code: 0, signal: null });
+      expect(result.stderr).not.toContain('EPIPE');
+    } finally {
+      watch.kill();
+    }
+  });
+
   it('watches the transformation log with a read key, and refuses it without one', async () => {
     const refused = await runCli(['watch', 'logs'], { API_URL: ts.url });
     expect(refused.code).toBe(1);

@@ -145,4 +145,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   return pending;
 }
 
+// A reader that stops early (`goated top | head -3`, a `watch` piped into a program that quits)
+// closes the pipe: stop quietly, as command-line tools do, not with an EPIPE stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(exitCodes.ok);
+  throw err;
+});
 process.exitCode = await main(process.argv, process.env);
