@@ -212,7 +212,7 @@ export const verifyErrorText: Record<string, string> = {
   CONFLICT: 'That code was already used. Create a new one on the dashboard if you want to link again.',
   PRECONDITION_FAILED:
     'That code has expired (codes last 10 minutes, and only the newest one works). Create a new one on the dashboard.',
-  BAD_REQUEST: "That doesn't look like a link code: it has 8 letters and digits, like /verify AB3D5FGH.",
+  BAD_REQUEST: "That doesn't look like a link code: a code is 8 letters and digits, like /verify AB3D5FGH.",
   FORBIDDEN: 'That account is banned, so it cannot be linked.',
 };
 

@@ -55,7 +55,7 @@ export function linkingCases(s: ServerScenario): void {
         "I don't know that code. Check it, or create a new one on the dashboard.",
       ]);
       expect(await say(BOB, '/verify hello')).toEqual([
-        "That doesn't look like a link code: it has 8 letters and digits, like /verify AB3D5FGH.",
+        "That doesn't look like a link code: a code is 8 letters and digits, like /verify AB3D5FGH.",
       ]);
     });
 
