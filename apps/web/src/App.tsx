@@ -58,6 +58,13 @@ export function App() {
               <Route path="/players/:uid" element={<PlayerPage />} />
               <Route path="/signin" element={<SignInPage />} />
               <Route path="/signup" element={<SignUpPage />} />
+              {/* The addresses people type for these two, kept with their query (`?next=`). */}
+              {['/login', '/sign-in'].map((path) => (
+                <Route key={path} path={path} element={<SameAs path="/signin" />} />
+              ))}
+              {['/register', '/sign-up'].map((path) => (
+                <Route key={path} path={path} element={<SameAs path="/signup" />} />
+              ))}
               <Route path="/reset" element={<ResetPasswordPage />} />
               <Route path="/change-password" element={<SignedIn>{() => <ChangeGeneratedPasswordPage />}</SignedIn>} />
               <Route path="/notifications" element={<SignedIn>{() => <NotificationsPage />}</SignedIn>} />
@@ -84,6 +91,12 @@ export function App() {
 }
 
 /** Renders its children with the signed-in user, or sends visitors to sign in (and back). */
+/** Another address of `path`: replaced by it in the history, the query kept. */
+function SameAs({ path }: { path: string }) {
+  const { search } = useLocation();
+  return <Navigate to={{ pathname: path, search }} replace />;
+}
+
 function SignedIn({ children }: { children: (me: Me) => ReactNode }) {
   const me = useMe();
   const location = useLocation();

@@ -2,7 +2,8 @@
  * A player becomes themselves, in a real browser (headless Chromium) against the real server
  * process: sign up, claim a casino player, an admin approves in /admin/claims, the profile shows
  * the standing, the leaderboard pins the "You" row, and an ingest that moves them in a live race
- * shows up in the bell without a reload. Also: resetting a forgotten password with a token.
+ * shows up in the bell without a reload. Also: resetting a forgotten password with a token, and
+ * the addresses people type (/login, /register, …) leading to sign-in and sign-up.
  */
 import { randomBytes } from 'node:crypto';
 import { type Client, createClient } from '@goated/client';
@@ -117,6 +118,19 @@ describe.runIf(runBrowserTests)('a player claims themselves, in a real browser',
     await page.getByRole('button', { name: 'Mark all read' }).click();
     await expect.poll(async () => Number(await bell.getAttribute('data-count')), WAIT).toBe(0);
   }, 90_000);
+
+  it('takes the addresses people type for signing in and up, keeping where to go next', async () => {
+    for (const [typed, page] of [
+      ['/login', '/signin'],
+      ['/sign-in', '/signin'],
+      ['/register', '/signup'],
+      ['/sign-up', '/signup'],
+    ] as const) {
+      const tab = await newPage(`${typed}?next=%2Fraces`);
+      await tab.waitForURL((url) => url.pathname === page && url.search === '?next=%2Fraces', WAIT);
+      await tab.close();
+    }
+  });
 
   it('resets a forgotten password with a token from an admin', async () => {
     const username = `forgetful_${randomBytes(3).toString('hex')}`;
