@@ -90,13 +90,13 @@ export function App() {
   );
 }
 
-/** Renders its children with the signed-in user, or sends visitors to sign in (and back). */
 /** Another address of `path`: replaced by it in the history, the query kept. */
 function SameAs({ path }: { path: string }) {
   const { search } = useLocation();
   return <Navigate to={{ pathname: path, search }} replace />;
 }
 
+/** Renders its children with the signed-in user, or sends visitors to sign in (and back). */
 function SignedIn({ children }: { children: (me: Me) => ReactNode }) {
   const me = useMe();
   const location = useLocation();
