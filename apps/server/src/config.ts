@@ -156,6 +156,8 @@ const envSchema = z.object({
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   METRICS_PORT: port.optional(),
   REDIS_PREFIX: z.string().min(1).max(64).default('goated:'),
+  REDIS_PING_MS: positiveInt(50, 600_000).default(5000),
+  REDIS_PING_TIMEOUT_MS: positiveInt(50, 600_000).default(2000),
   WS_PING_MS: positiveInt(50, 600_000).default(30_000),
   WS_PONG_WAIT_MS: positiveInt(50, 600_000).default(10_000),
   WS_MAX_MESSAGE_BYTES: positiveInt(1024, 16 * 1024 * 1024).default(64 * 1024),
@@ -247,8 +249,11 @@ export interface Config {
     /** Open connections' credentials are re-checked against the database this often. */
     credentialRecheckMs: number;
   };
-  /** Unset url → events fan out in-process only. */
-  redis: { url: string | undefined; prefix: string };
+  /**
+   * Unset url → events fan out in-process only. Each connection is pinged every `pingMs`; one
+   * that leaves a ping unanswered for `pingTimeoutMs` is dropped and reconnected.
+   */
+  redis: { url: string | undefined; prefix: string; pingMs: number; pingTimeoutMs: number };
   /** The public front door: joining through the affiliate, the currency, the footer's links. */
   site: SiteInfo;
   realtime: TransportLimits &
@@ -364,7 +369,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
       credentialRecheckMs: e.CREDENTIAL_RECHECK_MS,
     },
-    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    redis: {
+      url: e.REDIS_URL,
+      prefix: e.REDIS_PREFIX,
+      pingMs: e.REDIS_PING_MS,
+      pingTimeoutMs: e.REDIS_PING_TIMEOUT_MS,
+    },
     site: {
       referralCode: e.AFFILIATE_REFERRAL_CODE ?? null,
       signUpUrl: e.AFFILIATE_SIGNUP_URL ?? null,

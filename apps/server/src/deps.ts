@@ -14,9 +14,11 @@ import {
   type EventBus,
   HttpUpstream,
   loadPlayerRecords,
+  type RedisLiveness,
   SimulatedUpstream,
   SYNC_RUN_LOCK,
   type UpstreamSource,
+  watchRedisLiveness,
   watchUpstreamAuth,
 } from '@goated/api/server';
 import { createDb, type DbHandle } from '@goated/db';
@@ -70,16 +72,41 @@ function openDb(config: Config): Promise<DbHandle> {
 
 async function openBus(config: Config, log: FastifyBaseLogger): Promise<EventBus> {
   if (!config.redis.url) return createInProcessBus();
-  return createRedisBus({ url: config.redis.url, prefix: config.redis.prefix, log: log.child({ component: 'bus' }) });
+  return createRedisBus({
+    url: config.redis.url,
+    prefix: config.redis.prefix,
+    log: log.child({ component: 'bus' }),
+    liveness: livenessOf(config),
+  });
 }
 
+const livenessOf = (config: Config): RedisLiveness => ({
+  intervalMs: config.redis.pingMs,
+  timeoutMs: config.redis.pingTimeoutMs,
+});
+
+/**
+ * Every request's rate-limit check waits on this connection: a command unanswered for
+ * `RATE_LIMIT_STORE_TIMEOUT_MS` fails, and the in-memory limiter answers for it (as while Redis
+ * is down); a connection gone silent is dropped and reconnected by the liveness pings.
+ */
+const RATE_LIMIT_STORE_TIMEOUT_MS = 500;
+
 /** Rate-limit counters are shared between instances through Redis when there is one. */
-async function openRateLimitRedis(config: Config, log: FastifyBaseLogger): Promise<Redis | undefined> {
+async function openRateLimitRedis(
+  config: Config,
+  log: FastifyBaseLogger,
+): Promise<{ redis: Redis; stopWatching: () => void } | undefined> {
   if (!config.redis.url) return undefined;
-  const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const redis = new Redis(config.redis.url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: Math.min(RATE_LIMIT_STORE_TIMEOUT_MS, config.redis.pingTimeoutMs),
+  });
   redis.on('error', (err) => log.warn({ err }, 'redis (rate limits) unavailable'));
   await redis.connect().catch((err: unknown) => log.warn({ err }, 'redis not reachable at start'));
-  return redis;
+  return { redis, stopWatching: watchRedisLiveness(redis, livenessOf(config)) };
 }
 
 export async function createDeps(config: Config, given: GivenDeps, log: FastifyBaseLogger): Promise<ServerDeps> {
@@ -126,7 +153,7 @@ export async function createDeps(config: Config, given: GivenDeps, log: FastifyB
         log.warn({ err }, 'could not record the upstream token state'),
       ),
   );
-  const redis = await openRateLimitRedis(config, log);
+  const rateLimitStore = await openRateLimitRedis(config, log);
   const perMinute = config.auth.rateLimitsPerMinute;
   const deps: AppDeps = {
     db: db.db,
@@ -136,7 +163,7 @@ export async function createDeps(config: Config, given: GivenDeps, log: FastifyB
     version: pkg.version,
     sync,
     rateLimits: createRateLimits({
-      redis,
+      redis: rateLimitStore?.redis,
       // Deployments sharing one Redis keep their counters apart, as their events.
       keyPrefix: `${config.redis.prefix}rl`,
       tiers: {
@@ -185,7 +212,8 @@ export async function createDeps(config: Config, given: GivenDeps, log: FastifyB
     stats,
     urlMemo,
     async close() {
-      redis?.disconnect();
+      rateLimitStore?.stopWatching();
+      rateLimitStore?.redis.disconnect();
       if (!given.bus) await bus.close();
       if (!given.db) await db.close();
     },

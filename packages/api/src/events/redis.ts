@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { AppEvents, BusHealth, EventBus, EventHandler, EventTopic } from './bus';
 import { createInProcessBus } from './in-process';
+import { REDIS_LIVENESS, type RedisLiveness, watchRedisLiveness } from './redis-liveness';
 import { checkEvent, isEventTopic } from './schemas';
 
 export interface RedisBusOptions {
@@ -14,6 +15,8 @@ export interface RedisBusOptions {
   log?: Logger;
   /** Longest wait between reconnect attempts (default 2 s). */
   maxReconnectDelayMs?: number;
+  /** How each connection is pinged, and when a silent one is dropped (see `watchRedisLiveness`). */
+  liveness?: RedisLiveness;
 }
 
 /** What travels on a channel: the sending instance (to skip its own echo) and the payload. */
@@ -82,6 +85,11 @@ export async function createRedisBus(options: RedisBusOptions): Promise<EventBus
     maxRetriesPerRequest: null,
     connectionName: `goated-sub-${instanceId.slice(0, 8)}`,
   });
+
+  // A connection gone silent keeps its `ready` status; the pings find it and have it reconnect.
+  const stopWatching = [publisher, subscriber].map((connection) =>
+    watchRedisLiveness(connection, options.liveness ?? REDIS_LIVENESS),
+  );
 
   const channelOf = (topic: EventTopic) => `${prefix}${topic}`;
   // One pattern subscription for every topic, made at once: no per-topic SUBSCRIBE racing the
@@ -183,6 +191,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<EventBus
     },
     async close() {
       closed = true;
+      for (const stop of stopWatching) stop();
       await local.close();
       await Promise.all([disconnect(publisher), disconnect(subscriber)]);
     },
