@@ -13,7 +13,7 @@ export { createInProcessBus } from './events/in-process';
 export type { RedisBusOptions } from './events/redis';
 export { createRedisBus } from './events/redis';
 export type { RedisLiveness } from './events/redis-liveness';
-export { REDIS_LIVENESS, watchRedisLiveness } from './events/redis-liveness';
+export { watchRedisLiveness } from './events/redis-liveness';
 export type { HotQuery } from './hot-queries';
 export { cacheGeneration, cacheStats, deserializeInput, hotQueries, toWireJson } from './hot-queries';
 export type { LiveOptions } from './live/live';
