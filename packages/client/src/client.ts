@@ -11,7 +11,7 @@ import {
 } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
 import superjson from 'superjson';
-import { unreachableError, unreachableReason } from './errors';
+import { noAnswerError, unreachableError, unreachableReason } from './errors';
 import { reconnectDelay } from './reconnect';
 import type { AppRouter } from './router';
 import { EventSourceImpl, missingTransport, WebSocketImpl } from './transports';
@@ -30,6 +30,14 @@ export interface ClientOptions {
   /** Delay before reconnect attempt n (default: exponential backoff with jitter, see reconnect.ts). */
   retryDelayMs?: (attempt: number) => number;
   /**
+   * How long a query or mutation waits for the server's answer before it fails with a
+   * `ServerUnreachableError` ("no answer within 30 s"; `serverUnreachable(err)` tells it).
+   * Default 30 s; `false` waits as long as the platform's fetch does (minutes). One call can
+   * set its own: `mutate(input, { context: { timeoutMs: 120_000 } })`. Subscriptions have no
+   * such bound: they are meant to stay open, and their keepalive notices a silent server.
+   */
+  timeoutMs?: number | false;
+  /**
    * Told once per server when the server's version is incompatible with this client's (checked
    * with the first call, riding in its batch). Default: a warning on stderr. `false`: no check.
    */
@@ -46,6 +54,48 @@ export interface Client {
 /** Fails every subscription at once with what to install, instead of retrying forever. */
 function unavailableLink(message: string): TRPCLink<AppRouter> {
   return () => () => observable((observer) => observer.error(new TRPCClientError(message)));
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The call's own `context.timeoutMs` when it sets one, otherwise the client's. */
+function timeoutOf(context: Record<string, unknown>, fallback: number | false): number | false {
+  const own = context.timeoutMs;
+  return typeof own === 'number' || own === false ? own : fallback;
+}
+
+/**
+ * A query or mutation that has no answer after its timeout fails with `noAnswerError`, and is
+ * unsubscribed from (which aborts its request once nothing else in its batch waits on it).
+ */
+function timeoutLink(url: string, timeoutMs: number | false): TRPCLink<AppRouter> {
+  return () =>
+    ({ op, next }) =>
+      observable((observer) => {
+        const ms = op.type === 'subscription' ? false : timeoutOf(op.context, timeoutMs);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const subscription = next(op).subscribe({
+          next: (value) => observer.next(value),
+          complete: () => {
+            clearTimeout(timer);
+            observer.complete();
+          },
+          error: (err) => {
+            clearTimeout(timer);
+            observer.error(err);
+          },
+        });
+        if (ms !== false && ms > 0) {
+          timer = setTimeout(() => {
+            subscription.unsubscribe();
+            observer.error(noAnswerError(url, ms));
+          }, ms);
+        }
+        return () => {
+          clearTimeout(timer);
+          subscription.unsubscribe();
+        };
+      });
 }
 
 /** fetch's bare "fetch failed" becomes an error naming the address that was tried and why. */
@@ -132,6 +182,7 @@ export function createClient(options: ClientOptions): Client {
     links: [
       versionLink,
       unreachableLink(baseUrl),
+      timeoutLink(baseUrl, options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: subscriptionLink,

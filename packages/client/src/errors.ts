@@ -57,6 +57,16 @@ export function unreachableError(url: string, reason: string, cause: Error): TRP
   return err;
 }
 
+/** A call the server took in but did not answer within `ms` (a server or proxy gone silent). */
+export function noAnswerError(url: string, ms: number): TRPCClientError<never> {
+  const reason = `no answer within ${ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`}`;
+  const message = `The server at ${url} gave ${reason}`;
+  const err = new TRPCClientError<never>(message);
+  err.name = 'ServerUnreachableError';
+  unreachableErrors.set(err, { url, reason, message });
+  return err;
+}
+
 /**
  * Whether (and why) a failed call never reached the server: the address tried and the reason,
  * or null when the server answered (or the failure is something else).

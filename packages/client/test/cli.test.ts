@@ -1,8 +1,9 @@
 /**
  * `goated` as a spawned process against a real server: text and --json output, exit codes
- * (0 done, 1 refused, 2 usage, 3 unreachable), where the address and the credential come from,
+ * (0 done, 1 refused, 2 usage, 3 unreachable or silent), where the address and the credential come from,
  * errors that say what to do, and `watch` following a live stream until SIGINT ends it cleanly.
  */
+import net from 'node:net';
 import { type Client, createClient } from '@goated/client';
 import { freePort } from '@goated/testing';
 import { testBackends } from '@goated/testing/db';
@@ -205,7 +206,7 @@ describe('the goated command without a server', () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain(
-      'Exit codes: 0 done, 1 the server refused or failed, 2 wrong usage, 3 server unreachable.',
+      'Exit codes: 0 done, 1 the server refused or failed, 2 wrong usage, 3 server unreachable or silent.',
     );
   });
 
@@ -219,5 +220,25 @@ describe('the goated command without a server', () => {
     expect(viaPort.code).toBe(3);
     expect(viaPort.stderr).toContain(`http://127.0.0.1:${port}`);
     expect(viaPort.stderr).toContain('start it (pnpm start), or set API_URL / --url');
+  });
+
+  it('exits 3 when the server takes the request in and never answers, after --timeout', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const started = performance.now();
+      const hung = await runCli(['top', '--url', `http://127.0.0.1:${port}`, '--timeout', '1']);
+      expect(hung.code).toBe(3);
+      expect(hung.stderr).toContain(
+        `The server at http://127.0.0.1:${port} gave no answer within 1 s. Check the --url`,
+      );
+      expect(performance.now() - started).toBeLessThan(15_000);
+      const wrong = await runCli(['top', '--timeout', '0']);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain('The timeout in seconds must be a whole number from 1 to 3600.');
+    } finally {
+      silent.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
  * nothing answers, and the server keeps `version` public in `health.status` (the check needs it
  * from anonymous callers).
  */
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { freePort } from '@goated/testing';
 import { startTestServer, type TestServer } from '@goated/testing/server';
 import { initTRPC } from '@trpc/server';
@@ -100,6 +100,71 @@ describe('an unreachable server', () => {
       expect(errorCode(err)).toBeNull();
     } finally {
       await close();
+    }
+  });
+});
+
+describe('a server that takes the request in and never answers', () => {
+  /** Accepts connections and reads nothing back: a hung server, or a proxy in front of one. */
+  async function silentServer() {
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          server.close(() => resolve());
+        }),
+    };
+  }
+  const outcome = (call: Promise<unknown>) =>
+    call.then(
+      () => 'answered',
+      (e: unknown) => e,
+    );
+
+  it('fails a call after the client’s timeout, or the call’s own, saying so', async () => {
+    const silent = await silentServer();
+    const { api, close } = createClient({ url: silent.url, timeoutMs: 300, onVersionMismatch: false });
+    try {
+      let started = performance.now();
+      const err = await outcome(api.leaderboard.top.query({ period: 'month' }));
+      expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+      expect(serverUnreachable(err)).toEqual({
+        url: silent.url,
+        reason: 'no answer within 300 ms',
+        message: `The server at ${silent.url} gave no answer within 300 ms`,
+      });
+      expect(errorCode(err)).toBeNull();
+      started = performance.now();
+      const own = await outcome(api.races.list.query({}, { context: { timeoutMs: 1000 } }));
+      expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+      expect(serverUnreachable(own)?.reason).toBe('no answer within 1 s');
+    } finally {
+      await close();
+      await silent.close();
+    }
+  });
+
+  it('waits as long as fetch does with timeoutMs: false', async () => {
+    const silent = await silentServer();
+    const { api, close } = createClient({ url: silent.url, timeoutMs: false, onVersionMismatch: false });
+    const controller = new AbortController();
+    try {
+      const call = outcome(api.leaderboard.top.query({ period: 'month' }, { signal: controller.signal }));
+      const early = await Promise.race([call, new Promise((resolve) => setTimeout(() => resolve('waiting'), 1000))]);
+      expect(early).toBe('waiting');
+      controller.abort();
+      expect(serverUnreachable(await call)).toBeNull();
+    } finally {
+      await close();
+      await silent.close();
     }
   });
 });

@@ -35,8 +35,12 @@ function runText(run: SyncRun): string {
   return `Sync run ${run.runId}: ${run.status} in ${Math.round(run.durationMs)} ms — ${counts}${run.error ? `\n${run.error}` : ''}`;
 }
 
+/** A sync run is answered when it has finished: a big feed takes longer than other calls. */
+const SYNC_RUN_TIMEOUT_MS = 10 * 60_000;
+
 export async function syncRun(ctx: CommandContext) {
-  const run = await ctx.api.sync.runNow.mutate({});
+  const timeoutMs = ctx.settings.timeoutMs ?? SYNC_RUN_TIMEOUT_MS;
+  const run = await ctx.api.sync.runNow.mutate({}, { context: { timeoutMs } });
   ctx.print(() => runText(run), run);
 }
 

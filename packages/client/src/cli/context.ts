@@ -8,7 +8,7 @@ export const exitCodes = {
   failed: 1,
   /** The command line itself was wrong. */
   usage: 2,
-  /** Nothing answered at the server's address. */
+  /** Nothing answered at the server's address, or nothing in time (`--timeout`). */
   unreachable: 3,
 } as const;
 
@@ -16,6 +16,8 @@ export interface GlobalOptions {
   url?: string;
   token?: string;
   json?: boolean;
+  /** Seconds to wait for an answer (`--timeout`). */
+  timeout?: number;
 }
 
 export interface Settings {
@@ -24,16 +26,21 @@ export interface Settings {
   urlSource: '--url' | 'API_URL' | 'PORT' | 'default';
   token: string | undefined;
   json: boolean;
+  /** How long a call waits for the server's answer; undefined: the client's default (30 s). */
+  timeoutMs: number | undefined;
 }
 
 /** Flags first, then API_URL / API_TOKEN, then the local server on PORT (default 5000). */
 export function resolveSettings(options: GlobalOptions, env: NodeJS.ProcessEnv): Settings {
-  const token = options.token ?? (env.API_TOKEN || undefined);
-  const json = options.json === true;
-  if (options.url) return { url: options.url, urlSource: '--url', token, json };
-  if (env.API_URL) return { url: env.API_URL, urlSource: 'API_URL', token, json };
-  if (env.PORT) return { url: `http://127.0.0.1:${env.PORT}`, urlSource: 'PORT', token, json };
-  return { url: 'http://127.0.0.1:5000', urlSource: 'default', token, json };
+  const common = {
+    token: options.token ?? (env.API_TOKEN || undefined),
+    json: options.json === true,
+    timeoutMs: options.timeout === undefined ? undefined : options.timeout * 1000,
+  };
+  if (options.url) return { url: options.url, urlSource: '--url', ...common };
+  if (env.API_URL) return { url: env.API_URL, urlSource: 'API_URL', ...common };
+  if (env.PORT) return { url: `http://127.0.0.1:${env.PORT}`, urlSource: 'PORT', ...common };
+  return { url: 'http://127.0.0.1:5000', urlSource: 'default', ...common };
 }
 
 /** A failure the user should read (printed without a stack), with its exit code. */
@@ -59,6 +66,7 @@ export async function withClient(settings: Settings, command: (ctx: CommandConte
   const { api, close } = createClient({
     url: settings.url,
     token: settings.token,
+    timeoutMs: settings.timeoutMs,
     onVersionMismatch: (message) => process.stderr.write(`warning: ${message}\n`),
   });
   const ctx: CommandContext = {

@@ -32,12 +32,17 @@ export function buildProgram(run: (command: (ctx: CommandContext) => Promise<voi
     .option('--url <url>', 'server address (default: API_URL, else http://127.0.0.1:$PORT, else :5000)')
     .option('--token <token>', 'API key or session token (default: API_TOKEN)')
     .option('--json', 'print JSON instead of text (watch: one JSON object per line)')
+    .addOption(
+      new Option('--timeout <seconds>', 'how long to wait for an answer (default 30; sync run: 600)').argParser(
+        positiveInteger('The timeout in seconds', 3600),
+      ),
+    )
     .showHelpAfterError('(goated --help lists the commands and options)')
     .addHelpText(
       'after',
       `
 Environment: API_URL (server), API_TOKEN (credential), PORT (local server's port).
-Exit codes: 0 done, 1 the server refused or failed, 2 wrong usage, 3 server unreachable.
+Exit codes: 0 done, 1 the server refused or failed, 2 wrong usage, 3 server unreachable or silent.
 Examples:
   goated top --period week --limit 5
   goated watch leaderboard            (Ctrl-C to stop)
