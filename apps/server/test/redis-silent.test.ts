@@ -6,7 +6,7 @@
  * pings drop each silent connection and reconnect it, and events cross instances again after.
  */
 import { randomUUID } from 'node:crypto';
-import type { AppEvents } from '@goated/api/server';
+import { type AppEvents, createRedisBus } from '@goated/api/server';
 import { waitFor } from '@goated/testing';
 import { redisTestUrl } from '@goated/testing/redis';
 import { startTestServer, type TestServer } from '@goated/testing/server';
@@ -19,10 +19,14 @@ const event: AppEvents['leaderboard.changed'] = { changedPlayers: 1, at: '2026-0
 /** An uncached public read over HTTP, bounded here so a hang shows as such. */
 async function read(server: TestServer): Promise<string> {
   const input = encodeURIComponent(JSON.stringify({ json: {} }));
-  const res = await fetch(`${server.url}/trpc/races.list?input=${input}`, { signal: AbortSignal.timeout(5_000) }).catch(
-    (err: Error) => ({ status: err.name }),
+  // The whole answer, body too, within the bound.
+  return fetch(`${server.url}/trpc/races.list?input=${input}`, { signal: AbortSignal.timeout(5_000) }).then(
+    async (res) => {
+      await res.text();
+      return String(res.status);
+    },
+    (err: Error) => err.name,
   );
-  return String(res.status);
 }
 
 async function ready(server: TestServer): Promise<boolean> {
@@ -93,4 +97,43 @@ describe.runIf(url)('Redis gone silent (no reset, no answer) under two instances
     await crossInstanceDelivery('events between the instances after');
     for (const server of servers) expect(await read(server)).toBe('200');
   }, 60_000);
+});
+
+describe.runIf(url)('an instance whose bus is back after an outage', () => {
+  it('tells the others, which re-read what they depend on (what it published meanwhile may be lost)', async () => {
+    const proxy = await startTcpProxy(new URL(url ?? ''));
+    const prefix = `test:${randomUUID()}:`;
+    // A reaches Redis through the proxy, B directly: only A's connections are cut.
+    const a = await createRedisBus({ url: `redis://${new URL(proxy.url).host}`, prefix, maxReconnectDelayMs: 100 });
+    const b = await createRedisBus({ url: url ?? '', prefix });
+    try {
+      const onA: string[] = [];
+      const onB: string[] = [];
+      a.onReconnect?.(() => onA.push('re-read'));
+      b.onReconnect?.(() => onB.push('re-read'));
+      await waitFor(() => a.health().connected && b.health().connected, { label: 'both buses connected' });
+      // B's subscription is confirmed asynchronously: an event that crosses says it is in place.
+      let crossed = 0;
+      const stop = b.subscribe('leaderboard.changed', () => {
+        crossed++;
+      });
+      await waitFor(
+        () => {
+          if (crossed === 0) void a.publish('leaderboard.changed', event);
+          return crossed > 0;
+        },
+        { label: 'an event from A on B' },
+      );
+      stop();
+
+      proxy.sever();
+      await waitFor(() => onA.length > 0, { label: 'A back, re-reading', timeoutMs: 10_000 });
+      await waitFor(() => onB.length > 0, { label: 'B told, re-reading', timeoutMs: 5_000 });
+      expect(b.health().connected).toBe(true);
+    } finally {
+      await a.close();
+      await b.close();
+      await proxy.close();
+    }
+  }, 30_000);
 });

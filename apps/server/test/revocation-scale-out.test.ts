@@ -2,7 +2,8 @@
  * Revocation across instances: two servers on one database and one Redis, as behind a load
  * balancer. A key revoked or a user banned through instance A ends the connections opened on
  * instance B — at once over the bus, and when Redis is down, by B's database re-check: on its
- * timer during the outage, and as soon as the bus is back.
+ * timer during the outage, and as soon as the bus is back (also after Redis went silent, once
+ * B's pings have found its connections dead and replaced them).
  */
 import { randomUUID } from 'node:crypto';
 import { createClient } from '@goated/client';
@@ -12,14 +13,25 @@ import { canStartRedisServer, type RedisServer, redisTestUrl, startRedisServer }
 import { startTestServer, TEST_ADMIN, type TestServer } from '@goated/testing/server';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type SignedSocket, signedSocket } from './credential-helpers';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 const sharedRedis = redisTestUrl();
 const privateRedis = canStartRedisServer();
 const PASSWORD = 'correct horse battery';
 
-async function twoInstances(kind: Parameters<typeof createSharedTestDb>[0], redisUrl: string, recheckMs: number) {
+async function twoInstances(
+  kind: Parameters<typeof createSharedTestDb>[0],
+  redisUrl: string,
+  recheckMs: number,
+  moreEnv: Record<string, string> = {},
+) {
   const db = await createSharedTestDb(kind);
-  const env = { REDIS_URL: redisUrl, REDIS_PREFIX: `test:${randomUUID()}:`, CREDENTIAL_RECHECK_MS: String(recheckMs) };
+  const env = {
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: `test:${randomUUID()}:`,
+    CREDENTIAL_RECHECK_MS: String(recheckMs),
+    ...moreEnv,
+  };
   const a = await startTestServer(kind, env, { db: db.first });
   const b = await startTestServer(kind, env, { db: db.second });
   const { token } = await a.client.api.auth.signIn.mutate({ ...TEST_ADMIN, mode: 'token' });
@@ -86,6 +98,38 @@ describe.each(testBackends())('revocation across instances on %s', (kind) => {
       await setup.close();
     }
   });
+
+  it.skipIf(!sharedRedis)(
+    'with Redis gone silent, B drops its silent connections and ends what A revoked',
+    async () => {
+      // Every connection to Redis goes quiet without closing: without the liveness pings, B would
+      // neither hear A's events nor notice anything to re-check for (its timer is an hour away).
+      const proxy: TcpProxy = await startTcpProxy(new URL(sharedRedis ?? ''));
+      const setup = await twoInstances(kind, `redis://${new URL(proxy.url).host}`, 3_600_000, {
+        REDIS_PING_MS: '200',
+        REDIS_PING_TIMEOUT_MS: '500',
+      });
+      try {
+        await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), { label: 'redis' });
+        const { key, apiKey } = await setup.adminOnA.api.admin.apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
+        const keySocket = await setup.streamOnB(key, 'logs.onLog');
+        const user = await setup.user('signed_out_in_silence');
+        const userSocket = await setup.streamOnB(user.token, 'notifications.onNotify');
+
+        proxy.blackhole();
+        await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKey.id });
+        await createClient({ url: setup.a.url, token: user.token }).api.auth.signOut.mutate();
+        expect(await keySocket.ended(1, 10_000)).toEqual({
+          message: 'This API key is revoked',
+          data: { code: 'UNAUTHORIZED' },
+        });
+        expect((await userSocket.ended(1, 10_000)).data?.code).toBe('UNAUTHORIZED');
+      } finally {
+        await setup.close();
+        await proxy.close();
+      }
+    },
+  );
 
   describe.skipIf(!privateRedis)('while Redis is down', () => {
     it('B’s timed database re-check ends what A revoked, before Redis is back', async () => {

@@ -86,9 +86,11 @@ export interface EventBus {
   subscribe<T extends EventTopic>(topic: T, handler: EventHandler<T>): () => void;
   health(): BusHealth;
   /**
-   * Called each time the bus comes back after an outage (events published meanwhile by other
-   * instances were lost: listeners re-read what they depend on). Absent on buses that cannot
-   * lose events (in-process). Returns the function that unsubscribes.
+   * Called each time events for this instance may have been lost: when its bus comes back after
+   * an outage (events published meanwhile by other instances were lost), and when another
+   * instance's does (what it published meanwhile may not have reached this one). Listeners
+   * re-read what they depend on. Absent on buses that cannot lose events (in-process). Returns
+   * the function that unsubscribes.
    */
   onReconnect?(listener: () => void): () => void;
   close(): Promise<void>;

@@ -23,6 +23,13 @@ export interface RedisBusOptions {
 const envelopeSchema = z.object({ from: z.string(), payload: z.unknown() });
 type Envelope = z.infer<typeof envelopeSchema>;
 
+/**
+ * Not an event topic: an instance whose bus is back after an outage says so on this channel, as
+ * what it published meanwhile may have been lost (a connection gone silent swallows publishes
+ * without an error) — the others run their `onReconnect` listeners too.
+ */
+const RESYNC_CHANNEL = '~resync';
+
 /** Unknown topics reported so far (once each: a newer instance may publish topics this one lacks). */
 const MAX_REPORTED_TOPICS = 100;
 
@@ -60,7 +67,9 @@ async function disconnect(connection: Redis): Promise<void> {
  * Events fan out to this instance's subscribers directly — never through Redis — and to other
  * instances over Redis pub/sub. When Redis is unreachable, local delivery goes on as before,
  * publishes to other instances are dropped (and counted in the log), `health()` reports it,
- * and ioredis reconnects by itself; the subscriber connection resubscribes on its own.
+ * and ioredis reconnects by itself; the subscriber connection resubscribes on its own. Once
+ * back, the instance runs its `onReconnect` listeners and tells the others to run theirs.
+ * A connection that goes silent without closing is found by pings (`watchRedisLiveness`).
  */
 export async function createRedisBus(options: RedisBusOptions): Promise<EventBus> {
   // Loaded only when Redis is configured: the embedded default never pays for the client.
@@ -113,7 +122,13 @@ export async function createRedisBus(options: RedisBusOptions): Promise<EventBus
     connectedLogged = true;
     downLogged = false;
     droppedWhileDown = 0;
-    if (wasDown) for (const listener of [...reconnectListeners]) listener();
+    if (wasDown) {
+      for (const listener of [...reconnectListeners]) listener();
+      const envelope: Envelope = { from: instanceId, payload: null };
+      publisher.publish(`${prefix}${RESYNC_CHANNEL}`, JSON.stringify(envelope)).catch((err: unknown) => {
+        log.warn({ err }, 'could not tell the other instances that this one is back');
+      });
+    }
   };
   const onDown = (err?: Error) => {
     if (closed || downLogged) return;
@@ -148,6 +163,10 @@ export async function createRedisBus(options: RedisBusOptions): Promise<EventBus
       return;
     }
     if (envelope.data.from === instanceId) return;
+    if (topic === RESYNC_CHANNEL) {
+      for (const listener of [...reconnectListeners]) listener();
+      return;
+    }
     if (!isEventTopic(topic)) {
       if (!unknownTopics.has(topic) && unknownTopics.size < MAX_REPORTED_TOPICS) {
         unknownTopics.add(topic);
