@@ -138,7 +138,15 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         shuttingDown = true;
         // At once and together: stop accepting connections, send WebSockets away (1001), let
         // in-flight requests and a running sync transaction finish. The pools close after.
-        await Promise.all([jobsStopped, app.close()]);
+        // A response whose headers went out before closing began cannot say `connection:
+        // close`: its keep-alive connection is closed as soon as it goes idle, rather than
+        // holding the server open for the keep-alive timeout (72 s).
+        const closeIdle = setInterval(() => app.server.closeIdleConnections(), 100);
+        try {
+          await Promise.all([jobsStopped, app.close()]);
+        } finally {
+          clearInterval(closeIdle);
+        }
         await wiring.close();
       })();
       return stopping;
