@@ -18,6 +18,8 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 const sharedRedis = redisTestUrl();
 const privateRedis = canStartRedisServer();
 const PASSWORD = 'correct horse battery';
+/** How a stream on a revoked key ends. */
+const KEY_REVOKED = { message: 'This API key is revoked', data: { code: 'UNAUTHORIZED' } };
 
 async function twoInstances(
   kind: Parameters<typeof createSharedTestDb>[0],
@@ -38,24 +40,31 @@ async function twoInstances(
   const adminOnA = createClient({ url: a.url, token: token ?? '' });
   const sockets: SignedSocket[] = [];
   const connected = (t: TestServer) => t.server.deps.bus.health().connected;
+  /** A socket to B signed in with `token`, with a stream running on it (id 1). */
+  const streamOnB = async (token: string, path: string): Promise<SignedSocket> => {
+    const socket = await signedSocket(b.url, token);
+    sockets.push(socket);
+    socket.call(1, 'subscription', path, {});
+    await socket.frame(1, (f) => f.result?.type === 'started');
+    return socket;
+  };
   return {
     a,
     b,
     adminOnA,
     connected,
-    /** A socket to B signed in with `token`, with a stream running on it (id 1). */
-    async streamOnB(token: string, path: string): Promise<SignedSocket> {
-      const socket = await signedSocket(b.url, token);
-      sockets.push(socket);
-      socket.call(1, 'subscription', path, {});
-      await socket.frame(1, (f) => f.result?.type === 'started');
-      return socket;
-    },
-    /** A user signed in (through A), with a session token. */
-    async user(name: string) {
-      const { user } = await a.client.api.auth.signUp.mutate({ username: name, password: PASSWORD, mode: 'token' });
-      const session = await a.client.api.auth.signIn.mutate({ username: name, password: PASSWORD, mode: 'token' });
-      return { id: user.id, token: session.token ?? '' };
+    /**
+     * What A will revoke, open on B: a `read` key and a user signed in through A (a session
+     * token), each with a stream running on B.
+     */
+    async openOnB(username: string) {
+      const { key, apiKey } = await adminOnA.api.admin.apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
+      const keySocket = await streamOnB(key, 'logs.onLog');
+      await a.client.api.auth.signUp.mutate({ username, password: PASSWORD, mode: 'token' });
+      const session = await a.client.api.auth.signIn.mutate({ username, password: PASSWORD, mode: 'token' });
+      const user = { id: session.user.id, token: session.token ?? '' };
+      const userSocket = await streamOnB(user.token, 'notifications.onNotify');
+      return { apiKeyId: apiKey.id, keySocket, user, userSocket };
     },
     close: async () => {
       for (const s of sockets) s.socket.terminate();
@@ -77,17 +86,11 @@ describe.each(testBackends())('revocation across instances on %s', (kind) => {
     const setup = await twoInstances(kind, sharedRedis ?? '', 3_600_000);
     try {
       await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), { label: 'redis' });
-      const { key, apiKey } = await setup.adminOnA.api.admin.apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
-      const keySocket = await setup.streamOnB(key, 'logs.onLog');
-      const user = await setup.user('banned_on_a');
-      const userSocket = await setup.streamOnB(user.token, 'notifications.onNotify');
+      const { apiKeyId, keySocket, user, userSocket } = await setup.openOnB('banned_on_a');
 
-      await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKey.id });
+      await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKeyId });
       await setup.adminOnA.api.admin.users.update.mutate({ userId: user.id, banned: true });
-      expect(await keySocket.ended(1, 5000)).toEqual({
-        message: 'This API key is revoked',
-        data: { code: 'UNAUTHORIZED' },
-      });
+      expect(await keySocket.ended(1, 5000)).toEqual(KEY_REVOKED);
       expect(await userSocket.ended(1, 5000)).toEqual({
         message: 'This account is banned',
         data: { code: 'FORBIDDEN' },
@@ -111,18 +114,12 @@ describe.each(testBackends())('revocation across instances on %s', (kind) => {
       });
       try {
         await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), { label: 'redis' });
-        const { key, apiKey } = await setup.adminOnA.api.admin.apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
-        const keySocket = await setup.streamOnB(key, 'logs.onLog');
-        const user = await setup.user('signed_out_in_silence');
-        const userSocket = await setup.streamOnB(user.token, 'notifications.onNotify');
+        const { apiKeyId, keySocket, user, userSocket } = await setup.openOnB('signed_out_in_silence');
 
         proxy.blackhole();
-        await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKey.id });
+        await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKeyId });
         await createClient({ url: setup.a.url, token: user.token }).api.auth.signOut.mutate();
-        expect(await keySocket.ended(1, 10_000)).toEqual({
-          message: 'This API key is revoked',
-          data: { code: 'UNAUTHORIZED' },
-        });
+        expect(await keySocket.ended(1, 10_000)).toEqual(KEY_REVOKED);
         expect((await userSocket.ended(1, 10_000)).data?.code).toBe('UNAUTHORIZED');
       } finally {
         await setup.close();
@@ -137,22 +134,16 @@ describe.each(testBackends())('revocation across instances on %s', (kind) => {
       const setup = await twoInstances(kind, redis.url, 500);
       try {
         await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), { label: 'redis' });
-        const { key, apiKey } = await setup.adminOnA.api.admin.apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
-        const keySocket = await setup.streamOnB(key, 'logs.onLog');
-        const user = await setup.user('banned_in_outage');
-        const userSocket = await setup.streamOnB(user.token, 'notifications.onNotify');
+        const { apiKeyId, keySocket, user, userSocket } = await setup.openOnB('banned_in_outage');
 
         await redis.kill();
         await waitFor(() => !setup.connected(setup.a) && !setup.connected(setup.b), {
           label: 'both instances to notice',
         });
-        await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKey.id });
+        await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKeyId });
         await setup.adminOnA.api.admin.users.update.mutate({ userId: user.id, banned: true });
 
-        expect(await keySocket.ended(1, 10_000)).toEqual({
-          message: 'This API key is revoked',
-          data: { code: 'UNAUTHORIZED' },
-        });
+        expect(await keySocket.ended(1, 10_000)).toEqual(KEY_REVOKED);
         expect(await userSocket.ended(1, 10_000)).toEqual({
           message: 'This account is banned',
           data: { code: 'FORBIDDEN' },
@@ -172,16 +163,13 @@ describe.each(testBackends())('revocation across instances on %s', (kind) => {
       const setup = await twoInstances(kind, redis.url, 3_600_000);
       try {
         await waitFor(() => setup.connected(setup.a) && setup.connected(setup.b), { label: 'redis' });
-        const { key, apiKey } = await setup.adminOnA.api.admin.apiKeys.create.mutate({ name: 'k', scopes: ['read'] });
-        const keySocket = await setup.streamOnB(key, 'logs.onLog');
-        const user = await setup.user('signed_out_in_outage');
-        const userSocket = await setup.streamOnB(user.token, 'notifications.onNotify');
+        const { apiKeyId, keySocket, user, userSocket } = await setup.openOnB('signed_out_in_outage');
 
         await redis.kill();
         await waitFor(() => !setup.connected(setup.a) && !setup.connected(setup.b), {
           label: 'both instances to notice',
         });
-        await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKey.id });
+        await setup.adminOnA.api.admin.apiKeys.revoke.mutate({ id: apiKeyId });
         await createClient({ url: setup.a.url, token: user.token }).api.auth.signOut.mutate();
         // The events were lost with Redis: B's connections still stand, and B still serves them.
         keySocket.call(2, 'query', 'admin.stats');
@@ -189,10 +177,7 @@ describe.each(testBackends())('revocation across instances on %s', (kind) => {
 
         await redis.start();
         await waitFor(() => setup.connected(setup.b), { label: 'B to reconnect', timeoutMs: 15_000 });
-        expect(await keySocket.ended(1, 10_000)).toEqual({
-          message: 'This API key is revoked',
-          data: { code: 'UNAUTHORIZED' },
-        });
+        expect(await keySocket.ended(1, 10_000)).toEqual(KEY_REVOKED);
         expect((await userSocket.ended(1, 10_000)).data?.code).toBe('UNAUTHORIZED');
       } finally {
         await setup.close();
