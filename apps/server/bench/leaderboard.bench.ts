@@ -17,7 +17,7 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
-import { getPlayer, leaderboardPosition, leaderboardTop, loadLadder, runSync } from '@goated/api/server';
+import { buildTopRanks, getPlayer, leaderboardPosition, leaderboardTop, loadLadder, runSync } from '@goated/api/server';
 import { createDb, type Db, OPERATOR_DB_TIMEOUTS, queryRows } from '@goated/db';
 import { prng } from '@goated/db/seed';
 import { createTestDb } from '@goated/testing/db';
@@ -192,6 +192,10 @@ async function fill(db: Db, count: number): Promise<void> {
   for (const index of indexes) await db.execute(sql.raw(index.def));
   await db.execute(sql`vacuum analyze players`);
   await db.execute(sql`vacuum analyze leaderboard_buckets`);
+  // What the server does after the sync that brought these players in (PlayersUpkeep): the
+  // ranks of the top of each board, which a search's page reads.
+  await buildTopRanks(db);
+  await db.execute(sql`vacuum analyze leaderboard_top_ranks`);
   // Write the bulk load's dirty pages out now, so the checkpointer flushing a million rows in
   // the background does not land in the latencies measured next (needs the right to CHECKPOINT;
   // without it the figures just include that noise).

@@ -83,6 +83,7 @@ export { SyncService } from './services/sync/service';
 export { SimulatedUpstream } from './services/sync/simulator';
 export type { FetchOptions, UpstreamSource } from './services/sync/source';
 export { UpstreamError } from './services/sync/source';
+export { buildTopRanks, TOP_RANKS_DEPTH, topRanksHold } from './services/sync/top-ranks';
 export { PlayersUpkeep } from './services/sync/upkeep';
 export { notifyAdmins, watchUpstreamAuth } from './services/upstream/alerts';
 export { ConfiguredUpstream } from './services/upstream/source';

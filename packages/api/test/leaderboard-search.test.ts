@@ -3,6 +3,7 @@ import { type Period, periods } from '@goated/validators';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leaderboardTop, SEARCH_PLAN, type SearchPlan } from '../src/services/leaderboard';
+import { buildTopRanks, topRanksHold } from '../src/services/sync/top-ranks';
 import { loadLadder } from '../src/services/vip';
 import { createTestApi, insertPlayers, type TestApi } from './fixtures';
 
@@ -135,7 +136,8 @@ describe.each(testBackends())('leaderboard name search on %s', (kind) => {
       .map((f) => [f.uid, f.rank]);
   }
 
-  it.each(PLANS)('gives the same pages by %s', async (_, plan) => {
+  /** Every page of every search in every period, paged to the end, against the slow way. */
+  async function checkEveryPage(plan: SearchPlan): Promise<void> {
     const ladder = await loadLadder(t.deps.db);
     for (const period of periods) {
       for (const search of SEARCHES) {
@@ -152,5 +154,22 @@ describe.each(testBackends())('leaderboard name search on %s', (kind) => {
         }
       }
     }
+  }
+
+  it.each(PLANS)('gives the same pages by %s', async (_, plan) => {
+    // Ranks counted: the ranks of the top of the boards were never built here.
+    expect(await topRanksHold(t.deps.db)).toBe(false);
+    await checkEveryPage(plan);
+  });
+
+  it('gives the same pages with the ranks of the top of the boards built, some rows ranked from there', async () => {
+    // 30 per period: part of each page's rows are taken from the table, the rest counted.
+    await buildTopRanks(t.deps.db, 30);
+    expect(await topRanksHold(t.deps.db)).toBe(true);
+    for (const [, plan] of PLANS) await checkEveryPage(plan);
+    // Made stale by a write, then counted again: still the same pages.
+    await t.deps.db.execute(sql`update players set name = name where uid = 'c0'`);
+    expect(await topRanksHold(t.deps.db)).toBe(false);
+    await checkEveryPage(SEARCH_PLAN);
   });
 });

@@ -1,13 +1,15 @@
 /**
  * The vacuum after a sync (services/sync/upkeep.ts): a run that changes players leaves the name
- * search's index readable without visiting the table, on both engines; one at a time, with one
- * more for changes committed meanwhile; a failure is logged, never thrown.
+ * search's index readable without visiting the table and the ranks of the top of the boards
+ * built, on both engines; one at a time, with one more for changes committed meanwhile; a
+ * failure is logged, never thrown.
  */
 import { type Db, queryRows } from '@goated/db';
 import { createTestDb, testBackends } from '@goated/testing/db';
 import { upstreamRecord } from '@goated/testing/upstream';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { topRanksHold } from '../src/services/sync/top-ranks';
 import { PlayersUpkeep } from '../src/services/sync/upkeep';
 import { fixed, pipelineSuite, T1, T2 } from './support/pipeline-suite';
 
@@ -50,7 +52,25 @@ describe.each(testBackends())('the vacuum after a sync on %s', (kind) => {
     await service.upkeep?.idle();
     expect(service.upkeep?.completed).toBe(1);
     expect(await heapFetches(t.handle.db)).toBe(0);
+    // And the ranks of the top of the boards are built again: they hold.
+    expect(service.upkeep?.ranksBuilt).toBe(1);
+    expect(await topRanksHold(t.handle.db)).toBe(true);
     await service.stop();
+  });
+
+  it('catches up at start when the ranks of the top of the boards do not hold, and only then', async () => {
+    await t.handle.db.execute(
+      sql`insert into players (uid, name, wager_month, upstream_updated_at) values ('seeded', 'Seeded', 5, now())`,
+    );
+    const upkeep = new PlayersUpkeep({ db: t.handle.db, minIntervalMs: 0 });
+    upkeep.catchUp();
+    await upkeep.idle();
+    expect({ vacuums: upkeep.completed, builds: upkeep.ranksBuilt }).toEqual({ vacuums: 1, builds: 1 });
+    expect(await topRanksHold(t.handle.db)).toBe(true);
+    upkeep.catchUp();
+    await upkeep.idle();
+    expect({ vacuums: upkeep.completed, builds: upkeep.ranksBuilt }).toEqual({ vacuums: 1, builds: 1 });
+    await upkeep.stop();
   });
 
   it('runs one vacuum at a time, and one more for changes committed while one ran', async () => {
@@ -88,13 +108,14 @@ describe('the vacuum after a sync, spaced', () => {
       upkeep.changed(2);
       await upkeep.idle();
       expect(upkeep.completed).toBe(2);
-      expect(starts).toHaveLength(2);
-      expect((starts[1] ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(290);
+      // Each turn: the vacuum of players, then (after the build) that of the top ranks.
+      expect(starts).toHaveLength(4);
+      expect((starts[2] ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(290);
       // Stopped while one waits for its turn: it never starts.
       upkeep.changed(1);
       await upkeep.stop();
       expect(upkeep.completed).toBe(2);
-      expect(starts).toHaveLength(2);
+      expect(starts).toHaveLength(4);
     } finally {
       await handle.close();
     }
@@ -111,6 +132,10 @@ describe('the vacuum after a sync, when the database refuses', () => {
     upkeep.changed(10);
     await upkeep.idle();
     expect(upkeep.completed).toBe(0);
-    expect(warnings).toEqual(['the vacuum of players after a sync failed']);
+    expect(warnings).toEqual([
+      'the vacuum of players after a sync failed',
+      'the ranks of the top of the boards were not built; searches count them until the next build',
+    ]);
+    expect(upkeep.ranksBuilt).toBe(0);
   });
 });

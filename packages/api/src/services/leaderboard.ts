@@ -126,7 +126,9 @@ export const SEARCH_PLAN: SearchPlan = { fewMatches: 2000, walkRows: 20_000 };
 
 /**
  * The search page in one call of `leaderboard_search()` (migrations 0017, 0019, 0020, 0022), which takes
- * the ways above and ranks the matches shown with `leaderboard_ahead_each()`. As a function its plans are
+ * the ways above and ranks the matches shown with `leaderboard_ahead_each()` — from the ranks of the top of
+ * the boards (`leaderboard_top_ranks`, migration 0023, sync/top-ranks.ts) while they hold, counted
+ * otherwise. As a function its plans are
  * kept for the session: planning the statement this was cost ~0.5 ms per search, a fifth of a
  * three-digit search at 1,000,000 players. It searches the name index by the prefix's bounds
  * rather than a LIKE, so `%`, `_` and `\` in the search are plain characters. On a first page

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { type AnyPgColumn, bigint, date, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+} from 'drizzle-orm/pg-core';
 import { createdAt, money, tstz, updatedAt } from './columns';
 
 /**
@@ -99,4 +110,42 @@ export const leaderboardBuckets = pgTable(
     fine: bigint('fine', { mode: 'number' }).array().notNull().default(sql`'{0,0,0,0,0,0,0,0,0,0}'`),
   },
   (t) => [primaryKey({ columns: [t.period, t.bucket] })],
+);
+
+/**
+ * The ranks of the top of each period's board, as of the last build
+ * (`leaderboard_top_ranks_build()`, migration 0023, run after the syncs that change players):
+ * the `LEADERBOARD_TOP_RANKS` best ranked players of each period, with the wager they were
+ * ranked at and how many players were ahead. A name search's page takes its ranks from here
+ * instead of counting them (issue #22). The build holds only while no write to the players'
+ * wagers has happened since it (`leaderboardTopRanksState`); otherwise, and for a player not
+ * here, ranks are counted as before. Derived data: a backup carries it, with the sequence that
+ * says whether it still holds.
+ */
+export const leaderboardTopRanks = pgTable(
+  'leaderboard_top_ranks',
+  {
+    period: text('period', { enum: leaderboardPeriods }).notNull(),
+    uid: text('uid').notNull(),
+    /** The wager the player was ranked at: a lookup for any other wager is not answered from here. */
+    wager: money('wager').notNull(),
+    /** Players ahead of this one on the period's board (wager desc, then uid) when it was built. */
+    ahead: integer('ahead').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.period, t.uid] })],
+);
+
+/**
+ * When `leaderboardTopRanks` was built, and the value the `players_wager_changes` sequence had
+ * then. Every statement that writes the players' wagers advances the sequence (a trigger), so
+ * the ranks hold exactly while the two are equal. One row.
+ */
+export const leaderboardTopRanksState = pgTable(
+  'leaderboard_top_ranks_state',
+  {
+    id: boolean('id').primaryKey().default(true),
+    changes: bigint('changes', { mode: 'number' }).notNull(),
+    builtAt: tstz('built_at').notNull().defaultNow(),
+  },
+  (t) => [check('leaderboard_top_ranks_state_one_row', sql`${t.id}`)],
 );

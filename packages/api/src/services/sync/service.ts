@@ -151,6 +151,7 @@ export class SyncService {
   /** Runs every `intervalMs` (the first at once), never overlapping itself. */
   start(): void {
     this.scheduler.start();
+    this.upkeep?.catchUp();
   }
 
   /**
