@@ -67,6 +67,9 @@ describe.each(testBackends())('the ranks of the top of the boards on %s', (kind)
     const built = await buildTopRanks(t.deps.db, 25);
     expect(built).toBe(100);
     expect(await topRanksHold(t.deps.db)).toBe(true);
+    // Built again with nothing written since: it already holds, nothing to do.
+    expect(await buildTopRanks(t.deps.db, 25)).toBe(0);
+    expect(await topRanksHold(t.deps.db)).toBe(true);
     for (const period of periods) {
       const truth = aheadOf(period);
       const keys = [...truth.entries()].map(([uid, { wager }]) => ({ uid, wager }));

@@ -69,9 +69,9 @@ CREATE TRIGGER players_wager_changes_delete AFTER DELETE ON players
 CREATE TRIGGER players_wager_changes_truncate AFTER TRUNCATE ON players
   FOR EACH STATEMENT EXECUTE FUNCTION players_wager_changes_track();
 --> statement-breakpoint
--- Builds the table from the board as it is; returns the rows written. Run in a transaction of
--- its own (its locks last until that commits), with a lock_timeout: it waits for the writers
--- of the players to finish.
+-- Builds the table from the board as it is; returns the rows written (0 when it already holds).
+-- Run in a transaction of its own (its locks last until that commits), with a lock_timeout: it
+-- waits for the writers of the players to finish.
 CREATE FUNCTION leaderboard_top_ranks_build(p_depth integer) RETURNS bigint
   LANGUAGE plpgsql
   AS $$
@@ -81,6 +81,10 @@ DECLARE
 BEGIN
   LOCK TABLE leaderboard_top_ranks IN EXCLUSIVE MODE;
   LOCK TABLE players IN SHARE MODE;
+  -- Built by another session meanwhile (two instances catching up at start): nothing to do.
+  IF (SELECT s.changes FROM leaderboard_top_ranks_state s) = (SELECT c.last_value FROM players_wager_changes c) THEN
+    RETURN 0;
+  END IF;
   mark := nextval('players_wager_changes');
   DELETE FROM leaderboard_top_ranks;
   INSERT INTO leaderboard_top_ranks (period, uid, wager, ahead)

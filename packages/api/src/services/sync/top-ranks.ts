@@ -22,7 +22,7 @@ export const TOP_RANKS_DEPTH = 20_000;
  */
 const BUILD_LOCK_TIMEOUT = '2s';
 
-/** Builds the table from the board as it is now; returns the rows written. */
+/** Builds the table from the board as it is now; returns the rows written (0 if it already held). */
 export async function buildTopRanks(db: Db, depth = TOP_RANKS_DEPTH): Promise<number> {
   return db.transaction(async (tx) => {
     await tx.execute(sql.raw(`set local lock_timeout = '${BUILD_LOCK_TIMEOUT}'`));
