@@ -5,6 +5,7 @@
  * failure is logged, never thrown.
  */
 import { type Db, queryRows } from '@goated/db';
+import { waitFor } from '@goated/testing';
 import { createTestDb, testBackends } from '@goated/testing/db';
 import { upstreamRecord } from '@goated/testing/upstream';
 import { sql } from 'drizzle-orm';
@@ -94,28 +95,67 @@ describe('the vacuum after a sync, spaced', () => {
   it('starts the next no sooner than the interval after the last, covering every change meanwhile', async () => {
     const handle = await createTestDb('pglite');
     const starts: number[] = [];
+    // The starts of the vacuums of players (not of the builds' vacuums of the top ranks).
     const db = new Proxy(handle.db, {
       get(target, property, receiver) {
-        if (property === 'execute') starts.push(performance.now());
-        return Reflect.get(target, property, receiver);
+        if (property !== 'execute') return Reflect.get(target, property, receiver);
+        const execute = target.execute.bind(target);
+        return (query: Parameters<typeof execute>[0]) => {
+          if (JSON.stringify(query).includes('truncate false) players')) starts.push(performance.now());
+          return execute(query);
+        };
       },
     });
     try {
-      const upkeep = new PlayersUpkeep({ db, minIntervalMs: 300 });
+      // Builds unspaced here: only the vacuum's spacing is under test.
+      const upkeep = new PlayersUpkeep({ db, minIntervalMs: 300, buildIntervalMs: 0 });
       upkeep.changed(1);
       await upkeep.idle();
       upkeep.changed(1);
       upkeep.changed(2);
       await upkeep.idle();
       expect(upkeep.completed).toBe(2);
-      // Each turn: the vacuum of players, then (after the build) that of the top ranks.
-      expect(starts).toHaveLength(4);
-      expect((starts[2] ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(290);
+      expect(starts).toHaveLength(2);
+      expect((starts[1] ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(290);
+      // Each write built the top ranks again, without waiting for the vacuum's interval.
+      expect(upkeep.ranksBuilt).toBeGreaterThanOrEqual(2);
       // Stopped while one waits for its turn: it never starts.
       upkeep.changed(1);
       await upkeep.stop();
       expect(upkeep.completed).toBe(2);
-      expect(starts).toHaveLength(4);
+      expect(starts).toHaveLength(2);
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+describe('the build of the top ranks after a sync', () => {
+  it('follows each write without waiting for the vacuum, so the ranks hold again right after', async () => {
+    const handle = await createTestDb('pglite');
+    try {
+      await handle.db.execute(
+        sql`insert into players (uid, name, wager_month, upstream_updated_at) values ('a', 'A', 5, now())`,
+      );
+      const upkeep = new PlayersUpkeep({ db: handle.db, buildIntervalMs: 0 });
+      upkeep.changed(1);
+      await upkeep.idle();
+      expect({ vacuums: upkeep.completed, builds: upkeep.ranksBuilt }).toEqual({ vacuums: 1, builds: 1 });
+      // A second write within the vacuum's 10 s: built again at once, the vacuum left for later.
+      await handle.db.execute(sql`update players set wager_month = 6 where uid = 'a'`);
+      expect(await topRanksHold(handle.db)).toBe(false);
+      upkeep.changed(1);
+      await waitFor(() => upkeep.ranksBuilt === 2, { label: 'the second build' });
+      expect(upkeep.completed).toBe(1);
+      expect(await topRanksHold(handle.db)).toBe(true);
+      // A third while the upkeep waits for the vacuum's turn: woken, it builds at once.
+      await handle.db.execute(sql`update players set wager_month = 7 where uid = 'a'`);
+      upkeep.changed(1);
+      await waitFor(() => upkeep.ranksBuilt === 3, { label: 'the third build', timeoutMs: 3000 });
+      expect(upkeep.completed).toBe(1);
+      expect(await topRanksHold(handle.db)).toBe(true);
+      await upkeep.stop();
+      expect(upkeep.completed).toBe(1);
     } finally {
       await handle.close();
     }

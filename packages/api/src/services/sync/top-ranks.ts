@@ -3,8 +3,8 @@
  * `TOP_RANKS_DEPTH` players of each period with the number of players ahead of each, built from
  * the board as it stands. A name search's page takes its ranks from there instead of counting
  * them, as long as no write to the players has happened since the build; after one, ranks are
- * counted again until the next build. The server builds it after the syncs that change players
- * (upkeep.ts), beside the vacuum.
+ * counted again until the next build. The server builds it after each sync that changes players
+ * (upkeep.ts, at most once a second).
  */
 import { type Db, queryRows } from '@goated/db';
 import { sql } from 'drizzle-orm';

@@ -22,9 +22,13 @@
  * pages back, which would stall the reads for a moment. A failure is logged and forgotten; the
  * next vacuum covers what it missed.
  *
- * After each vacuum it builds the ranks of the top of the boards again (top-ranks.ts), which the
- * writes it follows have made stale, and vacuums that small table of the rows the build
- * replaced.
+ * It also builds the ranks of the top of the boards again (top-ranks.ts) after the writes that
+ * made them stale, and vacuums that small table of the rows the build replaced: at most one
+ * build every `buildIntervalMs` (1 s), not spaced like the vacuum. A name search reads them only
+ * while nothing has been written since the build, so with a sync every 5 s (the default) a build
+ * that waited for the vacuum's 10 s would seldom be the latest: one right after each sync holds
+ * until the next. Vacuum and build take turns in one queue (the build's lock on `players` would
+ * wait for a vacuum), the vacuum first when both are due.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '@goated/db';
@@ -34,16 +38,25 @@ import { buildTopRanks, topRanksHold } from './top-ranks';
 
 /** The shortest time between the starts of two vacuums. */
 export const VACUUM_MIN_INTERVAL_MS = 10_000;
+/** The shortest time between the starts of two builds of the top ranks. */
+export const BUILD_MIN_INTERVAL_MS = 1_000;
 
 export class PlayersUpkeep {
-  /** The wait for the interval to pass, then the vacuum: one at a time. */
+  /** The wait for the next turn, then the turn (a vacuum, a build or both): one at a time. */
   private running: Promise<void> | null = null;
+  /** Wakes the wait for the next turn early (a build due sooner than the turn waited for). */
+  private wake: AbortController | null = null;
+  /** When the turn being waited for is due; -Infinity while a turn runs, Infinity when none is waited for. */
+  private sleepingUntil = Number.POSITIVE_INFINITY;
   /** `catchUp`'s look at whether the top ranks hold. */
   private checking: Promise<void> | null = null;
   private readonly stopping = new AbortController();
-  private lastStart = Number.NEGATIVE_INFINITY;
+  private lastVacuum = Number.NEGATIVE_INFINITY;
+  private lastBuild = Number.NEGATIVE_INFINITY;
   /** Rows changed since the last vacuum started. */
   private pending = 0;
+  /** Players written since the last build started. */
+  private buildPending = false;
   /** Vacuums finished (the tests wait on it). */
   completed = 0;
   /** Builds of the top ranks finished. */
@@ -55,13 +68,16 @@ export class PlayersUpkeep {
       logger?: SyncLogger | undefined;
       /** `VACUUM_MIN_INTERVAL_MS` unless given (tests). */
       minIntervalMs?: number | undefined;
+      /** `BUILD_MIN_INTERVAL_MS` unless given (tests). */
+      buildIntervalMs?: number | undefined;
     },
   ) {}
 
-  /** After a committed write that changed `rows` players: a vacuum now, or once the interval has passed. */
+  /** After a committed write that changed `rows` players: a vacuum and a build, each now or once its interval has passed. */
   changed(rows: number): void {
     if (rows <= 0 || this.stopping.signal.aborted) return;
     this.pending += rows;
+    this.buildPending = true;
     this.schedule();
   }
 
@@ -75,6 +91,7 @@ export class PlayersUpkeep {
       (hold) => {
         if (hold) return;
         this.pending++;
+        this.buildPending = true;
         this.schedule();
       },
       (err: unknown) => {
@@ -86,45 +103,76 @@ export class PlayersUpkeep {
     });
   }
 
-  /** Resolves when no vacuum is running or waiting to run. */
+  /** Resolves when no vacuum or build is running or waiting to run. */
   async idle(): Promise<void> {
     while (this.running || this.checking) await (this.running ?? this.checking);
   }
 
-  /** No new vacuum from now on (one waiting for its turn never starts); waits for the one running. */
+  /** No new turn from now on (one waiting for its time never starts); waits for the one running. */
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.idle();
   }
 
+  private vacuumDueAt(): number {
+    return this.pending > 0 ? this.lastVacuum + (this.options.minIntervalMs ?? VACUUM_MIN_INTERVAL_MS) : Infinity;
+  }
+
+  private buildDueAt(): number {
+    return this.buildPending ? this.lastBuild + (this.options.buildIntervalMs ?? BUILD_MIN_INTERVAL_MS) : Infinity;
+  }
+
   private schedule(): void {
-    if (this.running || this.pending === 0 || this.stopping.signal.aborted) return;
-    const wait = this.lastStart + (this.options.minIntervalMs ?? VACUUM_MIN_INTERVAL_MS) - performance.now();
-    // No wait: the vacuum starts now, so what changes from here on is left for the next one.
+    if (this.stopping.signal.aborted) return;
+    const due = Math.min(this.vacuumDueAt(), this.buildDueAt());
+    if (this.running) {
+      // Asleep until a later turn than this change needs (a vacuum's interval, when a build is
+      // due sooner): wake it; its end schedules again.
+      if (due < this.sleepingUntil) this.wake?.abort();
+      return;
+    }
+    if (due === Infinity) return;
+    const wait = due - performance.now();
+    const wake = new AbortController();
+    this.wake = wake;
+    this.sleepingUntil = wait > 0 ? due : Number.NEGATIVE_INFINITY;
+    // No wait: the turn starts now, so what changes from here on is left for the next one.
     const turn =
       wait > 0
-        ? sleep(wait, undefined, { ref: false, signal: this.stopping.signal }).then(
-            () => this.vacuum(),
-            () => {}, // stopped while waiting
+        ? sleep(wait, undefined, { ref: false, signal: AbortSignal.any([this.stopping.signal, wake.signal]) }).then(
+            () => this.turn(),
+            () => {}, // woken for an earlier turn, or stopped while waiting
           )
-        : this.vacuum();
+        : this.turn();
     this.running = turn.finally(() => {
       this.running = null;
+      this.wake = null;
+      this.sleepingUntil = Number.POSITIVE_INFINITY;
       this.schedule();
     });
   }
 
-  private async vacuum(): Promise<void> {
+  private async turn(): Promise<void> {
     if (this.stopping.signal.aborted) return;
+    if (performance.now() >= this.vacuumDueAt()) await this.vacuum();
+    if (this.stopping.signal.aborted) return;
+    if (performance.now() >= this.buildDueAt()) await this.build();
+  }
+
+  private async vacuum(): Promise<void> {
     this.pending = 0;
-    this.lastStart = performance.now();
+    this.lastVacuum = performance.now();
     try {
       await this.options.db.execute(sql`vacuum (skip_locked, truncate false) players`);
       this.completed++;
     } catch (err) {
       this.options.logger?.warn({ err }, 'the vacuum of players after a sync failed');
     }
-    if (this.stopping.signal.aborted) return;
+  }
+
+  private async build(): Promise<void> {
+    this.buildPending = false;
+    this.lastBuild = performance.now();
     try {
       await buildTopRanks(this.options.db);
       await this.options.db.execute(sql`vacuum (skip_locked, truncate false) leaderboard_top_ranks`);
