@@ -23,17 +23,14 @@ const fixtures = Array.from({ length: 120 }, (_, i) => ({
   all: String(1000 + (i % 17)),
 }));
 
-const column: Record<Period, string> = { today: 'today', week: 'week', month: 'month', all: 'all' };
-
 function cents(amount: string): bigint {
   return BigInt(amount.replace('.', ''));
 }
 
 /** Players ahead of each ranked player of `period`, the slow obvious way. */
 function aheadOf(period: Period): Map<string, { wager: string; ahead: number }> {
-  const key = column[period] as 'today' | 'week' | 'month' | 'all';
   const ranked = fixtures
-    .map((f) => ({ uid: f.uid, wager: f[key] ?? '0' }))
+    .map((f) => ({ uid: f.uid, wager: f[period] ?? '0' }))
     .filter((f) => cents(f.wager) > 0n)
     .sort((a, b) => {
       const d = cents(b.wager) - cents(a.wager);
