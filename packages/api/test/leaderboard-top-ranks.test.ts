@@ -2,7 +2,9 @@
  * The ranks of the top of the boards (migration 0023, services/sync/top-ranks.ts): built from the
  * board as it stands, read by `leaderboard_ahead_each()` (a name search's page) only while no
  * write to the players has happened since, and then the same numbers as counting them. The
- * search's pages with the table built are checked in leaderboard-search.test.ts.
+ * search's pages with the table built are checked in leaderboard-search.test.ts. The same build
+ * copies the bucket counts with the players above each bucket (migration 0024), which
+ * `leaderboard_ahead()` (a player's rank) reads under the same condition.
  */
 import { type Db, queryRows } from '@goated/db';
 import { testBackends } from '@goated/testing/db';
@@ -47,6 +49,28 @@ async function aheadEach(db: Db, period: Period, keys: { uid: string; wager: str
       ${`{${keys.map((k) => k.uid).join(',')}}`}::text[]) as aheads`,
   );
   return (row?.aheads ?? []).map(Number);
+}
+
+/** `leaderboard_ahead()`: one player's rank - 1 at this wager. */
+async function aheadOne(db: Db, period: Period, key: { uid: string; wager: string }): Promise<number> {
+  const [row] = await queryRows<{ ahead: number | string }>(
+    db,
+    sql`select leaderboard_ahead(${period}, ${key.wager}::numeric, ${key.uid}) as ahead`,
+  );
+  return Number(row?.ahead);
+}
+
+/** Every ranked player's `leaderboard_ahead()` in every period, beside the slow obvious way. */
+async function everyAhead(db: Db): Promise<{ got: number[]; want: number[] }> {
+  const got: number[] = [];
+  const want: number[] = [];
+  for (const period of periods) {
+    for (const [uid, { wager, ahead }] of aheadOf(period)) {
+      got.push(await aheadOne(db, period, { uid, wager }));
+      want.push(ahead);
+    }
+  }
+  return { got, want };
 }
 
 describe.each(testBackends())('the ranks of the top of the boards on %s', (kind) => {
@@ -101,6 +125,35 @@ describe.each(testBackends())('the ranks of the top of the boards on %s', (kind)
     // Built again: holds, and right.
     await buildTopRanks(t.deps.db, 25);
     expect(await aheadEach(t.deps.db, 'all', [{ uid, wager }])).toEqual([0]);
+  });
+
+  it("gives a player's rank from the buckets' copy while it holds, and sums them after a write", async () => {
+    const before = await everyAhead(t.deps.db);
+    expect(before.got).toEqual(before.want);
+    await buildTopRanks(t.deps.db, 25);
+    const [copied] = await queryRows<{ rows: number | string }>(
+      t.deps.db,
+      sql`select count(*) as rows from leaderboard_buckets_above`,
+    );
+    expect(Number(copied?.rows)).toBeGreaterThan(0);
+    const built = await everyAhead(t.deps.db);
+    expect(built.got).toEqual(built.want);
+    // 12300.00 is alone in its bucket (12000-12999, with 12350.00) in 'month'; one player above
+    // it in the copy, put there by hand, is what comes back: the copy is read.
+    const [holder] = [...aheadOf('month').entries()].filter(([, f]) => f.wager === '12300.00');
+    if (!holder) throw new Error('no player at 12300.00');
+    const [uid, { wager, ahead }] = holder;
+    await t.deps.db.execute(
+      sql`update leaderboard_buckets_above set above = above + 1000 where period = 'month' and bucket = 12000`,
+    );
+    expect(await aheadOne(t.deps.db, 'month', { uid, wager })).toBe(ahead + 1000);
+    // Any write to the players ends it: summed from the live counts again.
+    await t.deps.db.execute(sql`update players set name = 'renamed' where uid = 'p119'`);
+    expect(await aheadOne(t.deps.db, 'month', { uid, wager })).toBe(ahead);
+    // Built again: a fresh copy, right again.
+    await buildTopRanks(t.deps.db, 25);
+    const rebuilt = await everyAhead(t.deps.db);
+    expect(rebuilt.got).toEqual(rebuilt.want);
   });
 
   it('is ended by inserts, deletes, truncation and a rolled-back write', async () => {

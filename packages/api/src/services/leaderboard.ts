@@ -83,11 +83,13 @@ function wagerOf(alias: string, period: Period): SQL {
 /**
  * How many ranked players stand ahead of the key (`wager`, `uid`) in `period` — rank minus
  * one. Counting every player ahead is O(rank) (~250 ms at rank 250,000 of 1,000,000);
- * `leaderboard_ahead()` (migrations 0003, 0013, 0018) sums the per-bucket counts of the higher
- * buckets (`leaderboard_buckets`, a few hundred rows) and, of the key's own bucket, the counts of
- * its third significant digits above the key's (`fine`), and counts only inside the key's own
- * fine bucket — two short ranges of the period's index, from whichever end of the fine bucket is
- * nearer the key (its total is the fine count) — with plans cached per connection.
+ * `leaderboard_ahead()` (migrations 0003, 0013, 0018, 0024) takes the players of the higher
+ * buckets from one row of the copy the last top-ranks build made (`leaderboard_buckets_above`,
+ * while no write has happened since; else it sums the live `leaderboard_buckets`, a few hundred
+ * rows) and, of the key's own bucket, the counts of its third significant digits above the key's
+ * (`fine`), and counts only inside the key's own fine bucket — two short ranges of the period's
+ * index, from whichever end of the fine bucket is nearer the key (its total is the fine count) —
+ * with plans cached per connection.
  * `wager` must be > 0 (unranked players have no rank).
  */
 export function playersAheadSql(period: Period, wager: SQL, uid: SQL): SQL {

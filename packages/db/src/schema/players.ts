@@ -149,3 +149,22 @@ export const leaderboardTopRanksState = pgTable(
   },
   (t) => [check('leaderboard_top_ranks_state_one_row', sql`${t.id}`)],
 );
+
+/**
+ * `leaderboardBuckets` as of the last build of `leaderboardTopRanks` (migration 0024), each
+ * bucket with the number of players in the buckets above it: a rank (`leaderboard_ahead()`)
+ * reads one row here instead of summing a few hundred bucket rows (issue #22). Holds, and is
+ * read, under the same condition as `leaderboardTopRanks` (`leaderboardTopRanksState`).
+ */
+export const leaderboardBucketsAbove = pgTable(
+  'leaderboard_buckets_above',
+  {
+    period: text('period', { enum: leaderboardPeriods }).notNull(),
+    bucket: money('bucket').notNull(),
+    /** Players in the period's buckets above this one when it was built. */
+    above: bigint('above', { mode: 'number' }).notNull(),
+    /** The bucket's `fine` counts when it was built. */
+    fine: bigint('fine', { mode: 'number' }).array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.period, t.bucket] })],
+);

@@ -4,7 +4,9 @@
  * the board as it stands. A name search's page takes its ranks from there instead of counting
  * them, as long as no write to the players has happened since the build; after one, ranks are
  * counted again until the next build. The server builds it after each sync that changes players
- * (upkeep.ts, at most once a second).
+ * (upkeep.ts, at most once a second). The same build copies the bucket counts with the players
+ * above each bucket (`leaderboard_buckets_above`, migration 0024), which a player's rank
+ * (`leaderboard_ahead()`) reads under the same condition.
  */
 import { type Db, queryRows } from '@goated/db';
 import { sql } from 'drizzle-orm';

@@ -23,7 +23,7 @@
  * next vacuum covers what it missed.
  *
  * It also builds the ranks of the top of the boards again (top-ranks.ts) after the writes that
- * made them stale, and vacuums that small table of the rows the build replaced: at most one
+ * made them stale, and vacuums those small tables of the rows the build replaced: at most one
  * build every `buildIntervalMs` (1 s), not spaced like the vacuum. A name search reads them only
  * while nothing has been written since the build, so with a sync every 5 s (the default) a build
  * that waited for the vacuum's 10 s would seldom be the latest: one right after each sync holds
@@ -175,7 +175,9 @@ export class PlayersUpkeep {
     this.lastBuild = performance.now();
     try {
       await buildTopRanks(this.options.db);
-      await this.options.db.execute(sql`vacuum (skip_locked, truncate false) leaderboard_top_ranks`);
+      await this.options.db.execute(
+        sql`vacuum (skip_locked, truncate false) leaderboard_top_ranks, leaderboard_buckets_above`,
+      );
       this.ranksBuilt++;
     } catch (err) {
       this.options.logger?.warn(
