@@ -1,6 +1,6 @@
 -- A rank's bucket sums from the last build of the top ranks (issue #22).
 --
--- leaderboard_ahead() (leaderboard.position, players.get, account.standing, a cursor's page)
+-- leaderboard_ahead() (leaderboard.position, players.get, the first rank of a cursor's page)
 -- began by summing the players of every bucket above the key's: a few hundred rows of
 -- leaderboard_buckets, ~55 us of a ~0.19 ms rank at 1,000,000 players (pgbench, this machine;
 -- 0.19 -> 0.13 ms with one row read instead). leaderboard_top_ranks_build() (migration 0023) now
