@@ -138,8 +138,8 @@ describe.each(testBackends())('the ranks of the top of the boards on %s', (kind)
     expect(Number(copied?.rows)).toBeGreaterThan(0);
     const built = await everyAhead(t.deps.db);
     expect(built.got).toEqual(built.want);
-    // 12300.00 is alone in its bucket (12000-12999, with 12350.00) in 'month'; one player above
-    // it in the copy, put there by hand, is what comes back: the copy is read.
+    // A player at 12300.00 in 'month' (bucket 12,000-12,999, shared with 12350.00): 1,000 more
+    // players above that bucket, put into the copy by hand, is what comes back: the copy is read.
     const [holder] = [...aheadOf('month').entries()].filter(([, f]) => f.wager === '12300.00');
     if (!holder) throw new Error('no player at 12300.00');
     const [uid, { wager, ahead }] = holder;
